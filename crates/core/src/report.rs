@@ -1,0 +1,235 @@
+//! `report.json`: the consolidated review as data (SPEC section 4). Field names here are
+//! a published contract; add fields, never rename. `REVIEW.md`, SARIF and the history
+//! store are all rendered from a [`Report`] plus the raw review texts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Decision, ItemSource, Location, Scope, Severity, Tokens};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// `<YYYYMMDD-HHMMSS>-<slug>`, the work directory's name.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub target: Target,
+    pub verdict: Verdict,
+    pub wall_clock_ms: Option<u64>,
+    /// Executive summary (Markdown).
+    pub summary: String,
+    pub reviewers: Vec<ReviewerReport>,
+    pub findings: Vec<Finding>,
+    pub dropped: Vec<Dropped>,
+    pub design: Design,
+    pub testing: String,
+    pub documentation: String,
+    pub commits: String,
+    pub acknowledged_limitations: Vec<AcknowledgedLimitation>,
+    pub unresolved_feedback: Vec<Feedback>,
+    /// The severity changes, one sentence each (the Reconciliation paragraph).
+    pub reconciliation: Vec<String>,
+    /// Review Process Notes: proposed prompt ("skill") improvements.
+    pub skill_improvements: Vec<String>,
+    /// Review Process Notes: proposed additions to `deep-review-context.md`.
+    pub repo_context_updates: Vec<String>,
+    /// What the parser or verifier could not use, per reviewer.
+    pub diagnostics: Vec<ReportDiagnostic>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// `github_pr` or `local`.
+    pub kind: String,
+    /// `owner/name` or a path.
+    pub repo: Option<String>,
+    pub number: Option<u64>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub round: u32,
+    /// Branch name for local targets.
+    pub branch: Option<String>,
+    /// `(short sha, subject)` of each commit in the change, oldest first.
+    pub commits: Vec<CommitInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitInfo {
+    pub sha: String,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub reason: String,
+}
+
+/// One reviewer's line in the report: its run record plus what consolidation made of
+/// its review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReviewerReport {
+    pub name: String,
+    pub display: String,
+    pub backend: Option<String>,
+    pub model: Option<String>,
+    pub effort: Option<String>,
+    /// `ok`, `failed`, `timed_out`, `skipped`, `not_finished`.
+    pub status: String,
+    pub error: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub tool_calls: BTreeMap<String, u64>,
+    pub tokens: Option<Tokens>,
+    pub cost_usd: Option<f64>,
+    /// Items as the reviewer rated them.
+    pub findings: SeverityCounts,
+    /// Findings no other reviewer raised.
+    pub unique: u32,
+    /// Members whose severity the consolidation raised / lowered.
+    pub upgraded: u32,
+    pub downgraded: u32,
+    pub dropped: u32,
+    pub design_observations: u32,
+    pub files_reviewed: Vec<String>,
+    /// Changed files the reviewer neither read nor cited.
+    pub coverage_misses: Vec<String>,
+    /// Deterministic retro paragraph.
+    pub retro: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    pub critical: u32,
+    pub important: u32,
+    pub suggestion: u32,
+}
+
+impl SeverityCounts {
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Critical => self.critical += 1,
+            Severity::Important => self.important += 1,
+            Severity::Suggestion => self.suggestion += 1,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.critical + self.important + self.suggestion
+    }
+}
+
+/// How a finding's location was checked against the head revision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// File and lines exist (and the quoted snippet, if any, is there).
+    Verified,
+    /// The quoted snippet was found at other lines; the location was moved there.
+    Relocated,
+    /// File exists but the lines or the snippet could not be confirmed.
+    Unverified,
+    /// No repository was given.
+    #[default]
+    NotChecked,
+}
+
+/// A consolidated finding: the same issue as raised by one or more reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// `C1`, `I2`, `S3`.
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    /// Primary location (None for change-wide items such as "no tests").
+    pub location: Option<Location>,
+    /// Every distinct location the members gave, primary first.
+    pub locations: Vec<Location>,
+    /// Reviewer names, in the order of the panel.
+    pub reviewers: Vec<String>,
+    pub members: Vec<Member>,
+    /// Markdown: the primary member's body (snippet, explanation, fix).
+    pub body: String,
+    pub tags: Vec<String>,
+    /// `regression`, `gap` or `enhancement` when known.
+    pub kind: Option<String>,
+    pub verification: Verification,
+    /// Why the severity differs from a member's, or None when all agreed.
+    pub reconciliation: Option<String>,
+    /// Why the members were grouped (one line per merge).
+    pub merge_reasons: Vec<String>,
+    /// Stable across line shifts: hash of rule-ish title words, path and snippet.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub reviewer: String,
+    pub local_id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub source: ItemSource,
+    pub locations: Vec<Location>,
+}
+
+/// An item removed from the findings, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub reviewer: String,
+    pub local_id: String,
+    pub title: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Design {
+    pub concerns: Vec<DesignGroup>,
+    pub strengths: Vec<DesignGroup>,
+}
+
+/// One design concern or strength, possibly raised by several reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignGroup {
+    pub title: String,
+    /// Concerns only.
+    pub scope: Option<Scope>,
+    pub body: String,
+    pub reviewers: Vec<String>,
+    pub members: Vec<DesignMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignMember {
+    pub reviewer: String,
+    pub local_id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcknowledgedLimitation {
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub text: String,
+    /// `diff` when read from the change itself, else the reviewer names.
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub source: String,
+    pub text: String,
+    /// `open` or `addressed`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDiagnostic {
+    pub reviewer: String,
+    pub message: String,
+}
