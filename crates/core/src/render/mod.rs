@@ -57,3 +57,8 @@ pub fn render_sarif(report: &Report) -> String {
     let _ = report;
     unimplemented!("render_sarif")
 }
+
+pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
+    let _ = (report, appendix);
+    unimplemented!("render_html")
+}
