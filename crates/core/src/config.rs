@@ -488,6 +488,18 @@ impl Settings {
             None => repo_root.join(".deep-review").join("reviews"),
         }
     }
+
+    /// The prompt template file, if any; relative paths are relative to the repository
+    /// root (make `--prompt` absolute before passing it in).
+    pub fn prompt_path(&self, repo_root: &Path) -> Option<PathBuf> {
+        self.prompt.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                repo_root.join(p)
+            }
+        })
+    }
 }
 
 /// One reviewer table as a file gives it; `None` means "not set here".

@@ -29,10 +29,8 @@ pub enum TargetError {
         "cannot find the default branch (tried origin/HEAD, main, master)\nhint: pass --base REF"
     )]
     NoDefaultBranch,
-    #[error(
-        "nothing to review: HEAD is {0}\nhint: pass --base REF, or check out the branch to review"
-    )]
-    HeadIsDefaultBranch(String),
+    #[error("nothing to review: {head} is {branch}\nhint: pass --base REF, or check out the branch to review")]
+    HeadIsDefaultBranch { head: String, branch: String },
     #[error("no common ancestor between `{base}` and `{head}`\nhint: pass --base REF")]
     NoMergeBase { base: String, head: String },
     #[error("no changes between {base} and {head}")]
@@ -327,7 +325,10 @@ pub fn resolve_local(
         None => {
             let (name, tip) = default_branch(&root)?;
             if tip == head_sha {
-                return Err(TargetError::HeadIsDefaultBranch(name));
+                return Err(TargetError::HeadIsDefaultBranch {
+                    head: head_ref,
+                    branch: name,
+                });
             }
             let merge_base = git_command(&root)
                 .args(["merge-base", &tip, &head_sha])
@@ -983,6 +984,8 @@ pub(crate) mod tests {
             msg,
             "nothing to review: HEAD is main\nhint: pass --base REF, or check out the branch to review"
         );
+        let msg = error_of(resolve_local(repo.path(), None, Some("main")));
+        assert!(msg.starts_with("nothing to review: main is main"), "{msg}");
 
         let lonely = Repo::new();
         lonely.write("x", "x\n");
@@ -1093,5 +1096,63 @@ pub(crate) mod tests {
         assert_eq!(files[2].path, "n\u{fffd}o.txt");
         // Truncated output does not panic.
         assert_eq!(parse_name_status(b"R100\0only-old").len(), 0);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::tests::Repo;
+    use super::*;
+    use std::time::Instant;
+
+    /// Compares preparing a target with `git diff` itself on a large change.
+    /// `cargo test -p deep-review-core --release --lib timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn large_diff_against_git_diff() {
+        let repo = Repo::new();
+        let files = 1000;
+        let lines = 1000;
+        let write_all = |tag: &str| {
+            for f in 0..files {
+                let mut text = String::with_capacity(lines * 40);
+                for l in 0..lines {
+                    if l % 2 == 0 {
+                        text.push_str(&format!("line {l} of file {f} {tag}\n"));
+                    } else {
+                        text.push_str(&format!("line {l} of file {f} stays\n"));
+                    }
+                }
+                repo.write(&format!("d{}/f{f}.txt", f % 20), &text);
+            }
+        };
+        write_all("old");
+        repo.commit("base");
+        repo.git(&["checkout", "-q", "-b", "big"]);
+        write_all("new");
+        repo.commit("head");
+
+        let started = Instant::now();
+        let out = git_command(repo.path())
+            .args(["diff", "--no-ext-diff", "--no-color", "-M", "main", "big"])
+            .output()
+            .unwrap();
+        let git_time = started.elapsed();
+
+        let out_dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let t = resolve_local(repo.path(), None, None).unwrap();
+        t.write_diff(&out_dir.path().join("diff.patch")).unwrap();
+        let ours = started.elapsed();
+        assert_eq!(t.diff_len(), out.stdout.len() as u64);
+        assert_eq!(t.files.len(), files);
+        println!(
+            "diff {} MB, {} files: git diff {:?}, resolve_local + write_diff {:?} ({:.2}x)",
+            out.stdout.len() / 1_000_000,
+            t.files.len(),
+            git_time,
+            ours,
+            ours.as_secs_f64() / git_time.as_secs_f64()
+        );
     }
 }
