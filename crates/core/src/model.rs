@@ -317,6 +317,10 @@ pub struct RunRecord {
     pub review_file: Option<String>,
     pub transcript_file: Option<String>,
     pub pass: Option<u32>,
+    /// Things worth knowing that did not make the run fail (a command's non-zero exit
+    /// with a usable review, truncated output, API retries, linters not found, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl RunRecord {

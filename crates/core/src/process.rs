@@ -16,6 +16,9 @@ use tokio_util::sync::CancellationToken;
 pub const DEFAULT_MAX_STDOUT: usize = 64 * 1024 * 1024;
 /// How much of standard error is kept (its last bytes).
 const STDERR_TAIL_BYTES: usize = 8 * 1024;
+/// Longest line handed to `on_line` at once: a longer one (output with no newlines) is
+/// passed in pieces, so memory stays bounded whatever the child prints.
+const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -147,8 +150,9 @@ pub async fn run(
     // Read stdout to its end (or until the deadline / cancellation).
     let interrupted = loop {
         line.clear();
+        let mut bounded = (&mut reader).take(MAX_LINE_BYTES);
         tokio::select! {
-            read = reader.read_until(b'\n', &mut line) => match read {
+            read = bounded.read_until(b'\n', &mut line) => match read {
                 Ok(0) | Err(_) => break None,
                 Ok(_) => {
                     if kept.len() < spec.max_stdout {

@@ -3,15 +3,28 @@
 //! record with a status, never an error that stops the others.
 //!
 //! Backends live in submodules: `command`, `claude`, `codex`, `gemini` (external
-//! programs run through [`crate::process`]) and `builtin` (in process).
+//! programs run through [`crate::process`], the agent CLIs sharing `agent`) and the
+//! builtin reviewer (in process, [`crate::builtin`]). [`env`] is the one place that says
+//! which environment variables a reviewer sees.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ReviewerConfig;
-use crate::model::RunRecord;
+use crate::config::{BackendKind, ReviewerConfig};
+use crate::model::{RunRecord, RunStatus, Tokens};
+
+mod agent;
+mod claude;
+mod codex;
+mod command;
+pub mod env;
+mod gemini;
+pub mod text;
 
 /// What every reviewer run needs to know about the review it is part of.
 #[derive(Debug, Clone)]
@@ -68,13 +81,378 @@ pub enum ProgressEvent {
 
 pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 
-/// Runs one reviewer to the end and returns its record (also written to
-/// `run-<name>.json`). Cancellation kills the reviewer and records `not_finished`.
+
+/// Runs one reviewer to the end and returns its record, also written to
+/// `run-<name>.json`. Never panics and never fails: whatever goes wrong is the record's
+/// `status` and `error`. Cancellation kills the reviewer and records `not_finished`.
+///
+/// Files written in `ctx.workdir`: `review-<name>-pass-<n>.md` (only when the status is
+/// `ok`), `transcript-<name>.jsonl` (the raw standard output, capped), `run-<name>.json`.
+///
+/// Status rule:
+/// - `ok`: a usable review (non-empty text with letters, not binary noise) and a clean
+///   end. Agent CLIs (`claude`, `codex`, `gemini`) must also exit 0 and report success
+///   in their stream: a non-zero exit or an error event means the review may be partial.
+///   A `command` reviewer that exits non-zero but printed a usable review is `ok`, with
+///   the exit code and a note in the record (like a linter: only "failed and produced
+///   nothing" is a failure). Killed by a signal is always a failure.
+/// - `failed`: no usable review (empty, garbage), a non-zero exit, the CLI's own error
+///   event, a program that could not be started.
+/// - `timed_out`: still running at the reviewer's `timeout`; its process group was killed.
+/// - `not_finished`: cancelled through `cancel` while running; `skipped`: cancelled before
+///   it started, or a backend that is not implemented yet.
 pub async fn run_reviewer(
-    _config: &ReviewerConfig,
-    _ctx: &RunContext,
-    _progress: Option<ProgressSender>,
-    _cancel: CancellationToken,
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    progress: Option<ProgressSender>,
+    cancel: CancellationToken,
 ) -> RunRecord {
-    unimplemented!("run_reviewer: owned by the runner work")
+    run_reviewer_in(config, ctx, &env::HostEnv::capture(), progress, cancel).await
+}
+
+/// [`run_reviewer`] with an explicit host environment to take allow-listed variables
+/// from (ours in production; tests pass their own).
+pub async fn run_reviewer_in(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    host: &env::HostEnv,
+    progress: Option<ProgressSender>,
+    cancel: CancellationToken,
+) -> RunRecord {
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let progress = Progress {
+        reviewer: config.name.clone(),
+        sender: progress,
+    };
+    progress.send(ProgressEvent::Started {
+        reviewer: config.name.clone(),
+    });
+
+    let outcome = if cancel.is_cancelled() {
+        Outcome::skipped("cancelled before it started")
+    } else if let Err(e) = tokio::fs::create_dir_all(&ctx.workdir).await {
+        Outcome::failed(format!(
+            "cannot create work directory {}: {e}",
+            ctx.workdir.display()
+        ))
+    } else if needs_checkout(config.backend) && !ctx.checkout.is_dir() {
+        Outcome::failed(format!(
+            "the checkout {} does not exist",
+            ctx.checkout.display()
+        ))
+    } else {
+        match config.backend {
+            BackendKind::Command => command::run(config, ctx, host, &progress, &cancel).await,
+            BackendKind::Claude => claude::run(config, ctx, host, &progress, &cancel).await,
+            BackendKind::Codex => codex::run(config, ctx, host, &progress, &cancel).await,
+            BackendKind::Gemini => gemini::run(config, ctx, host, &progress, &cancel).await,
+            BackendKind::Builtin => run_builtin(config, ctx, &cancel).await,
+            other => Outcome::skipped(format!(
+                "backend `{}` is not implemented yet",
+                other.as_str()
+            )),
+        }
+    };
+    let record = finish(config, ctx, outcome, started_at, clock.elapsed()).await;
+    progress.send(ProgressEvent::Finished {
+        reviewer: config.name.clone(),
+        record: Box::new(record.clone()),
+    });
+    record
+}
+
+/// Backends that run a program in the checkout.
+fn needs_checkout(backend: BackendKind) -> bool {
+    matches!(
+        backend,
+        BackendKind::Command | BackendKind::Claude | BackendKind::Codex | BackendKind::Gemini
+    )
+}
+
+/// Runs every reviewer of the panel at once and returns their records in panel order.
+/// One reviewer failing, hanging or panicking costs only its own record.
+pub async fn run_panel(
+    configs: &[ReviewerConfig],
+    ctx: &RunContext,
+    progress: Option<ProgressSender>,
+    cancel: CancellationToken,
+) -> Vec<RunRecord> {
+    let host = env::HostEnv::capture();
+    let mut tasks = JoinSet::new();
+    let mut index_of = HashMap::new();
+    for (index, config) in configs.iter().enumerate() {
+        let (config, ctx, host) = (config.clone(), ctx.clone(), host.clone());
+        let (progress, cancel) = (progress.clone(), cancel.clone());
+        let handle = tasks.spawn(async move {
+            run_reviewer_in(&config, &ctx, &host, progress, cancel).await
+        });
+        index_of.insert(handle.id(), index);
+    }
+    let mut records: Vec<Option<RunRecord>> = vec![None; configs.len()];
+    while let Some(joined) = tasks.join_next_with_id().await {
+        match joined {
+            Ok((id, record)) => {
+                if let Some(&i) = index_of.get(&id) {
+                    records[i] = Some(record);
+                }
+            }
+            Err(e) => {
+                let Some(&i) = index_of.get(&e.id()) else {
+                    continue;
+                };
+                let config = &configs[i];
+                let outcome =
+                    Outcome::failed(format!("internal error: {}", join_error_message(e)));
+                records[i] =
+                    Some(finish(config, ctx, outcome, chrono::Utc::now(), Duration::ZERO).await);
+            }
+        }
+    }
+    records
+        .into_iter()
+        .zip(configs)
+        .map(|(record, config)| {
+            record.unwrap_or_else(|| RunRecord {
+                name: config.name.clone(),
+                status: RunStatus::Failed,
+                error: Some("internal error: the reviewer's task was lost".to_string()),
+                ..RunRecord::default()
+            })
+        })
+        .collect()
+}
+
+/// Sends progress events for one reviewer (when anyone listens).
+#[derive(Debug, Clone)]
+pub(crate) struct Progress {
+    reviewer: String,
+    sender: Option<ProgressSender>,
+}
+
+impl Progress {
+    fn send(&self, event: ProgressEvent) {
+        if let Some(sender) = &self.sender {
+            // A closed receiver only means nobody watches any more.
+            let _ = sender.send(event);
+        }
+    }
+
+    /// A tool call seen in the reviewer's stream.
+    pub(crate) fn tool_call(&self, tool: &str) {
+        self.send(ProgressEvent::ToolCall {
+            reviewer: self.reviewer.clone(),
+            tool: tool.to_string(),
+        });
+    }
+}
+
+/// What a backend produced, before it is written out.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub status: RunStatus,
+    /// Set only when the status is `ok`.
+    pub review: Option<String>,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+    pub exit_code: Option<i32>,
+    pub tool_calls: BTreeMap<String, u64>,
+    pub tokens: Option<Tokens>,
+    pub cost_usd: Option<f64>,
+    /// The model the stream says was used (else the configured one is recorded).
+    pub model: Option<String>,
+    pub files_read: Vec<String>,
+    pub stderr_tail: Option<String>,
+    /// The raw standard output, written to `transcript-<name>.jsonl`.
+    pub transcript: Option<Vec<u8>>,
+}
+
+impl Outcome {
+    pub(crate) fn failed(error: impl Into<String>) -> Self {
+        Outcome {
+            status: RunStatus::Failed,
+            error: Some(error.into()),
+            ..Outcome::default()
+        }
+    }
+
+    pub(crate) fn skipped(error: impl Into<String>) -> Self {
+        Outcome {
+            status: RunStatus::Skipped,
+            error: Some(error.into()),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// How many of stderr's last lines a record keeps.
+const STDERR_TAIL_LINES: usize = 40;
+
+/// The last lines of `stderr`, or `None` when there is nothing.
+pub(crate) fn stderr_tail(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail = lines[lines.len().saturating_sub(STDERR_TAIL_LINES)..].join("\n");
+    let tail = tail.trim();
+    (!tail.is_empty()).then(|| tail.to_string())
+}
+
+/// The last non-empty line of `stderr`, for one-line errors.
+pub(crate) fn last_stderr_line(stderr: &str) -> Option<&str> {
+    stderr.lines().map(str::trim).rfind(|l| !l.is_empty())
+}
+
+/// Writes the review, transcript and record files and builds the record.
+async fn finish(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    mut outcome: Outcome,
+    started_at: chrono::DateTime<chrono::Utc>,
+    elapsed: Duration,
+) -> RunRecord {
+    let name = &config.name;
+    let mut review_file = None;
+    if outcome.status == RunStatus::Ok {
+        match &outcome.review {
+            Some(review) => {
+                let path = ctx.review_path(name);
+                let mut text = review.clone();
+                text.push('\n');
+                match tokio::fs::write(&path, text).await {
+                    Ok(()) => review_file = Some(file_name(&path)),
+                    Err(e) => {
+                        outcome.status = RunStatus::Failed;
+                        outcome.error =
+                            Some(format!("cannot write the review to {}: {e}", path.display()));
+                    }
+                }
+            }
+            None => {
+                outcome.status = RunStatus::Failed;
+                outcome.error = Some("produced no review".to_string());
+            }
+        }
+    }
+    let mut transcript_file = None;
+    if let Some(transcript) = outcome.transcript.take().filter(|t| !t.is_empty()) {
+        let path = ctx.transcript_path(name);
+        match tokio::fs::write(&path, transcript).await {
+            Ok(()) => transcript_file = Some(file_name(&path)),
+            Err(e) => outcome.notes.push(format!(
+                "cannot write the transcript to {}: {e}",
+                path.display()
+            )),
+        }
+    }
+    let ok = outcome.status == RunStatus::Ok;
+    let mut record = RunRecord {
+        name: name.clone(),
+        display: config.display.clone(),
+        backend: Some(config.backend.as_str().to_string()),
+        model: outcome.model.or_else(|| config.model.clone()),
+        effort: config.effort.clone(),
+        status: outcome.status,
+        error: outcome.error,
+        exit_code: outcome.exit_code,
+        started_at: Some(started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        duration_ms: Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
+        tool_calls: outcome.tool_calls,
+        tokens: outcome.tokens,
+        cost_usd: outcome.cost_usd,
+        files_read: outcome.files_read,
+        stderr_tail: if ok { None } else { outcome.stderr_tail },
+        review_file,
+        transcript_file,
+        pass: Some(ctx.pass),
+        notes: outcome.notes,
+    };
+    let path = ctx.record_path(name);
+    let written = match serde_json::to_string_pretty(&record) {
+        Ok(mut json) => {
+            json.push('\n');
+            tokio::fs::write(&path, json)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = written {
+        record
+            .notes
+            .push(format!("cannot write the run record to {}: {e}", path.display()));
+    }
+    record
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The builtin reviewer, in its own task so that a panic in it is a failed record.
+async fn run_builtin(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    cancel: &CancellationToken,
+) -> Outcome {
+    let (c, x, k) = (config.clone(), ctx.clone(), cancel.clone());
+    let mut task = tokio::spawn(async move { crate::builtin::review(&c, &x, &k).await });
+    let joined = tokio::select! {
+        joined = &mut task => joined,
+        _ = tokio::time::sleep(config.timeout) => {
+            task.abort();
+            return Outcome {
+                status: RunStatus::TimedOut,
+                error: Some(format!("timed out after {}", crate::process::human_duration(config.timeout))),
+                ..Outcome::default()
+            };
+        }
+        _ = cancel.cancelled() => {
+            // Give it a moment to stop its linters itself.
+            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+                task.abort();
+            }
+            return Outcome { status: RunStatus::NotFinished, error: Some("cancelled".to_string()), ..Outcome::default() };
+        }
+    };
+    let built = match joined {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            return Outcome::failed(format!(
+                "internal error in the builtin reviewer: {}",
+                join_error_message(e)
+            ))
+        }
+    };
+    let mut outcome = Outcome {
+        tool_calls: built.tool_calls,
+        files_read: built.files_read,
+        notes: built.notes,
+        ..Outcome::default()
+    };
+    match text::usable_review(built.review.as_bytes()) {
+        Ok(review) => {
+            outcome.status = RunStatus::Ok;
+            outcome.review = Some(review);
+        }
+        Err(reason) => {
+            outcome.status = RunStatus::Failed;
+            outcome.error = Some(reason);
+        }
+    }
+    outcome
+}
+
+fn join_error_message(e: tokio::task::JoinError) -> String {
+    if e.is_cancelled() {
+        return "the task was cancelled".to_string();
+    }
+    let payload = e.into_panic();
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("panicked: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("panicked: {s}")
+    } else {
+        "panicked".to_string()
+    }
 }

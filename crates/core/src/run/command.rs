@@ -1,0 +1,232 @@
+//! The `command` backend: any executable. The prompt comes on standard input and as a
+//! file; the review is read from standard output or from `{output_file}` (SPEC section 5).
+//! It runs in the read-only checkout with the allow-listed environment, our `HOME`, and
+//! the `DEEP_REVIEW_*` variables.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use tokio_util::sync::CancellationToken;
+
+use super::env::{self, HostEnv, Home};
+use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
+use crate::config::{OutputMode, ReviewerConfig};
+use crate::model::RunStatus;
+use crate::process::{self, ExitKind, ProcessOutcome, ProcessSpec};
+
+/// The most of a command's output (standard output, or its output file) that is kept.
+pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
+
+/// Where a command reviewer writes its review in `output = "file"` mode.
+pub fn output_file(ctx: &RunContext, reviewer: &str) -> PathBuf {
+    ctx.workdir.join(format!("output-{reviewer}.md"))
+}
+
+pub(super) async fn run(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    host: &HostEnv,
+    _progress: &Progress,
+    cancel: &CancellationToken,
+) -> Outcome {
+    if config.command.is_empty() {
+        return Outcome::failed(format!(
+            "reviewer `{}` has no command; hint: set `command = [\"program\", \"{{prompt_file}}\"]`",
+            config.name
+        ));
+    }
+    let output = output_file(ctx, &config.name);
+    if config.output == OutputMode::File {
+        // A file left by an earlier run must not pass for this run's review.
+        let _ = std::fs::remove_file(&output);
+    }
+    let spec = build(config, ctx, host, &output);
+    let out = process::run(&spec, |_| {}, cancel).await;
+    let written = (config.output == OutputMode::File).then(|| read_capped(&output));
+    decide(config, out, written)
+}
+
+/// Replaces the `{prompt_file}`, `{output_file}`, `{repo}` and `{workdir}` placeholders.
+pub(crate) fn substitute(arg: &str, ctx: &RunContext, output: &Path) -> String {
+    arg.replace("{prompt_file}", &ctx.prompt_file.display().to_string())
+        .replace("{output_file}", &output.display().to_string())
+        .replace("{repo}", &ctx.checkout.display().to_string())
+        .replace("{workdir}", &ctx.workdir.display().to_string())
+}
+
+/// The command line and environment of a command reviewer.
+pub(crate) fn build(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    host: &HostEnv,
+    output: &Path,
+) -> ProcessSpec {
+    let mut argv = config.command.iter().map(|a| substitute(a, ctx, output));
+    let program = argv.next().unwrap_or_default();
+    let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
+    spec.args = argv.collect();
+    spec.stdin_file = Some(ctx.prompt_file.clone());
+    spec.max_stdout = MAX_OUTPUT;
+    let mut vars = env::base(host, Home::Inherit);
+    let path = |p: &Path| p.display().to_string();
+    for (name, value) in [
+        ("DEEP_REVIEW_PROMPT_FILE", path(&ctx.prompt_file)),
+        ("DEEP_REVIEW_OUTPUT_FILE", path(output)),
+        ("DEEP_REVIEW_REPO", path(&ctx.checkout)),
+        ("DEEP_REVIEW_WORKDIR", path(&ctx.workdir)),
+        ("DEEP_REVIEW_BASE", ctx.base.clone()),
+        ("DEEP_REVIEW_HEAD", ctx.head.clone()),
+        ("DEEP_REVIEW_REVIEWER", config.name.clone()),
+    ] {
+        vars.insert(name.to_string(), value);
+    }
+    env::apply_configured(&mut vars, &config.env);
+    spec.env = vars;
+    spec
+}
+
+/// Reads at most [`MAX_OUTPUT`] bytes of `path`; the flag says whether there was more.
+fn read_capped(path: &Path) -> Result<(Vec<u8>, bool), String> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("wrote no output file ({}: {e})", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_OUTPUT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the output file {}: {e}", path.display()))?;
+    let truncated = bytes.len() > MAX_OUTPUT;
+    bytes.truncate(MAX_OUTPUT);
+    Ok((bytes, truncated))
+}
+
+/// The outcome of a command run (status rule in [`super::run_reviewer`]): a usable review
+/// with exit 0, or with a non-zero exit code (then noted), is `ok`.
+fn decide(
+    config: &ReviewerConfig,
+    mut out: ProcessOutcome,
+    written: Option<Result<(Vec<u8>, bool), String>>,
+) -> Outcome {
+    let mut outcome = Outcome {
+        stderr_tail: stderr_tail(&out.stderr_tail),
+        ..Outcome::default()
+    };
+    let cap_note = format!("output beyond {} MiB was cut", MAX_OUTPUT / (1024 * 1024));
+    let review = match written {
+        None => {
+            if out.stdout_truncated {
+                outcome.notes.push(cap_note);
+            }
+            Ok(out.stdout.clone())
+        }
+        Some(Ok((bytes, truncated))) => {
+            if truncated {
+                outcome.notes.push(cap_note);
+            }
+            Ok(bytes)
+        }
+        Some(Err(e)) => Err(e),
+    };
+    outcome.transcript = Some(std::mem::take(&mut out.stdout));
+    let review = review.and_then(|bytes| text::usable_review(&bytes));
+    let (status, error) = match (&out.exit, review) {
+        (ExitKind::TimedOut, _) => (RunStatus::TimedOut, Some(out.describe())),
+        (ExitKind::Cancelled, _) => (RunStatus::NotFinished, Some("cancelled".to_string())),
+        (ExitKind::SpawnFailed(e), _) => (
+            RunStatus::Failed,
+            Some(format!(
+                "could not start `{}`: {e}",
+                config.command.first().map(String::as_str).unwrap_or("")
+            )),
+        ),
+        (ExitKind::Exited { code: Some(0), .. }, Ok(review)) => {
+            outcome.exit_code = Some(0);
+            outcome.review = Some(review);
+            (RunStatus::Ok, None)
+        }
+        (ExitKind::Exited { code: Some(code), .. }, Ok(review)) => {
+            outcome.exit_code = Some(*code);
+            outcome.review = Some(review);
+            outcome.notes.push(format!(
+                "exited with code {code} but produced a review; the review is kept"
+            ));
+            (RunStatus::Ok, None)
+        }
+        (ExitKind::Exited { code: Some(0), .. }, Err(reason)) => {
+            outcome.exit_code = Some(0);
+            (RunStatus::Failed, Some(reason))
+        }
+        (ExitKind::Exited { code, .. }, _) => {
+            outcome.exit_code = *code;
+            let mut error = out.describe();
+            if let Some(line) = last_stderr_line(&out.stderr_tail) {
+                error.push_str(": ");
+                error.push_str(&super::agent::clip(line, 300));
+            }
+            (RunStatus::Failed, Some(error))
+        }
+    };
+    outcome.status = status;
+    outcome.error = error;
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::BackendKind;
+
+    fn ctx() -> RunContext {
+        RunContext {
+            workdir: PathBuf::from("/w"),
+            checkout: PathBuf::from("/co"),
+            prompt_file: PathBuf::from("/w/prompt.md"),
+            diff_file: PathBuf::from("/w/diff.patch"),
+            base: "base-sha".into(),
+            head: "head-sha".into(),
+            pass: 2,
+        }
+    }
+
+    #[test]
+    fn placeholders_are_substituted() {
+        let check = |arg: &str, expected: &str| {
+            assert_eq!(substitute(arg, &ctx(), Path::new("/w/out.md")), expected)
+        };
+        check("{prompt_file}", "/w/prompt.md");
+        check("--out={output_file}", "--out=/w/out.md");
+        check("{repo}/x {workdir}", "/co/x /w");
+        check("{unknown} {{prompt_file}}", "{unknown} {/w/prompt.md}");
+    }
+
+    #[test]
+    fn environment_is_the_allow_list_plus_deep_review_variables() {
+        let mut config = ReviewerConfig::new("script", BackendKind::Command);
+        config.command = vec!["./review.sh".into(), "{prompt_file}".into()];
+        config.env.insert("EXTRA".into(), "1".into());
+        let host = HostEnv::from_pairs([
+            ("PATH", "/bin"),
+            ("HOME", "/home/me"),
+            ("AWS_SECRET_ACCESS_KEY", "nope"),
+        ]);
+        let spec = build(&config, &ctx(), &host, Path::new("/w/output-script.md"));
+        assert_eq!(spec.program, "./review.sh");
+        assert_eq!(spec.args, ["/w/prompt.md"]);
+        assert_eq!(spec.stdin_file, Some(PathBuf::from("/w/prompt.md")));
+        let env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            env,
+            [
+                "DEEP_REVIEW_BASE=base-sha",
+                "DEEP_REVIEW_HEAD=head-sha",
+                "DEEP_REVIEW_OUTPUT_FILE=/w/output-script.md",
+                "DEEP_REVIEW_PROMPT_FILE=/w/prompt.md",
+                "DEEP_REVIEW_REPO=/co",
+                "DEEP_REVIEW_REVIEWER=script",
+                "DEEP_REVIEW_WORKDIR=/w",
+                "EXTRA=1",
+                "HOME=/home/me",
+                "PATH=/bin",
+                "TERM=dumb",
+            ]
+        );
+    }
+}

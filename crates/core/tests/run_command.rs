@@ -1,0 +1,357 @@
+//! `command` reviewers run as real processes: success, crash, hang, garbage, floods,
+//! output files, cancellation, and the environment they see.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use deep_review_core::config::{BackendKind, OutputMode, ReviewerConfig};
+use deep_review_core::model::RunStatus;
+use deep_review_core::run::{run_reviewer, ProgressEvent};
+use support::{drain, progress, sh, wait_gone, Fixture};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test]
+async fn a_slow_reviewer_that_succeeds() {
+    let fx = Fixture::new();
+    let (tx, mut rx) = progress();
+    let config = sh(
+        "slow",
+        "sleep 1; printf '## Review\\n\\nNo problems found.\\n'",
+    );
+    let record = run_reviewer(&config, &fx.ctx, Some(tx), CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert_eq!(record.error, None);
+    assert_eq!(record.exit_code, Some(0));
+    assert!(record.duration_ms.is_some_and(|d| d >= 1000), "{record:?}");
+    assert_eq!(record.backend.as_deref(), Some("command"));
+    assert_eq!(record.pass, Some(1));
+    assert_eq!(record.review_file.as_deref(), Some("review-slow-pass-1.md"));
+    assert_eq!(
+        fx.review("slow").as_deref(),
+        Some("## Review\n\nNo problems found.\n")
+    );
+    assert_eq!(fx.record_on_disk("slow"), record);
+    let events = drain(&mut rx);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        events[0],
+        ProgressEvent::Started {
+            reviewer: "slow".into()
+        }
+    );
+    assert!(
+        matches!(&events[1], ProgressEvent::Finished { reviewer, record: r } if reviewer == "slow" && **r == record)
+    );
+}
+
+#[tokio::test]
+async fn prompt_placeholders_and_environment_reach_the_command() {
+    let fx = Fixture::new();
+    // Reads the prompt from stdin and from the file argument, prints where it runs and
+    // what it sees.
+    let script = r#"
+        echo "stdin: $(head -n 1)"
+        echo "file: $(head -n 1 "$1")"
+        echo "cwd: $(pwd)"
+        echo "repo-arg: $2"
+        env | sort > "$DEEP_REVIEW_WORKDIR/env.txt"
+    "#;
+    let config = support::command(
+        "script",
+        &[
+            "/bin/sh",
+            "-c",
+            script,
+            "sh",
+            "{prompt_file}",
+            "{repo}",
+        ],
+    );
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    let checkout = fx.ctx.checkout.display().to_string();
+    assert_eq!(
+        fx.review("script").unwrap(),
+        format!(
+            "stdin: # Review this change\nfile: # Review this change\ncwd: {checkout}\nrepo-arg: {checkout}\n"
+        )
+    );
+    let env = std::fs::read_to_string(fx.ctx.workdir.join("env.txt")).unwrap();
+    for expected in [
+        format!("DEEP_REVIEW_PROMPT_FILE={}", fx.ctx.prompt_file.display()),
+        format!(
+            "DEEP_REVIEW_OUTPUT_FILE={}",
+            fx.ctx.workdir.join("output-script.md").display()
+        ),
+        format!("DEEP_REVIEW_REPO={checkout}"),
+        format!("DEEP_REVIEW_WORKDIR={}", fx.ctx.workdir.display()),
+        format!("DEEP_REVIEW_BASE={}", fx.ctx.base),
+        format!("DEEP_REVIEW_HEAD={}", fx.ctx.head),
+        "DEEP_REVIEW_REVIEWER=script".to_string(),
+        "TERM=dumb".to_string(),
+    ] {
+        assert!(env.lines().any(|l| l == expected), "{expected} not in\n{env}");
+    }
+    // cargo sets these for the test process; the reviewer must not see them.
+    assert!(!env.contains("CARGO_MANIFEST_DIR"), "{env}");
+    assert!(!env.contains("CARGO_PKG_NAME"), "{env}");
+}
+
+#[tokio::test]
+async fn a_crash_is_failed_with_the_stderr_tail() {
+    let fx = Fixture::new();
+    let config = sh(
+        "crash",
+        "echo 'starting' >&2; echo 'panic: index out of range' >&2; exit 3",
+    );
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert_eq!(
+        record.error.as_deref(),
+        Some("exited with code 3: panic: index out of range")
+    );
+    assert_eq!(record.exit_code, Some(3));
+    assert_eq!(
+        record.stderr_tail.as_deref(),
+        Some("starting\npanic: index out of range")
+    );
+    assert_eq!(record.review_file, None);
+    assert_eq!(fx.review("crash"), None);
+}
+
+#[tokio::test]
+async fn a_non_zero_exit_with_a_review_keeps_the_review() {
+    let fx = Fixture::new();
+    let config = sh("lint", "echo 'Found 2 problems in src/lib.rs'; exit 1");
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert_eq!(record.exit_code, Some(1));
+    assert_eq!(
+        record.notes,
+        ["exited with code 1 but produced a review; the review is kept"]
+    );
+    assert_eq!(
+        fx.review("lint").as_deref(),
+        Some("Found 2 problems in src/lib.rs\n")
+    );
+}
+
+#[tokio::test]
+async fn a_hang_times_out_and_leaves_no_process_behind() {
+    let fx = Fixture::new();
+    let pid_file = fx.ctx.workdir.join("grandchild.pid");
+    let mut config = sh(
+        "hang",
+        &format!(
+            "sleep 300 & echo $! > {}; echo 'partial'; sleep 300",
+            pid_file.display()
+        ),
+    );
+    config.timeout = Duration::from_millis(800);
+    let started = Instant::now();
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(record.status, RunStatus::TimedOut);
+    assert_eq!(record.error.as_deref(), Some("timed out after 0s"));
+    assert_eq!(fx.review("hang"), None);
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        wait_gone(pid, Duration::from_secs(3)),
+        "grandchild {pid} survived"
+    );
+}
+
+#[tokio::test]
+async fn cancellation_is_not_finished_and_kills_the_group() {
+    let fx = Fixture::new();
+    let pid_file = fx.ctx.workdir.join("grandchild.pid");
+    let config = sh(
+        "cancelled",
+        &format!("sleep 300 & echo $! > {}; sleep 300", pid_file.display()),
+    );
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        trigger.cancel();
+    });
+    let record = run_reviewer(&config, &fx.ctx, None, cancel).await;
+    assert_eq!(record.status, RunStatus::NotFinished);
+    assert_eq!(record.error.as_deref(), Some("cancelled"));
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(wait_gone(pid, Duration::from_secs(3)));
+    assert_eq!(fx.record_on_disk("cancelled").status, RunStatus::NotFinished);
+}
+
+#[tokio::test]
+async fn cancelled_before_start_is_skipped() {
+    let fx = Fixture::new();
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let record = run_reviewer(&sh("late", "echo hi"), &fx.ctx, None, cancel).await;
+    assert_eq!(record.status, RunStatus::Skipped);
+    assert_eq!(record.error.as_deref(), Some("cancelled before it started"));
+}
+
+#[tokio::test]
+async fn random_bytes_are_garbage() {
+    let fx = Fixture::new();
+    let config = sh("noise", "head -c 65536 /dev/urandom");
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("output is not text")),
+        "{record:?}"
+    );
+    assert_eq!(fx.review("noise"), None);
+    // The raw output is still kept for inspection.
+    assert_eq!(fx.transcript("noise").map(|t| t.len()), Some(65536));
+}
+
+#[tokio::test]
+async fn empty_and_letterless_output_fail() {
+    let fx = Fixture::new();
+    let check = |name: &'static str, script: &'static str, error: &'static str| {
+        let fx = &fx;
+        async move {
+            let record = run_reviewer(&sh(name, script), &fx.ctx, None, CancellationToken::new()).await;
+            assert_eq!(record.status, RunStatus::Failed, "{name}");
+            assert_eq!(record.error.as_deref(), Some(error), "{name}");
+        }
+    };
+    check("silent", "true", "produced no review (empty output)").await;
+    check("blank", "printf '\\n\\n   \\n'", "produced no review (empty output)").await;
+    check("digits", "echo '1 2 3 ---'", "output has no letters").await;
+}
+
+#[tokio::test]
+async fn a_200_mb_flood_is_capped() {
+    let fx = Fixture::new();
+    let config = sh(
+        "flood",
+        "yes 'This line belongs to an extremely long review.' | head -c 200000000",
+    );
+    let started = Instant::now();
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    let elapsed = started.elapsed();
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert_eq!(record.notes, ["output beyond 8 MiB was cut"]);
+    let review = std::fs::metadata(fx.ctx.review_path("flood")).unwrap().len();
+    assert!(review <= 8 * 1024 * 1024 + 1, "review is {review} bytes");
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_flood_without_newlines_is_capped_too() {
+    let fx = Fixture::new();
+    let config = sh("zeros", "head -c 100000000 /dev/zero");
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(record.error.as_deref().is_some_and(|e| e.starts_with("output is not text")));
+    assert_eq!(
+        fx.transcript("zeros").map(|t| t.len()),
+        Some(8 * 1024 * 1024)
+    );
+}
+
+#[tokio::test]
+async fn output_file_mode_reads_the_file() {
+    let fx = Fixture::new();
+    let mut config = support::command(
+        "filer",
+        &[
+            "/bin/sh",
+            "-c",
+            "echo 'progress: thinking'; printf '# Review\\n\\nAll fine.\\n' > \"$1\"",
+            "sh",
+            "{output_file}",
+        ],
+    );
+    config.output = OutputMode::File;
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert_eq!(fx.review("filer").as_deref(), Some("# Review\n\nAll fine.\n"));
+    assert_eq!(
+        fx.transcript("filer").as_deref(),
+        Some(&b"progress: thinking\n"[..])
+    );
+
+    // A command that writes no file has no review, even with a stale file from before.
+    std::fs::write(fx.ctx.workdir.join("output-lazy.md"), "stale review").unwrap();
+    let mut lazy = support::sh("lazy", "echo 'I wrote nothing'");
+    lazy.output = OutputMode::File;
+    let record = run_reviewer(&lazy, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("wrote no output file")),
+        "{record:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_program_or_command_is_failed() {
+    let fx = Fixture::new();
+    let config = support::command("ghost", &["/nonexistent/reviewer", "{prompt_file}"]);
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("could not start `/nonexistent/reviewer`")),
+        "{record:?}"
+    );
+
+    let empty = ReviewerConfig::new("empty", BackendKind::Command);
+    let record = run_reviewer(&empty, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(record.error.as_deref().is_some_and(|e| e.contains("has no command")));
+}
+
+#[tokio::test]
+async fn unimplemented_backends_are_skipped() {
+    let fx = Fixture::new();
+    for (backend, name) in [
+        (BackendKind::Openai, "openai"),
+        (BackendKind::Anthropic, "anthropic"),
+        (BackendKind::Import, "import"),
+    ] {
+        let record = run_reviewer(
+            &ReviewerConfig::new(name, backend),
+            &fx.ctx,
+            None,
+            CancellationToken::new(),
+        )
+        .await;
+        assert_eq!(record.status, RunStatus::Skipped);
+        assert_eq!(
+            record.error,
+            Some(format!("backend `{name}` is not implemented yet"))
+        );
+        assert_eq!(fx.record_on_disk(name).status, RunStatus::Skipped);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_checkout_is_failed() {
+    let mut fx = Fixture::new();
+    fx.ctx.checkout = fx.dir.path().join("no-such-checkout");
+    let record = run_reviewer(&sh("x", "echo hi"), &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert!(record.error.as_deref().is_some_and(|e| e.ends_with("does not exist")));
+}
