@@ -7,6 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{self, BackendKind, ReviewerConfig, Settings};
+use crate::prompt::{self, PromptInput};
+use crate::run::{self, ProgressSender, RunContext};
+use crate::target::{self, TargetError};
+use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
 use crate::consolidate::{self, Policy, SeverityPolicy};
 use crate::diff;
@@ -16,11 +25,9 @@ use crate::parse;
 use crate::render::{self, Format, RawReview};
 use crate::report::{Report, Target};
 use crate::verify::{self, VerifyOutcome};
+use crate::workdir::{Manifest, DIFF_FILE, TARGET_FILE};
 
 /// Files of a work directory that the pipeline reads back.
-pub const TARGET_FILE: &str = "target.json";
-pub const MANIFEST_FILE: &str = "review.json";
-pub const DIFF_FILE: &str = "diff.patch";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -30,6 +37,10 @@ pub enum PipelineError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("no reviews in {0}\nhint: a review directory holds files named review-<reviewer>-pass-<n>.md")]
     NoReviews(PathBuf),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Workdir(#[from] WorkdirError),
 }
 
 /// How to consolidate a directory of reviews.
@@ -100,7 +111,10 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     let mut runs = read_run_records(dir);
 
     // Panel order: the manifest's, then any other reviewer by name.
-    let mut order: Vec<String> = manifest.as_ref().map(|m| m.reviewers.clone()).unwrap_or_default();
+    let mut order: Vec<String> = manifest
+        .as_ref()
+        .map(|m| m.reviewers.iter().map(|r| r.name.clone()).collect())
+        .unwrap_or_default();
     for name in files.iter().map(|f| &f.reviewer).chain(runs.keys()) {
         if !order.contains(name) {
             order.push(name.clone());
@@ -121,15 +135,21 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     let mut raw: Vec<RawReview> = Vec::new();
     let mut records: Vec<RunRecord> = Vec::new();
     for name in &order {
+        let has_record = runs.contains_key(name);
         let mut record = runs.remove(name).unwrap_or_else(|| RunRecord {
             name: name.clone(),
             status: RunStatus::Ok,
             ..RunRecord::default()
         });
-        if let Some(display) = manifest.as_ref().and_then(|m| m.displays.get(name)) {
-            if record.display.is_none() {
-                record.display = Some(display.clone());
+        if let Some(planned) = manifest.as_ref().and_then(|m| m.reviewers.iter().find(|r| &r.name == name)) {
+            // A reviewer the manifest planned but that left no record never finished.
+            if !has_record {
+                record.status = RunStatus::NotFinished;
+                record.backend = Some(planned.backend.clone());
             }
+            record.display = record.display.or_else(|| Some(planned.display.clone()).filter(|d| !d.is_empty()));
+            record.model = record.model.or_else(|| planned.model.clone());
+            record.effort = record.effort.or_else(|| planned.effort.clone());
         }
         // The latest pass of this reviewer.
         if let Some(file) = files.iter().filter(|f| &f.reviewer == name).max_by_key(|f| f.pass) {
@@ -163,11 +183,12 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     let id = opts
         .id
         .clone()
-        .or_else(|| manifest.as_ref().map(|m| m.id.clone()))
+        .or_else(|| manifest.as_ref().map(|m| m.id.clone()).filter(|id| !id.is_empty()))
         .unwrap_or_else(|| dir_name(dir));
     let created_at = manifest
         .as_ref()
         .map(|m| m.created_at.clone())
+        .filter(|c| !c.is_empty())
         .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let report = narrative::build_report(&ReportInput {
         id,
@@ -210,23 +231,8 @@ fn is_usable(review: &ParsedReview) -> bool {
         || review.summary.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
 
-/// The panel as the work directory recorded it (written when a review starts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Manifest {
-    pub id: String,
-    pub created_at: String,
-    /// Reviewer names in panel order.
-    pub reviewers: Vec<String>,
-    /// Display names by reviewer.
-    pub displays: BTreeMap<String, String>,
-    /// The read-only checkout's absolute path (stripped from reviewers' locations).
-    pub checkout: Option<String>,
-    pub wall_clock_ms: Option<u64>,
-}
-
 fn read_manifest(dir: &Path) -> Option<Manifest> {
-    read_json(&dir.join(MANIFEST_FILE))
+    Manifest::load(dir).ok().flatten()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
@@ -288,4 +294,164 @@ fn dir_name(dir: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "review".to_string())
+}
+
+/// What `deep-review review` was asked to do, with the configuration resolved.
+#[derive(Debug, Clone)]
+pub struct ReviewRequest {
+    /// Any path inside the repository.
+    pub path: PathBuf,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub settings: Settings,
+    /// The panel to run (see [`choose_panel`]).
+    pub panel: Vec<ReviewerConfig>,
+    pub dry_run: bool,
+}
+
+/// How a review ended.
+#[derive(Debug)]
+pub enum ReviewOutcome {
+    /// `--dry-run`: the work directory and prompt are written, nothing ran.
+    DryRun { workdir: PathBuf },
+    /// Ctrl-C / SIGTERM: the reviewers were stopped; `consolidate <workdir>` finishes
+    /// the report from those that completed.
+    Interrupted { workdir: PathBuf, records: Vec<RunRecord> },
+    Done { workdir: PathBuf, records: Vec<RunRecord>, consolidated: Consolidated },
+}
+
+/// The panel when none is configured: every agent CLI that is ready here (binary and
+/// credentials present) plus `builtin`. The note says what was chosen when that was
+/// `builtin` alone.
+pub async fn choose_panel(settings: &Settings) -> (Vec<ReviewerConfig>, Option<String>) {
+    if settings.panel_explicit {
+        return (settings.panel.clone(), None);
+    }
+    let host: BTreeMap<String, String> = std::env::vars().collect();
+    let env = |name: &str| host.get(name).cloned();
+    let path_var = host.get("PATH").cloned();
+    let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
+    let mut panel = Vec::new();
+    for backend in [BackendKind::Claude, BackendKind::Codex, BackendKind::Gemini] {
+        // A reviewer the files define under the backend's name keeps its settings.
+        let reviewer = settings
+            .defined
+            .iter()
+            .find(|r| r.name == backend.as_str())
+            .cloned()
+            .unwrap_or_else(|| ReviewerConfig::new(backend.as_str(), backend));
+        if config::check_available(&reviewer, &env, &lookup).await.ready {
+            panel.push(reviewer);
+        }
+    }
+    let builtin = settings
+        .defined
+        .iter()
+        .find(|r| r.backend == BackendKind::Builtin)
+        .cloned()
+        .unwrap_or_else(|| ReviewerConfig::new("builtin", BackendKind::Builtin));
+    let note = panel.is_empty().then(|| {
+        "no agent CLI is ready (claude, codex, gemini): reviewing with the builtin reviewer only\n\
+         hint: run `deep-review reviewers` to see why, or add a reviewer to deep-review.toml"
+            .to_string()
+    });
+    panel.push(builtin);
+    for reviewer in &mut panel {
+        reviewer.timeout = reviewer.timeout.min(settings.timeout);
+    }
+    (panel, note)
+}
+
+/// Runs a whole review: resolves the change, prepares the work directory, runs the
+/// panel in parallel in a read-only checkout of the head revision, and consolidates.
+pub async fn review(
+    request: &ReviewRequest,
+    progress: Option<ProgressSender>,
+    cancel: CancellationToken,
+) -> Result<ReviewOutcome, PipelineError> {
+    let clock = Instant::now();
+    let target = target::resolve_local(&request.path, request.base.as_deref(), request.head.as_deref())?;
+    let root = target.repo_root.clone();
+    let settings = &request.settings;
+
+    let out = settings.out_dir(&root);
+    workdir::ensure_ignored(&root, &out)?;
+    let now = chrono::Utc::now();
+    let dir = WorkDir::create(&out, &target.slug, now)?;
+    target.write_diff(&dir.diff_path())?;
+    let report_target = target.to_report_target();
+    dir.write_report_target(&report_target)?;
+    dir.write_file(workdir::CONTEXT_FILE, &workdir::render_context(&report_target, &target.commits, &target.files))?;
+
+    let template = match settings.prompt_path(&root) {
+        Some(path) => Some(read_text(&path)?),
+        None => None,
+    };
+    let diff_text = target.diff_text_within(prompt::DIFF_INLINE_LIMIT as u64);
+    // Read at the base revision: a change must not rewrite the rules it is judged by.
+    let repo_context = prompt::read_repo_context(&root, &target.base);
+    let diff_path = dir.diff_path();
+    let prompt_text = prompt::build_prompt(&PromptInput {
+        commits: &target.commits,
+        files: &target.files,
+        diff: diff_text.as_deref(),
+        diff_file: Some(&diff_path),
+        diff_len: Some(target.diff_len()),
+        repo_context: repo_context.as_deref(),
+        template: template.as_deref(),
+        ..PromptInput::new(&report_target)
+    });
+    dir.write_prompt(&prompt_text)?;
+
+    let mut manifest = Manifest::new(&dir.id, now, &request.panel);
+    manifest.base = Some(target.base.clone());
+    manifest.head = Some(target.head.clone());
+    manifest.formats = settings.formats.iter().map(|f| format_word(*f).to_string()).collect();
+    manifest.fail_on = Some(settings.fail_on.as_str().to_string());
+    manifest.severity_policy = Some(config::severity_policy_name(settings.severity_policy).to_string());
+    dir.write_manifest(&manifest)?;
+    if request.dry_run {
+        return Ok(ReviewOutcome::DryRun { workdir: dir.path });
+    }
+
+    let checkout = ReadOnlyCheckout::create(&root, &target.head)?;
+    manifest.checkout = Some(checkout.path().display().to_string());
+    dir.write_manifest(&manifest)?;
+    let ctx = RunContext {
+        workdir: dir.path.clone(),
+        checkout: checkout.path().to_path_buf(),
+        prompt_file: dir.prompt_path(),
+        diff_file: diff_path,
+        base: target.base.clone(),
+        head: target.head.clone(),
+        pass: manifest.pass.max(1),
+    };
+    let records = run::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
+    // The checkout is removed before anything else can fail.
+    let _ = checkout.cleanup();
+    if cancel.is_cancelled() {
+        return Ok(ReviewOutcome::Interrupted { workdir: dir.path, records });
+    }
+
+    let wall_clock_ms = u64::try_from(clock.elapsed().as_millis()).ok();
+    manifest.wall_clock_ms = wall_clock_ms;
+    dir.write_manifest(&manifest)?;
+    let mut opts = ConsolidateOptions::new(&dir.path);
+    opts.formats = settings.formats.clone();
+    opts.repo = Some(root);
+    opts.rev = Some(target.head.clone());
+    opts.severity_policy = settings.severity_policy;
+    opts.wall_clock_ms = wall_clock_ms;
+    let consolidated = consolidate_dir(&opts)?;
+    Ok(ReviewOutcome::Done { workdir: dir.path, records, consolidated })
+}
+
+/// The `--format` word of a format (as the manifest records it).
+fn format_word(format: Format) -> &'static str {
+    match format {
+        Format::Markdown => "md",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Html => "html",
+    }
 }

@@ -241,6 +241,8 @@ pub struct Manifest {
     pub severity_policy: Option<String>,
     /// The panel, in order.
     pub reviewers: Vec<ManifestReviewer>,
+    /// Set when the reviewers have finished (absent after an interruption).
+    pub wall_clock_ms: Option<u64>,
 }
 
 /// One reviewer of the panel as the manifest records it.
