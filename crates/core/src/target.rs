@@ -996,6 +996,37 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn unusual_file_names_and_mode_changes() {
+        use std::os::unix::fs::PermissionsExt;
+        let repo = Repo::new();
+        repo.write("tool.sh", "echo hi\n");
+        repo.write("keep.txt", "x\n");
+        repo.commit("one");
+        repo.git(&["checkout", "-q", "-b", "names"]);
+        repo.write("with space\tand tab.txt", "a\nb\n");
+        repo.write("ünïcode/файл.md", "c\n");
+        repo.write("quote\"d.txt", "d\n");
+        let tool = repo.path().join("tool.sh");
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        repo.commit("names");
+        let t = resolve_local(repo.path(), None, None).unwrap();
+        let files: Vec<_> = t
+            .files
+            .iter()
+            .map(|f| (f.status.letter(), f.path.as_str(), f.additions))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ('A', "quote\"d.txt", 1),
+                ('M', "tool.sh", 0),
+                ('A', "with space\tand tab.txt", 2),
+                ('A', "ünïcode/файл.md", 1),
+            ]
+        );
+    }
+
+    #[test]
     fn works_from_a_subdirectory() {
         let repo = feature_repo();
         let t = resolve_local(&repo.path().join("src"), None, None).unwrap();

@@ -811,6 +811,40 @@ mod tests {
     }
 
     #[test]
+    fn checkout_keeps_links_and_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let repo = Repo::new();
+        repo.write("bin/run.sh", "#!/bin/sh\necho hi\n");
+        let script = repo.path().join("bin/run.sh");
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let victim = elsewhere.path().join("victim.txt");
+        fs::write(&victim, "v").unwrap();
+        fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::symlink(&victim, repo.path().join("outside")).unwrap();
+        std::os::unix::fs::symlink("bin/run.sh", repo.path().join("run")).unwrap();
+        let head = repo.commit("links");
+        let checkout = ReadOnlyCheckout::create(repo.path(), &head).unwrap();
+        let root = checkout.path();
+        let mode = fs::metadata(root.join("bin/run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o555);
+        assert_eq!(fs::read_link(root.join("outside")).unwrap(), victim);
+        assert_eq!(
+            fs::read_to_string(root.join("run")).unwrap(),
+            "#!/bin/sh\necho hi\n"
+        );
+        // The link's target outside the checkout was not touched.
+        let mode = fs::metadata(&victim).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+        let root = root.to_path_buf();
+        drop(checkout);
+        assert!(!root.exists());
+    }
+
+    #[test]
     fn checkout_of_a_bad_revision_fails() {
         let repo = Repo::new();
         repo.write("a", "a\n");
