@@ -3,24 +3,34 @@
 
 mod progress;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use deep_review_core::config::{
+    self, BackendKind, ConfigPaths, FailOn, Overrides, ReviewerConfig, Settings,
+};
 use deep_review_core::consolidate::SeverityPolicy;
-use deep_review_core::model::Severity;
 use deep_review_core::pipeline::{self, ConsolidateOptions};
-use deep_review_core::render::Format;
+use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
 use deep_review_core::report::Report;
+use deep_review_core::{target, workdir};
+use progress::Progress;
+use tokio_util::sync::CancellationToken;
 
 /// Exit codes (SPEC section 3).
 const EXIT_FAIL_ON: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_NO_REVIEW: u8 = 3;
+/// Interrupted by Ctrl-C / SIGTERM (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser, Debug)]
-#[command(name = "deep-review", version, about = "Run a panel of code reviewers on a change and consolidate their reviews into one report")]
+#[command(
+    name = "deep-review",
+    version,
+    about = "Run a panel of code reviewers on a change and consolidate their reviews into one report"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -140,26 +150,181 @@ fn main() -> ExitCode {
 fn consolidate(args: ConsolidateArgs) -> CmdResult {
     let mut opts = ConsolidateOptions::new(&args.dir);
     opts.out = args.out;
-    opts.formats = parse_formats(&args.format).map_err(usage)?;
+    if !args.format.is_empty() {
+        opts.formats =
+            config::parse_formats(&args.format).map_err(|e| usage(anyhow::anyhow!(e)))?;
+    }
     opts.repo = args.repo;
     opts.rev = args.rev;
     opts.severity_policy = parse_severity_policy(&args.severity_policy).map_err(usage)?;
-    let fail_on = parse_fail_on(args.fail_on.as_deref().unwrap_or("never")).map_err(usage)?;
+    let fail_on = parse_fail_on(args.fail_on.as_deref())?.unwrap_or(FailOn::Never);
     let done = pipeline::consolidate_dir(&opts).map_err(usage)?;
     finish(&done, fail_on, false)
 }
 
-fn review(_args: ReviewArgs) -> CmdResult {
-    Err(usage(anyhow::anyhow!("review is not wired yet")))
+fn review(args: ReviewArgs) -> CmdResult {
+    if args.post {
+        return Err(usage(anyhow::anyhow!(
+            "--post needs a GitHub pull request target, and local reviews have none\nhint: run without --post; the report is in the work directory"
+        )));
+    }
+    let cwd = std::env::current_dir().map_err(usage)?;
+    let path = cwd.join(args.target.as_deref().unwrap_or(Path::new(".")));
+    let root = target::repo_root(&path).map_err(usage)?;
+    let overrides = Overrides {
+        reviewers: (!args.reviewers.is_empty()).then(|| args.reviewers.clone()),
+        timeout: args
+            .timeout
+            .as_deref()
+            .map(config::parse_duration)
+            .transpose()
+            .map_err(|e| usage(anyhow::anyhow!("--timeout: {e}")))?,
+        fail_on: parse_fail_on(args.fail_on.as_deref())?,
+        out: args.out.as_ref().map(|p| cwd.join(p)),
+        formats: (!args.format.is_empty()).then(|| args.format.clone()),
+        prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
+    };
+    let settings = load_config(&root, args.config.as_deref(), &overrides)?;
+    let fail_on = settings.fail_on;
+    let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
+    let outcome = runtime.block_on(async {
+        let (panel, note) = pipeline::choose_panel(&settings).await;
+        if let (Some(note), false) = (note, args.quiet) {
+            eprintln!("{note}");
+        }
+        let names: Vec<String> = panel.iter().map(|r| r.name.clone()).collect();
+        let request = ReviewRequest {
+            path: root.clone(),
+            base: args.base.clone(),
+            head: args.head.clone(),
+            settings: settings.clone(),
+            panel,
+            dry_run: args.dry_run,
+        };
+        let cancel = CancellationToken::new();
+        tokio::spawn(cancel_on_signal(cancel.clone()));
+        let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let quiet = args.quiet || args.dry_run;
+        let display = tokio::spawn(async move {
+            let mut progress = Progress::new(quiet, &names);
+            while let Some(event) = events.recv().await {
+                progress.handle(event);
+            }
+            progress.finish();
+        });
+        let outcome = pipeline::review(&request, Some(sender), cancel).await;
+        let _ = display.await;
+        outcome
+    });
+    match outcome.map_err(usage)? {
+        ReviewOutcome::DryRun { workdir } => {
+            if !args.quiet {
+                eprintln!(
+                    "dry run: the prompt is in {}",
+                    workdir.join(workdir::PROMPT_FILE).display()
+                );
+            }
+            println!("{}", workdir.display());
+            Ok(0)
+        }
+        ReviewOutcome::Interrupted { workdir, .. } => {
+            eprintln!(
+                "interrupted: the reviewers that had not finished were stopped\nhint: finish the report from those that completed with `deep-review consolidate {}`",
+                workdir.display()
+            );
+            println!("{}", workdir.display());
+            Ok(EXIT_INTERRUPTED)
+        }
+        ReviewOutcome::Done { consolidated, .. } => finish(&consolidated, fail_on, args.quiet),
+    }
 }
 
-fn reviewers(_args: ReviewersArgs) -> CmdResult {
-    Err(usage(anyhow::anyhow!("reviewers is not wired yet")))
+/// Cancels the review on Ctrl-C or SIGTERM; the runner then kills every reviewer's
+/// process group.
+async fn cancel_on_signal(cancel: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    cancel.cancel();
+}
+
+fn load_config(
+    root: &Path,
+    explicit: Option<&Path>,
+    overrides: &Overrides,
+) -> Result<Settings, Exit> {
+    let cwd = std::env::current_dir().map_err(usage)?;
+    let explicit = explicit.map(|p| cwd.join(p));
+    let env = |name: &str| std::env::var(name).ok();
+    let paths = ConfigPaths::discover(Some(root), explicit.as_deref(), &env);
+    config::load_settings(&paths, overrides).map_err(usage)
+}
+
+fn reviewers(args: ReviewersArgs) -> CmdResult {
+    let cwd = std::env::current_dir().map_err(usage)?;
+    let path = cwd.join(args.target.as_deref().unwrap_or(Path::new(".")));
+    let root = target::repo_root(&path).map_err(usage)?;
+    let settings = load_config(&root, args.config.as_deref(), &Overrides::default())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
+    let (panel, note) = runtime.block_on(pipeline::choose_panel(&settings));
+    // Show the panel, then every other reviewer the files define or we could detect.
+    let mut rows: Vec<(ReviewerConfig, bool)> = panel.iter().map(|r| (r.clone(), true)).collect();
+    let candidates = settings.defined.iter().cloned().chain(
+        [
+            BackendKind::Claude,
+            BackendKind::Codex,
+            BackendKind::Gemini,
+            BackendKind::Builtin,
+        ]
+        .into_iter()
+        .map(|b| ReviewerConfig::new(b.as_str(), b)),
+    );
+    for reviewer in candidates {
+        if !rows.iter().any(|(r, _)| r.name == reviewer.name) {
+            rows.push((reviewer, false));
+        }
+    }
+    let path_var = std::env::var("PATH").ok();
+    let env = |name: &str| std::env::var(name).ok();
+    let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
+    let width = rows.iter().map(|(r, _)| r.name.len()).max().unwrap_or(8);
+    for (reviewer, in_panel) in &rows {
+        let available = runtime.block_on(config::check_available(reviewer, &env, &lookup));
+        let state = if available.ready {
+            "ready"
+        } else {
+            "not ready"
+        };
+        let panel_mark = if *in_panel { "panel" } else { "-" };
+        let version = available
+            .version
+            .as_deref()
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
+        println!(
+            "{:<width$}  {:<17}  {:<5}  {:<9}  {}{}",
+            reviewer.name,
+            reviewer.backend.as_str(),
+            panel_mark,
+            state,
+            available.reason,
+            version
+        );
+    }
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
+    Ok(0)
 }
 
 /// Prints the verdict line and the REVIEW.md path (last line of stdout) and picks the
 /// exit code.
-fn finish(done: &pipeline::Consolidated, fail_on: Option<Severity>, quiet: bool) -> CmdResult {
+fn finish(done: &pipeline::Consolidated, fail_on: FailOn, quiet: bool) -> CmdResult {
     if done.usable_reviews == 0 {
         if let Some(path) = done.review_md() {
             println!("{}", path.display());
@@ -175,7 +340,8 @@ fn finish(done: &pipeline::Consolidated, fail_on: Option<Severity>, quiet: bool)
     if let Some(path) = done.review_md() {
         println!("{}", path.display());
     }
-    let failed = fail_on.is_some_and(|limit| done.report.findings.iter().any(|f| f.severity <= limit));
+    let worst = done.report.findings.iter().map(|f| f.severity).min();
+    let failed = fail_on.fails(worst);
     Ok(if failed { EXIT_FAIL_ON } else { 0 })
 }
 
@@ -193,33 +359,16 @@ fn verdict_line(report: &Report) -> String {
     )
 }
 
-fn parse_formats(words: &[String]) -> anyhow::Result<Vec<Format>> {
-    if words.is_empty() {
-        return Ok(vec![Format::Markdown, Format::Json]);
-    }
-    let mut formats = Vec::new();
-    for w in words {
-        let f = Format::parse(w).with_context(|| format!("unknown format `{w}`\nhint: use md, json, sarif or html"))?;
-        if !formats.contains(&f) {
-            formats.push(f);
-        }
-    }
-    // report.json is always written: consolidate and history read it back.
-    if !formats.contains(&Format::Json) {
-        formats.push(Format::Json);
-    }
-    Ok(formats)
-}
-
-/// `never` → None.
-fn parse_fail_on(word: &str) -> anyhow::Result<Option<Severity>> {
-    match word.trim().to_ascii_lowercase().as_str() {
-        "never" | "none" => Ok(None),
-        "critical" => Ok(Some(Severity::Critical)),
-        "important" => Ok(Some(Severity::Important)),
-        "suggestion" | "suggestions" => Ok(Some(Severity::Suggestion)),
-        other => anyhow::bail!("unknown --fail-on value `{other}`\nhint: use critical, important, suggestion or never"),
-    }
+/// `--fail-on WORD`, when given.
+fn parse_fail_on(word: Option<&str>) -> Result<Option<FailOn>, Exit> {
+    word.map(|w| {
+        FailOn::parse(w).ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "unknown --fail-on value `{w}`\nhint: use critical, important, suggestion or never"
+            ))
+        })
+    })
+    .transpose()
 }
 
 fn parse_severity_policy(word: &str) -> anyhow::Result<SeverityPolicy> {
@@ -227,6 +376,8 @@ fn parse_severity_policy(word: &str) -> anyhow::Result<SeverityPolicy> {
         "majority" => Ok(SeverityPolicy::Majority),
         "highest" => Ok(SeverityPolicy::Highest),
         "lowest" => Ok(SeverityPolicy::Lowest),
-        other => anyhow::bail!("unknown severity policy `{other}`\nhint: use majority, highest or lowest"),
+        other => anyhow::bail!(
+            "unknown severity policy `{other}`\nhint: use majority, highest or lowest"
+        ),
     }
 }

@@ -19,7 +19,10 @@ pub struct Progress {
 enum Mode {
     Quiet,
     Plain,
-    Bars { _multi: MultiProgress, bars: HashMap<String, ProgressBar> },
+    Bars {
+        _multi: MultiProgress,
+        bars: HashMap<String, ProgressBar>,
+    },
 }
 
 impl Progress {
@@ -27,11 +30,14 @@ impl Progress {
     pub fn new(quiet: bool, reviewers: &[String]) -> Self {
         let mode = if quiet {
             Mode::Quiet
-        } else if std::io::stderr().is_terminal() && std::env::var_os("TERM").is_some_and(|t| t != "dumb") {
+        } else if std::io::stderr().is_terminal()
+            && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
+        {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let width = reviewers.iter().map(String::len).max().unwrap_or(8);
-            let style = ProgressStyle::with_template(&format!("{{spinner}} {{prefix:<{width}}}  {{msg}}"))
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let style =
+                ProgressStyle::with_template(&format!("{{spinner}} {{prefix:<{width}}}  {{msg}}"))
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
             let bars = reviewers
                 .iter()
                 .map(|name| {
@@ -43,11 +49,18 @@ impl Progress {
                     (name.clone(), bar)
                 })
                 .collect();
-            Mode::Bars { _multi: multi, bars }
+            Mode::Bars {
+                _multi: multi,
+                bars,
+            }
         } else {
             Mode::Plain
         };
-        Progress { mode, started: HashMap::new(), tool_calls: HashMap::new() }
+        Progress {
+            mode,
+            started: HashMap::new(),
+            tool_calls: HashMap::new(),
+        }
     }
 
     pub fn handle(&mut self, event: ProgressEvent) {

@@ -32,9 +32,15 @@ use crate::workdir::{Manifest, DIFF_FILE, TARGET_FILE};
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no reviews in {0}\nhint: a review directory holds files named review-<reviewer>-pass-<n>.md")]
     NoReviews(PathBuf),
     #[error(transparent)]
@@ -89,7 +95,10 @@ pub struct Consolidated {
 
 impl Consolidated {
     pub fn review_md(&self) -> Option<&Path> {
-        self.written.iter().find(|p| p.ends_with(Format::Markdown.file_name())).map(PathBuf::as_path)
+        self.written
+            .iter()
+            .find(|p| p.ends_with(Format::Markdown.file_name()))
+            .map(PathBuf::as_path)
     }
 }
 
@@ -141,18 +150,27 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
             status: RunStatus::Ok,
             ..RunRecord::default()
         });
-        if let Some(planned) = manifest.as_ref().and_then(|m| m.reviewers.iter().find(|r| &r.name == name)) {
+        if let Some(planned) = manifest
+            .as_ref()
+            .and_then(|m| m.reviewers.iter().find(|r| &r.name == name))
+        {
             // A reviewer the manifest planned but that left no record never finished.
             if !has_record {
                 record.status = RunStatus::NotFinished;
                 record.backend = Some(planned.backend.clone());
             }
-            record.display = record.display.or_else(|| Some(planned.display.clone()).filter(|d| !d.is_empty()));
+            record.display = record
+                .display
+                .or_else(|| Some(planned.display.clone()).filter(|d| !d.is_empty()));
             record.model = record.model.or_else(|| planned.model.clone());
             record.effort = record.effort.or_else(|| planned.effort.clone());
         }
         // The latest pass of this reviewer.
-        if let Some(file) = files.iter().filter(|f| &f.reviewer == name).max_by_key(|f| f.pass) {
+        if let Some(file) = files
+            .iter()
+            .filter(|f| &f.reviewer == name)
+            .max_by_key(|f| f.pass)
+        {
             let text = read_text(&file.path)?;
             let parsed = parse::parse_review(name, file.pass, &text, checkout_root.as_deref());
             if record.status == RunStatus::NotFinished {
@@ -160,7 +178,11 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
                 // the run was interrupted before the record was completed.
                 record.status = RunStatus::Ok;
             }
-            raw.push(RawReview { reviewer: name.clone(), display: record.display_name().to_string(), text });
+            raw.push(RawReview {
+                reviewer: name.clone(),
+                display: record.display_name().to_string(),
+                text,
+            });
             reviews.push(parsed);
         }
         records.push(record);
@@ -169,21 +191,32 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     let (changed_files, diff_limitations) = read_diff_facts(dir);
     let verification = match opts.repo.as_ref() {
         Some(repo) => {
-            let rev = opts.rev.clone().or_else(|| target.head.clone()).unwrap_or_else(|| "HEAD".into());
+            let rev = opts
+                .rev
+                .clone()
+                .or_else(|| target.head.clone())
+                .unwrap_or_else(|| "HEAD".into());
             let tree = verify::GitTree::new(repo.clone(), rev);
             verify::verify_reviews(&mut reviews, &tree)
         }
         None => VerifyOutcome::default(),
     };
 
-    let policy = Policy { severity: opts.severity_policy };
+    let policy = Policy {
+        severity: opts.severity_policy,
+    };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
     let usable_reviews = reviews.iter().filter(|r| is_usable(r)).count();
 
     let id = opts
         .id
         .clone()
-        .or_else(|| manifest.as_ref().map(|m| m.id.clone()).filter(|id| !id.is_empty()))
+        .or_else(|| {
+            manifest
+                .as_ref()
+                .map(|m| m.id.clone())
+                .filter(|id| !id.is_empty())
+        })
         .unwrap_or_else(|| dir_name(dir));
     let created_at = manifest
         .as_ref()
@@ -199,12 +232,17 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         consolidation: &consolidation,
         changed_files: &changed_files,
         diff_limitations: &diff_limitations,
-        wall_clock_ms: opts.wall_clock_ms.or_else(|| manifest.as_ref().and_then(|m| m.wall_clock_ms)),
+        wall_clock_ms: opts
+            .wall_clock_ms
+            .or_else(|| manifest.as_ref().and_then(|m| m.wall_clock_ms)),
         verdict_policy: opts.verdict_policy,
     });
 
     let out = opts.out.clone().unwrap_or_else(|| dir.clone());
-    std::fs::create_dir_all(&out).map_err(|source| PipelineError::Write { path: out.clone(), source })?;
+    std::fs::create_dir_all(&out).map_err(|source| PipelineError::Write {
+        path: out.clone(),
+        source,
+    })?;
     let mut written = Vec::new();
     // REVIEW.md is written last so that its path is the last one reported.
     let mut formats = opts.formats.clone();
@@ -218,17 +256,27 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
             Format::Html => render::render_html(&report, &raw),
         };
         let path = out.join(format.file_name());
-        std::fs::write(&path, text).map_err(|source| PipelineError::Write { path: path.clone(), source })?;
+        std::fs::write(&path, text).map_err(|source| PipelineError::Write {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
     }
-    Ok(Consolidated { report, written, usable_reviews })
+    Ok(Consolidated {
+        report,
+        written,
+        usable_reviews,
+    })
 }
 
 /// A review counts as usable when it gave anything a maintainer can act on.
 fn is_usable(review: &ParsedReview) -> bool {
     !review.items.is_empty()
         || !review.design_concerns.is_empty()
-        || review.summary.as_deref().is_some_and(|s| !s.trim().is_empty())
+        || review
+            .summary
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
 }
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {
@@ -241,18 +289,28 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
 }
 
 fn read_text(path: &Path) -> Result<String, PipelineError> {
-    let bytes = std::fs::read(path).map_err(|source| PipelineError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PipelineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn find_review_files(dir: &Path) -> Result<Vec<ReviewFile>, PipelineError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| PipelineError::Read { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| PipelineError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut files: Vec<ReviewFile> = entries
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let (reviewer, pass) = parse::review_file_name(&name)?;
-            Some(ReviewFile { reviewer, pass, path: e.path() })
+            Some(ReviewFile {
+                reviewer,
+                pass,
+                path: e.path(),
+            })
         })
         .collect();
     files.sort_by(|a, b| (&a.reviewer, a.pass).cmp(&(&b.reviewer, b.pass)));
@@ -262,11 +320,16 @@ fn find_review_files(dir: &Path) -> Result<Vec<ReviewFile>, PipelineError> {
 /// `run-<name>.json` records by reviewer name. Unreadable records are skipped (the
 /// review itself, if any, is still used).
 fn read_run_records(dir: &Path) -> BTreeMap<String, RunRecord> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
     let mut records = BTreeMap::new();
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(reviewer) = name.strip_prefix("run-").and_then(|n| n.strip_suffix(".json")) else {
+        let Some(reviewer) = name
+            .strip_prefix("run-")
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
             continue;
         };
         if reviewer.is_empty() {
@@ -283,9 +346,15 @@ fn read_run_records(dir: &Path) -> BTreeMap<String, RunRecord> {
 
 /// Changed files and the TODO/FIXME lines the diff adds, when the directory has the diff.
 fn read_diff_facts(dir: &Path) -> (Vec<String>, Vec<Limitation>) {
-    let Ok(bytes) = std::fs::read(dir.join(DIFF_FILE)) else { return (Vec::new(), Vec::new()) };
+    let Ok(bytes) = std::fs::read(dir.join(DIFF_FILE)) else {
+        return (Vec::new(), Vec::new());
+    };
     let files = diff::parse_unified_diff(&String::from_utf8_lossy(&bytes));
-    let changed = files.iter().filter(|f| f.status != diff::FileStatus::Deleted).map(|f| f.path.clone()).collect();
+    let changed = files
+        .iter()
+        .filter(|f| f.status != diff::FileStatus::Deleted)
+        .map(|f| f.path.clone())
+        .collect();
     (changed, diff::acknowledged_limitations(&files))
 }
 
@@ -316,8 +385,15 @@ pub enum ReviewOutcome {
     DryRun { workdir: PathBuf },
     /// Ctrl-C / SIGTERM: the reviewers were stopped; `consolidate <workdir>` finishes
     /// the report from those that completed.
-    Interrupted { workdir: PathBuf, records: Vec<RunRecord> },
-    Done { workdir: PathBuf, records: Vec<RunRecord>, consolidated: Consolidated },
+    Interrupted {
+        workdir: PathBuf,
+        records: Vec<RunRecord>,
+    },
+    Done {
+        workdir: PathBuf,
+        records: Vec<RunRecord>,
+        consolidated: Consolidated,
+    },
 }
 
 /// The panel when none is configured: every agent CLI that is ready here (binary and
@@ -340,7 +416,10 @@ pub async fn choose_panel(settings: &Settings) -> (Vec<ReviewerConfig>, Option<S
             .find(|r| r.name == backend.as_str())
             .cloned()
             .unwrap_or_else(|| ReviewerConfig::new(backend.as_str(), backend));
-        if config::check_available(&reviewer, &env, &lookup).await.ready {
+        if config::check_available(&reviewer, &env, &lookup)
+            .await
+            .ready
+        {
             panel.push(reviewer);
         }
     }
@@ -370,7 +449,11 @@ pub async fn review(
     cancel: CancellationToken,
 ) -> Result<ReviewOutcome, PipelineError> {
     let clock = Instant::now();
-    let target = target::resolve_local(&request.path, request.base.as_deref(), request.head.as_deref())?;
+    let target = target::resolve_local(
+        &request.path,
+        request.base.as_deref(),
+        request.head.as_deref(),
+    )?;
     let root = target.repo_root.clone();
     let settings = &request.settings;
 
@@ -381,7 +464,10 @@ pub async fn review(
     target.write_diff(&dir.diff_path())?;
     let report_target = target.to_report_target();
     dir.write_report_target(&report_target)?;
-    dir.write_file(workdir::CONTEXT_FILE, &workdir::render_context(&report_target, &target.commits, &target.files))?;
+    dir.write_file(
+        workdir::CONTEXT_FILE,
+        &workdir::render_context(&report_target, &target.commits, &target.files),
+    )?;
 
     let template = match settings.prompt_path(&root) {
         Some(path) => Some(read_text(&path)?),
@@ -406,9 +492,14 @@ pub async fn review(
     let mut manifest = Manifest::new(&dir.id, now, &request.panel);
     manifest.base = Some(target.base.clone());
     manifest.head = Some(target.head.clone());
-    manifest.formats = settings.formats.iter().map(|f| format_word(*f).to_string()).collect();
+    manifest.formats = settings
+        .formats
+        .iter()
+        .map(|f| format_word(*f).to_string())
+        .collect();
     manifest.fail_on = Some(settings.fail_on.as_str().to_string());
-    manifest.severity_policy = Some(config::severity_policy_name(settings.severity_policy).to_string());
+    manifest.severity_policy =
+        Some(config::severity_policy_name(settings.severity_policy).to_string());
     dir.write_manifest(&manifest)?;
     if request.dry_run {
         return Ok(ReviewOutcome::DryRun { workdir: dir.path });
@@ -430,7 +521,10 @@ pub async fn review(
     // The checkout is removed before anything else can fail.
     let _ = checkout.cleanup();
     if cancel.is_cancelled() {
-        return Ok(ReviewOutcome::Interrupted { workdir: dir.path, records });
+        return Ok(ReviewOutcome::Interrupted {
+            workdir: dir.path,
+            records,
+        });
     }
 
     let wall_clock_ms = u64::try_from(clock.elapsed().as_millis()).ok();
@@ -443,7 +537,11 @@ pub async fn review(
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
     let consolidated = consolidate_dir(&opts)?;
-    Ok(ReviewOutcome::Done { workdir: dir.path, records, consolidated })
+    Ok(ReviewOutcome::Done {
+        workdir: dir.path,
+        records,
+        consolidated,
+    })
 }
 
 /// The `--format` word of a format (as the manifest records it).

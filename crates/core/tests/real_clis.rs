@@ -129,7 +129,9 @@ fn reviewers(bin: &Path, port: u16) -> Vec<ReviewerConfig> {
     gemini.binary = Some(bin.join("gemini").display().to_string());
     gemini.model = Some("gemini-2.5-pro".into());
     gemini.base_url = Some(base);
-    gemini.env.insert("GEMINI_API_KEY".into(), "mock-key".into());
+    gemini
+        .env
+        .insert("GEMINI_API_KEY".into(), "mock-key".into());
 
     let mut all = vec![claude, codex, gemini];
     for r in &mut all {
@@ -204,5 +206,8 @@ async fn real_clis_review_through_the_mock_server() {
         .lines()
         .filter(|l| l.contains("LARGE-PROMPT-TAIL-MARKER"))
         .count();
-    assert!(with_marker >= 3, "{with_marker} requests carried the prompt");
+    assert!(
+        with_marker >= 3,
+        "{with_marker} requests carried the prompt"
+    );
 }

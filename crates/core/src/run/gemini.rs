@@ -18,7 +18,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
     StreamReport, ToolCounter,
 };
-use super::env::{self, HostEnv, Home};
+use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
@@ -54,8 +54,13 @@ pub(super) async fn run(
         exit_hint,
         last_message_file: None,
     };
-    let mut outcome =
-        agent::run(agent_run, GeminiStream::new(&ctx.checkout), progress, cancel).await;
+    let mut outcome = agent::run(
+        agent_run,
+        GeminiStream::new(&ctx.checkout),
+        progress,
+        cancel,
+    )
+    .await;
     outcome.notes.splice(0..0, notes);
     drop(run_dir);
     outcome
@@ -82,7 +87,10 @@ pub(crate) fn build(
     run_dir: &Path,
     prompt: &PromptInput,
 ) -> ProcessSpec {
-    let program = config.binary.clone().unwrap_or_else(|| "gemini".to_string());
+    let program = config
+        .binary
+        .clone()
+        .unwrap_or_else(|| "gemini".to_string());
     let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
     let mut args = vec!["-p".to_string()];
     match prompt {
@@ -284,7 +292,10 @@ mod tests {
         assert_eq!(report.files_read, vec!["calc.py"]);
         let review = report.review.unwrap_or_default();
         assert!(review.starts_with("## Review"), "{review}");
-        assert!(review.contains("does not guard against `b == 0`"), "{review}");
+        assert!(
+            review.contains("does not guard against `b == 0`"),
+            "{review}"
+        );
         assert!(review.ends_with("MOCK-REVIEW-DONE"));
         assert_eq!(
             report.tokens,
