@@ -115,7 +115,10 @@ async fn claude_happy_path_from_the_captured_stream() {
     // Read-only, quiet command line.
     let args = argv(&fx, "claude");
     assert_eq!(args[0], "-p");
-    assert_eq!(args[1], std::fs::read_to_string(&fx.ctx.prompt_file).unwrap());
+    assert_eq!(
+        args[1],
+        std::fs::read_to_string(&fx.ctx.prompt_file).unwrap()
+    );
     for flags in [
         &["--output-format", "stream-json", "--verbose"][..],
         &["--tools", "Read,Grep,Glob,Bash"],
@@ -166,7 +169,10 @@ async fn claude_happy_path_from_the_captured_stream() {
             }
         ]
     );
-    assert!(matches!(events.last(), Some(ProgressEvent::Finished { .. })));
+    assert!(matches!(
+        events.last(),
+        Some(ProgressEvent::Finished { .. })
+    ));
 }
 
 #[tokio::test]
@@ -277,10 +283,7 @@ async fn claude_stream_without_result_is_failed() {
         &fx,
         "claude",
         BackendKind::Claude,
-        &format!(
-            "{} | head -n 5",
-            replay("claude-stream-json.stdout.jsonl")
-        ),
+        &format!("{} | head -n 5", replay("claude-stream-json.stdout.jsonl")),
     );
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Failed);
@@ -376,7 +379,11 @@ async fn codex_happy_path_from_the_captured_stream() {
     assert_eq!(args[args.len() - 2], "--");
     assert_eq!(
         args.last().map(String::as_str),
-        Some(std::fs::read_to_string(&fx.ctx.prompt_file).unwrap().as_str())
+        Some(
+            std::fs::read_to_string(&fx.ctx.prompt_file)
+                .unwrap()
+                .as_str()
+        )
     );
     let config_toml: toml::Table = toml::from_str(&fx.dump("codex.config")).unwrap();
     assert_eq!(config_toml["approval_policy"].as_str(), Some("never"));
@@ -537,10 +544,7 @@ async fn gemini_happy_path_from_the_captured_stream() {
         settings.pointer("/privacy/usageStatisticsEnabled"),
         Some(&false.into())
     );
-    assert_eq!(
-        settings.pointer("/telemetry/enabled"),
-        Some(&false.into())
-    );
+    assert_eq!(settings.pointer("/telemetry/enabled"), Some(&false.into()));
 }
 
 #[tokio::test]
@@ -560,7 +564,10 @@ async fn gemini_401_is_failed_with_the_api_error() {
     assert_eq!(record.status, RunStatus::Failed);
     assert_eq!(record.exit_code, Some(145));
     let error = record.error.unwrap_or_default();
-    assert!(error.starts_with("[API Error:") && error.contains("401"), "{error}");
+    assert_eq!(
+        error,
+        "API error 401 (UNAUTHENTICATED): mock: forced HTTP 401"
+    );
     assert!(record
         .stderr_tail
         .as_deref()

@@ -59,14 +59,7 @@ async fn prompt_placeholders_and_environment_reach_the_command() {
     "#;
     let config = support::command(
         "script",
-        &[
-            "/bin/sh",
-            "-c",
-            script,
-            "sh",
-            "{prompt_file}",
-            "{repo}",
-        ],
+        &["/bin/sh", "-c", script, "sh", "{prompt_file}", "{repo}"],
     );
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
@@ -91,7 +84,10 @@ async fn prompt_placeholders_and_environment_reach_the_command() {
         "DEEP_REVIEW_REVIEWER=script".to_string(),
         "TERM=dumb".to_string(),
     ] {
-        assert!(env.lines().any(|l| l == expected), "{expected} not in\n{env}");
+        assert!(
+            env.lines().any(|l| l == expected),
+            "{expected} not in\n{env}"
+        );
     }
     // cargo sets these for the test process; the reviewer must not see them.
     assert!(!env.contains("CARGO_MANIFEST_DIR"), "{env}");
@@ -189,7 +185,10 @@ async fn cancellation_is_not_finished_and_kills_the_group() {
         .parse()
         .unwrap();
     assert!(wait_gone(pid, Duration::from_secs(3)));
-    assert_eq!(fx.record_on_disk("cancelled").status, RunStatus::NotFinished);
+    assert_eq!(
+        fx.record_on_disk("cancelled").status,
+        RunStatus::NotFinished
+    );
 }
 
 #[tokio::test]
@@ -226,13 +225,19 @@ async fn empty_and_letterless_output_fail() {
     let check = |name: &'static str, script: &'static str, error: &'static str| {
         let fx = &fx;
         async move {
-            let record = run_reviewer(&sh(name, script), &fx.ctx, None, CancellationToken::new()).await;
+            let record =
+                run_reviewer(&sh(name, script), &fx.ctx, None, CancellationToken::new()).await;
             assert_eq!(record.status, RunStatus::Failed, "{name}");
             assert_eq!(record.error.as_deref(), Some(error), "{name}");
         }
     };
     check("silent", "true", "produced no review (empty output)").await;
-    check("blank", "printf '\\n\\n   \\n'", "produced no review (empty output)").await;
+    check(
+        "blank",
+        "printf '\\n\\n   \\n'",
+        "produced no review (empty output)",
+    )
+    .await;
     check("digits", "echo '1 2 3 ---'", "output has no letters").await;
 }
 
@@ -248,7 +253,9 @@ async fn a_200_mb_flood_is_capped() {
     let elapsed = started.elapsed();
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     assert_eq!(record.notes, ["output beyond 8 MiB was cut"]);
-    let review = std::fs::metadata(fx.ctx.review_path("flood")).unwrap().len();
+    let review = std::fs::metadata(fx.ctx.review_path("flood"))
+        .unwrap()
+        .len();
     assert!(review <= 8 * 1024 * 1024 + 1, "review is {review} bytes");
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
 }
@@ -259,7 +266,10 @@ async fn a_flood_without_newlines_is_capped_too() {
     let config = sh("zeros", "head -c 100000000 /dev/zero");
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Failed);
-    assert!(record.error.as_deref().is_some_and(|e| e.starts_with("output is not text")));
+    assert!(record
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("output is not text")));
     assert_eq!(
         fx.transcript("zeros").map(|t| t.len()),
         Some(8 * 1024 * 1024)
@@ -282,7 +292,10 @@ async fn output_file_mode_reads_the_file() {
     config.output = OutputMode::File;
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
-    assert_eq!(fx.review("filer").as_deref(), Some("# Review\n\nAll fine.\n"));
+    assert_eq!(
+        fx.review("filer").as_deref(),
+        Some("# Review\n\nAll fine.\n")
+    );
     assert_eq!(
         fx.transcript("filer").as_deref(),
         Some(&b"progress: thinking\n"[..])
@@ -320,7 +333,10 @@ async fn a_missing_program_or_command_is_failed() {
     let empty = ReviewerConfig::new("empty", BackendKind::Command);
     let record = run_reviewer(&empty, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Failed);
-    assert!(record.error.as_deref().is_some_and(|e| e.contains("has no command")));
+    assert!(record
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("has no command")));
 }
 
 #[tokio::test]
@@ -353,5 +369,8 @@ async fn a_missing_checkout_is_failed() {
     fx.ctx.checkout = fx.dir.path().join("no-such-checkout");
     let record = run_reviewer(&sh("x", "echo hi"), &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Failed);
-    assert!(record.error.as_deref().is_some_and(|e| e.ends_with("does not exist")));
+    assert!(record
+        .error
+        .as_deref()
+        .is_some_and(|e| e.ends_with("does not exist")));
 }

@@ -24,11 +24,11 @@ async fn three_slow_reviewers_run_at_the_same_time() {
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
     let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["alpha", "beta", "gamma"]);
-    assert!(records.iter().all(|r| r.status == RunStatus::Ok), "{records:?}");
-    assert_eq!(
-        fx.review("beta").as_deref(),
-        Some("Review by beta: fine\n")
+    assert!(
+        records.iter().all(|r| r.status == RunStatus::Ok),
+        "{records:?}"
     );
+    assert_eq!(fx.review("beta").as_deref(), Some("Review by beta: fine\n"));
     let events = drain(&mut rx);
     let started = events
         .iter()
@@ -83,5 +83,8 @@ async fn cancelling_the_panel_stops_every_reviewer() {
     let started = Instant::now();
     let records = run_panel(&configs, &fx.ctx, None, cancel).await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(records.iter().all(|r| r.status == RunStatus::NotFinished), "{records:?}");
+    assert!(
+        records.iter().all(|r| r.status == RunStatus::NotFinished),
+        "{records:?}"
+    );
 }

@@ -16,7 +16,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
     StreamReport, ToolCounter,
 };
-use super::env::{self, HostEnv, Home};
+use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
@@ -62,7 +62,13 @@ pub(super) async fn run(
         exit_hint: |_| None,
         last_message_file: None,
     };
-    let mut outcome = agent::run(agent_run, ClaudeStream::new(&ctx.checkout), progress, cancel).await;
+    let mut outcome = agent::run(
+        agent_run,
+        ClaudeStream::new(&ctx.checkout),
+        progress,
+        cancel,
+    )
+    .await;
     outcome.notes.splice(0..0, notes);
     drop(run_dir);
     outcome
@@ -77,7 +83,10 @@ pub(crate) fn build(
     run_dir: &Path,
     prompt: &PromptInput,
 ) -> ProcessSpec {
-    let program = config.binary.clone().unwrap_or_else(|| "claude".to_string());
+    let program = config
+        .binary
+        .clone()
+        .unwrap_or_else(|| "claude".to_string());
     let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
     let mut args = vec!["-p".to_string()];
     match prompt {
@@ -101,14 +110,7 @@ pub(crate) fn build(
     args.extend(ALLOWED_TOOLS.iter().map(|t| t.to_string()));
     args.push("--disallowedTools".to_string());
     args.extend(DISALLOWED_TOOLS.iter().map(|t| t.to_string()));
-    args.extend(
-        [
-            "--permission-mode",
-            "dontAsk",
-            "--no-session-persistence",
-        ]
-        .map(String::from),
-    );
+    args.extend(["--permission-mode", "dontAsk", "--no-session-persistence"].map(String::from));
     if let Some(model) = &config.model {
         args.extend(["--model".to_string(), model.clone()]);
     }
@@ -151,9 +153,13 @@ fn prepare(
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let has_key = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]
-        .iter()
-        .any(|k| spec.env.contains_key(*k));
+    let has_key = [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+    ]
+    .iter()
+    .any(|k| spec.env.contains_key(*k));
     if !has_key {
         let login = host
             .get("CLAUDE_CONFIG_DIR")

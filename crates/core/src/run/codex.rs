@@ -17,7 +17,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, PromptInput, StreamParser, StreamReport,
     ToolCounter,
 };
-use super::env::{self, HostEnv, Home};
+use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use super::env::{self, HostEnv, Home};
+use super::env::{self, Home, HostEnv};
 use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
 use crate::config::{OutputMode, ReviewerConfig};
 use crate::model::RunStatus;
@@ -142,7 +142,12 @@ fn decide(
             outcome.review = Some(review);
             (RunStatus::Ok, None)
         }
-        (ExitKind::Exited { code: Some(code), .. }, Ok(review)) => {
+        (
+            ExitKind::Exited {
+                code: Some(code), ..
+            },
+            Ok(review),
+        ) => {
             outcome.exit_code = Some(*code);
             outcome.review = Some(review);
             outcome.notes.push(format!(

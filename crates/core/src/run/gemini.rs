@@ -18,7 +18,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
     StreamReport, ToolCounter,
 };
-use super::env::{self, HostEnv, Home};
+use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
@@ -54,8 +54,13 @@ pub(super) async fn run(
         exit_hint,
         last_message_file: None,
     };
-    let mut outcome =
-        agent::run(agent_run, GeminiStream::new(&ctx.checkout), progress, cancel).await;
+    let mut outcome = agent::run(
+        agent_run,
+        GeminiStream::new(&ctx.checkout),
+        progress,
+        cancel,
+    )
+    .await;
     outcome.notes.splice(0..0, notes);
     drop(run_dir);
     outcome
@@ -82,7 +87,10 @@ pub(crate) fn build(
     run_dir: &Path,
     prompt: &PromptInput,
 ) -> ProcessSpec {
-    let program = config.binary.clone().unwrap_or_else(|| "gemini".to_string());
+    let program = config
+        .binary
+        .clone()
+        .unwrap_or_else(|| "gemini".to_string());
     let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
     let mut args = vec!["-p".to_string()];
     match prompt {
@@ -251,12 +259,34 @@ impl StreamParser for GeminiStream {
             }
         } else {
             let message = str_at(&result, &["error", "message"])
-                .map(|m| clip(m, 400))
+                .map(|m| clip(&api_error(m), 400))
                 .or(self.last_error)
                 .unwrap_or_else(|| "gemini reported an error".to_string());
             report.error = Some(message);
         }
         report
+    }
+}
+
+/// `[API Error: {"error":{"code":401,"message":"…","status":"UNAUTHENTICATED"}}]` as
+/// `API error 401 (UNAUTHENTICATED): …`; other messages unchanged.
+fn api_error(message: &str) -> String {
+    let inner = message
+        .strip_prefix("[API Error: ")
+        .and_then(|m| m.strip_suffix(']'));
+    let Some(error) = inner
+        .and_then(|json| serde_json::from_str::<Value>(json).ok())
+        .and_then(|v| v.get("error").cloned())
+    else {
+        return message.to_string();
+    };
+    let code = error.get("code").and_then(Value::as_u64);
+    let status = str_at(&error, &["status"]);
+    let text = str_at(&error, &["message"]).unwrap_or("no message");
+    match (code, status) {
+        (Some(c), Some(s)) => format!("API error {c} ({s}): {text}"),
+        (Some(c), None) => format!("API error {c}: {text}"),
+        _ => message.to_string(),
     }
 }
 
@@ -284,7 +314,10 @@ mod tests {
         assert_eq!(report.files_read, vec!["calc.py"]);
         let review = report.review.unwrap_or_default();
         assert!(review.starts_with("## Review"), "{review}");
-        assert!(review.contains("does not guard against `b == 0`"), "{review}");
+        assert!(
+            review.contains("does not guard against `b == 0`"),
+            "{review}"
+        );
         assert!(review.ends_with("MOCK-REVIEW-DONE"));
         assert_eq!(
             report.tokens,
@@ -302,10 +335,12 @@ mod tests {
             "../../tests/fixtures/streams/gemini-401.stdout.jsonl"
         ));
         assert!(!report.completed);
-        assert!(report
-            .error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("[API Error:") && e.contains("401")));
+        assert_eq!(
+            report.error.as_deref(),
+            Some("API error 401 (UNAUTHENTICATED): mock: forced HTTP 401")
+        );
+        assert_eq!(api_error("[API Error: not json]"), "[API Error: not json]");
+        assert_eq!(api_error("quota exceeded"), "quota exceeded");
         let (report, _) = parse(include_str!(
             "../../tests/fixtures/streams/gemini-refused.stdout.jsonl"
         ));

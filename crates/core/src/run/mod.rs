@@ -81,7 +81,6 @@ pub enum ProgressEvent {
 
 pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 
-
 /// Runs one reviewer to the end and returns its record, also written to
 /// `run-<name>.json`. Never panics and never fails: whatever goes wrong is the record's
 /// `status` and `error`. Cancellation kills the reviewer and records `not_finished`.
@@ -184,9 +183,8 @@ pub async fn run_panel(
     for (index, config) in configs.iter().enumerate() {
         let (config, ctx, host) = (config.clone(), ctx.clone(), host.clone());
         let (progress, cancel) = (progress.clone(), cancel.clone());
-        let handle = tasks.spawn(async move {
-            run_reviewer_in(&config, &ctx, &host, progress, cancel).await
-        });
+        let handle = tasks
+            .spawn(async move { run_reviewer_in(&config, &ctx, &host, progress, cancel).await });
         index_of.insert(handle.id(), index);
     }
     let mut records: Vec<Option<RunRecord>> = vec![None; configs.len()];
@@ -202,8 +200,7 @@ pub async fn run_panel(
                     continue;
                 };
                 let config = &configs[i];
-                let outcome =
-                    Outcome::failed(format!("internal error: {}", join_error_message(e)));
+                let outcome = Outcome::failed(format!("internal error: {}", join_error_message(e)));
                 records[i] =
                     Some(finish(config, ctx, outcome, chrono::Utc::now(), Duration::ZERO).await);
             }
@@ -321,8 +318,10 @@ async fn finish(
                     Ok(()) => review_file = Some(file_name(&path)),
                     Err(e) => {
                         outcome.status = RunStatus::Failed;
-                        outcome.error =
-                            Some(format!("cannot write the review to {}: {e}", path.display()));
+                        outcome.error = Some(format!(
+                            "cannot write the review to {}: {e}",
+                            path.display()
+                        ));
                     }
                 }
             }
@@ -376,9 +375,10 @@ async fn finish(
         Err(e) => Err(e.to_string()),
     };
     if let Err(e) = written {
-        record
-            .notes
-            .push(format!("cannot write the run record to {}: {e}", path.display()));
+        record.notes.push(format!(
+            "cannot write the run record to {}: {e}",
+            path.display()
+        ));
     }
     record
 }

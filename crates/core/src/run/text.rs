@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn accepts_reviews_and_rejects_noise() {
-        check(b"## Review\n\nLooks fine.\n", Ok("## Review\n\nLooks fine."));
+        check(
+            b"## Review\n\nLooks fine.\n",
+            Ok("## Review\n\nLooks fine."),
+        );
         check(b"\xef\xbb\xbf\n\nOK\r\nfine\n", Ok("OK\nfine"));
         check(b"\x1b[1mBold\x1b[0m text", Ok("Bold text"));
         check(

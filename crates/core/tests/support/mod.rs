@@ -28,7 +28,11 @@ impl Fixture {
         std::fs::create_dir_all(&workdir).unwrap();
         std::fs::create_dir_all(checkout.join("src")).unwrap();
         std::fs::write(checkout.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
-        std::fs::write(checkout.join("calc.py"), "def add(a, b):\n    return a + b\n").unwrap();
+        std::fs::write(
+            checkout.join("calc.py"),
+            "def add(a, b):\n    return a + b\n",
+        )
+        .unwrap();
         std::fs::write(workdir.join("prompt.md"), prompt).unwrap();
         std::fs::write(workdir.join("diff.patch"), "").unwrap();
         let ctx = RunContext {
