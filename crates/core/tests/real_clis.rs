@@ -205,6 +205,13 @@ async fn real_clis_review_through_the_mock_server() {
     for record in &records {
         assert_reviewed(&fx, record);
     }
+    // Nothing was written into the checkout.
+    let status = Command::new("git")
+        .args(["status", "--porcelain", "--ignored"])
+        .current_dir(&fx.ctx.checkout)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
     // Each CLI sent the whole prompt (it came through standard input).
     let requests = mock.requests();
     let with_marker = requests

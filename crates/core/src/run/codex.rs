@@ -104,7 +104,7 @@ pub(crate) fn build(
     }
     spec.args = args;
 
-    let mut vars = env::base(host, Home::At(&run_dir.join("home")));
+    let mut vars = env::base(host, Home::PerRun(run_dir));
     env::pass_on(&mut vars, host, env::CODEX_CREDENTIALS);
     if let Some(key_var) = &config.api_key_env {
         // The custom provider reads it by name (`env_key`); the default provider reads
@@ -406,6 +406,7 @@ mod tests {
                 ("OPENAI_API_KEY", "k"),
                 ("PATH", "/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/r/tmp"),
             ])
         );
     }

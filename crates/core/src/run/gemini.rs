@@ -108,7 +108,7 @@ pub(crate) fn build(
     args.extend(config.args.iter().cloned());
     spec.args = args;
 
-    let mut vars = env::base(host, Home::At(&run_dir.join("home")));
+    let mut vars = env::base(host, Home::PerRun(run_dir));
     env::pass_on(&mut vars, host, env::GEMINI_CREDENTIALS);
     if let Some(key_var) = &config.api_key_env {
         env::copy_as(&mut vars, host, key_var, "GEMINI_API_KEY");
@@ -418,6 +418,7 @@ mod tests {
                 ("HOME", "/r/home"),
                 ("PATH", "/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/r/tmp"),
             ])
         );
         let settings: Value = serde_json::from_str(&settings_json("gemini-api-key")).unwrap();

@@ -456,3 +456,28 @@ fn join_error_message(e: tokio::task::JoinError) -> String {
         "panicked".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_message() {
+        let joined = tokio::spawn(async { panic!("boom") }).await;
+        let message = joined.err().map(join_error_message);
+        assert_eq!(message.as_deref(), Some("panicked: boom"));
+    }
+
+    #[test]
+    fn stderr_is_kept_as_its_last_lines() {
+        let long: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        let tail = stderr_tail(&long).unwrap_or_default();
+        assert!(
+            tail.starts_with("line 11\n") && tail.ends_with("line 50"),
+            "{tail}"
+        );
+        assert_eq!(stderr_tail(" \n\n"), None);
+        assert_eq!(last_stderr_line("a\nlast one  \n\n"), Some("last one"));
+        assert_eq!(last_stderr_line(""), None);
+    }
+}
