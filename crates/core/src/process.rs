@@ -140,7 +140,7 @@ pub async fn run(
     };
 
     let stderr_task = tokio::spawn(read_tail(stderr, STDERR_TAIL_BYTES));
-    let mut reader = BufReader::new(stdout);
+    let mut reader = BufReader::with_capacity(64 * 1024, stdout);
     let mut kept: Vec<u8> = Vec::new();
     let mut truncated = false;
     let mut line = Vec::new();
@@ -150,10 +150,11 @@ pub async fn run(
     // Read stdout to its end (or until the deadline / cancellation).
     let interrupted = loop {
         line.clear();
-        let mut bounded = (&mut reader).take(MAX_LINE_BYTES);
+        let keeping = kept.len() < spec.max_stdout;
         tokio::select! {
-            read = bounded.read_until(b'\n', &mut line) => match read {
+            read = read_piece(&mut reader, &mut line, keeping) => match read {
                 Ok(0) | Err(_) => break None,
+                Ok(_) if !keeping => truncated = true,
                 Ok(_) => {
                     if kept.len() < spec.max_stdout {
                         let room = spec.max_stdout - kept.len();
@@ -209,6 +210,21 @@ pub async fn run(
         stderr_tail,
         duration: started.elapsed(),
     }
+}
+
+/// Reads the next line into `line` (at most [`MAX_LINE_BYTES`] of it) while output is
+/// kept; past the cap, reads and drops whatever is buffered, without looking for lines.
+async fn read_piece(
+    reader: &mut BufReader<tokio::process::ChildStdout>,
+    line: &mut Vec<u8>,
+    keeping: bool,
+) -> std::io::Result<usize> {
+    if keeping {
+        return reader.take(MAX_LINE_BYTES).read_until(b'\n', line).await;
+    }
+    let n = reader.fill_buf().await?.len();
+    reader.consume(n);
+    Ok(n)
 }
 
 /// Kills the child's whole process group: SIGTERM, a short grace, then SIGKILL.

@@ -47,6 +47,10 @@ struct Mock {
 
 impl Mock {
     fn start(dir: &Path, checkout: &Path) -> Mock {
+        Self::start_with(dir, checkout, &[])
+    }
+
+    fn start_with(dir: &Path, checkout: &Path, extra: &[&str]) -> Mock {
         let log = dir.join("mock-requests.jsonl");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/mock_llm_server.py");
         let mut child = Command::new("python3")
@@ -55,6 +59,7 @@ impl Mock {
             .arg(&log)
             .arg("--workdir")
             .arg(checkout)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -200,6 +205,13 @@ async fn real_clis_review_through_the_mock_server() {
     for record in &records {
         assert_reviewed(&fx, record);
     }
+    // Nothing was written into the checkout.
+    let status = Command::new("git")
+        .args(["status", "--porcelain", "--ignored"])
+        .current_dir(&fx.ctx.checkout)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
     // Each CLI sent the whole prompt (it came through standard input).
     let requests = mock.requests();
     let with_marker = requests
@@ -210,4 +222,34 @@ async fn real_clis_review_through_the_mock_server() {
         with_marker >= 3,
         "{with_marker} requests carried the prompt"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_clis_report_a_rejected_api_key() {
+    if !enabled() {
+        eprintln!("skipped: set DEEP_REVIEW_REAL_CLIS=1 to run the real agent CLIs");
+        return;
+    }
+    let bin = cli_bin();
+    let fx = Fixture::new();
+    git_checkout(&fx);
+    let mock = Mock::start_with(fx.dir.path(), &fx.ctx.checkout, &["--fail-status", "401"]);
+    for mut config in reviewers(&bin, mock.port) {
+        config.timeout = Duration::from_secs(90);
+        let started = Instant::now();
+        let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+        eprintln!(
+            "{} with HTTP 401: {:?} in {:.1}s: {:?}",
+            config.name,
+            record.status,
+            started.elapsed().as_secs_f64(),
+            record.error
+        );
+        assert_eq!(record.status, RunStatus::Failed, "{record:#?}");
+        assert!(
+            record.error.as_deref().is_some_and(|e| e.contains("401")),
+            "{record:#?}"
+        );
+        assert_eq!(fx.review(&config.name), None);
+    }
 }

@@ -564,9 +564,9 @@ async fn gemini_401_is_failed_with_the_api_error() {
     assert_eq!(record.status, RunStatus::Failed);
     assert_eq!(record.exit_code, Some(145));
     let error = record.error.unwrap_or_default();
-    assert!(
-        error.starts_with("[API Error:") && error.contains("401"),
-        "{error}"
+    assert_eq!(
+        error,
+        "API error 401 (UNAUTHENTICATED): mock: forced HTTP 401"
     );
     assert!(record
         .stderr_tail

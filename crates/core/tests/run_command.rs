@@ -251,6 +251,7 @@ async fn a_200_mb_flood_is_capped() {
     let started = Instant::now();
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     let elapsed = started.elapsed();
+    eprintln!("200 MB of output read and capped in {elapsed:?}");
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     assert_eq!(record.notes, ["output beyond 8 MiB was cut"]);
     let review = std::fs::metadata(fx.ctx.review_path("flood"))

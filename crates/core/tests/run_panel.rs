@@ -21,6 +21,7 @@ async fn three_slow_reviewers_run_at_the_same_time() {
     let started = Instant::now();
     let records = run_panel(&configs, &fx.ctx, Some(tx), CancellationToken::new()).await;
     let elapsed = started.elapsed();
+    eprintln!("three 2 s reviewers together: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
     let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["alpha", "beta", "gamma"]);

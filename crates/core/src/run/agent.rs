@@ -57,10 +57,16 @@ pub(crate) fn safe_argument(prompt: &str) -> String {
 /// A per-run temporary directory for the CLI's home and configuration, deleted when
 /// dropped.
 pub(crate) fn run_dir(tool: &str) -> Result<tempfile::TempDir, String> {
-    tempfile::Builder::new()
+    let error =
+        |e: std::io::Error| format!("cannot create a temporary directory for `{tool}`: {e}");
+    let dir = tempfile::Builder::new()
         .prefix(&format!("deep-review-{tool}-"))
         .tempdir()
-        .map_err(|e| format!("cannot create a temporary directory for `{tool}`: {e}"))
+        .map_err(error)?;
+    for sub in ["home", "tmp"] {
+        std::fs::create_dir_all(dir.path().join(sub)).map_err(error)?;
+    }
+    Ok(dir)
 }
 
 /// What a stream parser read out of a CLI's output.

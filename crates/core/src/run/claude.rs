@@ -120,7 +120,7 @@ pub(crate) fn build(
     args.extend(config.args.iter().cloned());
     spec.args = args;
 
-    let mut vars = env::base(host, Home::At(&run_dir.join("home")));
+    let mut vars = env::base(host, Home::PerRun(run_dir));
     env::pass_on(&mut vars, host, env::CLAUDE_CREDENTIALS);
     if let Some(key_var) = &config.api_key_env {
         env::copy_as(&mut vars, host, key_var, "ANTHROPIC_API_KEY");
@@ -437,6 +437,7 @@ mod tests {
                 ("HOME", "/tmp/r/home"),
                 ("PATH", "/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/tmp/r/tmp"),
             ])
         );
     }

@@ -7,6 +7,7 @@
 //! `file_change`, `reasoning`, `error`, …), `turn.completed{usage}`,
 //! `turn.failed{error}`, `error{message}` ("Reconnecting..." ones are retries, not
 //! failures). Cost and model are not in the stream; the model is the configured one.
+//! Files read are guessed from the shell commands (see [`files_named`]).
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +15,8 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::agent::{
-    self, clip, parse_event, str_at, u64_at, AgentRun, PromptInput, StreamParser, StreamReport,
-    ToolCounter,
+    self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
+    StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
@@ -54,7 +55,8 @@ pub(super) async fn run(
         exit_hint: |_| None,
         last_message_file: Some(last_message_file(run_dir.path())),
     };
-    let mut outcome = agent::run(agent_run, CodexStream::default(), progress, cancel).await;
+    let mut outcome =
+        agent::run(agent_run, CodexStream::new(&ctx.checkout), progress, cancel).await;
     outcome.notes.splice(0..0, notes);
     drop(run_dir);
     outcome
@@ -104,7 +106,7 @@ pub(crate) fn build(
     }
     spec.args = args;
 
-    let mut vars = env::base(host, Home::At(&run_dir.join("home")));
+    let mut vars = env::base(host, Home::PerRun(run_dir));
     env::pass_on(&mut vars, host, env::CODEX_CREDENTIALS);
     if let Some(key_var) = &config.api_key_env {
         // The custom provider reads it by name (`env_key`); the default provider reads
@@ -195,9 +197,11 @@ fn prepare(
 }
 
 /// Reads `codex exec --json` output.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct CodexStream {
     tools: ToolCounter,
+    files: FilesRead,
+    checkout: PathBuf,
     last_message: Option<String>,
     tokens: Option<Tokens>,
     completed: bool,
@@ -205,6 +209,37 @@ pub(crate) struct CodexStream {
     last_error: Option<String>,
     reconnects: u64,
     notes: Vec<String>,
+}
+
+impl CodexStream {
+    pub(crate) fn new(checkout: &Path) -> Self {
+        CodexStream {
+            tools: ToolCounter::default(),
+            files: FilesRead::new(checkout),
+            checkout: checkout.to_path_buf(),
+            last_message: None,
+            tokens: None,
+            completed: false,
+            failed: None,
+            last_error: None,
+            reconnects: 0,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Files of the checkout a shell command names (`sed -n '1,80p' src/lib.rs`,
+/// `cat README.md`): the stream does not say what a command read, so a word of the
+/// command that is an existing file in the checkout counts as read.
+pub(crate) fn files_named(command: &str, checkout: &Path) -> Vec<String> {
+    command
+        .split(|c: char| c.is_whitespace() || "'\"`;|&()<>=".contains(c))
+        .filter(|word| !word.is_empty() && !word.starts_with('-'))
+        .filter_map(|word| {
+            let rel = agent::relative_to(word, checkout)?;
+            checkout.join(&rel).is_file().then_some(rel)
+        })
+        .collect()
 }
 
 /// The tool name a stream item stands for, when it is a tool call.
@@ -234,7 +269,14 @@ impl StreamParser for CodexStream {
                     return;
                 };
                 if let Some(name) = tool_name(item) {
-                    self.tools.call(str_at(item, &["id"]), &name, tools);
+                    let counted = self.tools.call(str_at(item, &["id"]), &name, tools);
+                    if counted && name == "shell" {
+                        for file in
+                            files_named(str_at(item, &["command"]).unwrap_or(""), &self.checkout)
+                        {
+                            self.files.add(&file);
+                        }
+                    }
                 }
                 if str_at(&event, &["type"]) == Some("item.completed") {
                     match str_at(item, &["type"]) {
@@ -300,6 +342,7 @@ impl StreamParser for CodexStream {
             notes,
             tool_calls: self.tools.counts,
             tokens: self.tokens,
+            files_read: self.files.into_vec(),
             ..StreamReport::default()
         }
     }
@@ -311,7 +354,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
-        let mut parser = CodexStream::default();
+        let mut parser = CodexStream::new(Path::new("/nonexistent-checkout"));
         let mut tools = Vec::new();
         for line in stream.lines() {
             parser.line(line, &mut tools);
@@ -406,6 +449,7 @@ mod tests {
                 ("OPENAI_API_KEY", "k"),
                 ("PATH", "/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/r/tmp"),
             ])
         );
     }
@@ -452,6 +496,40 @@ mod tests {
             report.notes,
             ["codex reconnected 5 time(s) to the model API"]
         );
+    }
+
+    #[test]
+    fn files_named_by_shell_commands_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "").unwrap();
+        std::fs::write(dir.path().join("README.md"), "").unwrap();
+        let co = dir.path();
+        let check = |command: &str, expected: &[&str]| {
+            assert_eq!(files_named(command, co), expected, "{command}");
+        };
+        check(
+            "/bin/bash -lc 'sed -n '\"'\"'1,80p'\"'\"' src/lib.rs'",
+            &["src/lib.rs"],
+        );
+        check(
+            "/bin/bash -lc 'cat README.md src/missing.rs'",
+            &["README.md"],
+        );
+        check(
+            &format!("/bin/bash -lc 'nl -ba {}/src/lib.rs'", co.display()),
+            &["src/lib.rs"],
+        );
+        check("/bin/bash -lc 'rg -n foo src'", &[]);
+        check("/bin/bash -lc 'cat /etc/passwd'", &[]);
+
+        let mut parser = CodexStream::new(co);
+        let mut tools = Vec::new();
+        parser.line(
+            r#"{"type":"item.started","item":{"id":"i1","type":"command_execution","command":"/bin/bash -lc 'cat src/lib.rs'"}}"#,
+            &mut tools,
+        );
+        assert_eq!(parser.finish().files_read, ["src/lib.rs"]);
     }
 
     #[test]

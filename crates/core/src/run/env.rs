@@ -3,8 +3,8 @@
 //! Every variable a reviewer can see is named in this module:
 //!
 //! - [`PASSED_ON`]: taken from our environment when set (`PATH`, locale, `TMPDIR`, `USER`);
-//! - `HOME`: ours for `command` reviewers; agent CLIs get a per-run temporary home so
-//!   they neither read nor write the user's own configuration;
+//! - `HOME`: ours for `command` reviewers; agent CLIs get a per-run temporary home (and
+//!   `TMPDIR`) so they neither read nor write the user's own configuration;
 //! - `TERM=dumb`, always;
 //! - each backend's own credentials and endpoint variables ([`CLAUDE_CREDENTIALS`],
 //!   [`CODEX_CREDENTIALS`], [`GEMINI_CREDENTIALS`], the variable named by `api_key_env`);
@@ -72,13 +72,14 @@ impl HostEnv {
     }
 }
 
-/// Where the reviewer's `HOME` points.
+/// Where the reviewer's `HOME` (and temporary files) go.
 #[derive(Debug, Clone, Copy)]
 pub enum Home<'a> {
     /// Ours (command reviewers).
     Inherit,
-    /// A per-run directory (agent CLIs).
-    At(&'a Path),
+    /// A per-run directory (agent CLIs): `HOME=<dir>/home`, `TMPDIR=<dir>/tmp`, so what
+    /// the CLI leaves behind is deleted with the directory.
+    PerRun(&'a Path),
 }
 
 /// The allow-listed base every reviewer starts from.
@@ -87,8 +88,9 @@ pub fn base(host: &HostEnv, home: Home<'_>) -> BTreeMap<String, String> {
     pass_on(&mut env, host, PASSED_ON);
     match home {
         Home::Inherit => pass_on(&mut env, host, &["HOME"]),
-        Home::At(dir) => {
-            env.insert("HOME".to_string(), dir.display().to_string());
+        Home::PerRun(dir) => {
+            env.insert("HOME".to_string(), dir.join("home").display().to_string());
+            env.insert("TMPDIR".to_string(), dir.join("tmp").display().to_string());
         }
     }
     env.insert("TERM".to_string(), "dumb".to_string());
@@ -151,12 +153,13 @@ mod tests {
             ],
         );
         check(
-            Home::At(Path::new("/tmp/run-1/home")),
+            Home::PerRun(Path::new("/tmp/run-1")),
             &[
                 ("HOME", "/tmp/run-1/home"),
                 ("LANG", "C.UTF-8"),
                 ("PATH", "/usr/bin:/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/tmp/run-1/tmp"),
             ],
         );
     }

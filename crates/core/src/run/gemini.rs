@@ -108,7 +108,7 @@ pub(crate) fn build(
     args.extend(config.args.iter().cloned());
     spec.args = args;
 
-    let mut vars = env::base(host, Home::At(&run_dir.join("home")));
+    let mut vars = env::base(host, Home::PerRun(run_dir));
     env::pass_on(&mut vars, host, env::GEMINI_CREDENTIALS);
     if let Some(key_var) = &config.api_key_env {
         env::copy_as(&mut vars, host, key_var, "GEMINI_API_KEY");
@@ -259,12 +259,34 @@ impl StreamParser for GeminiStream {
             }
         } else {
             let message = str_at(&result, &["error", "message"])
-                .map(|m| clip(m, 400))
+                .map(|m| clip(&api_error(m), 400))
                 .or(self.last_error)
                 .unwrap_or_else(|| "gemini reported an error".to_string());
             report.error = Some(message);
         }
         report
+    }
+}
+
+/// `[API Error: {"error":{"code":401,"message":"…","status":"UNAUTHENTICATED"}}]` as
+/// `API error 401 (UNAUTHENTICATED): …`; other messages unchanged.
+fn api_error(message: &str) -> String {
+    let inner = message
+        .strip_prefix("[API Error: ")
+        .and_then(|m| m.strip_suffix(']'));
+    let Some(error) = inner
+        .and_then(|json| serde_json::from_str::<Value>(json).ok())
+        .and_then(|v| v.get("error").cloned())
+    else {
+        return message.to_string();
+    };
+    let code = error.get("code").and_then(Value::as_u64);
+    let status = str_at(&error, &["status"]);
+    let text = str_at(&error, &["message"]).unwrap_or("no message");
+    match (code, status) {
+        (Some(c), Some(s)) => format!("API error {c} ({s}): {text}"),
+        (Some(c), None) => format!("API error {c}: {text}"),
+        _ => message.to_string(),
     }
 }
 
@@ -313,10 +335,12 @@ mod tests {
             "../../tests/fixtures/streams/gemini-401.stdout.jsonl"
         ));
         assert!(!report.completed);
-        assert!(report
-            .error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("[API Error:") && e.contains("401")));
+        assert_eq!(
+            report.error.as_deref(),
+            Some("API error 401 (UNAUTHENTICATED): mock: forced HTTP 401")
+        );
+        assert_eq!(api_error("[API Error: not json]"), "[API Error: not json]");
+        assert_eq!(api_error("quota exceeded"), "quota exceeded");
         let (report, _) = parse(include_str!(
             "../../tests/fixtures/streams/gemini-refused.stdout.jsonl"
         ));
@@ -394,6 +418,7 @@ mod tests {
                 ("HOME", "/r/home"),
                 ("PATH", "/bin"),
                 ("TERM", "dumb"),
+                ("TMPDIR", "/r/tmp"),
             ])
         );
         let settings: Value = serde_json::from_str(&settings_json("gemini-api-key")).unwrap();

@@ -21,7 +21,7 @@ use crate::model::{RunRecord, RunStatus, Tokens};
 mod agent;
 mod claude;
 mod codex;
-mod command;
+pub mod command;
 pub mod env;
 mod gemini;
 pub mod text;
@@ -170,7 +170,8 @@ fn needs_checkout(backend: BackendKind) -> bool {
 }
 
 /// Runs every reviewer of the panel at once and returns their records in panel order.
-/// One reviewer failing, hanging or panicking costs only its own record.
+/// One reviewer failing, hanging or panicking costs only its own record. Reviewer names
+/// must be unique within a panel: the files a run writes are named after them.
 pub async fn run_panel(
     configs: &[ReviewerConfig],
     ctx: &RunContext,
@@ -350,7 +351,7 @@ async fn finish(
         model: outcome.model.or_else(|| config.model.clone()),
         effort: config.effort.clone(),
         status: outcome.status,
-        error: outcome.error,
+        error: outcome.error.map(|e| one_line(&e)),
         exit_code: outcome.exit_code,
         started_at: Some(started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         duration_ms: Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
@@ -381,6 +382,11 @@ async fn finish(
         ));
     }
     record
+}
+
+/// Errors are one line: runs of whitespace (newlines included) become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn file_name(path: &Path) -> String {
@@ -454,5 +460,38 @@ fn join_error_message(e: tokio::task::JoinError) -> String {
         format!("panicked: {s}")
     } else {
         "panicked".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_message() {
+        let joined = tokio::spawn(async { panic!("boom") }).await;
+        let message = joined.err().map(join_error_message);
+        assert_eq!(message.as_deref(), Some("panicked: boom"));
+    }
+
+    #[test]
+    fn errors_are_one_line() {
+        assert_eq!(
+            one_line("API Error: 500\n  {\"error\": \"x\"}\n"),
+            "API Error: 500 {\"error\": \"x\"}"
+        );
+    }
+
+    #[test]
+    fn stderr_is_kept_as_its_last_lines() {
+        let long: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        let tail = stderr_tail(&long).unwrap_or_default();
+        assert!(
+            tail.starts_with("line 11\n") && tail.ends_with("line 50"),
+            "{tail}"
+        );
+        assert_eq!(stderr_tail(" \n\n"), None);
+        assert_eq!(last_stderr_line("a\nlast one  \n\n"), Some("last one"));
+        assert_eq!(last_stderr_line(""), None);
     }
 }
