@@ -16,22 +16,22 @@ use crate::model::{CoverageEntry, Decision, ItemSource, Limitation, Location, Sc
 static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:no|without)\s+(?:[\w`'-]+\s+){0,3}?(?:tests?|coverage|unit|integration|docs?|documentation|docstrings?|doc-?comments?|comments?|changelog|examples?|mention|assertions?|checks?|bats|e2e|benchmarks?|readme|regression)\b
-        | \bnot\s+(?:covered|tested|documented|updated|exercised|mentioned|handled|verified|described|reflected|explained)\b
-        | \b(?:missing|lacks?|lacking|untested|undocumented|absent|stale|outdated|out[ -]of[ -]date|wrong|incorrect|inaccurate|misleading|obsolete)\b
-        | \b(?:does|do|did|is|are|was|were|has|have)\s*n(?:o|')t\b
-        | \bnever\b
-        | \bstill\s+(?:documents|describes|says|refers|mentions|references|points|shows|uses|lists)\b
-        | \bfails?\s+to\b",
+        (?-u:\b)(?:no|without)\s+(?:[\w`'-]+\s+){0,3}?(?:tests?|coverage|unit|integration|docs?|documentation|docstrings?|doc-?comments?|comments?|changelog|examples?|mention|assertions?|checks?|bats|e2e|benchmarks?|readme|regression)(?-u:\b)
+        | (?-u:\b)not\s+(?:covered|tested|documented|updated|exercised|mentioned|handled|verified|described|reflected|explained)(?-u:\b)
+        | (?-u:\b)(?:missing|lacks?|lacking|untested|undocumented|absent|stale|outdated|out[ -]of[ -]date|wrong|incorrect|inaccurate|misleading|obsolete)(?-u:\b)
+        | (?-u:\b)(?:does|do|did|is|are|was|were|has|have)\s*n(?:o|')t(?-u:\b)
+        | (?-u:\b)never(?-u:\b)
+        | (?-u:\b)still\s+(?:documents|describes|says|refers|mentions|references|points|shows|uses|lists)(?-u:\b)
+        | (?-u:\b)fails?\s+to(?-u:\b)",
     )
     .expect("static regex")
 });
 static WEAK_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)\b")
+    Regex::new(r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)")
         .expect("static regex")
 });
 static NO_ISSUES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*(?:no\s+(?:issues|concerns|problems|findings|comments|notes)|none|n/a|nothing\b|not applicable|looks good|lgtm|all good)")
+    Regex::new(r"(?i)^\W*(?:no\s+(?:issues|concerns|problems|findings|comments|notes)|none|n/a|nothing(?-u:\b)|not applicable|looks good|lgtm|all good)")
         .expect("static regex")
 });
 
@@ -92,6 +92,26 @@ pub(crate) fn assessment_items(
     out
 }
 
+/// The first sentence with gap language, else the first sentence.
+fn gap_sentence(text: &str) -> &str {
+    let mut rest = text.trim();
+    let first = first_sentence(rest);
+    for _ in 0..20 {
+        let s = first_sentence(rest);
+        if s.is_empty() {
+            break;
+        }
+        if is_gap(s) {
+            return s;
+        }
+        match rest.find(s) {
+            Some(i) => rest = rest[i + s.len()..].trim_start(),
+            None => break,
+        }
+    }
+    first
+}
+
 fn is_gap(text: &str) -> bool {
     let lead = lead_of(text);
     if NO_ISSUES.is_match(strip_emphasis(lead)) {
@@ -125,7 +145,9 @@ fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawIte
         }
         title = clean_title(&cleaned);
     }
-    let lead_sentence = first_sentence(if title.is_empty() { text } else { rest });
+    let prose = if title.is_empty() { text } else { rest };
+    // The sentence that states the gap (`Tests pass. X is not covered.` → the second).
+    let lead_sentence = gap_sentence(prose);
     if !stated {
         let (sev, _) = risk_severity(lead_sentence);
         if let Some(s) = sev {
@@ -190,11 +212,12 @@ fn split_bold_lead(text: &str) -> (Option<&str>, &str) {
 /// critical, `(low)` → suggestion. Returns the text without the group.
 fn risk_severity(text: &str) -> (Option<Severity>, String) {
     static GROUP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"[`*_]{0,2}[(\[]([^()\[\]\n]{1,40})[)\]][`*_]{0,2}").expect("static regex"));
+        LazyLock::new(|| Regex::new(r"(?P<pre>[`*_]{0,2})[(\[](?P<inner>[^()\[\]\n]{1,40})[)\]](?P<post>[`*_]{0,2})").expect("static regex"));
     for c in GROUP.captures_iter(text) {
-        let (Some(whole), Some(inner)) = (c.get(0), c.get(1)) else {
+        let Some(inner) = c.name("inner") else {
             continue;
         };
+        let whole = super::title::group_span(&c);
         if tag_group(inner.as_str()).is_none() {
             continue;
         }
@@ -209,8 +232,8 @@ fn risk_severity(text: &str) -> (Option<Severity>, String) {
             None
         };
         if sev.is_some() {
-            let mut s = String::from(&text[..whole.start()]);
-            s.push_str(&text[whole.end()..]);
+            let mut s = String::from(&text[..whole.start]);
+            s.push_str(&text[whole.end..]);
             return (sev, s);
         }
     }
@@ -320,7 +343,10 @@ pub(crate) fn limitations(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>)
         let text = b
             .text
             .lines()
-            .map(|l| l.trim().trim_start_matches(['-', '*', '+']).trim())
+            .map(|l| match super::markdown::list_item(l) {
+                Some((.., content)) => content.trim(),
+                None => l.trim(),
+            })
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
@@ -391,8 +417,8 @@ fn plain(s: &str) -> String {
 
 /// Normalises a reviewer's verdict words.
 pub(crate) fn decision(words: &str) -> Option<Decision> {
-    let w = words.to_ascii_lowercase().replace(['*', '_', '`'], "");
-    let w = w.replace('-', " ");
+    let w = words.to_ascii_lowercase().replace(['*', '`'], "");
+    let w = w.replace(['-', '_'], " ");
     let has = |s: &str| w.contains(s);
     if has("with fixes") || has("with changes") || has("after fixes") || has("with minor") || has("conditional") || has("with suggestions")
     {
@@ -418,6 +444,10 @@ static VERDICT_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// A verdict stated in a line: `**Verdict:** Approve`, `| Verdict | Changes requested |`.
 pub(crate) fn verdict_in_line(line: &str) -> Option<String> {
     let t = line.trim();
+    let lower = t.get(..t.len().min(64)).unwrap_or(t).to_ascii_lowercase();
+    if !["verdict", "recommendation", "decision"].iter().any(|k| lower.contains(k)) {
+        return None;
+    }
     if t.starts_with('|') {
         let cells = table_cells(t);
         let key = plain(cells.first()?).to_ascii_lowercase();

@@ -79,7 +79,7 @@ fn candidate(line: &str, k: usize) -> Option<Candidate> {
     if trimmed.is_empty() {
         return None;
     }
-    if LINTER.is_match(trimmed) && !trimmed.starts_with(['-', '*', '+', '|', '`']) {
+    if trimmed.contains(':') && !trimmed.starts_with(['-', '*', '+', '|', '`']) && LINTER.is_match(trimmed) {
         return Some(Candidate {
             k,
             family: Family::Linter,

@@ -404,6 +404,11 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
                 continue;
             }
         };
+        for (what, bad_field) in [("id", matches!(f.id, Some(Lenient::Bad(_)))), ("severity", matches!(f.severity, Some(Lenient::Bad(_)))), ("tags", matches!(f.tags, Some(Lenient::Bad(_))))] {
+            if bad_field {
+                bad(diagnostics, &format!("{what} of finding {}", n + 1), "wrong type");
+            }
+        }
         let id = match f.id {
             Some(Lenient::Ok(v)) => Some(v.text()).filter(|s| !s.is_empty()),
             _ => None,

@@ -43,14 +43,14 @@ static BARE: LazyLock<Regex> = LazyLock::new(|| {
 /// ` (line 12)`, ` (lines 3-9)`, ` (L12)`, ` line 12`, ` lines 3–9` right after a path.
 static LINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s{0,3}(?:\(\s{0,3}(?:lines?|ll?\.|L)\s{0,3}(?P<a>[0-9]{1,20})(?:\s{0,3}(?:[-–—]|to)\s{0,3}L?(?P<b>[0-9]{1,20}))?\s{0,3}\)|,?\s(?:lines?|L)\s{0,3}(?P<c>[0-9]{1,20})(?:\s{0,3}[-–—]\s{0,3}L?(?P<d>[0-9]{1,20}))?\b)",
+        r"^\s{0,3}(?:\(\s{0,3}(?:lines?|ll?\.|L)\s{0,3}(?P<a>[0-9]{1,20})(?:\s{0,3}(?:[-–—]|to)\s{0,3}L?(?P<b>[0-9]{1,20}))?\s{0,3}\)|,?\s(?:lines?|L)\s{0,3}(?P<c>[0-9]{1,20})(?:\s{0,3}[-–—]\s{0,3}L?(?P<d>[0-9]{1,20}))?(?-u:\b))",
     )
     .expect("static regex")
 });
 /// `line 12 of `, `lines 3-9 in ` right before a path.
 static LINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\blines?\s{1,3}(?P<a>[0-9]{1,20})(?:\s{0,3}(?:[-–—]|to)\s{0,3}(?P<b>[0-9]{1,20}))?\s{1,3}(?:of|in)\s{1,3}[`*\x22']{0,2}$",
+        r"(?i)(?-u:\b)lines?\s{1,3}(?P<a>[0-9]{1,20})(?:\s{0,3}(?:[-–—]|to)\s{0,3}(?P<b>[0-9]{1,20}))?\s{1,3}(?:of|in)\s{1,3}[`*\x22']{0,2}$",
     )
     .expect("static regex")
 });
@@ -132,12 +132,15 @@ pub fn parse_location(text: &str, checkout_root: Option<&str>) -> Option<Locatio
 /// read first; the rest of the line is scanned for bare `path:line` tokens.
 pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
-    let mut covered: Vec<Range<usize>> = Vec::new();
+    // Spans already read, one sorted list per kind (so overlap checks are binary searches).
+    let mut links: Vec<Range<usize>> = Vec::new();
+    let mut urls: Vec<Range<usize>> = Vec::new();
+    let mut ticks: Vec<Range<usize>> = Vec::new();
     for c in LINK.captures_iter(line) {
         let (Some(whole), Some(label), Some(target)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
-        covered.push(whole.range());
+        links.push(whole.range());
         let loc = target_location(target.as_str(), checkout_root).or_else(|| {
             find_locations(label.as_str(), checkout_root)
                 .into_iter()
@@ -152,10 +155,10 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
         }
     }
     for m in URL.find_iter(line) {
-        if overlaps(&covered, &m.range()) {
+        if overlaps(&links, &m.range()) {
             continue;
         }
-        covered.push(m.range());
+        urls.push(m.range());
         if let Some(location) = url_location(m.as_str(), checkout_root) {
             found.push(Found {
                 location,
@@ -167,21 +170,26 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
         let (Some(whole), Some(inner)) = (c.get(0), c.get(1)) else {
             continue;
         };
-        if overlaps(&covered, &whole.range()) {
+        if overlaps(&links, &whole.range()) || overlaps(&urls, &whole.range()) {
             continue;
         }
-        covered.push(whole.range());
+        ticks.push(whole.range());
         if let Some(location) = quoted_location(inner.as_str(), checkout_root) {
             let (location, end) = with_line_suffix(location, line, whole.end());
+            let (location, start) = with_line_prefix(location, line, whole.start());
             found.push(Found {
-                location: with_line_prefix(location, &line[..whole.start()]),
-                span: whole.start()..end,
+                location,
+                span: start..end,
             });
         }
     }
     // Bare tokens in what is left.
-    let mut segments: Vec<Range<usize>> = Vec::new();
+    let mut covered: Vec<Range<usize>> = Vec::with_capacity(links.len() + urls.len() + ticks.len());
+    covered.extend(links);
+    covered.extend(urls);
+    covered.extend(ticks);
     covered.sort_by_key(|r| r.start);
+    let mut segments: Vec<Range<usize>> = Vec::new();
     let mut pos = 0;
     for r in &covered {
         if r.start > pos {
@@ -219,8 +227,9 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
             };
             let end = seg.start + whole.end();
             let (location, end) = with_line_suffix(location, line, end);
+            let (location, start) = with_line_prefix(location, line, start);
             found.push(Found {
-                location: with_line_prefix(location, &line[..start]),
+                location,
                 span: start..end,
             });
         }
@@ -229,8 +238,10 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
     found
 }
 
-fn overlaps(covered: &[Range<usize>], r: &Range<usize>) -> bool {
-    covered.iter().any(|c| c.start < r.end && r.start < c.end)
+/// Whether `r` overlaps one of the sorted, disjoint `spans`.
+fn overlaps(spans: &[Range<usize>], r: &Range<usize>) -> bool {
+    let i = spans.partition_point(|s| s.end <= r.start);
+    spans.get(i).is_some_and(|s| s.start < r.end)
 }
 
 /// A backtick span: `path`, `path:12-20`, `path#L3`, `path (line 12)`, or a link/URL.
@@ -289,17 +300,28 @@ fn with_line_suffix(location: Location, line: &str, end: usize) -> (Location, us
     }
 }
 
-/// Applies a `line 12 of ` prefix that ends right before the location.
-fn with_line_prefix(location: Location, before: &str) -> Location {
+/// Applies a `line 12 of ` prefix that ends at `line[..start]`; returns the location
+/// and where the consumed text starts. Only the last few bytes are looked at.
+fn with_line_prefix(location: Location, line: &str, start: usize) -> (Location, usize) {
     if location.line_start.is_some() {
-        return location;
+        return (location, start);
     }
+    let mut from = start.saturating_sub(64);
+    while from > 0 && !line.is_char_boundary(from) {
+        from -= 1;
+    }
+    let Some(before) = line.get(from..start) else {
+        return (location, start);
+    };
     match LINE_PREFIX.captures(before) {
         Some(c) => match line_range(c.name("a").map(|m| m.as_str()), c.name("b").map(|m| m.as_str())) {
-            Some((s, e)) => Location::lines(location.path, s, e),
-            None => location,
+            Some((s, e)) => (
+                Location::lines(location.path, s, e),
+                from + c.get(0).map_or(before.len(), |m| m.start()),
+            ),
+            None => (location, start),
         },
-        None => location,
+        None => (location, start),
     }
 }
 

@@ -360,7 +360,7 @@ pub(crate) fn snippets(body: &str) -> Vec<String> {
         if lang == "diff" || lang == "patch" {
             let mut run: Vec<&str> = Vec::new();
             for line in code.lines() {
-                let elided = line.trim() == "..." || line.starts_with("@@");
+                let elided = is_elision(line) || line.starts_with("@@");
                 if line.starts_with("+++") || line.starts_with("---") {
                     continue;
                 }
@@ -374,11 +374,28 @@ pub(crate) fn snippets(body: &str) -> Vec<String> {
                 }
             }
             push_snippet(&mut out, &run);
-        } else if !code.trim().is_empty() {
-            out.push(code);
+        } else {
+            let mut run: Vec<&str> = Vec::new();
+            for line in code.lines() {
+                if is_elision(line) {
+                    push_snippet(&mut out, &run);
+                    run.clear();
+                } else {
+                    run.push(line);
+                }
+            }
+            push_snippet(&mut out, &run);
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| seen.insert(s.clone()));
     out
+}
+
+/// A line standing for omitted code: `...`, `// ...`, `# ...`, `/* ... */`.
+fn is_elision(line: &str) -> bool {
+    let t = line.trim().trim_start_matches(['/', '#', '*', '-', '<', '!', ' ']).trim_end_matches(['/', '*', '>', '-', ' ']).trim();
+    matches!(t, "..." | "…" | "[...]" | "(...)")
 }
 
 fn push_snippet(out: &mut Vec<String>, run: &[&str]) {

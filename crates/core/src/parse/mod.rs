@@ -247,15 +247,22 @@ fn parse_markdown(
         let body_text = || section_markdown(&doc, &lines);
         match heading.node {
             Node::Container => {
-                if any_findings_section {
-                    if first_container_paragraph.is_none() {
-                        first_container_paragraph = first_paragraph(&doc, &lines);
-                    }
-                } else {
-                    items.extend(findings::findings_in_region(&doc, &lines, None, true, root));
-                    if first_container_paragraph.is_none() {
-                        first_container_paragraph = first_paragraph(&doc, &lines);
-                    }
+                // An unknown section: findings only where they carry an id, a
+                // severity or a location.
+                let found = findings::findings_in_region(&doc, &lines, None, true, root);
+                let unread = found.is_empty()
+                    && markdown::blocks(&doc, &lines)
+                        .iter()
+                        .any(|b| matches!(b.kind, markdown::BlockKind::ListItem | markdown::BlockKind::Code));
+                if unread && any_findings_section {
+                    diagnostics.push(Diagnostic {
+                        line: Some(heading.line + 1),
+                        message: format!("section `{}` is not a known section; its content was not read as items", heading.text),
+                    });
+                }
+                items.extend(found);
+                if first_container_paragraph.is_none() {
+                    first_container_paragraph = first_paragraph(&doc, &lines);
                 }
             }
             Node::Section(kind) => match kind {
@@ -328,7 +335,9 @@ fn parse_markdown(
     if headings.is_empty() {
         // No headings at all: findings by their shape alone, else prose.
         items.extend(findings::findings_in_region(&doc, &preamble, None, true, root));
-        first_container_paragraph = first_paragraph(&doc, &preamble);
+        if items.is_empty() {
+            first_container_paragraph = first_paragraph(&doc, &preamble);
+        }
     }
 
     let structured = !items.is_empty()

@@ -134,7 +134,8 @@ fn severity_group(words: &[&str]) -> Option<SectionKind> {
         "must fix" | "must-fix" | "blocking issues" => Some((Severity::Critical, false)),
         "should fix" | "should-fix" => Some((Severity::Important, false)),
         "nice to have" | "non-blocking" | "nonblocking" | "non-blocking issues" | "could fix"
-        | "improvements" | "minor improvements" => Some((Severity::Suggestion, false)),
+        | "improvements" | "minor improvements" | "recommendations" | "questions"
+        | "open questions" => Some((Severity::Suggestion, false)),
         _ => None,
     };
     if let Some((severity, nit)) = special {

@@ -124,3 +124,50 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+#[test]
+fn none_sections_give_no_items() {
+    let text = "## Critical Issues\n\nNone.\n\n## Suggestions\n\n_None._\n\n## Testing\n\nNo issues.\n\n## Commit Structure\n\nSingle commit, single concept. Tests pass.\n";
+    let r = parse_review("x", 1, text, None);
+    assert!(r.items.is_empty(), "{:?}", r.items);
+    assert_eq!(r.commits.as_deref(), Some("Single commit, single concept. Tests pass."));
+}
+
+#[test]
+fn unknown_sections_are_read_when_items_carry_signals_else_reported() {
+    let text = "## Findings\n\n- **A** — `a.rs:1`\n\n## Security\n\n- **Token in log** — `auth.py:9` (critical)\n\n## Random thoughts\n\n- maybe rename things\n";
+    let r = parse_review("x", 1, text, None);
+    let titles: Vec<&str> = r.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["A", "Token in log"]);
+    assert_eq!(r.items[1].severity, Severity::Critical);
+    assert!(r.diagnostics.iter().any(|d| d.message.contains("Random thoughts")));
+}
+
+#[test]
+fn valid_json_block_wins_over_markdown() {
+    let text = "## Findings\n\n**C1. From Markdown** — `a.rs:1`\n\n```json\n{\"deep_review\": 1, \"findings\": [{\"id\": \"I9\", \"title\": \"From JSON\", \"locations\": [\"b.rs:2\"]}]}\n```\n";
+    let r = parse_review("x", 1, text, None);
+    assert!(r.from_json);
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].local_id, "I9");
+    assert_eq!(r.items[0].severity, Severity::Important, "from the id prefix");
+}
+
+#[test]
+fn whole_text_codex_json() {
+    let text = r#"{"findings":[{"title":"[P0] Crash","body":"b","priority":0,"code_location":{"absolute_file_path":"/ck/src/a.rs","line_range":{"start":3,"end":4}}}],"overall_correctness":"patch is incorrect","overall_explanation":"bad"}"#;
+    let r = parse_review("codex", 1, text, Some("/ck/"));
+    assert!(r.from_json);
+    assert_eq!(r.items[0].title, "Crash");
+    assert_eq!(r.items[0].severity, Severity::Critical);
+    assert_eq!(r.items[0].locations, vec![Location::lines("src/a.rs", 3, 4)]);
+    assert_eq!(r.verdict, Some(Decision::Rework));
+}
+
+#[test]
+fn recommendations_section_holds_suggestions() {
+    let text = "# Review\n\n## Recommendations\n\n1. Cache the parsed config — `cfg/load.go:10`\n2. Rename `x` to `count`\n";
+    let r = parse_review("x", 1, text, None);
+    let got: Vec<(&str, Severity, bool)> = r.items.iter().map(|i| (i.local_id.as_str(), i.severity, i.severity_stated)).collect();
+    assert_eq!(got, [("1", Severity::Suggestion, true), ("2", Severity::Suggestion, true)]);
+}

@@ -23,7 +23,7 @@ const TAG_WORDS: &[&str] = &[
 const QUALIFIERS: &[&str] = &["risk", "priority", "severity", "impact", "issue", "fix"];
 
 static PAREN_GROUP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[`*_]{0,2}[(\[]\s{0,3}([A-Za-z][A-Za-z0-9_\- ]{0,40}(?:\s{0,3}[,/;|]\s{0,3}[A-Za-z][A-Za-z0-9_\- ]{0,40}){0,6})\s{0,3}[)\]][`*_]{0,2}")
+    Regex::new(r"(?P<pre>[`*_]{0,2})[(\[]\s{0,3}(?P<inner>[A-Za-z][A-Za-z0-9_\- ]{0,40}(?:\s{0,3}[,/;|]\s{0,3}[A-Za-z][A-Za-z0-9_\- ]{0,40}){0,6})\s{0,3}[)\]](?P<post>[`*_]{0,2})")
         .expect("static regex")
 });
 static ID_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,7 +40,7 @@ static METADATA: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static SCOPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[`*_]{0,2}[(\[]\s{0,2}(in[- ]?scope|future|follow[- ]?up|out[- ]of[- ]scope|pre[- ]?existing)\s{0,2}[)\]][`*_]{0,2}")
+    Regex::new(r"(?i)(?P<pre>[`*_]{0,2})[(\[]\s{0,2}(?P<inner>in[- ]?scope|future|follow[- ]?up|out[- ]of[- ]scope|pre[- ]?existing)\s{0,2}[)\]](?P<post>[`*_]{0,2})")
         .expect("static regex")
 });
 static EMOJI_SEVERITY: &[(&str, Severity)] = &[
@@ -51,6 +51,25 @@ static EMOJI_SEVERITY: &[(&str, Severity)] = &[
     ("🔵", Severity::Suggestion),
     ("⚠️", Severity::Important),
 ];
+
+/// The text a matched group occupies: with its `*`/`` ` `` wrappers when they wrap
+/// it symmetrically (`*(future)*`), else the bracketed part only (`**Title (high)**`
+/// keeps its closing `**`).
+pub(crate) fn group_span(c: &regex::Captures<'_>) -> std::ops::Range<usize> {
+    let (Some(whole), pre, post) = (c.get(0), c.name("pre"), c.name("post")) else {
+        return 0..0;
+    };
+    let pre_s = pre.map_or("", |m| m.as_str());
+    let post_s = post.map_or("", |m| m.as_str());
+    let reversed: String = post_s.chars().rev().collect();
+    if pre_s == reversed {
+        whole.range()
+    } else {
+        let start = pre.map_or(whole.start(), |m| m.end());
+        let end = post.map_or(whole.end(), |m| m.start());
+        start..end
+    }
+}
 
 /// What one introducing line said.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,8 +157,8 @@ pub(crate) fn push_tag(tags: &mut Vec<String>, tag: &str) {
 pub(crate) fn take_scope(text: &str) -> (Option<Scope>, String) {
     match SCOPE.captures(text) {
         Some(c) => {
-            let scope = c.get(1).and_then(|m| scope_word(&m.as_str().to_ascii_lowercase()));
-            let whole = c.get(0).map_or(0..0, |m| m.range());
+            let scope = c.name("inner").and_then(|m| scope_word(&m.as_str().to_ascii_lowercase()));
+            let whole = group_span(&c);
             let mut out = String::with_capacity(text.len());
             out.push_str(&text[..whole.start]);
             out.push_str(&text[whole.end..]);
@@ -239,9 +258,9 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
                 cut = cut.min(f.span.start);
             }
             for c in PAREN_GROUP.captures_iter(after_id) {
-                if let (Some(m), Some(inner)) = (c.get(0), c.get(1)) {
+                if let Some(inner) = c.name("inner") {
                     if tag_group(inner.as_str()).is_some() {
-                        cut = cut.min(m.start());
+                        cut = cut.min(group_span(&c).start);
                         break;
                     }
                 }
@@ -307,7 +326,7 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     out.rest = if meaningful { leftover } else { String::new() };
     let title = clean_title(&title);
     out.title = if title.is_empty() {
-        shorten(first_sentence(&out.rest), 120)
+        shorten(&clean_title(first_sentence(&out.rest)), 120)
     } else {
         title
     };
@@ -331,10 +350,11 @@ fn take_id(out: &mut TitleLine, s: &str) -> String {
     }
     match ID_PREFIX.captures(s) {
         Some(c) => {
-            let id = c.name("id").map_or("", |m| m.as_str());
+            let (id, id_end) = c.name("id").map_or(("", 0), |m| (m.as_str(), m.end()));
             let end = c.get(0).map_or(0, |m| m.end());
-            // A bare number followed by a word like `3.5x faster` is not an id.
-            if id.chars().all(|c| c.is_ascii_digit()) && s[id.len()..].starts_with(|c: char| c.is_ascii_digit()) {
+            // A bare number followed by more digits (`3.5x faster`) is not an id.
+            let after_id = s.get(id_end + 1..).unwrap_or("");
+            if id.chars().all(|c| c.is_ascii_digit()) && after_id.starts_with(|c: char| c.is_ascii_digit()) {
                 return s.to_string();
             }
             out.id = Some(id.to_string());
@@ -350,17 +370,18 @@ fn strip_tag_groups(text: &str, out: &mut TitleLine) -> String {
     let mut result = String::with_capacity(text.len());
     let mut pos = 0;
     for c in PAREN_GROUP.captures_iter(text) {
-        let (Some(whole), Some(inner)) = (c.get(0), c.get(1)) else {
+        let Some(inner) = c.name("inner") else {
             continue;
         };
+        let whole = group_span(&c);
         if let Some((sev, tags, scope)) = tag_group(inner.as_str()) {
             out.explicit = out.explicit.or(sev);
             for t in tags {
                 push_tag(&mut out.tags, &t);
             }
             out.scope = out.scope.or(scope);
-            result.push_str(&text[pos..whole.start()]);
-            pos = whole.end();
+            result.push_str(&text[pos..whole.start]);
+            pos = whole.end;
         }
     }
     result.push_str(&text[pos..]);
@@ -386,6 +407,9 @@ pub(crate) enum Metadata {
 }
 
 pub(crate) fn metadata(line: &str, root: Option<&str>) -> Option<Metadata> {
+    if !line.contains([':', '：']) {
+        return None;
+    }
     let c = METADATA.captures(line)?;
     let key = c.name("key")?.as_str().trim().to_ascii_lowercase();
     let value = c.name("value")?.as_str().trim();
@@ -435,12 +459,15 @@ pub(crate) fn metadata(line: &str, root: Option<&str>) -> Option<Metadata> {
 /// A line that is only a tag group: `` `(critical, regression)` ``, `*(important, gap)*`.
 pub(crate) fn trailer(line: &str) -> Option<(Option<Severity>, Vec<String>, Option<Scope>)> {
     let t = line.trim();
+    if !t.starts_with(['(', '[', '`', '*', '_']) || !t.ends_with([')', ']', '`', '*', '_']) {
+        return None;
+    }
     let c = PAREN_GROUP.captures(t)?;
     let whole = c.get(0)?;
     if whole.start() != 0 || whole.end() != t.len() {
         return None;
     }
-    tag_group(c.get(1)?.as_str())
+    tag_group(c.name("inner")?.as_str())
 }
 
 #[cfg(test)]
@@ -465,7 +492,7 @@ mod tests {
         check("I2. **Leak on close** — `src/io.ts:3-9` (important, regression)", Some("I2"), "Leak on close", &["src/io.ts:3-9"], Some(Important), Some(Important), &["regression"]);
         check("**Retry loop never ends** (high) — app/retry.py:3", None, "Retry loop never ends", &["app/retry.py:3"], Some(Critical), None, &[]);
         check("[P1] Config reload drops env overrides", None, "Config reload drops env overrides", &[], None, Some(Important), &[]);
-        check("**pkg/db/conn.go:12** — The pool is never closed.", None, "The pool is never closed.", &["pkg/db/conn.go:12"], None, None, &[]);
+        check("**pkg/db/conn.go:12** — The pool is never closed.", None, "The pool is never closed", &["pkg/db/conn.go:12"], None, None, &[]);
         check("S4. **No tests** — `web/app.ts` (entire file)", Some("S4"), "No tests", &["web/app.ts"], None, Some(Suggestion), &[]);
         check("3. Off-by-one in pager — a.go:3, b.go:10-12", Some("3"), "Off-by-one in pager", &["a.go:3", "b.go:10-12"], None, None, &[]);
         check("**Passthrough lifecycle (High Risk)**: there are no tests", None, "Passthrough lifecycle", &[], Some(Critical), None, &[]);
