@@ -45,7 +45,10 @@ fn every_fixture_is_snapshotted() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reviews");
     for entry in std::fs::read_dir(dir).expect("fixture dir").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        assert!(listed.contains(&format!("\"{name}\"")), "fixture {name} has no snapshot test");
+        assert!(
+            listed.contains(&format!("\"{name}\"")),
+            "fixture {name} has no snapshot test"
+        );
     }
 }
 
@@ -62,6 +65,8 @@ fn a_megabyte_review_parses_quickly() {
     let parsed = parse_review("big", 1, &big, Some(ROOT));
     let elapsed = start.elapsed();
     assert!(parsed.items.len() > 100);
-    assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
+    // Unoptimised builds (and their unoptimised regex engine) are far slower.
+    let limit = if cfg!(debug_assertions) { 60.0 } else { 1.0 };
+    assert!(elapsed.as_secs_f64() < limit, "took {elapsed:?}");
     eprintln!("1 MB review: {} items in {elapsed:?}", parsed.items.len());
 }

@@ -9,7 +9,7 @@ use regex::Regex;
 use super::findings::{trim_body, RawItem};
 use super::location::find_locations;
 use super::markdown::{blocks, first_sentence, shorten, strip_emphasis, Block, BlockKind, Doc};
-use super::title::{clean_title, take_scope, tag_group};
+use super::title::{clean_title, tag_group, take_scope};
 use crate::model::{CoverageEntry, Decision, ItemSource, Limitation, Location, Scope, Severity};
 
 /// Gap language that makes an assessment entry a concrete problem.
@@ -27,8 +27,10 @@ static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static WEAK_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)")
-        .expect("static regex")
+    Regex::new(
+        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)",
+    )
+    .expect("static regex")
 });
 static NO_ISSUES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\W*(?:no\s+(?:issues|concerns|problems|findings|comments|notes)|none|n/a|nothing(?-u:\b)|not applicable|looks good|lgtm|all good)")
@@ -66,7 +68,10 @@ pub(crate) fn assessment_items(
                     k += 1;
                     continue;
                 }
-                let strong = list.iter().filter(|l| is_strong_gap(lead_of(&l.text))).count();
+                let strong = list
+                    .iter()
+                    .filter(|l| is_strong_gap(lead_of(&l.text)))
+                    .count();
                 if para_gap && strong * 2 <= list.len() {
                     let mut group: Vec<&Block> = vec![b];
                     group.extend(list.iter());
@@ -162,7 +167,11 @@ fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawIte
     let mut locations: Vec<Location> = Vec::new();
     for src in [title_src.unwrap_or(""), lead_sentence] {
         if locations.is_empty() {
-            locations = find_locations(src, root).into_iter().map(|f| f.location).take(1).collect();
+            locations = find_locations(src, root)
+                .into_iter()
+                .map(|f| f.location)
+                .take(1)
+                .collect();
         }
     }
     let body_parts: Vec<&str> = group.iter().map(|b| b.text.as_str()).collect();
@@ -200,8 +209,9 @@ fn split_bold_lead(text: &str) -> (Option<&str>, &str) {
     };
     match after.find("**") {
         Some(close) => {
-            let rest = after[close + 2..]
-                .trim_start_matches(|c: char| matches!(c, ':' | '—' | '–' | '-' | '.') || c.is_whitespace());
+            let rest = after[close + 2..].trim_start_matches(|c: char| {
+                matches!(c, ':' | '—' | '–' | '-' | '.') || c.is_whitespace()
+            });
             (Some(&after[..close]), rest)
         }
         None => (None, text),
@@ -211,8 +221,10 @@ fn split_bold_lead(text: &str) -> (Option<&str>, &str) {
 /// Severity stated in an assessment entry: `(High Risk)` → important, `(critical)` →
 /// critical, `(low)` → suggestion. Returns the text without the group.
 fn risk_severity(text: &str) -> (Option<Severity>, String) {
-    static GROUP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?P<pre>[`*_]{0,2})[(\[](?P<inner>[^()\[\]\n]{1,40})[)\]](?P<post>[`*_]{0,2})").expect("static regex"));
+    static GROUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?P<pre>[`*_]{0,2})[(\[](?P<inner>[^()\[\]\n]{1,40})[)\]](?P<post>[`*_]{0,2})")
+            .expect("static regex")
+    });
     for c in GROUP.captures_iter(text) {
         let Some(inner) = c.name("inner") else {
             continue;
@@ -222,11 +234,20 @@ fn risk_severity(text: &str) -> (Option<Severity>, String) {
             continue;
         }
         let lower = inner.as_str().to_ascii_lowercase();
-        let sev = if lower.contains("critical") || lower.contains("blocker") || lower.contains("p0") {
+        let sev = if lower.contains("critical") || lower.contains("blocker") || lower.contains("p0")
+        {
             Some(Severity::Critical)
-        } else if lower.contains("high") || lower.contains("important") || lower.contains("major") || lower.contains("p1") {
+        } else if lower.contains("high")
+            || lower.contains("important")
+            || lower.contains("major")
+            || lower.contains("p1")
+        {
             Some(Severity::Important)
-        } else if lower.contains("medium") || lower.contains("low") || lower.contains("minor") || lower.contains("nit") {
+        } else if lower.contains("medium")
+            || lower.contains("low")
+            || lower.contains("minor")
+            || lower.contains("nit")
+        {
             Some(Severity::Suggestion)
         } else {
             None
@@ -252,7 +273,11 @@ pub(crate) struct RawDesign {
 }
 
 /// Design items in a run of lines: one per top-level list entry or paragraph.
-pub(crate) fn design_items(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>) -> Vec<RawDesign> {
+pub(crate) fn design_items(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<RawDesign> {
     let bs = blocks(doc, line_ids);
     let has_list = bs.iter().any(|b| b.kind == BlockKind::ListItem);
     let mut out: Vec<RawDesign> = Vec::new();
@@ -286,15 +311,25 @@ pub(crate) fn design_item(text: &str, line: usize, root: Option<&str>) -> RawDes
             let t = super::title::parse_title_line(&format!("**{b}**"), root);
             (t.id, t.title)
         }
-        None => (None, shorten(&clean_title(first_sentence(&text_no_scope)), 120)),
+        None => (
+            None,
+            shorten(&clean_title(first_sentence(&text_no_scope)), 120),
+        ),
     };
-    let lead = first_sentence(if bold.is_some() { rest } else { text_no_scope.as_str() });
+    let lead = first_sentence(if bold.is_some() {
+        rest
+    } else {
+        text_no_scope.as_str()
+    });
     let mut locations: Vec<Location> = find_locations(bold.unwrap_or(""), root)
         .into_iter()
         .map(|f| f.location)
         .collect();
     if locations.is_empty() {
-        locations = find_locations(lead, root).into_iter().map(|f| f.location).collect();
+        locations = find_locations(lead, root)
+            .into_iter()
+            .map(|f| f.location)
+            .collect();
     }
     let body = match bold {
         Some(_) => rest.trim().to_string(),
@@ -311,7 +346,12 @@ pub(crate) fn design_item(text: &str, line: usize, root: Option<&str>) -> RawDes
 }
 
 /// Design item from a heading and its body lines.
-pub(crate) fn design_from_heading(heading: &str, body_lines: &[&str], line: usize, root: Option<&str>) -> RawDesign {
+pub(crate) fn design_from_heading(
+    heading: &str,
+    body_lines: &[&str],
+    line: usize,
+    root: Option<&str>,
+) -> RawDesign {
     let (scope, heading) = take_scope(heading);
     let t = super::title::parse_title_line(&heading, root);
     let (body_scope, body) = take_scope(&trim_body(body_lines));
@@ -326,7 +366,11 @@ pub(crate) fn design_from_heading(heading: &str, body_lines: &[&str], line: usiz
 }
 
 /// Acknowledged limitations: one per list entry (or paragraph), with the first location.
-pub(crate) fn limitations(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>) -> Vec<Limitation> {
+pub(crate) fn limitations(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<Limitation> {
     let mut out = Vec::new();
     for b in blocks(doc, line_ids) {
         if !matches!(b.kind, BlockKind::ListItem | BlockKind::Paragraph) {
@@ -360,7 +404,11 @@ pub(crate) fn limitations(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>)
 }
 
 /// Coverage summary: table rows or list entries naming a file and a note.
-pub(crate) fn coverage(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>) -> Vec<CoverageEntry> {
+pub(crate) fn coverage(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<CoverageEntry> {
     let mut out = Vec::new();
     for b in blocks(doc, line_ids) {
         match b.kind {
@@ -368,7 +416,10 @@ pub(crate) fn coverage(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>) ->
                 for row in b.text.lines() {
                     let cells = table_cells(row);
                     let Some(first) = cells.first() else { continue };
-                    if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
+                    if cells
+                        .iter()
+                        .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+                    {
                         continue;
                     }
                     let Some(loc) = find_locations(first, root).into_iter().next() else {
@@ -392,8 +443,9 @@ pub(crate) fn coverage(doc: &Doc<'_>, line_ids: &[usize], root: Option<&str>) ->
                     continue;
                 };
                 let after = line.get(found.span.end..).unwrap_or("");
-                let note = after
-                    .trim_start_matches(|c: char| matches!(c, ':' | '—' | '–' | '-' | '|' | ',') || c.is_whitespace());
+                let note = after.trim_start_matches(|c: char| {
+                    matches!(c, ':' | '—' | '–' | '-' | '|' | ',') || c.is_whitespace()
+                });
                 out.push(CoverageEntry {
                     path: found.location.path,
                     note: plain(note),
@@ -420,17 +472,37 @@ pub(crate) fn decision(words: &str) -> Option<Decision> {
     let w = words.to_ascii_lowercase().replace(['*', '`'], "");
     let w = w.replace(['-', '_'], " ");
     let has = |s: &str| w.contains(s);
-    if has("with fixes") || has("with changes") || has("after fixes") || has("with minor") || has("conditional") || has("with suggestions")
+    if has("with fixes")
+        || has("with changes")
+        || has("after fixes")
+        || has("with minor")
+        || has("conditional")
+        || has("with suggestions")
     {
         return Some(Decision::MergeWithFixes);
     }
-    if has("changes requested") || has("request changes") || has("request_changes") || has("requesting changes") || has("rework")
-        || has("block") || has("do not merge") || has("don't merge") || has("reject") || has("needs work") || has("not ready")
+    if has("changes requested")
+        || has("request changes")
+        || has("request_changes")
+        || has("requesting changes")
+        || has("rework")
+        || has("block")
+        || has("do not merge")
+        || has("don't merge")
+        || has("reject")
+        || has("needs work")
+        || has("not ready")
         || has("needs changes")
     {
         return Some(Decision::Rework);
     }
-    if has("approve") || has("lgtm") || has("merge as is") || has("ship it") || has("looks good") || has("ready to merge") {
+    if has("approve")
+        || has("lgtm")
+        || has("merge as is")
+        || has("ship it")
+        || has("looks good")
+        || has("ready to merge")
+    {
         return Some(Decision::MergeAsIs);
     }
     None
@@ -445,13 +517,19 @@ static VERDICT_LINE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn verdict_in_line(line: &str) -> Option<String> {
     let t = line.trim();
     let lower = t.get(..t.len().min(64)).unwrap_or(t).to_ascii_lowercase();
-    if !["verdict", "recommendation", "decision"].iter().any(|k| lower.contains(k)) {
+    if !["verdict", "recommendation", "decision"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
         return None;
     }
     if t.starts_with('|') {
         let cells = table_cells(t);
         let key = plain(cells.first()?).to_ascii_lowercase();
-        if matches!(key.as_str(), "verdict" | "recommendation" | "decision" | "final verdict") {
+        if matches!(
+            key.as_str(),
+            "verdict" | "recommendation" | "decision" | "final verdict"
+        ) {
             let v = plain(cells.get(1)?);
             return (!v.is_empty()).then_some(v);
         }
@@ -483,8 +561,14 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(decision(input), want, "{input}");
         }
-        assert_eq!(verdict_in_line("| Verdict | Changes requested |").as_deref(), Some("Changes requested"));
-        assert_eq!(verdict_in_line("**Verdict:** Approve with fixes").as_deref(), Some("Approve with fixes"));
+        assert_eq!(
+            verdict_in_line("| Verdict | Changes requested |").as_deref(),
+            Some("Changes requested")
+        );
+        assert_eq!(
+            verdict_in_line("**Verdict:** Approve with fixes").as_deref(),
+            Some("Approve with fixes")
+        );
         assert_eq!(verdict_in_line("| Files | 2 |"), None);
     }
 

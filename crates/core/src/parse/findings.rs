@@ -53,12 +53,55 @@ static ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const LABELS: &[&str] = &[
-    "fix", "note", "notes", "why", "impact", "location", "file", "files", "severity",
-    "suggestion", "suggested fix", "proposed fix", "recommendation", "example", "context",
-    "problem", "issue", "evidence", "repro", "reproduction", "details", "rationale", "risk",
-    "root cause", "summary", "verdict", "concern", "before", "after", "current", "expected",
-    "actual", "steps", "priority", "tags", "category", "scope", "lines", "path", "where",
-    "tl;dr", "tldr", "update", "edit", "also", "nit", "question", "answer", "result",
+    "fix",
+    "note",
+    "notes",
+    "why",
+    "impact",
+    "location",
+    "file",
+    "files",
+    "severity",
+    "suggestion",
+    "suggested fix",
+    "proposed fix",
+    "recommendation",
+    "example",
+    "context",
+    "problem",
+    "issue",
+    "evidence",
+    "repro",
+    "reproduction",
+    "details",
+    "rationale",
+    "risk",
+    "root cause",
+    "summary",
+    "verdict",
+    "concern",
+    "before",
+    "after",
+    "current",
+    "expected",
+    "actual",
+    "steps",
+    "priority",
+    "tags",
+    "category",
+    "scope",
+    "lines",
+    "path",
+    "where",
+    "tl;dr",
+    "tldr",
+    "update",
+    "edit",
+    "also",
+    "nit",
+    "question",
+    "answer",
+    "result",
 ];
 
 struct Candidate {
@@ -79,7 +122,10 @@ fn candidate(line: &str, k: usize) -> Option<Candidate> {
     if trimmed.is_empty() {
         return None;
     }
-    if trimmed.contains(':') && !trimmed.starts_with(['-', '*', '+', '|', '`']) && LINTER.is_match(trimmed) {
+    if trimmed.contains(':')
+        && !trimmed.starts_with(['-', '*', '+', '|', '`'])
+        && LINTER.is_match(trimmed)
+    {
         return Some(Candidate {
             k,
             family: Family::Linter,
@@ -93,7 +139,11 @@ fn candidate(line: &str, k: usize) -> Option<Candidate> {
         let numbered = marker.starts_with(|c: char| c.is_ascii_digit());
         return Some(Candidate {
             k,
-            family: if numbered { Family::Numbered } else { Family::Bullet },
+            family: if numbered {
+                Family::Numbered
+            } else {
+                Family::Bullet
+            },
             indent,
             content_col: col,
             text: content.to_string(),
@@ -120,7 +170,10 @@ fn candidate(line: &str, k: usize) -> Option<Candidate> {
     let close = rest.find(open)?;
     let inner = rest[..close].trim();
     let after = rest[close + 2..].trim_start();
-    let label = inner.trim_end_matches([':', '.']).trim().to_ascii_lowercase();
+    let label = inner
+        .trim_end_matches([':', '.'])
+        .trim()
+        .to_ascii_lowercase();
     if inner.is_empty()
         || inner.ends_with(':')
         || (after.starts_with(':') && label.split_whitespace().count() <= 2)
@@ -141,7 +194,8 @@ fn candidate(line: &str, k: usize) -> Option<Candidate> {
 /// Whether a parsed introducing line says enough to be a finding outside a findings
 /// section: an id with a letter, a badge or severity word, or a location.
 fn has_signals(t: &TitleLine) -> bool {
-    t.id.as_deref().is_some_and(|id| id.chars().any(char::is_alphabetic))
+    t.id.as_deref()
+        .is_some_and(|id| id.chars().any(char::is_alphabetic))
         || t.badge.is_some()
         || t.explicit.is_some()
         || !t.locations.is_empty()
@@ -241,10 +295,19 @@ pub(crate) fn heading_as_bold(doc: &Doc<'_>, j: usize, line: String) -> String {
     }
 }
 
-fn linter_item(text: &str, line_no: usize, heading: HeadingSeverity, root: Option<&str>) -> Option<RawItem> {
+fn linter_item(
+    text: &str,
+    line_no: usize,
+    heading: HeadingSeverity,
+    root: Option<&str>,
+) -> Option<RawItem> {
     let c = LINTER.captures(text)?;
     let path = normalise_path(c.name("path")?.as_str(), root)?;
-    let location = match c.name("line").and_then(|m| m.as_str().parse::<u32>().ok()).filter(|&n| n > 0) {
+    let location = match c
+        .name("line")
+        .and_then(|m| m.as_str().parse::<u32>().ok())
+        .filter(|&n| n > 0)
+    {
         Some(n) => Location::lines(path, n, n),
         None => Location::file(path),
     };
@@ -299,7 +362,9 @@ pub(crate) fn build_item(
             .map(|c| (c, t.chars().take_while(|&x| x == c).count()))
             .filter(|&(_, n)| n >= 3);
         match (fence, fence_here) {
-            (Some((c, n)), Some((c2, n2))) if c == c2 && n2 >= n && t.trim_start_matches(c).trim().is_empty() => {
+            (Some((c, n)), Some((c2, n2)))
+                if c == c2 && n2 >= n && t.trim_start_matches(c).trim().is_empty() =>
+            {
                 fence = None;
                 kept.push(line);
                 continue;
@@ -398,7 +463,12 @@ pub(crate) fn trim_body(lines: &[&str]) -> String {
 
 /// Whether a heading outside any findings section is itself a finding: it carries an
 /// id, a badge, a severity or a location, or its body opens with metadata lines.
-pub(crate) fn heading_is_finding(doc: &Doc<'_>, heading_line: usize, text: &str, root: Option<&str>) -> bool {
+pub(crate) fn heading_is_finding(
+    doc: &Doc<'_>,
+    heading_line: usize,
+    text: &str,
+    root: Option<&str>,
+) -> bool {
     if has_signals(&parse_title_line(text, root)) {
         return true;
     }
@@ -411,7 +481,10 @@ pub(crate) fn heading_is_finding(doc: &Doc<'_>, heading_line: usize, text: &str,
         if l.trim().is_empty() {
             continue;
         }
-        if matches!(metadata(l, root), Some(Metadata::Severity(_) | Metadata::Locations(_))) {
+        if matches!(
+            metadata(l, root),
+            Some(Metadata::Severity(_) | Metadata::Locations(_))
+        ) {
             return true;
         }
         seen += 1;
@@ -428,7 +501,13 @@ mod tests {
 
     #[test]
     fn linter_lines() {
-        let item = linter_item("src/a.rs:12:5: warning: unused variable `x` [unused]", 0, None, None).expect("a linter line");
+        let item = linter_item(
+            "src/a.rs:12:5: warning: unused variable `x` [unused]",
+            0,
+            None,
+            None,
+        )
+        .expect("a linter line");
         assert_eq!(item.locations, vec![Location::lines("src/a.rs", 12, 12)]);
         assert_eq!(item.severity, Severity::Important);
         assert_eq!(item.title, "unused variable `x`");

@@ -115,7 +115,8 @@ impl LocationSpec {
                 line_end,
             } => {
                 let path = normalise_path(path, root)?;
-                let valid = |n: Option<u64>| n.and_then(|n| u32::try_from(n).ok()).filter(|&n| n > 0);
+                let valid =
+                    |n: Option<u64>| n.and_then(|n| u32::try_from(n).ok()).filter(|&n| n > 0);
                 let a = valid(line_start.as_ref().and_then(Num::get));
                 let b = valid(line_end.as_ref().and_then(Num::get));
                 Some(match (a, b) {
@@ -312,8 +313,14 @@ pub(crate) fn find_json_review(
         candidates.push(trimmed.to_string());
     }
     for (info, code) in code_blocks(text) {
-        let lang = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-        if matches!(lang.as_str(), "json" | "jsonc" | "json5" | "") && code.trim_start().starts_with('{') {
+        let lang = info
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if matches!(lang.as_str(), "json" | "jsonc" | "json5" | "")
+            && code.trim_start().starts_with('{')
+        {
             candidates.push(code);
         }
     }
@@ -370,9 +377,18 @@ fn bad(diagnostics: &mut Vec<Diagnostic>, what: &str, err: &str) {
     });
 }
 
-fn locations_of(spec: Option<Lenient<OneOrMany<LocationSpec>>>, root: Option<&str>, what: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Location> {
+fn locations_of(
+    spec: Option<Lenient<OneOrMany<LocationSpec>>>,
+    root: Option<&str>,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Location> {
     match spec {
-        Some(Lenient::Ok(specs)) => specs.to_vec().iter().filter_map(|s| s.to_location(root)).collect(),
+        Some(Lenient::Ok(specs)) => specs
+            .to_vec()
+            .iter()
+            .filter_map(|s| s.to_location(root))
+            .collect(),
         Some(Lenient::Bad(e)) => {
             bad(diagnostics, &format!("locations of {what}"), &e);
             Vec::new()
@@ -404,9 +420,17 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
                 continue;
             }
         };
-        for (what, bad_field) in [("id", matches!(f.id, Some(Lenient::Bad(_)))), ("severity", matches!(f.severity, Some(Lenient::Bad(_)))), ("tags", matches!(f.tags, Some(Lenient::Bad(_))))] {
+        for (what, bad_field) in [
+            ("id", matches!(f.id, Some(Lenient::Bad(_)))),
+            ("severity", matches!(f.severity, Some(Lenient::Bad(_)))),
+            ("tags", matches!(f.tags, Some(Lenient::Bad(_)))),
+        ] {
             if bad_field {
-                bad(diagnostics, &format!("{what} of finding {}", n + 1), "wrong type");
+                bad(
+                    diagnostics,
+                    &format!("{what} of finding {}", n + 1),
+                    "wrong type",
+                );
             }
         }
         let id = match f.id {
@@ -416,7 +440,11 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
         let stated = match &f.severity {
             Some(Lenient::Ok(v)) => {
                 let t = v.text();
-                Severity::from_word(&t).or_else(|| t.parse::<u8>().ok().and_then(|p| Severity::from_word(&format!("p{p}"))))
+                Severity::from_word(&t).or_else(|| {
+                    t.parse::<u8>()
+                        .ok()
+                        .and_then(|p| Severity::from_word(&format!("p{p}")))
+                })
             }
             _ => None,
         };
@@ -438,9 +466,14 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
         };
         let mut body = f.body.unwrap_or_default().trim().to_string();
         if let Some(fix) = non_empty(f.fix) {
-            body = if body.is_empty() { fix } else { format!("{body}\n\n{fix}") };
+            body = if body.is_empty() {
+                fix
+            } else {
+                format!("{body}\n\n{fix}")
+            };
         }
-        let title = non_empty(f.title).unwrap_or_else(|| shorten(body.lines().next().unwrap_or(""), 120));
+        let title =
+            non_empty(f.title).unwrap_or_else(|| shorten(body.lines().next().unwrap_or(""), 120));
         out.items.push(RawItem {
             line: n,
             id,
@@ -448,7 +481,12 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
             severity: severity.unwrap_or(Severity::Suggestion),
             severity_stated: severity.is_some(),
             title,
-            locations: locations_of(f.locations, root, &format!("finding {}", n + 1), diagnostics),
+            locations: locations_of(
+                f.locations,
+                root,
+                &format!("finding {}", n + 1),
+                diagnostics,
+            ),
             snippets: snippets(&body),
             body,
             tags,
@@ -457,7 +495,10 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
     }
     match r.design {
         Some(Lenient::Ok(d)) => {
-            for (list, into) in [(d.concerns, &mut out.concerns), (d.strengths, &mut out.strengths)] {
+            for (list, into) in [
+                (d.concerns, &mut out.concerns),
+                (d.strengths, &mut out.strengths),
+            ] {
                 for (n, item) in list.into_iter().enumerate() {
                     match item {
                         Lenient::Ok(item) => {
@@ -470,7 +511,12 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
                                 title: title.trim().to_string(),
                                 body: item.body.unwrap_or_default().trim().to_string(),
                                 scope,
-                                locations: locations_of(item.locations, root, "a design item", diagnostics),
+                                locations: locations_of(
+                                    item.locations,
+                                    root,
+                                    "a design item",
+                                    diagnostics,
+                                ),
                             });
                         }
                         Lenient::Bad(e) => bad(diagnostics, "a design item", &e),
@@ -485,7 +531,11 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
         match l {
             Lenient::Ok(l) => out.limitations.push(Limitation {
                 path: l.path.as_deref().and_then(|p| normalise_path(p, root)),
-                line: l.line.and_then(|n| n.get()).and_then(|n| u32::try_from(n).ok()).filter(|&n| n > 0),
+                line: l
+                    .line
+                    .and_then(|n| n.get())
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|&n| n > 0),
                 text: l.text,
             }),
             Lenient::Bad(e) => bad(diagnostics, "a limitation", &e),
@@ -505,7 +555,11 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
 }
 
 fn scope_of(s: &str) -> Option<Scope> {
-    let w: String = s.to_ascii_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    let w: String = s
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
     match w.as_str() {
         "inscope" => Some(Scope::InScope),
         "future" | "followup" | "outofscope" => Some(Scope::Future),
@@ -553,7 +607,11 @@ fn from_codex(r: CodexReview, root: Option<&str>, diagnostics: &mut Vec<Diagnost
             source: ItemSource::Finding,
             severity: severity.unwrap_or(Severity::Suggestion),
             severity_stated: severity.is_some(),
-            title: if parsed.title.is_empty() { shorten(&body, 120) } else { parsed.title },
+            title: if parsed.title.is_empty() {
+                shorten(&body, 120)
+            } else {
+                parsed.title
+            },
             locations: location.into_iter().collect(),
             snippets: snippets(&body),
             body,

@@ -56,26 +56,189 @@ static LINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const KNOWN_EXTENSIONS: &[&str] = &[
-    "go", "rs", "py", "pyi", "ts", "tsx", "js", "jsx", "mjs", "cjs", "java", "kt", "kts",
-    "swift", "c", "h", "cc", "cpp", "hpp", "cxx", "hh", "m", "mm", "cs", "rb", "php", "scala",
-    "clj", "ex", "exs", "erl", "hs", "ml", "mli", "fs", "fsx", "lua", "pl", "pm", "r", "jl",
-    "dart", "vue", "svelte", "sh", "bash", "zsh", "fish", "ps1", "bat", "cmd", "sql", "graphql",
-    "gql", "proto", "thrift", "yaml", "yml", "toml", "json", "json5", "jsonc", "xml", "html",
-    "htm", "css", "scss", "sass", "less", "md", "mdx", "markdown", "rst", "txt", "adoc", "cfg",
-    "ini", "conf", "env", "lock", "gradle", "cmake", "mk", "make", "dockerfile", "tf", "tfvars",
-    "hcl", "nix", "bzl", "bazel", "star", "zig", "nim", "sol", "ipynb", "csv", "tsv", "bats",
-    "gitignore", "gitattributes", "dockerignore", "editorconfig", "mod", "sum", "tmpl", "tpl",
-    "j2", "jinja", "hbs", "ejs", "erb", "svg", "sbt", "groovy", "pro", "cabal", "elm", "purs",
-    "re", "res", "rei", "v", "sv", "vhd", "asm", "s", "wasm", "wat", "patch", "diff", "plist",
-    "props", "csproj", "sln", "vcxproj", "xaml", "razor", "cshtml", "properties", "in", "ac",
-    "am", "def", "d", "cu", "cuh", "metal", "glsl", "hlsl", "wgsl", "gd", "tscn", "cr", "coffee",
+    "go",
+    "rs",
+    "py",
+    "pyi",
+    "ts",
+    "tsx",
+    "js",
+    "jsx",
+    "mjs",
+    "cjs",
+    "java",
+    "kt",
+    "kts",
+    "swift",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "hpp",
+    "cxx",
+    "hh",
+    "m",
+    "mm",
+    "cs",
+    "rb",
+    "php",
+    "scala",
+    "clj",
+    "ex",
+    "exs",
+    "erl",
+    "hs",
+    "ml",
+    "mli",
+    "fs",
+    "fsx",
+    "lua",
+    "pl",
+    "pm",
+    "r",
+    "jl",
+    "dart",
+    "vue",
+    "svelte",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "ps1",
+    "bat",
+    "cmd",
+    "sql",
+    "graphql",
+    "gql",
+    "proto",
+    "thrift",
+    "yaml",
+    "yml",
+    "toml",
+    "json",
+    "json5",
+    "jsonc",
+    "xml",
+    "html",
+    "htm",
+    "css",
+    "scss",
+    "sass",
+    "less",
+    "md",
+    "mdx",
+    "markdown",
+    "rst",
+    "txt",
+    "adoc",
+    "cfg",
+    "ini",
+    "conf",
+    "env",
+    "lock",
+    "gradle",
+    "cmake",
+    "mk",
+    "make",
+    "dockerfile",
+    "tf",
+    "tfvars",
+    "hcl",
+    "nix",
+    "bzl",
+    "bazel",
+    "star",
+    "zig",
+    "nim",
+    "sol",
+    "ipynb",
+    "csv",
+    "tsv",
+    "bats",
+    "gitignore",
+    "gitattributes",
+    "dockerignore",
+    "editorconfig",
+    "mod",
+    "sum",
+    "tmpl",
+    "tpl",
+    "j2",
+    "jinja",
+    "hbs",
+    "ejs",
+    "erb",
+    "svg",
+    "sbt",
+    "groovy",
+    "pro",
+    "cabal",
+    "elm",
+    "purs",
+    "re",
+    "res",
+    "rei",
+    "v",
+    "sv",
+    "vhd",
+    "asm",
+    "s",
+    "wasm",
+    "wat",
+    "patch",
+    "diff",
+    "plist",
+    "props",
+    "csproj",
+    "sln",
+    "vcxproj",
+    "xaml",
+    "razor",
+    "cshtml",
+    "properties",
+    "in",
+    "ac",
+    "am",
+    "def",
+    "d",
+    "cu",
+    "cuh",
+    "metal",
+    "glsl",
+    "hlsl",
+    "wgsl",
+    "gd",
+    "tscn",
+    "cr",
+    "coffee",
 ];
 
 const KNOWN_FILE_NAMES: &[&str] = &[
-    "Makefile", "makefile", "GNUmakefile", "Dockerfile", "Containerfile", "Justfile",
-    "justfile", "Rakefile", "Gemfile", "Podfile", "Procfile", "Vagrantfile", "Jenkinsfile",
-    "Brewfile", "Pipfile", "LICENSE", "README", "CODEOWNERS", "BUILD", "WORKSPACE", "OWNERS",
-    "CHANGELOG", "NOTICE", "AUTHORS", "CONTRIBUTING",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "Dockerfile",
+    "Containerfile",
+    "Justfile",
+    "justfile",
+    "Rakefile",
+    "Gemfile",
+    "Podfile",
+    "Procfile",
+    "Vagrantfile",
+    "Jenkinsfile",
+    "Brewfile",
+    "Pipfile",
+    "LICENSE",
+    "README",
+    "CODEOWNERS",
+    "BUILD",
+    "WORKSPACE",
+    "OWNERS",
+    "CHANGELOG",
+    "NOTICE",
+    "AUTHORS",
+    "CONTRIBUTING",
 ];
 
 /// Extensions that are really top-level domains when there is no slash (`example.com:443`).
@@ -84,16 +247,13 @@ const DOMAIN_SUFFIXES: &[&str] = &["com", "org", "net", "io", "dev", "local", "i
 /// Reads one location spelling. The whole text (trimmed of quotes, backticks, emphasis
 /// and trailing punctuation) must be the location; prose around it is rejected.
 pub fn parse_location(text: &str, checkout_root: Option<&str>) -> Option<Location> {
-    let mut t = text
-        .trim()
-        .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':'))
-        .trim();
+    let mut t = text.trim().trim_end_matches(['.', ',', ';', ':']).trim();
     // Surrounding pairs: `x`, **x**, "x", <x>.
-    loop {
-        let (Some(first), Some(last)) = (t.chars().next(), t.chars().next_back()) else {
-            break;
-        };
-        let pair = matches!((first, last), ('`', '`') | ('*', '*') | ('_', '_') | ('"', '"') | ('\'', '\'') | ('<', '>'));
+    while let (Some(first), Some(last)) = (t.chars().next(), t.chars().next_back()) {
+        let pair = matches!(
+            (first, last),
+            ('`', '`') | ('*', '*') | ('_', '_') | ('"', '"') | ('\'', '\'') | ('<', '>')
+        );
         if !pair || t.len() < 2 {
             break;
         }
@@ -204,10 +364,19 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
         let Some(text) = line.get(seg.clone()) else {
             continue;
         };
-        for c in BARE.captures_iter(text) {
+        // `find_iter` runs on the fast DFA; only tokens that can be paths are captured.
+        for m in BARE.find_iter(text) {
+            if !m.as_str().contains(['.', '/', '\\', ':', '#'])
+                && !KNOWN_FILE_NAMES.contains(&m.as_str())
+            {
+                continue;
+            }
+            let Some(c) = BARE.captures(m.as_str()) else {
+                continue;
+            };
             let Some(whole) = c.get(0) else { continue };
             // A token glued to a preceding word character or URL-ish char is not a path start.
-            let start = seg.start + whole.start();
+            let start = seg.start + m.start() + whole.start();
             if let Some(prev) = line[..start].chars().next_back() {
                 if prev.is_alphanumeric() || matches!(prev, ':' | '/' | '\\' | '#' | '$' | '@') {
                     continue;
@@ -225,7 +394,7 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
             let Some(location) = make_location(path.as_str(), a, b, checkout_root) else {
                 continue;
             };
-            let end = seg.start + whole.end();
+            let end = seg.start + m.start() + whole.end();
             let (location, end) = with_line_suffix(location, line, end);
             let (location, start) = with_line_prefix(location, line, start);
             found.push(Found {
@@ -314,7 +483,10 @@ fn with_line_prefix(location: Location, line: &str, start: usize) -> (Location, 
         return (location, start);
     };
     match LINE_PREFIX.captures(before) {
-        Some(c) => match line_range(c.name("a").map(|m| m.as_str()), c.name("b").map(|m| m.as_str())) {
+        Some(c) => match line_range(
+            c.name("a").map(|m| m.as_str()),
+            c.name("b").map(|m| m.as_str()),
+        ) {
             Some((s, e)) => (
                 Location::lines(location.path, s, e),
                 from + c.get(0).map_or(before.len(), |m| m.start()),
@@ -354,8 +526,10 @@ fn target_location(target: &str, root: Option<&str>) -> Option<Location> {
 /// `#L10`, `#L10-L20`, `#L10C3-L20C5`, `#L10-20`, `#lines-10:20`.
 fn fragment_lines(fragment: &str) -> (Option<u64>, Option<u64>) {
     static FRAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(?:L|lines-)([0-9]{1,20})(?:C[0-9]{1,10})?(?:[-:]L?([0-9]{1,20})(?:C[0-9]{1,10})?)?")
-            .expect("static regex")
+        Regex::new(
+            r"^(?:L|lines-)([0-9]{1,20})(?:C[0-9]{1,10})?(?:[-:]L?([0-9]{1,20})(?:C[0-9]{1,10})?)?",
+        )
+        .expect("static regex")
     });
     match FRAG.captures(fragment) {
         Some(c) => (
@@ -445,7 +619,6 @@ fn looks_like_file(path: &str, has_line: bool, quoted: bool) -> bool {
     let has_slash = p.contains('/');
     let ext = name
         .rsplit_once('.')
-        .map(|(stem, ext)| (stem, ext))
         .filter(|(_, ext)| !ext.is_empty() && ext.len() <= 12)
         .filter(|(_, ext)| ext.chars().all(|c| c.is_alphanumeric() || c == '_'))
         .filter(|(_, ext)| ext.chars().any(|c| c.is_alphabetic()))
@@ -567,12 +740,24 @@ mod tests {
             ("src/lib.rs:12:5", loc("src/lib.rs", Some((12, 12)))),
             ("src/lib.rs#L5", loc("src/lib.rs", Some((5, 5)))),
             ("src/lib.rs#L5-L9", loc("src/lib.rs", Some((5, 9)))),
-            ("`app/models.py` (line 12)", loc("app/models.py", Some((12, 12)))),
-            ("app/models.py (lines 3-9)", loc("app/models.py", Some((3, 9)))),
+            (
+                "`app/models.py` (line 12)",
+                loc("app/models.py", Some((12, 12))),
+            ),
+            (
+                "app/models.py (lines 3-9)",
+                loc("app/models.py", Some((3, 9))),
+            ),
             ("`app/models.py`", loc("app/models.py", None)),
             ("app/models.py", loc("app/models.py", None)),
-            ("line 12 of app/models.py", loc("app/models.py", Some((12, 12)))),
-            ("lines 4-6 in `web/src/App.tsx`", loc("web/src/App.tsx", Some((4, 6)))),
+            (
+                "line 12 of app/models.py",
+                loc("app/models.py", Some((12, 12))),
+            ),
+            (
+                "lines 4-6 in `web/src/App.tsx`",
+                loc("web/src/App.tsx", Some((4, 6))),
+            ),
             (
                 "[lib.go](/home/dev/checkout/pkg/lib.go#L83)",
                 loc("pkg/lib.go", Some((83, 83))),
@@ -593,13 +778,22 @@ mod tests {
                 "https://gitlab.com/g/p/-/blob/main/src/a.ts#L3-8",
                 loc("src/a.ts", Some((3, 8))),
             ),
-            ("/home/dev/checkout/src/main.rs:9", loc("src/main.rs", Some((9, 9)))),
+            (
+                "/home/dev/checkout/src/main.rs:9",
+                loc("src/main.rs", Some((9, 9))),
+            ),
             ("./src/main.rs:9", loc("src/main.rs", Some((9, 9)))),
             ("b/src/main.rs:9", loc("src/main.rs", Some((9, 9)))),
             ("a/cmd/tool/main.go", loc("cmd/tool/main.go", None)),
             (r"src\win\path.rs:4", loc("src/win/path.rs", Some((4, 4)))),
-            (r"C:\work\repo\src\x.rs:4", loc("C:/work/repo/src/x.rs", Some((4, 4)))),
-            ("docs/café/naïve.md:3", loc("docs/café/naïve.md", Some((3, 3)))),
+            (
+                r"C:\work\repo\src\x.rs:4",
+                loc("C:/work/repo/src/x.rs", Some((4, 4))),
+            ),
+            (
+                "docs/café/naïve.md:3",
+                loc("docs/café/naïve.md", Some((3, 3))),
+            ),
             ("Makefile:14", loc("Makefile", Some((14, 14)))),
             ("`Dockerfile`", loc("Dockerfile", None)),
             // Hostile and non-locations.

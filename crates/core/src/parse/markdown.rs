@@ -17,7 +17,10 @@ pub(crate) enum LineKind {
     /// A line inside a fenced code block.
     Code,
     /// An ATX heading (or a bold pseudo-heading); `level` counts the `#`s.
-    Heading { level: usize, text: String },
+    Heading {
+        level: usize,
+        text: String,
+    },
 }
 
 #[derive(Debug)]
@@ -33,8 +36,9 @@ static CLOSING_HASHES: LazyLock<Regex> =
 static BOLD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s{0,3}(?:\*\*|__)([^*_]{1,80})(?:\*\*|__)\s*:?\s*$").expect("static regex")
 });
-static LIST_ITEM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\s*)([-*+]|[0-9]{1,4}[.)])(\s+)(\S.*)?$").expect("static regex"));
+static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\s*)([-*+]|[0-9]{1,4}[.)])(\s+)(\S.*)?$").expect("static regex")
+});
 
 /// A fence opener/closer: its character, run length and info string.
 fn fence(line: &str) -> Option<(char, usize, &str)> {
@@ -150,7 +154,12 @@ pub(crate) fn list_item(line: &str) -> Option<(usize, &str, usize, &str)> {
     if marker == "*" && gap.is_empty() {
         return None;
     }
-    Some((indent, marker, indent + marker.len() + gap.len().min(4), content))
+    Some((
+        indent,
+        marker,
+        indent + marker.len() + gap.len().min(4),
+        content,
+    ))
 }
 
 pub(crate) fn indent_width(s: &str) -> usize {
@@ -249,8 +258,8 @@ pub(crate) fn blocks(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<Block> {
                         continue;
                     }
                     let ind = indent_width(l);
-                    let sibling = !doc.is_code(j)
-                        && list_item(l).is_some_and(|(ind2, ..)| ind2 <= base + 1);
+                    let sibling =
+                        !doc.is_code(j) && list_item(l).is_some_and(|(ind2, ..)| ind2 <= base + 1);
                     if sibling {
                         break;
                     }
@@ -307,7 +316,9 @@ pub(crate) fn blocks(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<Block> {
 pub(crate) fn is_rule(line: &str) -> bool {
     let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     t.len() >= 3
-        && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*') || t.chars().all(|c| c == '_'))
+        && (t.chars().all(|c| c == '-')
+            || t.chars().all(|c| c == '*')
+            || t.chars().all(|c| c == '_'))
 }
 
 /// Removes up to `cols` columns of leading whitespace.
@@ -356,7 +367,11 @@ pub(crate) fn code_blocks(body: &str) -> Vec<(String, String)> {
 pub(crate) fn snippets(body: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (info, code) in code_blocks(body) {
-        let lang = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        let lang = info
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if lang == "diff" || lang == "patch" {
             let mut run: Vec<&str> = Vec::new();
             for line in code.lines() {
@@ -367,7 +382,8 @@ pub(crate) fn snippets(body: &str) -> Vec<String> {
                 if elided {
                     push_snippet(&mut out, &run);
                     run.clear();
-                } else if let Some(rest) = line.strip_prefix(' ').or_else(|| line.strip_prefix('-')) {
+                } else if let Some(rest) = line.strip_prefix(' ').or_else(|| line.strip_prefix('-'))
+                {
                     run.push(rest);
                 } else if line.is_empty() {
                     run.push("");
@@ -394,7 +410,11 @@ pub(crate) fn snippets(body: &str) -> Vec<String> {
 
 /// A line standing for omitted code: `...`, `// ...`, `# ...`, `/* ... */`.
 fn is_elision(line: &str) -> bool {
-    let t = line.trim().trim_start_matches(['/', '#', '*', '-', '<', '!', ' ']).trim_end_matches(['/', '*', '>', '-', ' ']).trim();
+    let t = line
+        .trim()
+        .trim_start_matches(['/', '#', '*', '-', '<', '!', ' '])
+        .trim_end_matches(['/', '*', '>', '-', ' '])
+        .trim();
     matches!(t, "..." | "…" | "[...]" | "(...)")
 }
 
@@ -431,8 +451,10 @@ pub(crate) fn first_sentence(text: &str) -> &str {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
-        if matches!(word.as_str(), "e.g" | "i.e" | "etc" | "vs" | "cf" | "approx" | "no" | "fig")
-            || word.len() == 1 && word.chars().all(|ch| ch.is_alphabetic())
+        if matches!(
+            word.as_str(),
+            "e.g" | "i.e" | "etc" | "vs" | "cf" | "approx" | "no" | "fig"
+        ) || word.len() == 1 && word.chars().all(|ch| ch.is_alphabetic())
         {
             continue;
         }
@@ -495,13 +517,22 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                LineKind::Heading { level: 7, text: "Deep".into() },
+                LineKind::Heading {
+                    level: 7,
+                    text: "Deep".into()
+                },
                 LineKind::Fence,
                 LineKind::Code,
                 LineKind::Fence,
                 LineKind::Text,
-                LineKind::Heading { level: 8, text: "Concerns".into() },
-                LineKind::Heading { level: 1, text: "Top".into() },
+                LineKind::Heading {
+                    level: 8,
+                    text: "Concerns".into()
+                },
+                LineKind::Heading {
+                    level: 1,
+                    text: "Top".into()
+                },
             ]
         );
         assert!(diags.is_empty());
@@ -520,7 +551,10 @@ mod tests {
         let cases = [
             ("No tests are added. Ranked by risk:", "No tests are added."),
             ("Use `a.b()`. Then more.", "Use `a.b()`."),
-            ("It lacks docs (e.g. the API). Next.", "It lacks docs (e.g. the API)."),
+            (
+                "It lacks docs (e.g. the API). Next.",
+                "It lacks docs (e.g. the API).",
+            ),
             ("No period at all", "No period at all"),
         ];
         for (input, want) in cases {
@@ -532,6 +566,9 @@ mod tests {
     #[test]
     fn diff_snippets_keep_context_and_removed_lines() {
         let body = "```diff\n fn a() {\n-    old();\n+    new();\n }\n```\n```py\nx = 1\n```";
-        assert_eq!(snippets(body), vec!["fn a() {\n    old();\n}".to_string(), "x = 1".into()]);
+        assert_eq!(
+            snippets(body),
+            vec!["fn a() {\n    old();\n}".to_string(), "x = 1".into()]
+        );
     }
 }

@@ -22,7 +22,7 @@ pub use location::parse_location;
 
 use crate::model::{DesignItem, Diagnostic, ItemSource, Location, ParsedReview, ReviewItem, Scope};
 use assess::RawDesign;
-use findings::{RawItem, HeadingSeverity};
+use findings::{HeadingSeverity, RawItem};
 use markdown::{Doc, LineKind};
 use sections::SectionKind;
 
@@ -83,7 +83,9 @@ enum Node {
     Container,
     Section(SectionKind),
     Finding(HeadingSeverity),
-    DesignEntry { strength: bool },
+    DesignEntry {
+        strength: bool,
+    },
     /// A sub-heading inside something else's content.
     Inherit,
 }
@@ -99,13 +101,7 @@ struct Heading {
     context: Option<usize>,
 }
 
-fn decide(
-    text: &str,
-    ctx: Option<Node>,
-    doc: &Doc<'_>,
-    line: usize,
-    root: Option<&str>,
-) -> Node {
+fn decide(text: &str, ctx: Option<Node>, doc: &Doc<'_>, line: usize, root: Option<&str>) -> Node {
     let class = sections::classify(text);
     let short = sections::heading_words(text).len() <= 3;
     let signals = || findings::heading_is_finding(doc, line, text, root);
@@ -124,7 +120,10 @@ fn decide(
                 Some(c @ SectionKind::SeverityGroup { .. }) => Node::Section(c),
                 Some(c)
                     if short
-                        && !matches!(c, SectionKind::Findings | SectionKind::Summary | SectionKind::Concerns)
+                        && !matches!(
+                            c,
+                            SectionKind::Findings | SectionKind::Summary | SectionKind::Concerns
+                        )
                         && !signals() =>
                 {
                     Node::Section(c)
@@ -164,8 +163,8 @@ fn parse_markdown(
     let mut stack: Vec<usize> = Vec::new();
     // owner_of_line[i] = index into `headings` owning line i (None: before any heading).
     let mut owner_of_line: Vec<Option<usize>> = vec![None; doc.lines.len()];
-    for i in 0..doc.lines.len() {
-        if let Some(LineKind::Heading { level, text }) = doc.kinds.get(i) {
+    for (i, kind) in doc.kinds.iter().enumerate() {
+        if let LineKind::Heading { level, text } = kind {
             while stack.last().is_some_and(|&h| headings[h].level >= *level) {
                 stack.pop();
             }
@@ -207,9 +206,10 @@ fn parse_markdown(
             None => preamble.push(i),
         }
     }
-    let any_findings_section = headings
-        .iter()
-        .any(|h| matches!(h.node, Node::Section(k) if k.holds_findings()) || matches!(h.node, Node::Finding(_)));
+    let any_findings_section = headings.iter().any(|h| {
+        matches!(h.node, Node::Section(k) if k.holds_findings())
+            || matches!(h.node, Node::Finding(_))
+    });
 
     // 3. Verdict: the first verdict line outside code, in any non-finding part.
     let mut verdict_text: Option<String> = None;
@@ -218,7 +218,8 @@ fn parse_markdown(
             continue;
         }
         let in_finding = owner_of_line[i].is_some_and(|h| {
-            matches!(headings[h].node, Node::Finding(_)) || matches!(headings[h].node, Node::Section(k) if k.holds_findings())
+            matches!(headings[h].node, Node::Finding(_))
+                || matches!(headings[h].node, Node::Section(k) if k.holds_findings())
         });
         if in_finding {
             continue;
@@ -243,7 +244,11 @@ fn parse_markdown(
             continue;
         }
         // The section's lines without its own heading line.
-        let lines: Vec<usize> = owned[h].iter().copied().filter(|&i| i != heading.line).collect();
+        let lines: Vec<usize> = owned[h]
+            .iter()
+            .copied()
+            .filter(|&i| i != heading.line)
+            .collect();
         let body_text = || section_markdown(&doc, &lines);
         match heading.node {
             Node::Container => {
@@ -251,9 +256,12 @@ fn parse_markdown(
                 // severity or a location.
                 let found = findings::findings_in_region(&doc, &lines, None, true, root);
                 let unread = found.is_empty()
-                    && markdown::blocks(&doc, &lines)
-                        .iter()
-                        .any(|b| matches!(b.kind, markdown::BlockKind::ListItem | markdown::BlockKind::Code));
+                    && markdown::blocks(&doc, &lines).iter().any(|b| {
+                        matches!(
+                            b.kind,
+                            markdown::BlockKind::ListItem | markdown::BlockKind::Code
+                        )
+                    });
                 if unread && any_findings_section {
                     diagnostics.push(Diagnostic {
                         line: Some(heading.line + 1),
@@ -292,11 +300,15 @@ fn parse_markdown(
                 SectionKind::Design | SectionKind::Concerns => {
                     concerns.extend(assess::design_items(&doc, &lines, root));
                 }
-                SectionKind::Strengths => strengths.extend(assess::design_items(&doc, &lines, root)),
+                SectionKind::Strengths => {
+                    strengths.extend(assess::design_items(&doc, &lines, root))
+                }
                 SectionKind::Testing | SectionKind::Documentation | SectionKind::Commits => {
                     let (source, into) = match kind {
                         SectionKind::Testing => (ItemSource::Testing, &mut testing),
-                        SectionKind::Documentation => (ItemSource::Documentation, &mut documentation),
+                        SectionKind::Documentation => {
+                            (ItemSource::Documentation, &mut documentation)
+                        }
                         _ => (ItemSource::Commits, &mut commits),
                     };
                     let md = body_text();
@@ -305,15 +317,25 @@ fn parse_markdown(
                     }
                     items.extend(assess::assessment_items(&doc, &lines, source, root));
                 }
-                SectionKind::Limitations => review.limitations.extend(assess::limitations(&doc, &lines, root)),
-                SectionKind::Coverage => review.coverage.extend(assess::coverage(&doc, &lines, root)),
+                SectionKind::Limitations => review
+                    .limitations
+                    .extend(assess::limitations(&doc, &lines, root)),
+                SectionKind::Coverage => {
+                    review.coverage.extend(assess::coverage(&doc, &lines, root))
+                }
             },
             Node::Finding(sev) => {
                 let body: Vec<String> = lines
                     .iter()
                     .map(|&i| findings::heading_as_bold(&doc, i, doc.lines[i].to_string()))
                     .collect();
-                items.push(findings::build_item(&heading.text, &body, sev, heading.line, root));
+                items.push(findings::build_item(
+                    &heading.text,
+                    &body,
+                    sev,
+                    heading.line,
+                    root,
+                ));
             }
             Node::DesignEntry { strength } => {
                 let body: Vec<String> = lines
@@ -334,7 +356,9 @@ fn parse_markdown(
 
     if headings.is_empty() {
         // No headings at all: findings by their shape alone, else prose.
-        items.extend(findings::findings_in_region(&doc, &preamble, None, true, root));
+        items.extend(findings::findings_in_region(
+            &doc, &preamble, None, true, root,
+        ));
         if items.is_empty() {
             first_container_paragraph = first_paragraph(&doc, &preamble);
         }
@@ -347,7 +371,9 @@ fn parse_markdown(
     if !structured {
         diagnostics.push(Diagnostic {
             line: None,
-            message: "no review structure recognised (no findings, no known sections); read as prose".to_string(),
+            message:
+                "no review structure recognised (no findings, no known sections); read as prose"
+                    .to_string(),
         });
     }
 

@@ -12,7 +12,10 @@ pub(crate) enum SectionKind {
     /// A list of findings without one severity (`Findings`, `Issues`).
     Findings,
     /// Findings of one severity (`Critical Issues`, `Nits`, `Low`); `nit` adds a tag.
-    SeverityGroup { severity: Severity, nit: bool },
+    SeverityGroup {
+        severity: Severity,
+        nit: bool,
+    },
     Design,
     Concerns,
     Strengths,
@@ -25,7 +28,10 @@ pub(crate) enum SectionKind {
 
 impl SectionKind {
     pub fn holds_findings(self) -> bool {
-        matches!(self, SectionKind::Findings | SectionKind::SeverityGroup { .. })
+        matches!(
+            self,
+            SectionKind::Findings | SectionKind::SeverityGroup { .. }
+        )
     }
 }
 
@@ -51,10 +57,10 @@ pub(crate) fn heading_words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .collect();
     // Leading numbering: `1`, `2`, `a`, `iv` before the name.
-    while words
-        .first()
-        .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) || matches!(w.as_str(), "i" | "ii" | "iii" | "iv" | "v" | "vi"))
-        && words.len() > 1
+    while words.first().is_some_and(|w| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || matches!(w.as_str(), "i" | "ii" | "iii" | "iv" | "v" | "vi")
+    }) && words.len() > 1
     {
         words.remove(0);
     }
@@ -62,8 +68,24 @@ pub(crate) fn heading_words(text: &str) -> Vec<String> {
 }
 
 const FILLER: &[&str] = &[
-    "assessment", "observations", "observation", "analysis", "section", "the", "and", "of",
-    "a", "an", "our", "my", "review", "detailed", "overall", "key", "notable", "quality",
+    "assessment",
+    "observations",
+    "observation",
+    "analysis",
+    "section",
+    "the",
+    "and",
+    "of",
+    "a",
+    "an",
+    "our",
+    "my",
+    "review",
+    "detailed",
+    "overall",
+    "key",
+    "notable",
+    "quality",
 ];
 
 /// The section a heading names, if any. Headings longer than a few words are titles
@@ -81,7 +103,10 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
     let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
     let joined = words.join(" ");
     let test_words = ["testing", "tests", "test"];
-    if (has(&["coverage"]) && !has(&test_words)) || joined == "files reviewed" || joined == "reviewed files" {
+    if (has(&["coverage"]) && !has(&test_words))
+        || joined == "files reviewed"
+        || joined == "reviewed files"
+    {
         return Some(SectionKind::Coverage);
     }
     if has(&test_words) {
@@ -96,9 +121,23 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
     if has(&["limitations", "limitation", "todos", "todo"]) {
         return Some(SectionKind::Limitations);
     }
-    if has(&["strengths", "strength", "positives", "praise", "highlights", "kudos"])
-        || matches!(joined.as_str(), "what's good" | "what s good" | "what went well" | "good" | "positive" | "what works well" | "what i liked")
-    {
+    if has(&[
+        "strengths",
+        "strength",
+        "positives",
+        "praise",
+        "highlights",
+        "kudos",
+    ]) || matches!(
+        joined.as_str(),
+        "what's good"
+            | "what s good"
+            | "what went well"
+            | "good"
+            | "positive"
+            | "what works well"
+            | "what i liked"
+    ) {
         return Some(SectionKind::Strengths);
     }
     if has(&["design", "architecture", "architectural"]) {
@@ -113,10 +152,20 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
     if let Some(kind) = severity_group(&words) {
         return Some(kind);
     }
-    if has(&["summary", "overview", "tldr", "tl;dr", "tl", "synopsis", "conclusion"]) {
+    if has(&[
+        "summary",
+        "overview",
+        "tldr",
+        "tl;dr",
+        "tl",
+        "synopsis",
+        "conclusion",
+    ]) {
         return Some(SectionKind::Summary);
     }
-    if has(&["findings", "finding", "issues", "problems", "comments", "feedback", "bugs", "remarks"]) {
+    if has(&[
+        "findings", "finding", "issues", "problems", "comments", "feedback", "bugs", "remarks",
+    ]) {
         return Some(SectionKind::Findings);
     }
     None
@@ -125,16 +174,39 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
 /// `Critical Issues`, `High`, `Nits`, `Should fix`, `Non-blocking` …
 fn severity_group(words: &[&str]) -> Option<SectionKind> {
     const ALLOWED: &[&str] = &[
-        "issues", "issue", "findings", "finding", "severity", "priority", "problems",
-        "comments", "items", "bugs", "fix", "fixes", "changes", "risk", "to", "have",
-        "suggestions", "suggestion", "improvements",
+        "issues",
+        "issue",
+        "findings",
+        "finding",
+        "severity",
+        "priority",
+        "problems",
+        "comments",
+        "items",
+        "bugs",
+        "fix",
+        "fixes",
+        "changes",
+        "risk",
+        "to",
+        "have",
+        "suggestions",
+        "suggestion",
+        "improvements",
     ];
     let joined = words.join(" ");
     let special = match joined.as_str() {
         "must fix" | "must-fix" | "blocking issues" => Some((Severity::Critical, false)),
         "should fix" | "should-fix" => Some((Severity::Important, false)),
-        "nice to have" | "non-blocking" | "nonblocking" | "non-blocking issues" | "could fix"
-        | "improvements" | "minor improvements" | "recommendations" | "questions"
+        "nice to have"
+        | "non-blocking"
+        | "nonblocking"
+        | "non-blocking issues"
+        | "could fix"
+        | "improvements"
+        | "minor improvements"
+        | "recommendations"
+        | "questions"
         | "open questions" => Some((Severity::Suggestion, false)),
         _ => None,
     };
@@ -183,7 +255,10 @@ pub(crate) fn is_pseudo_heading(text: &str) -> bool {
                 | SectionKind::Verdict
                 | SectionKind::SeverityGroup { .. }
         )
-    ) && !matches!(t.to_ascii_lowercase().as_str(), "note" | "fix" | "summary of fix")
+    ) && !matches!(
+        t.to_ascii_lowercase().as_str(),
+        "note" | "fix" | "summary of fix"
+    )
 }
 
 #[cfg(test)]
@@ -208,7 +283,10 @@ mod tests {
             ("Low severity", sev(Severity::Suggestion, false)),
             ("Blocking", sev(Severity::Critical, false)),
             ("Should fix", sev(Severity::Important, false)),
-            ("Critical Issues (must fix before merge)", sev(Severity::Critical, false)),
+            (
+                "Critical Issues (must fix before merge)",
+                sev(Severity::Critical, false),
+            ),
             ("Design Observations", Some(Design)),
             ("Concerns", Some(Concerns)),
             ("Strengths", Some(Strengths)),

@@ -28,7 +28,12 @@ fn empty_and_prose() {
     let r = parse_review("x", 1, "  \n", None);
     assert!(r.items.is_empty());
     assert_eq!(r.diagnostics.len(), 1);
-    let r = parse_review("x", 1, "The change looks fine to me.\n\nNothing else to add.", None);
+    let r = parse_review(
+        "x",
+        1,
+        "The change looks fine to me.\n\nNothing else to add.",
+        None,
+    );
     assert!(r.items.is_empty());
     assert_eq!(r.summary.as_deref(), Some("The change looks fine to me."));
     assert!(r.diagnostics.iter().any(|d| d.message.contains("prose")));
@@ -51,7 +56,11 @@ fn severity_precedence() {
     // inline statement > badge/prefix > heading
     let text = "## Suggestions\n\n**C1. A** — `a.rs:1` (important)\n\n**C2. B** — `a.rs:2`\n\n**X3. Third** — `a.rs:3`\n";
     let r = parse_review("x", 1, text, None);
-    let sev: Vec<(String, Severity, bool)> = r.items.iter().map(|i| (i.local_id.clone(), i.severity, i.severity_stated)).collect();
+    let sev: Vec<(String, Severity, bool)> = r
+        .items
+        .iter()
+        .map(|i| (i.local_id.clone(), i.severity, i.severity_stated))
+        .collect();
     assert_eq!(
         sev,
         vec![
@@ -130,7 +139,10 @@ fn none_sections_give_no_items() {
     let text = "## Critical Issues\n\nNone.\n\n## Suggestions\n\n_None._\n\n## Testing\n\nNo issues.\n\n## Commit Structure\n\nSingle commit, single concept. Tests pass.\n";
     let r = parse_review("x", 1, text, None);
     assert!(r.items.is_empty(), "{:?}", r.items);
-    assert_eq!(r.commits.as_deref(), Some("Single commit, single concept. Tests pass."));
+    assert_eq!(
+        r.commits.as_deref(),
+        Some("Single commit, single concept. Tests pass.")
+    );
 }
 
 #[test]
@@ -140,7 +152,10 @@ fn unknown_sections_are_read_when_items_carry_signals_else_reported() {
     let titles: Vec<&str> = r.items.iter().map(|i| i.title.as_str()).collect();
     assert_eq!(titles, ["A", "Token in log"]);
     assert_eq!(r.items[1].severity, Severity::Critical);
-    assert!(r.diagnostics.iter().any(|d| d.message.contains("Random thoughts")));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("Random thoughts")));
 }
 
 #[test]
@@ -150,7 +165,11 @@ fn valid_json_block_wins_over_markdown() {
     assert!(r.from_json);
     assert_eq!(r.items.len(), 1);
     assert_eq!(r.items[0].local_id, "I9");
-    assert_eq!(r.items[0].severity, Severity::Important, "from the id prefix");
+    assert_eq!(
+        r.items[0].severity,
+        Severity::Important,
+        "from the id prefix"
+    );
 }
 
 #[test]
@@ -160,7 +179,10 @@ fn whole_text_codex_json() {
     assert!(r.from_json);
     assert_eq!(r.items[0].title, "Crash");
     assert_eq!(r.items[0].severity, Severity::Critical);
-    assert_eq!(r.items[0].locations, vec![Location::lines("src/a.rs", 3, 4)]);
+    assert_eq!(
+        r.items[0].locations,
+        vec![Location::lines("src/a.rs", 3, 4)]
+    );
     assert_eq!(r.verdict, Some(Decision::Rework));
 }
 
@@ -168,6 +190,16 @@ fn whole_text_codex_json() {
 fn recommendations_section_holds_suggestions() {
     let text = "# Review\n\n## Recommendations\n\n1. Cache the parsed config — `cfg/load.go:10`\n2. Rename `x` to `count`\n";
     let r = parse_review("x", 1, text, None);
-    let got: Vec<(&str, Severity, bool)> = r.items.iter().map(|i| (i.local_id.as_str(), i.severity, i.severity_stated)).collect();
-    assert_eq!(got, [("1", Severity::Suggestion, true), ("2", Severity::Suggestion, true)]);
+    let got: Vec<(&str, Severity, bool)> = r
+        .items
+        .iter()
+        .map(|i| (i.local_id.as_str(), i.severity, i.severity_stated))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", Severity::Suggestion, true),
+            ("2", Severity::Suggestion, true)
+        ]
+    );
 }

@@ -11,13 +11,53 @@ use crate::model::{Location, Scope, Severity};
 
 /// Words that may appear in an inline tag group besides severities.
 const TAG_WORDS: &[&str] = &[
-    "regression", "gap", "enhancement", "nit", "security", "performance", "perf",
-    "correctness", "bug", "style", "docs", "documentation", "test", "tests", "testing",
-    "pre-existing", "preexisting", "maintainability", "readability", "reliability",
-    "concurrency", "race", "leak", "api", "breaking", "ux", "accessibility", "a11y",
-    "refactor", "design", "robustness", "compatibility", "compat", "privacy", "typo",
-    "in-scope", "future", "question", "cleanup", "consistency", "observability", "logging",
-    "error-handling", "safety", "memory", "new", "existing",
+    "regression",
+    "gap",
+    "enhancement",
+    "nit",
+    "security",
+    "performance",
+    "perf",
+    "correctness",
+    "bug",
+    "style",
+    "docs",
+    "documentation",
+    "test",
+    "tests",
+    "testing",
+    "pre-existing",
+    "preexisting",
+    "maintainability",
+    "readability",
+    "reliability",
+    "concurrency",
+    "race",
+    "leak",
+    "api",
+    "breaking",
+    "ux",
+    "accessibility",
+    "a11y",
+    "refactor",
+    "design",
+    "robustness",
+    "compatibility",
+    "compat",
+    "privacy",
+    "typo",
+    "in-scope",
+    "future",
+    "question",
+    "cleanup",
+    "consistency",
+    "observability",
+    "logging",
+    "error-handling",
+    "safety",
+    "memory",
+    "new",
+    "existing",
 ];
 /// Words that qualify a severity without adding anything (`High Risk`, `P1 priority`).
 const QUALIFIERS: &[&str] = &["risk", "priority", "severity", "impact", "issue", "fix"];
@@ -31,7 +71,8 @@ static ID_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static BADGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\*\*)?\[(?P<b>[A-Za-z][A-Za-z0-9_\- ]{0,20})\](?:\*\*)?\s*").expect("static regex")
+    Regex::new(r"^(?:\*\*)?\[(?P<b>[A-Za-z][A-Za-z0-9_\- ]{0,20})\](?:\*\*)?\s*")
+        .expect("static regex")
 });
 static SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s[—–]\s|\s--?\s|\s[—–]$").expect("static regex"));
@@ -157,7 +198,9 @@ pub(crate) fn push_tag(tags: &mut Vec<String>, tag: &str) {
 pub(crate) fn take_scope(text: &str) -> (Option<Scope>, String) {
     match SCOPE.captures(text) {
         Some(c) => {
-            let scope = c.name("inner").and_then(|m| scope_word(&m.as_str().to_ascii_lowercase()));
+            let scope = c
+                .name("inner")
+                .and_then(|m| scope_word(&m.as_str().to_ascii_lowercase()));
             let whole = group_span(&c);
             let mut out = String::with_capacity(text.len());
             out.push_str(&text[..whole.start]);
@@ -210,7 +253,9 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
                 push_tag(&mut out.tags, &t);
             }
             out.scope = out.scope.or(scope);
-        } else if ID_PREFIX.is_match(&format!("{word}.")) && word.chars().any(|c| c.is_ascii_digit()) {
+        } else if ID_PREFIX.is_match(&format!("{word}."))
+            && word.chars().any(|c| c.is_ascii_digit())
+        {
             out.id = Some(word.to_string());
         } else {
             break;
@@ -277,9 +322,9 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     let mut title = strip_tag_groups(&title_no_scope, &mut out);
     let title_locs = find_locations(&title, root);
     let title_is_location = title_locs.len() == 1
-        && title_locs
-            .first()
-            .is_some_and(|f| title[..f.span.start].trim().is_empty() && title[f.span.end..].trim().is_empty());
+        && title_locs.first().is_some_and(|f| {
+            title[..f.span.start].trim().is_empty() && title[f.span.end..].trim().is_empty()
+        });
 
     // The rest: locations, tag groups, scope, then leftover prose.
     let (scope, rest) = take_scope(&rest_part);
@@ -300,7 +345,8 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
             .extend(title_locs.into_iter().map(|f| f.location));
         title = String::new();
     }
-    out.locations.extend(rest_locs.into_iter().map(|f| f.location));
+    out.locations
+        .extend(rest_locs.into_iter().map(|f| f.location));
     if out.locations.is_empty() {
         // Only strong locations from the title itself (`Bug in src/a.rs:12`).
         out.locations.extend(
@@ -312,7 +358,9 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     }
     let leftover = leftover
         .trim()
-        .trim_start_matches(|c: char| matches!(c, '—' | '–' | '-' | ':' | ',' | ';' | '.' | '|') || c.is_whitespace())
+        .trim_start_matches(|c: char| {
+            matches!(c, '—' | '–' | '-' | ':' | ',' | ';' | '.' | '|') || c.is_whitespace()
+        })
         .trim()
         .to_string();
     // `(entire file)` and friends carry no prose.
@@ -354,7 +402,9 @@ fn take_id(out: &mut TitleLine, s: &str) -> String {
             let end = c.get(0).map_or(0, |m| m.end());
             // A bare number followed by more digits (`3.5x faster`) is not an id.
             let after_id = s.get(id_end + 1..).unwrap_or("");
-            if id.chars().all(|c| c.is_ascii_digit()) && after_id.starts_with(|c: char| c.is_ascii_digit()) {
+            if id.chars().all(|c| c.is_ascii_digit())
+                && after_id.starts_with(|c: char| c.is_ascii_digit())
+            {
                 return s.to_string();
             }
             out.id = Some(id.to_string());
@@ -391,10 +441,18 @@ fn strip_tag_groups(text: &str, out: &mut TitleLine) -> String {
 pub(crate) fn clean_title(title: &str) -> String {
     let t = strip_emphasis(title.trim());
     let t = t
-        .trim_end_matches(|c: char| matches!(c, ':' | '—' | '–' | '-' | ',' | ';') || c.is_whitespace())
+        .trim_end_matches(|c: char| {
+            matches!(c, ':' | '—' | '–' | '-' | ',' | ';') || c.is_whitespace()
+        })
         .trim();
-    let t = t.strip_suffix('.').filter(|s| !s.ends_with('.')).unwrap_or(t);
-    strip_emphasis(t).split_whitespace().collect::<Vec<_>>().join(" ")
+    let t = t
+        .strip_suffix('.')
+        .filter(|s| !s.ends_with('.'))
+        .unwrap_or(t);
+    strip_emphasis(t)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A metadata line in a body: `**File:** x.rs:10`, `Severity: medium`, `- Tags: security`.
@@ -421,7 +479,10 @@ pub(crate) fn metadata(line: &str, root: Option<&str>) -> Option<Metadata> {
     match key.as_str() {
         "file" | "files" | "location" | "locations" | "path" | "where" | "lines" | "line"
         | "position" | "code location" => {
-            let locs: Vec<Location> = find_locations(value, root).into_iter().map(|f| f.location).collect();
+            let locs: Vec<Location> = find_locations(value, root)
+                .into_iter()
+                .map(|f| f.location)
+                .collect();
             (!locs.is_empty()).then_some(Metadata::Locations(locs))
         }
         "severity" | "priority" | "risk" | "impact" | "level" => {
@@ -474,7 +535,15 @@ pub(crate) fn trailer(line: &str) -> Option<(Option<Severity>, Vec<String>, Opti
 mod tests {
     use super::*;
 
-    fn check(line: &str, id: Option<&str>, title: &str, locs: &[&str], explicit: Option<Severity>, badge: Option<Severity>, tags: &[&str]) {
+    fn check(
+        line: &str,
+        id: Option<&str>,
+        title: &str,
+        locs: &[&str],
+        explicit: Option<Severity>,
+        badge: Option<Severity>,
+        tags: &[&str],
+    ) {
         let t = parse_title_line(line, Some("/repo"));
         assert_eq!(t.id.as_deref(), id, "id of {line:?}");
         assert_eq!(t.title, title, "title of {line:?}");
@@ -488,25 +557,111 @@ mod tests {
     #[test]
     fn title_lines() {
         use Severity::*;
-        check("**C1. `parse()` loses data** — `src/parse.rs:36`", Some("C1"), "`parse()` loses data", &["src/parse.rs:36"], None, Some(Critical), &[]);
-        check("I2. **Leak on close** — `src/io.ts:3-9` (important, regression)", Some("I2"), "Leak on close", &["src/io.ts:3-9"], Some(Important), Some(Important), &["regression"]);
-        check("**Retry loop never ends** (high) — app/retry.py:3", None, "Retry loop never ends", &["app/retry.py:3"], Some(Critical), None, &[]);
-        check("[P1] Config reload drops env overrides", None, "Config reload drops env overrides", &[], None, Some(Important), &[]);
-        check("**pkg/db/conn.go:12** — The pool is never closed.", None, "The pool is never closed", &["pkg/db/conn.go:12"], None, None, &[]);
-        check("S4. **No tests** — `web/app.ts` (entire file)", Some("S4"), "No tests", &["web/app.ts"], None, Some(Suggestion), &[]);
-        check("3. Off-by-one in pager — a.go:3, b.go:10-12", Some("3"), "Off-by-one in pager", &["a.go:3", "b.go:10-12"], None, None, &[]);
-        check("**Passthrough lifecycle (High Risk)**: there are no tests", None, "Passthrough lifecycle", &[], Some(Critical), None, &[]);
-        check("🔴 **Secret in log** `(critical, security)`", None, "Secret in log", &[], Some(Critical), Some(Critical), &["security"]);
+        check(
+            "**C1. `parse()` loses data** — `src/parse.rs:36`",
+            Some("C1"),
+            "`parse()` loses data",
+            &["src/parse.rs:36"],
+            None,
+            Some(Critical),
+            &[],
+        );
+        check(
+            "I2. **Leak on close** — `src/io.ts:3-9` (important, regression)",
+            Some("I2"),
+            "Leak on close",
+            &["src/io.ts:3-9"],
+            Some(Important),
+            Some(Important),
+            &["regression"],
+        );
+        check(
+            "**Retry loop never ends** (high) — app/retry.py:3",
+            None,
+            "Retry loop never ends",
+            &["app/retry.py:3"],
+            Some(Critical),
+            None,
+            &[],
+        );
+        check(
+            "[P1] Config reload drops env overrides",
+            None,
+            "Config reload drops env overrides",
+            &[],
+            None,
+            Some(Important),
+            &[],
+        );
+        check(
+            "**pkg/db/conn.go:12** — The pool is never closed.",
+            None,
+            "The pool is never closed",
+            &["pkg/db/conn.go:12"],
+            None,
+            None,
+            &[],
+        );
+        check(
+            "S4. **No tests** — `web/app.ts` (entire file)",
+            Some("S4"),
+            "No tests",
+            &["web/app.ts"],
+            None,
+            Some(Suggestion),
+            &[],
+        );
+        check(
+            "3. Off-by-one in pager — a.go:3, b.go:10-12",
+            Some("3"),
+            "Off-by-one in pager",
+            &["a.go:3", "b.go:10-12"],
+            None,
+            None,
+            &[],
+        );
+        check(
+            "**Passthrough lifecycle (High Risk)**: there are no tests",
+            None,
+            "Passthrough lifecycle",
+            &[],
+            Some(Critical),
+            None,
+            &[],
+        );
+        check(
+            "🔴 **Secret in log** `(critical, security)`",
+            None,
+            "Secret in log",
+            &[],
+            Some(Critical),
+            Some(Critical),
+            &["security"],
+        );
     }
 
     #[test]
     fn metadata_lines() {
-        assert_eq!(metadata("**File:** src/x.rs:10", None), Some(Metadata::Locations(vec![Location::lines("src/x.rs", 10, 10)])));
-        assert_eq!(metadata("**Severity:** medium", None), Some(Metadata::Severity(Severity::Important)));
-        assert_eq!(metadata("- Priority: P0", None), Some(Metadata::Severity(Severity::Critical)));
+        assert_eq!(
+            metadata("**File:** src/x.rs:10", None),
+            Some(Metadata::Locations(vec![Location::lines(
+                "src/x.rs", 10, 10
+            )]))
+        );
+        assert_eq!(
+            metadata("**Severity:** medium", None),
+            Some(Metadata::Severity(Severity::Important))
+        );
+        assert_eq!(
+            metadata("- Priority: P0", None),
+            Some(Metadata::Severity(Severity::Critical))
+        );
         assert_eq!(metadata("Severity: this is bad", None), None);
         assert_eq!(metadata("Note: see above", None), None);
-        assert_eq!(trailer("`(important, gap)`"), Some((Some(Severity::Important), vec!["gap".into()], None)));
+        assert_eq!(
+            trailer("`(important, gap)`"),
+            Some((Some(Severity::Important), vec!["gap".into()], None))
+        );
         assert_eq!(trailer("(entire file)"), None);
     }
 }
