@@ -42,6 +42,7 @@ pub fn parse_review(
     text: &str,
     checkout_root: Option<&str>,
 ) -> ParsedReview {
+    let text = text.trim_start_matches('\u{feff}');
     let mut review = ParsedReview {
         reviewer: reviewer.to_string(),
         pass,
@@ -99,6 +100,7 @@ struct Heading {
     owner: usize,
     /// The nearest non-transparent node at or above this heading (for context).
     context: Option<usize>,
+    parent: Option<usize>,
 }
 
 fn decide(text: &str, ctx: Option<Node>, doc: &Doc<'_>, line: usize, root: Option<&str>) -> Node {
@@ -189,6 +191,7 @@ fn parse_markdown(
                 node,
                 owner,
                 context,
+                parent,
             });
             stack.push(idx);
             owner_of_line[i] = Some(owner);
@@ -204,6 +207,15 @@ fn parse_markdown(
         match o {
             Some(h) => owned[*h].push(i),
             None => preamble.push(i),
+        }
+    }
+    // Sections with findings or severity groups as sub-headings.
+    let mut has_sub = vec![false; headings.len()];
+    for c in &headings {
+        if let (Some(p), Node::Finding(_) | Node::Section(SectionKind::SeverityGroup { .. })) =
+            (c.parent, c.node)
+        {
+            has_sub[p] = true;
         }
     }
     let any_findings_section = headings.iter().any(|h| {
@@ -295,7 +307,11 @@ fn parse_markdown(
                         SectionKind::SeverityGroup { severity, nit } => Some((severity, nit)),
                         _ => None,
                     };
-                    items.extend(findings::findings_in_region(&doc, &lines, sev, false, root));
+                    // With findings or severity groups as sub-headings, the section's own
+                    // lines are an introduction: only strongly marked entries count.
+                    items.extend(findings::findings_in_region(
+                        &doc, &lines, sev, has_sub[h], root,
+                    ));
                 }
                 SectionKind::Design | SectionKind::Concerns => {
                     concerns.extend(assess::design_items(&doc, &lines, root));

@@ -203,3 +203,12 @@ fn recommendations_section_holds_suggestions() {
         ]
     );
 }
+
+#[test]
+fn intro_bullets_of_a_section_with_finding_headings_are_not_findings() {
+    let text = "## Findings\n\nThree issues:\n- 1 critical\n- 2 minor\n\n### C1. Crash on empty input — `src/a.rs:3`\n\nBody.\n\n### S1. Naming — `src/b.rs:9`\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, ["C1", "S1"]);
+    assert_eq!(r.items[0].body, "Body.");
+}

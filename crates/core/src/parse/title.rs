@@ -442,7 +442,7 @@ pub(crate) fn clean_title(title: &str) -> String {
     let t = strip_emphasis(title.trim());
     let t = t
         .trim_end_matches(|c: char| {
-            matches!(c, ':' | '—' | '–' | '-' | ',' | ';') || c.is_whitespace()
+            matches!(c, ':' | '—' | '–' | '-' | ',' | ';' | '(' | '[') || c.is_whitespace()
         })
         .trim();
     let t = t
@@ -627,6 +627,15 @@ mod tests {
             &[],
             Some(Critical),
             None,
+            &[],
+        );
+        check(
+            "C7: Stale cache (`cache/lru.rs:12`)",
+            Some("C7"),
+            "Stale cache",
+            &["cache/lru.rs:12"],
+            None,
+            Some(Critical),
             &[],
         );
         check(
