@@ -22,7 +22,8 @@ static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
         | (?-u:\b)(?:does|do|did|is|are|was|were|has|have)\s*n(?:o|')t(?-u:\b)
         | (?-u:\b)never(?-u:\b)
         | (?-u:\b)still\s+(?:documents|describes|says|refers|mentions|references|points|shows|uses|lists)(?-u:\b)
-        | (?-u:\b)fails?\s+to(?-u:\b)",
+        | (?-u:\b)fails?\s+to(?-u:\b)
+        | (?-u:\b)(?:mixes|mixed\s+with|unrelated\s+changes?|squash|fixup!?|should\s+be\s+split|split\s+(?:it|this|them)\s+into)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -582,6 +583,7 @@ mod tests {
             ("Single commit, single concept.", false),
             ("Tests pass.", false),
             ("The docstring should mention the timeout.", true),
+            ("The second commit mixes a rename with the fix.", true),
         ];
         for (input, want) in cases {
             assert_eq!(is_gap(input), want, "{input}");

@@ -203,8 +203,15 @@ pub(crate) fn take_scope(text: &str) -> (Option<Scope>, String) {
                 .and_then(|m| scope_word(&m.as_str().to_ascii_lowercase()));
             let whole = group_span(&c);
             let mut out = String::with_capacity(text.len());
-            out.push_str(&text[..whole.start]);
-            out.push_str(&text[whole.end..]);
+            let after = &text[whole.end..];
+            let before = &text[..whole.start];
+            // `Title (future).` → `Title.`, not `Title .`
+            if after.starts_with(['.', ',', ':', ';']) {
+                out.push_str(before.trim_end());
+            } else {
+                out.push_str(before);
+            }
+            out.push_str(after);
             (scope, out)
         }
         None => (None, text.to_string()),
