@@ -370,14 +370,14 @@ fn parse_markdown(
         }
     }
 
-    if headings.is_empty() {
-        // No headings at all: findings by their shape alone, else prose.
-        items.extend(findings::findings_in_region(
-            &doc, &preamble, None, true, root,
-        ));
-        if items.is_empty() {
-            first_container_paragraph = first_paragraph(&doc, &preamble);
-        }
+    // Before the first heading (or in a review without any): findings only where they
+    // carry an id, a severity or a location; the rest is preamble.
+    let before = items.len();
+    items.extend(findings::findings_in_region(
+        &doc, &preamble, None, true, root,
+    ));
+    if headings.is_empty() && items.len() == before {
+        first_container_paragraph = first_paragraph(&doc, &preamble);
     }
 
     let structured = !items.is_empty()

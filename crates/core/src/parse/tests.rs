@@ -212,3 +212,12 @@ fn intro_bullets_of_a_section_with_finding_headings_are_not_findings() {
     assert_eq!(ids, ["C1", "S1"]);
     assert_eq!(r.items[0].body, "Body.");
 }
+
+#[test]
+fn findings_before_the_first_heading_are_kept_but_prose_is_not() {
+    let text = "Now I have read everything.\n\n**C1. Race on shutdown** — `srv/main.go:40`\n\nBody.\n\n## Testing\n\nNo test covers shutdown.\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, ["C1", "testing-1"]);
+    assert_eq!(r.items[0].ordinal, 0);
+}
