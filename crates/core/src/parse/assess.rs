@@ -1,0 +1,592 @@
+//! The non-finding sections: design concerns and strengths, the Testing /
+//! Documentation / Commit assessments (and the concrete gaps they name, which become
+//! items), acknowledged limitations, the coverage summary, the verdict.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::findings::{trim_body, RawItem};
+use super::location::find_locations;
+use super::markdown::{blocks, first_sentence, shorten, strip_emphasis, Block, BlockKind, Doc};
+use super::title::{clean_title, tag_group, take_scope};
+use crate::model::{CoverageEntry, Decision, ItemSource, Limitation, Location, Scope, Severity};
+
+/// Gap language that makes an assessment entry a concrete problem.
+static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?-u:\b)(?:no|without)\s+(?:[\w`'-]+\s+){0,3}?(?:tests?|coverage|unit|integration|docs?|documentation|docstrings?|doc-?comments?|comments?|changelog|examples?|mention|assertions?|checks?|bats|e2e|benchmarks?|readme|regression)(?-u:\b)
+        | (?-u:\b)not\s+(?:covered|tested|documented|updated|exercised|mentioned|handled|verified|described|reflected|explained)(?-u:\b)
+        | (?-u:\b)(?:missing|lacks?|lacking|untested|undocumented|absent|stale|outdated|out[ -]of[ -]date|wrong|incorrect|inaccurate|misleading|obsolete)(?-u:\b)
+        | (?-u:\b)(?:does|do|did|is|are|was|were|has|have)\s*n(?:o|')t(?-u:\b)
+        | (?-u:\b)never(?-u:\b)
+        | (?-u:\b)still\s+(?:documents|describes|says|refers|mentions|references|points|shows|uses|lists)(?-u:\b)
+        | (?-u:\b)fails?\s+to(?-u:\b)
+        | (?-u:\b)(?:mixes|mixed\s+with|unrelated\s+changes?|squash|fixup!?|should\s+be\s+split|split\s+(?:it|this|them)\s+into)(?-u:\b)",
+    )
+    .expect("static regex")
+});
+static WEAK_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)",
+    )
+    .expect("static regex")
+});
+static NO_ISSUES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:no\s+(?:issues|concerns|problems|findings|comments|notes)|none|n/a|nothing(?-u:\b)|not applicable|looks good|lgtm|all good)")
+        .expect("static regex")
+});
+
+/// The items an assessment section names: entries with gap language. An intro
+/// paragraph that states the gap (`No tests are added. Ranked by risk:`) followed by a
+/// list of specifics is one item; a list whose entries each state a gap gives one item
+/// per entry.
+pub(crate) fn assessment_items(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    source: ItemSource,
+    root: Option<&str>,
+) -> Vec<RawItem> {
+    let bs = blocks(doc, line_ids);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < bs.len() {
+        let b = &bs[k];
+        match b.kind {
+            BlockKind::Paragraph => {
+                // The list right after this paragraph, if any.
+                let mut list_end = k + 1;
+                while list_end < bs.len() && bs[list_end].kind == BlockKind::ListItem {
+                    list_end += 1;
+                }
+                let list = &bs[k + 1..list_end];
+                let para_gap = is_gap(&b.text);
+                if list.is_empty() {
+                    if para_gap {
+                        out.push(item_from(&[b], source, root));
+                    }
+                    k += 1;
+                    continue;
+                }
+                let strong = list
+                    .iter()
+                    .filter(|l| is_strong_gap(lead_of(&l.text)))
+                    .count();
+                if para_gap && strong * 2 <= list.len() {
+                    let mut group: Vec<&Block> = vec![b];
+                    group.extend(list.iter());
+                    out.push(item_from(&group, source, root));
+                } else {
+                    for l in list {
+                        if is_gap(&l.text) {
+                            out.push(item_from(&[l], source, root));
+                        }
+                    }
+                }
+                k = list_end;
+            }
+            BlockKind::ListItem => {
+                if is_gap(&b.text) {
+                    out.push(item_from(&[b], source, root));
+                }
+                k += 1;
+            }
+            BlockKind::Table | BlockKind::Code => k += 1,
+        }
+    }
+    out
+}
+
+/// The first sentence with gap language, else the first sentence.
+fn gap_sentence(text: &str) -> &str {
+    let mut rest = text.trim();
+    let first = first_sentence(rest);
+    for _ in 0..20 {
+        let s = first_sentence(rest);
+        if s.is_empty() {
+            break;
+        }
+        if is_gap(s) {
+            return s;
+        }
+        match rest.find(s) {
+            Some(i) => rest = rest[i + s.len()..].trim_start(),
+            None => break,
+        }
+    }
+    first
+}
+
+fn is_gap(text: &str) -> bool {
+    let lead = lead_of(text);
+    if NO_ISSUES.is_match(strip_emphasis(lead)) {
+        return false;
+    }
+    STRONG_GAP.is_match(text) || WEAK_GAP.is_match(text)
+}
+
+fn is_strong_gap(text: &str) -> bool {
+    !NO_ISSUES.is_match(strip_emphasis(text)) && STRONG_GAP.is_match(text)
+}
+
+/// The first line (or first paragraph line) of a block's text.
+fn lead_of(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// An item from an assessment entry (one block or an intro with its list).
+fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawItem {
+    let first = group[0];
+    let text = first.text.trim();
+    // `**Title (High Risk)**: explanation` or plain prose.
+    let (title_src, rest) = split_bold_lead(text);
+    let (mut severity, mut stated) = (Severity::Suggestion, false);
+    let mut title = String::new();
+    if let Some(bold) = title_src {
+        let (sev, cleaned) = risk_severity(bold);
+        if let Some(s) = sev {
+            severity = s;
+            stated = true;
+        }
+        title = clean_title(&cleaned);
+    }
+    let prose = if title.is_empty() { text } else { rest };
+    // The sentence that states the gap (`Tests pass. X is not covered.` → the second).
+    let lead_sentence = gap_sentence(prose);
+    if !stated {
+        let (sev, _) = risk_severity(lead_sentence);
+        if let Some(s) = sev {
+            severity = s;
+            stated = true;
+        }
+    }
+    if title.is_empty() {
+        title = shorten(&clean_title(lead_sentence), 120);
+    }
+    // Locations: from the bold title and the first sentence only.
+    let mut locations: Vec<Location> = Vec::new();
+    for src in [title_src.unwrap_or(""), lead_sentence] {
+        if locations.is_empty() {
+            locations = find_locations(src, root)
+                .into_iter()
+                .map(|f| f.location)
+                .take(1)
+                .collect();
+        }
+    }
+    let body_parts: Vec<&str> = group.iter().map(|b| b.text.as_str()).collect();
+    let body = if group.len() > 1 {
+        // Re-add list markers for the list entries.
+        let mut s = String::from(body_parts[0]);
+        for (n, b) in group[1..].iter().enumerate() {
+            s.push_str(if n == 0 { "\n\n" } else { "\n" });
+            s.push_str(&format!("{}. ", n + 1));
+            s.push_str(&b.text.replace('\n', "\n   "));
+        }
+        s
+    } else {
+        body_parts[0].to_string()
+    };
+    RawItem {
+        line: first.start,
+        id: None,
+        source,
+        severity,
+        severity_stated: stated,
+        title,
+        locations,
+        snippets: super::markdown::snippets(&body),
+        body,
+        tags: Vec::new(),
+        scope: None,
+    }
+}
+
+/// `**Bold**: rest` → (Some(bold), rest); otherwise (None, text).
+fn split_bold_lead(text: &str) -> (Option<&str>, &str) {
+    let Some(after) = text.strip_prefix("**") else {
+        return (None, text);
+    };
+    match after.find("**") {
+        Some(close) => {
+            let rest = after[close + 2..].trim_start_matches(|c: char| {
+                matches!(c, ':' | '—' | '–' | '-' | '.') || c.is_whitespace()
+            });
+            (Some(&after[..close]), rest)
+        }
+        None => (None, text),
+    }
+}
+
+/// Severity stated in an assessment entry: `(High Risk)` → important, `(critical)` →
+/// critical, `(low)` → suggestion. Returns the text without the group.
+fn risk_severity(text: &str) -> (Option<Severity>, String) {
+    static GROUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?P<pre>[`*_]{0,2})[(\[](?P<inner>[^()\[\]\n]{1,40})[)\]](?P<post>[`*_]{0,2})")
+            .expect("static regex")
+    });
+    for c in GROUP.captures_iter(text) {
+        let Some(inner) = c.name("inner") else {
+            continue;
+        };
+        let whole = super::title::group_span(&c);
+        if tag_group(inner.as_str()).is_none() {
+            continue;
+        }
+        let lower = inner.as_str().to_ascii_lowercase();
+        let sev = if lower.contains("critical") || lower.contains("blocker") || lower.contains("p0")
+        {
+            Some(Severity::Critical)
+        } else if lower.contains("high")
+            || lower.contains("important")
+            || lower.contains("major")
+            || lower.contains("p1")
+        {
+            Some(Severity::Important)
+        } else if lower.contains("medium")
+            || lower.contains("low")
+            || lower.contains("minor")
+            || lower.contains("nit")
+        {
+            Some(Severity::Suggestion)
+        } else {
+            None
+        };
+        if sev.is_some() {
+            let mut s = String::from(&text[..whole.start]);
+            s.push_str(&text[whole.end..]);
+            return (sev, s);
+        }
+    }
+    (None, text.to_string())
+}
+
+/// A design concern or strength before ids are given.
+#[derive(Debug, Clone)]
+pub(crate) struct RawDesign {
+    pub line: usize,
+    pub id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub scope: Option<Scope>,
+    pub locations: Vec<Location>,
+}
+
+/// Design items in a run of lines: one per top-level list entry or paragraph.
+pub(crate) fn design_items(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<RawDesign> {
+    let bs = blocks(doc, line_ids);
+    let has_list = bs.iter().any(|b| b.kind == BlockKind::ListItem);
+    let mut out: Vec<RawDesign> = Vec::new();
+    for b in &bs {
+        match b.kind {
+            BlockKind::ListItem => {}
+            BlockKind::Paragraph if !has_list || b.text.starts_with("**") => {}
+            // Code, tables and prose between entries belong to the entry before.
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.body.push_str("\n\n");
+                    last.body.push_str(&b.text);
+                }
+                continue;
+            }
+        }
+        if NO_ISSUES.is_match(strip_emphasis(lead_of(&b.text))) {
+            continue;
+        }
+        out.push(design_item(&b.text, b.start, root));
+    }
+    out
+}
+
+/// One design entry from its text (`**Title** *(in-scope)*. Explanation…`).
+pub(crate) fn design_item(text: &str, line: usize, root: Option<&str>) -> RawDesign {
+    let (scope, text_no_scope) = take_scope(text);
+    let (bold, rest) = split_bold_lead(text_no_scope.trim());
+    let (id, title) = match bold {
+        Some(b) => {
+            let t = super::title::parse_title_line(&format!("**{b}**"), root);
+            (t.id, t.title)
+        }
+        None => (
+            None,
+            shorten(&clean_title(first_sentence(&text_no_scope)), 120),
+        ),
+    };
+    let lead = first_sentence(if bold.is_some() {
+        rest
+    } else {
+        text_no_scope.as_str()
+    });
+    let mut locations: Vec<Location> = find_locations(bold.unwrap_or(""), root)
+        .into_iter()
+        .map(|f| f.location)
+        .collect();
+    if locations.is_empty() {
+        locations = find_locations(lead, root)
+            .into_iter()
+            .map(|f| f.location)
+            .collect();
+    }
+    let body = match bold {
+        Some(_) => rest.trim().to_string(),
+        None => text_no_scope.trim().to_string(),
+    };
+    RawDesign {
+        line,
+        id,
+        title,
+        body,
+        scope,
+        locations,
+    }
+}
+
+/// Design item from a heading and its body lines.
+pub(crate) fn design_from_heading(
+    heading: &str,
+    body_lines: &[&str],
+    line: usize,
+    root: Option<&str>,
+) -> RawDesign {
+    let (scope, heading) = take_scope(heading);
+    let t = super::title::parse_title_line(&heading, root);
+    let (body_scope, body) = take_scope(&trim_body(body_lines));
+    RawDesign {
+        line,
+        id: t.id,
+        title: t.title,
+        body: body.trim().to_string(),
+        scope: scope.or(t.scope).or(body_scope),
+        locations: t.locations,
+    }
+}
+
+/// Acknowledged limitations: one per list entry (or paragraph), with the first location.
+pub(crate) fn limitations(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<Limitation> {
+    let mut out = Vec::new();
+    for b in blocks(doc, line_ids) {
+        if !matches!(b.kind, BlockKind::ListItem | BlockKind::Paragraph) {
+            continue;
+        }
+        if NO_ISSUES.is_match(strip_emphasis(lead_of(&b.text))) {
+            continue;
+        }
+        let loc = b
+            .text
+            .lines()
+            .find_map(|l| find_locations(l, root).into_iter().next())
+            .map(|f| f.location);
+        let text = b
+            .text
+            .lines()
+            .map(|l| match super::markdown::list_item(l) {
+                Some((.., content)) => content.trim(),
+                None => l.trim(),
+            })
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(Limitation {
+            path: loc.as_ref().map(|l| l.path.clone()),
+            line: loc.and_then(|l| l.line_start),
+            text,
+        });
+    }
+    out
+}
+
+/// Coverage summary: table rows or list entries naming a file and a note.
+pub(crate) fn coverage(
+    doc: &Doc<'_>,
+    line_ids: &[usize],
+    root: Option<&str>,
+) -> Vec<CoverageEntry> {
+    let mut out = Vec::new();
+    for b in blocks(doc, line_ids) {
+        match b.kind {
+            BlockKind::Table => {
+                for row in b.text.lines() {
+                    let cells = table_cells(row);
+                    let Some(first) = cells.first() else { continue };
+                    if cells
+                        .iter()
+                        .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+                    {
+                        continue;
+                    }
+                    let Some(loc) = find_locations(first, root).into_iter().next() else {
+                        continue;
+                    };
+                    let note = cells[1..]
+                        .iter()
+                        .map(|c| plain(c))
+                        .filter(|c| !c.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" | ");
+                    out.push(CoverageEntry {
+                        path: loc.location.path,
+                        note,
+                    });
+                }
+            }
+            BlockKind::ListItem | BlockKind::Paragraph => {
+                let line = lead_of(&b.text);
+                let Some(found) = find_locations(line, root).into_iter().next() else {
+                    continue;
+                };
+                let after = line.get(found.span.end..).unwrap_or("");
+                let note = after.trim_start_matches(|c: char| {
+                    matches!(c, ':' | '—' | '–' | '-' | '|' | ',') || c.is_whitespace()
+                });
+                out.push(CoverageEntry {
+                    path: found.location.path,
+                    note: plain(note),
+                });
+            }
+            BlockKind::Code => {}
+        }
+    }
+    out
+}
+
+fn table_cells(row: &str) -> Vec<&str> {
+    let t = row.trim().trim_start_matches('|').trim_end_matches('|');
+    t.split('|').map(str::trim).collect()
+}
+
+/// Text with emphasis markers removed.
+fn plain(s: &str) -> String {
+    s.replace("**", "").replace("__", "").trim().to_string()
+}
+
+/// Normalises a reviewer's verdict words.
+pub(crate) fn decision(words: &str) -> Option<Decision> {
+    let w = words.to_ascii_lowercase().replace(['*', '`'], "");
+    let w = w.replace(['-', '_'], " ");
+    let has = |s: &str| w.contains(s);
+    if has("with fixes")
+        || has("with changes")
+        || has("after fixes")
+        || has("with minor")
+        || has("conditional")
+        || has("with suggestions")
+    {
+        return Some(Decision::MergeWithFixes);
+    }
+    if has("changes requested")
+        || has("request changes")
+        || has("request_changes")
+        || has("requesting changes")
+        || has("rework")
+        || has("block")
+        || has("do not merge")
+        || has("don't merge")
+        || has("reject")
+        || has("needs work")
+        || has("not ready")
+        || has("needs changes")
+    {
+        return Some(Decision::Rework);
+    }
+    if has("approve")
+        || has("lgtm")
+        || has("merge as is")
+        || has("ship it")
+        || has("looks good")
+        || has("ready to merge")
+    {
+        return Some(Decision::MergeAsIs);
+    }
+    None
+}
+
+static VERDICT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s{0,3}(?:[-*]\s+)?(?:\*\*|__)?(?:final\s+|overall\s+)?(?:verdict|recommendation|decision)(?:\*\*|__)?\s*[:：—–-]\s*(?:\*\*|__)?\s*(?P<v>.+?)\s*$")
+        .expect("static regex")
+});
+
+/// A verdict stated in a line: `**Verdict:** Approve`, `| Verdict | Changes requested |`.
+pub(crate) fn verdict_in_line(line: &str) -> Option<String> {
+    let t = line.trim();
+    let lower = t.get(..t.len().min(64)).unwrap_or(t).to_ascii_lowercase();
+    if !["verdict", "recommendation", "decision"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return None;
+    }
+    if t.starts_with('|') {
+        let cells = table_cells(t);
+        let key = plain(cells.first()?).to_ascii_lowercase();
+        if matches!(
+            key.as_str(),
+            "verdict" | "recommendation" | "decision" | "final verdict"
+        ) {
+            let v = plain(cells.get(1)?);
+            return (!v.is_empty()).then_some(v);
+        }
+        return None;
+    }
+    let c = VERDICT_LINE.captures(t)?;
+    let v = c.name("v")?.as_str().trim_end_matches("**").trim();
+    let v = strip_emphasis(v).to_string();
+    (!v.is_empty() && v.len() <= 300).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_words() {
+        let cases = [
+            ("Changes requested", Some(Decision::Rework)),
+            ("REQUEST CHANGES", Some(Decision::Rework)),
+            ("Block", Some(Decision::Rework)),
+            ("Approve with fixes", Some(Decision::MergeWithFixes)),
+            ("merge-with-fixes", Some(Decision::MergeWithFixes)),
+            ("Approve", Some(Decision::MergeAsIs)),
+            ("LGTM", Some(Decision::MergeAsIs)),
+            ("merge as-is", Some(Decision::MergeAsIs)),
+            ("Comment", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(decision(input), want, "{input}");
+        }
+        assert_eq!(
+            verdict_in_line("| Verdict | Changes requested |").as_deref(),
+            Some("Changes requested")
+        );
+        assert_eq!(
+            verdict_in_line("**Verdict:** Approve with fixes").as_deref(),
+            Some("Approve with fixes")
+        );
+        assert_eq!(verdict_in_line("| Files | 2 |"), None);
+    }
+
+    #[test]
+    fn gap_language() {
+        let cases = [
+            ("No tests are added.", true),
+            ("There is no unit test for the retry path.", true),
+            ("The README still describes the old flag.", true),
+            ("No issues.", false),
+            ("Single commit, single concept.", false),
+            ("Tests pass.", false),
+            ("The docstring should mention the timeout.", true),
+            ("The second commit mixes a rename with the fix.", true),
+        ];
+        for (input, want) in cases {
+            assert_eq!(is_gap(input), want, "{input}");
+        }
+    }
+}

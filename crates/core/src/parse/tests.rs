@@ -1,0 +1,223 @@
+//! Unit and property tests of the review parser as a whole.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::model::{Decision, Severity};
+
+#[test]
+fn review_file_names() {
+    let cases: &[(&str, Option<(&str, u32)>)] = &[
+        ("review-claude-pass-1.md", Some(("claude", 1))),
+        ("review-my-script-pass-12.md", Some(("my-script", 12))),
+        ("review-a-pass-b-pass-3.md", Some(("a-pass-b", 3))),
+        ("review--pass-1.md", None),
+        ("review-claude-pass-x.md", None),
+        ("review-claude-pass-1.txt", None),
+        ("claude-pass-1.md", None),
+        ("review-claude-pass--1.md", None),
+    ];
+    for (name, want) in cases {
+        let got = review_file_name(name);
+        assert_eq!(got, want.map(|(r, p)| (r.to_string(), p)), "{name}");
+    }
+}
+
+#[test]
+fn empty_and_prose() {
+    let r = parse_review("x", 1, "  \n", None);
+    assert!(r.items.is_empty());
+    assert_eq!(r.diagnostics.len(), 1);
+    let r = parse_review(
+        "x",
+        1,
+        "The change looks fine to me.\n\nNothing else to add.",
+        None,
+    );
+    assert!(r.items.is_empty());
+    assert_eq!(r.summary.as_deref(), Some("The change looks fine to me."));
+    assert!(r.diagnostics.iter().any(|d| d.message.contains("prose")));
+}
+
+#[test]
+fn demoted_sections_are_found_by_name() {
+    let text = "Some preamble.\n\n######## Summary\n\nAll good.\n\n######## Findings\n\n######### Important\n\n**I1. Bad thing** — `src/a.rs:3`\n\nBody.\n\n######## Verdict\n\nApprove with fixes\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.summary.as_deref(), Some("All good."));
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].local_id, "I1");
+    assert_eq!(r.items[0].severity, Severity::Important);
+    assert_eq!(r.items[0].body, "Body.");
+    assert_eq!(r.verdict, Some(Decision::MergeWithFixes));
+}
+
+#[test]
+fn severity_precedence() {
+    // inline statement > badge/prefix > heading
+    let text = "## Suggestions\n\n**C1. A** — `a.rs:1` (important)\n\n**C2. B** — `a.rs:2`\n\n**X3. Third** — `a.rs:3`\n";
+    let r = parse_review("x", 1, text, None);
+    let sev: Vec<(String, Severity, bool)> = r
+        .items
+        .iter()
+        .map(|i| (i.local_id.clone(), i.severity, i.severity_stated))
+        .collect();
+    assert_eq!(
+        sev,
+        vec![
+            ("C1".into(), Severity::Important, true),
+            ("C2".into(), Severity::Critical, true),
+            ("X3".into(), Severity::Suggestion, true),
+        ]
+    );
+}
+
+#[test]
+fn duplicate_ids_get_our_labels() {
+    let text = "## Critical\n\n1. **A** — `a.rs:1`\n\n## Important\n\n1. **B** — `b.rs:1`\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, vec!["1", "finding-1"]);
+}
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("# ".to_string()),
+        Just("####### ".to_string()),
+        Just("## Critical Issues\n".to_string()),
+        Just("### Design Observations\n**Concerns**\n".to_string()),
+        Just("## Testing Assessment\n".to_string()),
+        Just("**C1. Title** — ".to_string()),
+        Just("1. **T** (high) — ".to_string()),
+        Just("- **x.rs:3** — ".to_string()),
+        Just("```".to_string()),
+        Just("```diff\n".to_string()),
+        Just("`src/a.rs:12-20`".to_string()),
+        Just("[l](/root/p/x.go#L3-L1)".to_string()),
+        Just("https://github.com/o/r/blob/s/a.ts#L9".to_string()),
+        Just("(critical, regression)".to_string()),
+        Just("`(in-scope)`".to_string()),
+        Just("| Verdict | Approve |\n".to_string()),
+        Just("{\"deep_review\": 1, \"findings\": [".to_string()),
+        Just(":99999999999".to_string()),
+        Just("—".to_string()),
+        Just("\n".to_string()),
+        Just("\n\n".to_string()),
+        Just("   ".to_string()),
+        "\\PC{0,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_parses_deterministically(text in "\\PC{0,300}") {
+        let a = parse_review("r", 1, &text, Some("/root"));
+        let b = parse_review("r", 1, &text, Some("/root"));
+        prop_assert_eq!(a, b);
+        let _ = parse_location(&text, Some("/root"));
+    }
+
+    #[test]
+    fn markdownish_text_parses_deterministically(parts in proptest::collection::vec(fragment(), 0..40)) {
+        let text = parts.concat();
+        let a = parse_review("r", 1, &text, Some("/root"));
+        let b = parse_review("r", 1, &text, Some("/root"));
+        for item in &a.items {
+            for l in &item.locations {
+                if let (Some(s), Some(e)) = (l.line_start, l.line_end) {
+                    prop_assert!(s >= 1 && s <= e);
+                }
+            }
+        }
+        prop_assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn none_sections_give_no_items() {
+    let text = "## Critical Issues\n\nNone.\n\n## Suggestions\n\n_None._\n\n## Testing\n\nNo issues.\n\n## Commit Structure\n\nSingle commit, single concept. Tests pass.\n";
+    let r = parse_review("x", 1, text, None);
+    assert!(r.items.is_empty(), "{:?}", r.items);
+    assert_eq!(
+        r.commits.as_deref(),
+        Some("Single commit, single concept. Tests pass.")
+    );
+}
+
+#[test]
+fn unknown_sections_are_read_when_items_carry_signals_else_reported() {
+    let text = "## Findings\n\n- **A** — `a.rs:1`\n\n## Security\n\n- **Token in log** — `auth.py:9` (critical)\n\n## Random thoughts\n\n- maybe rename things\n";
+    let r = parse_review("x", 1, text, None);
+    let titles: Vec<&str> = r.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["A", "Token in log"]);
+    assert_eq!(r.items[1].severity, Severity::Critical);
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("Random thoughts")));
+}
+
+#[test]
+fn valid_json_block_wins_over_markdown() {
+    let text = "## Findings\n\n**C1. From Markdown** — `a.rs:1`\n\n```json\n{\"deep_review\": 1, \"findings\": [{\"id\": \"I9\", \"title\": \"From JSON\", \"locations\": [\"b.rs:2\"]}]}\n```\n";
+    let r = parse_review("x", 1, text, None);
+    assert!(r.from_json);
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].local_id, "I9");
+    assert_eq!(
+        r.items[0].severity,
+        Severity::Important,
+        "from the id prefix"
+    );
+}
+
+#[test]
+fn whole_text_codex_json() {
+    let text = r#"{"findings":[{"title":"[P0] Crash","body":"b","priority":0,"code_location":{"absolute_file_path":"/ck/src/a.rs","line_range":{"start":3,"end":4}}}],"overall_correctness":"patch is incorrect","overall_explanation":"bad"}"#;
+    let r = parse_review("codex", 1, text, Some("/ck/"));
+    assert!(r.from_json);
+    assert_eq!(r.items[0].title, "Crash");
+    assert_eq!(r.items[0].severity, Severity::Critical);
+    assert_eq!(
+        r.items[0].locations,
+        vec![Location::lines("src/a.rs", 3, 4)]
+    );
+    assert_eq!(r.verdict, Some(Decision::Rework));
+}
+
+#[test]
+fn recommendations_section_holds_suggestions() {
+    let text = "# Review\n\n## Recommendations\n\n1. Cache the parsed config — `cfg/load.go:10`\n2. Rename `x` to `count`\n";
+    let r = parse_review("x", 1, text, None);
+    let got: Vec<(&str, Severity, bool)> = r
+        .items
+        .iter()
+        .map(|i| (i.local_id.as_str(), i.severity, i.severity_stated))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", Severity::Suggestion, true),
+            ("2", Severity::Suggestion, true)
+        ]
+    );
+}
+
+#[test]
+fn intro_bullets_of_a_section_with_finding_headings_are_not_findings() {
+    let text = "## Findings\n\nThree issues:\n- 1 critical\n- 2 minor\n\n### C1. Crash on empty input — `src/a.rs:3`\n\nBody.\n\n### S1. Naming — `src/b.rs:9`\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, ["C1", "S1"]);
+    assert_eq!(r.items[0].body, "Body.");
+}
+
+#[test]
+fn findings_before_the_first_heading_are_kept_but_prose_is_not() {
+    let text = "Now I have read everything.\n\n**C1. Race on shutdown** — `srv/main.go:40`\n\nBody.\n\n## Testing\n\nNo test covers shutdown.\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, ["C1", "testing-1"]);
+    assert_eq!(r.items[0].ordinal, 0);
+}
