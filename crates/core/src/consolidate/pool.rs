@@ -26,6 +26,9 @@ use super::text::{features, RawFeatures};
 pub(crate) type Score = u32;
 pub(crate) const SCALE: f64 = 1_000_000.0;
 
+/// The place agreement assumed when one side gives no location at all.
+const UNKNOWN_PLACE: f64 = 0.35;
+
 /// Title words count this many times in the text vector.
 const TITLE_WEIGHT: f64 = 3.0;
 
@@ -206,7 +209,13 @@ impl<'a> Pool<'a> {
         } else {
             0.45 * text + 0.2 * title + 0.35 * idents
         };
-        let place = location.max(0.9 * code);
+        // An unknown location is neither agreement nor disagreement.
+        let unknown = if x.input.locations.is_empty() || y.input.locations.is_empty() {
+            UNKNOWN_PLACE
+        } else {
+            0.0
+        };
+        let place = location.max(0.9 * code).max(unknown);
         let total = what * (0.55 + 0.45 * place);
         PairScore {
             text,
