@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE};
 
 /// A pair must score at least this to start or extend a group.
-pub(crate) const MERGE_THRESHOLD: f64 = 0.18;
+pub(crate) const MERGE_THRESHOLD: f64 = 0.15;
 /// Joining two groups needs the average over all their cross pairs at the threshold
 /// and no cross pair below this floor.
 pub(crate) const LINK_FLOOR: f64 = 0.10;

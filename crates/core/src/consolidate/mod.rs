@@ -85,6 +85,7 @@ pub fn consolidate(
             body: &item.body,
             snippets: &item.snippets,
             locations: &item.locations,
+            source: Some(item.source),
             handle,
         })
         .collect();
@@ -345,6 +346,9 @@ fn merge_reason(pool: &Pool, m: &Merge, labels: (&str, &str, &str, &str)) -> Str
             list.join(", ")
         ));
     }
+    if !m.score.same_topic {
+        parts.push("different topics (tests or docs vs code)".to_string());
+    }
     parts.push(format!("title similarity {:.2}", m.score.title));
     parts.push(format!("text similarity {:.2}", m.score.text));
     let mut score = format!("score {:.2}", m.score.total);
@@ -460,6 +464,7 @@ fn design_groups<'a>(
             body: &d.body,
             snippets: &[],
             locations: &d.locations,
+            source: None,
             handle,
         })
         .collect();
@@ -567,6 +572,7 @@ pub fn explain_pairs(reviews: &[ParsedReview], min: f64) -> Vec<String> {
                 body: &item.body,
                 snippets: &item.snippets,
                 locations: &item.locations,
+                source: Some(item.source),
                 handle: 0,
             })
         })

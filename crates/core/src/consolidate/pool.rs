@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::Location;
+use crate::model::{ItemSource, Location};
 
 use super::text::{features, RawFeatures};
 
@@ -44,6 +44,8 @@ pub(crate) struct Input<'a> {
     pub body: &'a str,
     pub snippets: &'a [String],
     pub locations: &'a [Location],
+    /// Findings and assessment items; `None` for design items.
+    pub source: Option<ItemSource>,
     /// The caller's handle on the item (index into its own list).
     pub handle: usize,
 }
@@ -62,6 +64,35 @@ pub(crate) struct Entry<'a> {
     pub code: SparseVec,
     /// Term ids usable for blocking (identifiers and title words).
     pub block_terms: Vec<u32>,
+    pub topic: Topic,
+}
+
+/// What an item is about, coarsely: its tests, its documentation, or the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    Code,
+    Tests,
+    Docs,
+}
+
+/// The factor applied to pairs of items about different topics.
+const TOPIC_MISMATCH: f64 = 0.6;
+
+fn topic_of(source: Option<ItemSource>, title: &str) -> Topic {
+    match source {
+        Some(ItemSource::Testing) => return Topic::Tests,
+        Some(ItemSource::Documentation) => return Topic::Docs,
+        _ => {}
+    }
+    let words = super::text::words(title);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if has(&["test", "tests", "testing", "coverage", "untested"]) {
+        Topic::Tests
+    } else if has(&["doc", "docs", "documentation", "docstring", "readme", "changelog"]) {
+        Topic::Docs
+    } else {
+        Topic::Code
+    }
 }
 
 pub(crate) struct Pool<'a> {
@@ -81,6 +112,8 @@ pub(crate) struct PairScore {
     pub idents: f64,
     pub code: f64,
     pub location: f64,
+    /// False when one item is about tests or documentation and the other is not.
+    pub same_topic: bool,
     pub total: f64,
 }
 
@@ -178,6 +211,7 @@ impl<'a> Pool<'a> {
             let title: SparseVec = title.into_iter().collect();
             entries.push(Entry {
                 reviewer_rank: reviewer_rank(&input),
+                topic: topic_of(input.source, input.title),
                 input,
                 text: normalise(sorted(text)),
                 title: normalise(title),
@@ -203,12 +237,18 @@ impl<'a> Pool<'a> {
         let idents = dot(&x.idents, &y.idents);
         let code = dot(&x.code, &y.code);
         let location = location_similarity(x.input.locations, y.input.locations);
-        // Identifier evidence only counts when both sides name identifiers at all.
+        // Identifier evidence only counts when both sides name identifiers at all, and
+        // one shared identifier (often just the function both items are in) counts half.
+        let shared = common(&x.idents, &y.idents).len();
+        let idents = if shared == 1 { idents / 2.0 } else { idents };
         let what = if x.idents.is_empty() || y.idents.is_empty() {
             (0.5 * text + 0.2 * title) / 0.7
         } else {
             0.45 * text + 0.2 * title + 0.35 * idents
         };
+        // Items about different topics (a missing test vs the bug itself) rarely are
+        // the same issue even when they name the same code.
+        let topic = if x.topic == y.topic { 1.0 } else { TOPIC_MISMATCH };
         // An unknown location is neither agreement nor disagreement.
         let unknown = if x.input.locations.is_empty() || y.input.locations.is_empty() {
             UNKNOWN_PLACE
@@ -216,13 +256,14 @@ impl<'a> Pool<'a> {
             0.0
         };
         let place = location.max(0.9 * code).max(unknown);
-        let total = what * (0.55 + 0.45 * place);
+        let total = what * (0.55 + 0.45 * place) * topic;
         PairScore {
             text,
             title,
             idents,
             code,
             location,
+            same_topic: x.topic == y.topic,
             total,
         }
     }

@@ -21,6 +21,8 @@ pub(crate) fn features(title: &str, body: &str, snippets: &[String]) -> RawFeatu
     let (title_prose, title_spans) = split_spans(title);
     out.title_words = words(&title_prose);
     for span in &title_spans {
+        // `useEffect` in a title also says "effect": reviewers name the same thing in
+        // code and in words.
         out.title_words.extend(span_words(span));
         push_idents(span, true, &mut out.prose_idents);
     }
@@ -157,7 +159,9 @@ pub(crate) fn stem(word: &str) -> String {
     if !w.is_ascii() {
         return w.to_string();
     }
-    let rules: [(&str, &str, usize); 9] = [
+    let rules: [(&str, &str, usize); 11] = [
+        ("ations", "at", 8),
+        ("ation", "at", 7),
         ("ies", "y", 5),
         ("sses", "ss", 5),
         ("ing", "", 6),
@@ -552,6 +556,8 @@ mod tests {
         check("process", "process");
         check("messages", "messag");
         check("message", "messag");
+        check("concatenation", "concatenat");
+        check("concatenated", "concatenat");
     }
 
     #[test]
