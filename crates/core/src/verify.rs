@@ -229,7 +229,11 @@ impl GitTree {
     pub fn open(repo: impl Into<PathBuf>, rev: &str) -> Result<GitTree, GitTreeError> {
         let repo = repo.into();
         let resolve = |args: &[&str]| -> Result<String, GitTreeError> {
-            let out = Command::new("git").arg("-C").arg(&repo).args(args).output()?;
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(&repo)
+                .args(args)
+                .output()?;
             if !out.status.success() {
                 return Err(GitTreeError::UnknownRevision {
                     repo: repo.display().to_string(),
@@ -346,14 +350,42 @@ mod tests {
             }
         };
         let at = |a, b| Location::lines("src/main.rs", a, b);
-        check(item("a", vec![at(2, 3)], None), Some(Verification::Verified), Some(at(2, 3)));
-        check(item("b", vec![at(40, 41)], None), Some(Verification::Unverified), Some(at(40, 41)));
-        check(item("c", vec![], None), Some(Verification::NotChecked), None);
-        check(item("d", vec![Location::lines("gone.rs", 1, 2)], None), None, None);
+        check(
+            item("a", vec![at(2, 3)], None),
+            Some(Verification::Verified),
+            Some(at(2, 3)),
+        );
+        check(
+            item("b", vec![at(40, 41)], None),
+            Some(Verification::Unverified),
+            Some(at(40, 41)),
+        );
+        check(
+            item("c", vec![], None),
+            Some(Verification::NotChecked),
+            None,
+        );
+        check(
+            item("d", vec![Location::lines("gone.rs", 1, 2)], None),
+            None,
+            None,
+        );
         let snippet = "let server = Server::new(config);\n// ...\nserver.run();";
-        check(item("e", vec![at(3, 4)], Some(snippet)), Some(Verification::Verified), Some(at(3, 4)));
-        check(item("f", vec![at(30, 31)], Some(snippet)), Some(Verification::Relocated), Some(at(3, 4)));
-        check(item("g", vec![at(3, 4)], Some("let nothing_like_this = 1;")), Some(Verification::Unverified), Some(at(3, 4)));
+        check(
+            item("e", vec![at(3, 4)], Some(snippet)),
+            Some(Verification::Verified),
+            Some(at(3, 4)),
+        );
+        check(
+            item("f", vec![at(30, 31)], Some(snippet)),
+            Some(Verification::Relocated),
+            Some(at(3, 4)),
+        );
+        check(
+            item("g", vec![at(3, 4)], Some("let nothing_like_this = 1;")),
+            Some(Verification::Unverified),
+            Some(at(3, 4)),
+        );
         check(
             item("h", vec![Location::lines("gone.rs", 1, 2), at(2, 2)], None),
             Some(Verification::Unverified),

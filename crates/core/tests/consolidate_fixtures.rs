@@ -31,7 +31,12 @@ fn pairs(groups: &[Vec<(String, String)>]) -> BTreeSet<Pair> {
 fn grouping_matches_the_labels() {
     let (mut tp, mut predicted, mut expected) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
-    for Scenario { name, reviews, groups } in scenarios() {
+    for Scenario {
+        name,
+        reviews,
+        groups,
+    } in scenarios()
+    {
         let result = consolidate(&reviews, &Policy::default(), &VerifyOutcome::default());
         if std::env::var_os("EXPLAIN_PAIRS").is_some() {
             println!("== {name}");
@@ -43,7 +48,12 @@ fn grouping_matches_the_labels() {
         let got: Vec<Vec<(String, String)>> = result
             .findings
             .iter()
-            .map(|f| f.members.iter().map(|m| (m.reviewer.clone(), m.local_id.clone())).collect())
+            .map(|f| {
+                f.members
+                    .iter()
+                    .map(|m| (m.reviewer.clone(), m.local_id.clone()))
+                    .collect()
+            })
             .collect();
         let want: Vec<Vec<(String, String)>> = groups
             .iter()
@@ -66,7 +76,11 @@ fn grouping_matches_the_labels() {
                 "{name}: extra pairs {:?}; missing pairs {:?}\n  reasons: {:#?}",
                 g.difference(&w).collect::<Vec<_>>(),
                 w.difference(&g).collect::<Vec<_>>(),
-                result.findings.iter().flat_map(|f| f.merge_reasons.clone()).collect::<Vec<_>>()
+                result
+                    .findings
+                    .iter()
+                    .flat_map(|f| f.merge_reasons.clone())
+                    .collect::<Vec<_>>()
             ));
         }
     }
@@ -76,15 +90,26 @@ fn grouping_matches_the_labels() {
     for r in &report {
         println!("{r}");
     }
-    assert!(precision >= 0.9 && recall >= 0.9, "precision {precision:.3} recall {recall:.3}\n{}", report.join("\n"));
+    assert!(
+        precision >= 0.9 && recall >= 0.9,
+        "precision {precision:.3} recall {recall:.3}\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]
 fn severity_is_reconciled_with_reasons() {
     let s = scenarios();
-    let ci = s.iter().find(|s| s.name == "ci-workflow").expect("scenario");
+    let ci = s
+        .iter()
+        .find(|s| s.name == "ci-workflow")
+        .expect("scenario");
     let result = consolidate(&ci.reviews, &Policy::default(), &VerifyOutcome::default());
-    let token = result.findings.iter().find(|f| f.members.len() == 4).expect("token group");
+    let token = result
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 4)
+        .expect("token group");
     assert_eq!(token.severity, Severity::Critical);
     let why = token.reconciliation.clone().unwrap_or_default();
     assert!(why.contains("beta S1 rated suggestion; consolidated as critical: 2 of 4 reviewers rated it critical"), "{why}");
@@ -95,10 +120,16 @@ fn severity_is_reconciled_with_reasons() {
 
     let highest = consolidate(
         &ci.reviews,
-        &Policy { severity: deep_review_core::consolidate::SeverityPolicy::Lowest },
+        &Policy {
+            severity: deep_review_core::consolidate::SeverityPolicy::Lowest,
+        },
         &VerifyOutcome::default(),
     );
-    let token = highest.findings.iter().find(|f| f.members.len() == 4).expect("token group");
+    let token = highest
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 4)
+        .expect("token group");
     assert_eq!(token.severity, Severity::Suggestion);
     assert_eq!(highest.tallies["alpha"].downgraded, 1);
 }
@@ -107,13 +138,31 @@ fn severity_is_reconciled_with_reasons() {
 fn fingerprints_survive_line_shifts() {
     let body = "```rust\nlet guard = self.cache.lock().unwrap();\nself.client.refresh().await;\n```\nThe guard is held across the await.";
     let at = |line| {
-        vec![review("alpha", vec![common::item("I1", Severity::Important, &format!("src/cache.rs:{line}"), "Guard held across await", body)])]
+        vec![review(
+            "alpha",
+            vec![common::item(
+                "I1",
+                Severity::Important,
+                &format!("src/cache.rs:{line}"),
+                "Guard held across await",
+                body,
+            )],
+        )]
     };
     let a = consolidate(&at(10), &Policy::default(), &VerifyOutcome::default());
     let b = consolidate(&at(42), &Policy::default(), &VerifyOutcome::default());
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
     assert!(a.findings[0].fingerprint.len() >= 16);
-    let other = vec![review("alpha", vec![common::item("I1", Severity::Important, "src/other.rs:10", "Guard held across await", body)])];
+    let other = vec![review(
+        "alpha",
+        vec![common::item(
+            "I1",
+            Severity::Important,
+            "src/other.rs:10",
+            "Guard held across await",
+            body,
+        )],
+    )];
     let c = consolidate(&other, &Policy::default(), &VerifyOutcome::default());
     assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);
 }
@@ -123,17 +172,31 @@ fn empty_and_odd_inputs_do_not_panic() {
     let v = VerifyOutcome::default();
     let p = Policy::default();
     assert!(consolidate(&[], &p, &v).findings.is_empty());
-    let lone = vec![review("solo", vec![common::item("1", Severity::Suggestion, "", "", "")])];
+    let lone = vec![review(
+        "solo",
+        vec![common::item("1", Severity::Suggestion, "", "", "")],
+    )];
     let r = consolidate(&lone, &p, &v);
     assert_eq!(r.findings.len(), 1);
     assert_eq!(r.tallies["solo"].unique, 1);
     let mut many = Vec::new();
     for i in 0..2000 {
-        many.push(common::item(&format!("x{i}"), Severity::Important, "big.rs:7", "same title everywhere", "same body `same_ident`"));
+        many.push(common::item(
+            &format!("x{i}"),
+            Severity::Important,
+            "big.rs:7",
+            "same title everywhere",
+            "same body `same_ident`",
+        ));
     }
     let crowd = vec![review("a", many.clone()), review("b", many)];
     let r = consolidate(&crowd, &p, &v);
     check_complete(&crowd, &v, &r).expect("nothing lost");
     assert!(r.findings.iter().all(|f| f.members.len() <= 2));
-    let _ = (ItemSource::Finding, Location::file("x"), ReviewItem::clone, ParsedReview::default);
+    let _ = (
+        ItemSource::Finding,
+        Location::file("x"),
+        ReviewItem::clone,
+        ParsedReview::default,
+    );
 }

@@ -15,7 +15,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -40,7 +44,11 @@ fn verifies_against_head_and_an_older_revision() {
     let root = dir.path();
     git(root, &["init", "-q"]);
     std::fs::create_dir_all(root.join("src")).expect("mkdir");
-    std::fs::write(root.join("src/app.py"), "import os\n\ndef handler(event):\n    token = os.environ['TOKEN']\n    return token\n").expect("write");
+    std::fs::write(
+        root.join("src/app.py"),
+        "import os\n\ndef handler(event):\n    token = os.environ['TOKEN']\n    return token\n",
+    )
+    .expect("write");
     git(root, &["add", "."]);
     git(root, &["commit", "-q", "-m", "first"]);
     let old = git(root, &["rev-parse", "HEAD"]);
@@ -55,7 +63,11 @@ fn verifies_against_head_and_an_older_revision() {
             reviewer: "claude".to_string(),
             pass: 1,
             items: vec![
-                item("C1", Location::lines("src/app.py", 4, 5), "token = os.environ['TOKEN']\nreturn token"),
+                item(
+                    "C1",
+                    Location::lines("src/app.py", 4, 5),
+                    "token = os.environ['TOKEN']\nreturn token",
+                ),
                 item("C2", Location::lines("src/new.py", 1, 1), "print('new')"),
                 item("C3", Location::lines("../outside.py", 1, 1), "x"),
             ],
@@ -69,15 +81,23 @@ fn verifies_against_head_and_an_older_revision() {
     let mut at_head = reviews();
     let out = verify_reviews(&mut at_head, &head);
     let status = |o: &deep_review_core::verify::VerifyOutcome, id: &str| {
-        o.status.get(&("claude".to_string(), id.to_string())).copied()
+        o.status
+            .get(&("claude".to_string(), id.to_string()))
+            .copied()
     };
     assert_eq!(status(&out, "C1"), Some(Verification::Relocated));
-    assert_eq!(at_head[0].items[0].locations[0], Location::lines("src/app.py", 8, 9));
+    assert_eq!(
+        at_head[0].items[0].locations[0],
+        Location::lines("src/app.py", 8, 9)
+    );
     assert_eq!(status(&out, "C2"), Some(Verification::Verified));
     assert_eq!(out.dropped.len(), 1);
     assert_eq!(out.dropped[0].local_id, "C3");
     let short = git(root, &["rev-parse", "--short", "HEAD"]);
-    assert_eq!(out.dropped[0].reason, format!("file does not exist at {short}"));
+    assert_eq!(
+        out.dropped[0].reason,
+        format!("file does not exist at {short}")
+    );
 
     let older = GitTree::open(root, &old).expect("old resolves");
     let mut at_old = reviews();

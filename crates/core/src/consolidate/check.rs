@@ -58,7 +58,11 @@ pub fn check_complete(
     let expected_items = count(
         reviews
             .iter()
-            .flat_map(|r| r.items.iter().map(|i| (r.reviewer.clone(), i.local_id.clone())))
+            .flat_map(|r| {
+                r.items
+                    .iter()
+                    .map(|i| (r.reviewer.clone(), i.local_id.clone()))
+            })
             .chain(
                 verification
                     .dropped
@@ -89,7 +93,11 @@ pub fn check_complete(
     let design_pairs = |list: fn(&ParsedReview) -> &Vec<crate::model::DesignItem>| {
         reviews
             .iter()
-            .flat_map(|r| list(r).iter().map(|d| (r.reviewer.clone(), d.local_id.clone())))
+            .flat_map(|r| {
+                list(r)
+                    .iter()
+                    .map(|d| (r.reviewer.clone(), d.local_id.clone()))
+            })
             .collect::<Vec<_>>()
     };
     let group_pairs = |groups: &[crate::report::DesignGroup]| {
@@ -119,7 +127,10 @@ pub fn check_complete(
         let before = names.len();
         names.dedup();
         if names.len() != before && reviews_are_distinct(reviews) {
-            problems.push(format!("finding {} has two members from one reviewer", f.id));
+            problems.push(format!(
+                "finding {} has two members from one reviewer",
+                f.id
+            ));
         }
     }
 

@@ -16,6 +16,8 @@ pub(crate) const LINK_FLOOR: f64 = 0.10;
 const MAX_NEIGHBOURS: usize = 48;
 /// Terms more frequent than this are useless for blocking.
 const MAX_BLOCK_DF: u32 = 40;
+/// Each entry is blocked by at most this many of its rarest terms.
+const BLOCK_TERMS_PER_ENTRY: usize = 4;
 
 /// One merge, for the reasons.
 #[derive(Debug, Clone)]
@@ -40,8 +42,8 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     let mut ranked: Vec<(Score, usize, usize)> = Vec::new();
     for (a, b) in candidate_pairs(pool) {
         let s = pool.score(a, b);
-        scores.insert((a, b), s);
         if s.total >= MERGE_THRESHOLD {
+            scores.insert((a, b), s);
             ranked.push((s.scaled(), a, b));
         }
     }
@@ -73,7 +75,9 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
         for &x in &members[ga] {
             for &y in &members[gb] {
                 let key = (x.min(y), x.max(y));
-                let s = *scores.entry(key).or_insert_with(|| pool.score(key.0, key.1));
+                let s = *scores
+                    .entry(key)
+                    .or_insert_with(|| pool.score(key.0, key.1));
                 let s = s.scaled();
                 sum += u64::from(s);
                 min = min.min(s);
@@ -153,7 +157,10 @@ pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
                 }
                 continue;
             }
-            let end_i = loc_i.line_end.unwrap_or(0).max(loc_i.line_start.unwrap_or(0));
+            let end_i = loc_i
+                .line_end
+                .unwrap_or(0)
+                .max(loc_i.line_start.unwrap_or(0));
             for &(start_j, j, l) in list.iter().skip(pos + 1).take(MAX_NEIGHBOURS) {
                 if start_j > end_i.saturating_add(NEAR_LINES) {
                     break;
@@ -165,14 +172,21 @@ pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
         }
     }
 
-    // Term blocks: entries sharing a term that few entries use.
+    // Term blocks: entries sharing one of their rarest terms. A term of one issue
+    // appears about once per reviewer, so the cap grows with the panel.
+    let reviewers = entries.iter().map(|e| e.reviewer_rank).max().unwrap_or(0) + 1;
+    let cap = (2 * reviewers).clamp(8, MAX_BLOCK_DF);
     let mut postings: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        for &t in &e.block_terms {
-            let df = pool.df.get(t as usize).copied().unwrap_or(u32::MAX);
-            if (2..=MAX_BLOCK_DF).contains(&df) {
-                postings.entry(t).or_default().push(i);
-            }
+        let mut rare: Vec<(u32, u32)> = e
+            .block_terms
+            .iter()
+            .map(|&t| (pool.df.get(t as usize).copied().unwrap_or(u32::MAX), t))
+            .filter(|(df, _)| (2..=cap).contains(df))
+            .collect();
+        rare.sort_unstable();
+        for (_, t) in rare.into_iter().take(BLOCK_TERMS_PER_ENTRY) {
+            postings.entry(t).or_default().push(i);
         }
     }
     for list in postings.values() {

@@ -101,10 +101,18 @@ pub fn consolidate(
                 .iter()
                 .map(|&m| pool.entries[m].input.handle)
                 .collect();
-            build_finding(&handles, &items, reviews, policy, verification, &pool, merges)
+            build_finding(
+                &handles,
+                &items,
+                reviews,
+                policy,
+                verification,
+                &pool,
+                merges,
+            )
         })
         .collect();
-    findings.sort_by(|a, b| a.0.cmp(&b.0));
+    findings.sort_by_key(|a| a.0);
     let mut counters = [0usize; 3];
     let mut out = Vec::with_capacity(findings.len());
     for (_, mut finding) in findings {
@@ -149,8 +157,10 @@ fn build_finding(
     merges: &[Merge],
 ) -> (FindingOrder, Finding) {
     // Members in panel order.
-    let mut members: Vec<(usize, &ReviewItem)> =
-        handles.iter().filter_map(|&h| items.get(h).copied()).collect();
+    let mut members: Vec<(usize, &ReviewItem)> = handles
+        .iter()
+        .filter_map(|&h| items.get(h).copied())
+        .collect();
     members.sort_by_key(|(r, item)| (*r, item.ordinal));
     let reviewer = |r: usize| reviews.get(r).map(|x| x.reviewer.as_str()).unwrap_or("");
 
@@ -216,7 +226,10 @@ fn build_finding(
         .iter()
         .map(|m| merge_reason(pool, m, reviews_of(pool, m)))
         .collect();
-    let first = members.first().map(|(r, i)| (*r, i.ordinal)).unwrap_or((0, 0));
+    let first = members
+        .first()
+        .map(|(r, i)| (*r, i.ordinal))
+        .unwrap_or((0, 0));
     let order = (
         severity,
         std::cmp::Reverse(reviewer_names.len()),
@@ -321,7 +334,10 @@ fn reconcile(members: &[(usize, &ReviewItem)], policy: &Policy) -> (Severity, St
             let best = votes.iter().max().copied().unwrap_or(Severity::Suggestion);
             (
                 best,
-                format!("policy takes the lowest severity, and {} of {total} reviewers rated it {best}", count(best)),
+                format!(
+                    "policy takes the lowest severity, and {} of {total} reviewers rated it {best}",
+                    count(best)
+                ),
             )
         }
     }
@@ -332,8 +348,16 @@ fn reconcile(members: &[(usize, &ReviewItem)], policy: &Policy) -> (Severity, St
 fn merge_reason(pool: &Pool, m: &Merge, labels: (&str, &str, &str, &str)) -> String {
     let (ra, ia, rb, ib) = labels;
     let mut parts = Vec::new();
-    let locs_a = pool.entries.get(m.a).map(|e| e.input.locations).unwrap_or(&[]);
-    let locs_b = pool.entries.get(m.b).map(|e| e.input.locations).unwrap_or(&[]);
+    let locs_a = pool
+        .entries
+        .get(m.a)
+        .map(|e| e.input.locations)
+        .unwrap_or(&[]);
+    let locs_b = pool
+        .entries
+        .get(m.b)
+        .map(|e| e.input.locations)
+        .unwrap_or(&[]);
     if let Some(place) = describe_place(locs_a, locs_b) {
         parts.push(place);
     }
@@ -525,9 +549,12 @@ fn tally(
     let stated: BTreeMap<(&str, &str), bool> = reviews
         .iter()
         .flat_map(|r| {
-            r.items
-                .iter()
-                .map(move |i| ((r.reviewer.as_str(), i.local_id.as_str()), i.severity_stated))
+            r.items.iter().map(move |i| {
+                (
+                    (r.reviewer.as_str(), i.local_id.as_str()),
+                    i.severity_stated,
+                )
+            })
         })
         .collect();
     for f in findings {

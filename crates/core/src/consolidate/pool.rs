@@ -12,11 +12,11 @@
 //! `score = what × (0.55 + 0.45 × where)`: agreeing locations strengthen a textual
 //! match, but a shared location on its own never makes two items one issue.
 //!
-//! Entries are kept in a canonical order (reviewer, pass, label) and term ids are the
-//! terms' ranks in sorted order, so every float sum runs in the same order whatever
-//! order the reviews came in.
+//! Entries are kept in a canonical order (reviewer, pass, label) and term ids are
+//! given in first-seen order over those entries, so every float sum runs in the same
+//! order whatever order the reviews came in.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{ItemSource, Location};
 
@@ -88,7 +88,14 @@ fn topic_of(source: Option<ItemSource>, title: &str) -> Topic {
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
     if has(&["test", "tests", "testing", "coverage", "untested"]) {
         Topic::Tests
-    } else if has(&["doc", "docs", "documentation", "docstring", "readme", "changelog"]) {
+    } else if has(&[
+        "doc",
+        "docs",
+        "documentation",
+        "docstring",
+        "readme",
+        "changelog",
+    ]) {
         Topic::Docs
     } else {
         Topic::Code
@@ -130,29 +137,46 @@ impl<'a> Pool<'a> {
             .iter()
             .map(|i| features(i.title, i.body, i.snippets))
             .collect();
-
-        // Vocabulary in sorted order; document frequencies.
-        let mut df_by_term: BTreeMap<String, u32> = BTreeMap::new();
-        for f in &raw {
-            let mut seen: BTreeSet<String> = BTreeSet::new();
-            for w in f.title_words.iter().chain(&f.body_words) {
-                seen.insert(format!("w:{w}"));
+        // Term ids in first-seen order over the canonically ordered entries, so they
+        // do not depend on the order of the reviews; document frequencies alongside.
+        let mut word_ids: HashMap<&str, u32> = HashMap::new();
+        let mut ident_ids: HashMap<&str, u32> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut last_seen: Vec<usize> = Vec::new();
+        let mut item_ids: Vec<[Vec<u32>; 4]> = Vec::with_capacity(raw.len());
+        for (item, f) in raw.iter().enumerate() {
+            let lists = [
+                (&f.title_words, false),
+                (&f.body_words, false),
+                (&f.prose_idents, true),
+                (&f.code_idents, true),
+            ];
+            let mut ids: [Vec<u32>; 4] = Default::default();
+            for (slot, (list, is_ident)) in lists.into_iter().enumerate() {
+                for term in list.iter() {
+                    let map = if is_ident {
+                        &mut ident_ids
+                    } else {
+                        &mut word_ids
+                    };
+                    let id = *map.entry(term.as_str()).or_insert_with(|| {
+                        let tag = if is_ident { "i:" } else { "w:" };
+                        terms.push(format!("{tag}{term}"));
+                        df.push(0);
+                        last_seen.push(usize::MAX);
+                        (terms.len() - 1) as u32
+                    });
+                    let k = id as usize;
+                    if last_seen[k] != item {
+                        last_seen[k] = item;
+                        df[k] += 1;
+                    }
+                    ids[slot].push(id);
+                }
             }
-            for i in f.prose_idents.iter().chain(&f.code_idents) {
-                seen.insert(format!("i:{i}"));
-            }
-            for term in seen {
-                *df_by_term.entry(term).or_default() += 1;
-            }
+            item_ids.push(ids);
         }
-        let terms: Vec<String> = df_by_term.keys().cloned().collect();
-        let df: Vec<u32> = df_by_term.values().copied().collect();
-        let id_of = |term: &str| -> Option<u32> {
-            terms
-                .binary_search_by(|t| t.as_str().cmp(term))
-                .ok()
-                .map(|i| i as u32)
-        };
         let n = inputs.len().max(1) as f64;
         let idf = |id: u32| -> f64 {
             let d = df.get(id as usize).copied().unwrap_or(1).max(1) as f64;
@@ -169,37 +193,24 @@ impl<'a> Pool<'a> {
         };
 
         let mut entries = Vec::with_capacity(inputs.len());
-        for (input, f) in inputs.into_iter().zip(raw) {
+        for (input, [title_ids, body_ids, prose_ids, code_ids]) in inputs.into_iter().zip(item_ids)
+        {
             let mut text: BTreeMap<u32, f64> = BTreeMap::new();
             let mut title: BTreeMap<u32, f64> = BTreeMap::new();
             let mut body_tf: BTreeMap<u32, f64> = BTreeMap::new();
-            for w in &f.title_words {
-                if let Some(id) = id_of(&format!("w:{w}")) {
-                    title.insert(id, idf(id));
-                    text.insert(id, TITLE_WEIGHT);
-                }
+            for &id in &title_ids {
+                title.insert(id, idf(id));
+                text.insert(id, TITLE_WEIGHT);
             }
-            for w in &f.body_words {
-                if let Some(id) = id_of(&format!("w:{w}")) {
-                    *body_tf.entry(id).or_default() += 1.0;
-                }
+            for &id in &body_ids {
+                *body_tf.entry(id).or_default() += 1.0;
             }
             for (id, tf) in body_tf {
                 *text.entry(id).or_default() += 1.0 + tf.ln();
             }
             let text: SparseVec = text.into_iter().map(|(id, w)| (id, w * idf(id))).collect();
-            let idents: SparseVec = f
-                .prose_idents
-                .iter()
-                .filter_map(|i| id_of(&format!("i:{i}")))
-                .map(|id| (id, idf(id)))
-                .collect();
-            let code: SparseVec = f
-                .code_idents
-                .iter()
-                .filter_map(|i| id_of(&format!("i:{i}")))
-                .map(|id| (id, idf(id)))
-                .collect();
+            let idents: SparseVec = prose_ids.iter().map(|&id| (id, idf(id))).collect();
+            let code: SparseVec = code_ids.iter().map(|&id| (id, idf(id))).collect();
             let mut block_terms: Vec<u32> = idents
                 .iter()
                 .chain(code.iter())
@@ -220,11 +231,7 @@ impl<'a> Pool<'a> {
                 block_terms,
             });
         }
-        Pool {
-            entries,
-            terms,
-            df,
-        }
+        Pool { entries, terms, df }
     }
 
     /// The score of two entries (by index). Symmetric.
@@ -248,7 +255,11 @@ impl<'a> Pool<'a> {
         };
         // Items about different topics (a missing test vs the bug itself) rarely are
         // the same issue even when they name the same code.
-        let topic = if x.topic == y.topic { 1.0 } else { TOPIC_MISMATCH };
+        let topic = if x.topic == y.topic {
+            1.0
+        } else {
+            TOPIC_MISMATCH
+        };
         // An unknown location is neither agreement nor disagreement.
         let unknown = if x.input.locations.is_empty() || y.input.locations.is_empty() {
             UNKNOWN_PLACE
@@ -379,7 +390,9 @@ pub(crate) fn location_similarity(a: &[Location], b: &[Location]) -> f64 {
             best = best.max(match line_gap(x, y) {
                 None => 0.6,
                 Some(0) => 1.0,
-                Some(gap) if gap <= NEAR_LINES => 1.0 - 0.6 * f64::from(gap) / f64::from(NEAR_LINES),
+                Some(gap) if gap <= NEAR_LINES => {
+                    1.0 - 0.6 * f64::from(gap) / f64::from(NEAR_LINES)
+                }
                 Some(_) => 0.3,
             });
         }
@@ -393,10 +406,8 @@ pub(crate) fn line_gap(x: &Location, y: &Location) -> Option<u32> {
     let (b0, b1) = range(y)?;
     Some(if a1 < b0 {
         b0 - a1
-    } else if b1 < a0 {
-        a0 - b1
     } else {
-        0
+        a0.saturating_sub(b1)
     })
 }
 
@@ -440,14 +451,38 @@ mod tests {
     #[test]
     fn location_similarity_by_distance() {
         let check = |a: Location, b: Location, expected: f64| {
-            let got = location_similarity(&[a.clone()], &[b.clone()]);
+            let got = location_similarity(std::slice::from_ref(&a), std::slice::from_ref(&b));
             assert!((got - expected).abs() < 1e-9, "{a} vs {b}: {got}");
         };
-        check(Location::lines("a/b.go", 36, 44), Location::lines("a/b.go", 40, 40), 1.0);
-        check(Location::lines("a/b.go", 36, 36), Location::lines("b.go", 31, 31), 0.925);
-        check(Location::lines("a/b.go", 10, 10), Location::file("a/b.go"), 0.6);
-        check(Location::lines("a/b.go", 10, 10), Location::lines("a/b.go", 500, 500), 0.3);
-        check(Location::lines("a/b.go", 10, 10), Location::lines("a/c.go", 10, 10), 0.0);
-        check(Location::lines("xb.go", 10, 10), Location::lines("a/b.go", 10, 10), 0.0);
+        check(
+            Location::lines("a/b.go", 36, 44),
+            Location::lines("a/b.go", 40, 40),
+            1.0,
+        );
+        check(
+            Location::lines("a/b.go", 36, 36),
+            Location::lines("b.go", 31, 31),
+            0.925,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::file("a/b.go"),
+            0.6,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::lines("a/b.go", 500, 500),
+            0.3,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::lines("a/c.go", 10, 10),
+            0.0,
+        );
+        check(
+            Location::lines("xb.go", 10, 10),
+            Location::lines("a/b.go", 10, 10),
+            0.0,
+        );
     }
 }

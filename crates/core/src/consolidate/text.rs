@@ -2,6 +2,9 @@
 //! stop-words removed, lightly stemmed), identifiers named in prose or titles, and
 //! identifiers quoted in code blocks. Pure string work; no weighting here.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// What one item says, split by kind of evidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawFeatures {
@@ -77,9 +80,7 @@ fn split_fences(text: &str) -> (String, String) {
 /// A code line without a leading diff marker.
 fn diff_body(line: &str) -> &str {
     match line.chars().next() {
-        Some('+') | Some('-') if !line.starts_with("++") && !line.starts_with("--") => {
-            &line[1..]
-        }
+        Some('+') | Some('-') if !line.starts_with("++") && !line.starts_with("--") => &line[1..],
         _ => line,
     }
 }
@@ -221,14 +222,15 @@ fn push_idents(text: &str, all_tokens: bool, out: &mut Vec<String>) {
             }
             break;
         }
-        let chain: String = chars[start..end].iter().collect();
         let called = end + 1 < chars.len() && chars[end] == '(';
         i = end.max(start + 1);
-        let chain = chain.replace("::", ".");
-        let dotted = chain.contains('.');
-        if !all_tokens && !(dotted || called || is_code_like(&chain)) {
+        let span = &chars[start..end];
+        let dotted = span.contains(&'.') || span.contains(&':');
+        if !(all_tokens || dotted || called || is_code_like(span)) {
             continue;
         }
+        let chain: String = span.iter().collect();
+        let chain = chain.replace("::", ".");
         if !all_tokens && dotted && looks_like_file_or_prose(&chain) {
             // `e.g`, `i.e` and similar are prose, file names are still useful
             if chain.len() < 5 {
@@ -258,21 +260,20 @@ fn looks_like_file_or_prose(chain: &str) -> bool {
 }
 
 /// camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE.
-fn is_code_like(word: &str) -> bool {
-    if word.contains('_') && word.len() >= 3 {
+fn is_code_like(word: &[char]) -> bool {
+    if word.len() >= 3 && word.contains(&'_') {
         return true;
     }
-    let mut chars = word.chars();
-    let first = chars.next();
-    let rest: Vec<char> = chars.collect();
+    let Some((first, rest)) = word.split_first() else {
+        return false;
+    };
     let inner_upper = rest.iter().any(|c| c.is_uppercase());
-    let has_lower = word.chars().any(|c| c.is_lowercase());
-    match first {
-        Some(f) if f.is_lowercase() => inner_upper,
-        Some(f) if f.is_uppercase() => {
-            inner_upper && has_lower && rest.first().is_some_and(|c| c.is_lowercase())
-        }
-        _ => false,
+    if first.is_lowercase() {
+        inner_upper
+    } else if first.is_uppercase() {
+        inner_upper && rest.first().is_some_and(|c| c.is_lowercase())
+    } else {
+        false
     }
 }
 
@@ -364,169 +365,33 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn is_keyword(word: &str) -> bool {
-    KEYWORDS.binary_search(&word).is_ok()
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| KEYWORDS.iter().copied().collect())
+        .contains(word)
 }
 
 /// English function words plus words every review uses (`file`, `line`, `fix`).
 const STOP_WORDS: &[&str] = &[
-    "a",
-    "about",
-    "above",
-    "after",
-    "again",
-    "against",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "are",
-    "as",
-    "at",
-    "be",
-    "because",
-    "been",
-    "before",
-    "being",
-    "below",
-    "between",
-    "both",
-    "but",
-    "by",
-    "can",
-    "cannot",
-    "could",
-    "did",
-    "do",
-    "does",
-    "doing",
-    "don't",
-    "down",
-    "during",
-    "each",
-    "eg",
-    "either",
-    "etc",
-    "even",
-    "every",
-    "few",
-    "file",
-    "files",
-    "fix",
-    "for",
-    "from",
-    "further",
-    "had",
-    "has",
-    "have",
-    "having",
-    "he",
-    "her",
-    "here",
-    "hers",
-    "him",
-    "his",
-    "how",
-    "ie",
-    "if",
-    "in",
-    "instead",
-    "into",
-    "is",
-    "isn't",
-    "it",
-    "it's",
-    "its",
-    "itself",
-    "just",
-    "line",
-    "lines",
-    "may",
-    "me",
-    "might",
-    "more",
-    "most",
-    "much",
-    "must",
-    "my",
-    "need",
-    "needs",
-    "no",
-    "nor",
-    "not",
-    "now",
-    "of",
-    "off",
-    "on",
-    "once",
-    "one",
-    "only",
-    "or",
-    "other",
-    "our",
-    "ours",
-    "out",
-    "over",
-    "own",
-    "per",
-    "same",
-    "she",
-    "should",
-    "so",
-    "some",
-    "such",
-    "than",
-    "that",
-    "that's",
-    "the",
-    "their",
-    "theirs",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "through",
-    "to",
-    "too",
-    "under",
-    "until",
-    "up",
-    "upon",
-    "us",
-    "use",
-    "used",
-    "uses",
-    "using",
-    "very",
-    "via",
-    "was",
-    "we",
-    "were",
-    "what",
-    "when",
-    "where",
-    "whether",
-    "which",
-    "while",
-    "who",
-    "whom",
-    "why",
-    "will",
-    "with",
-    "within",
-    "without",
-    "would",
-    "you",
-    "your",
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+    "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "don't", "down", "during",
+    "each", "eg", "either", "etc", "even", "every", "few", "file", "files", "fix", "for", "from",
+    "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how",
+    "ie", "if", "in", "instead", "into", "is", "isn't", "it", "it's", "its", "itself", "just",
+    "line", "lines", "may", "me", "might", "more", "most", "much", "must", "my", "need", "needs",
+    "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our",
+    "ours", "out", "over", "own", "per", "same", "she", "should", "so", "some", "such", "than",
+    "that", "that's", "the", "their", "theirs", "them", "then", "there", "these", "they", "this",
+    "those", "through", "to", "too", "under", "until", "up", "upon", "us", "use", "used", "uses",
+    "using", "very", "via", "was", "we", "were", "what", "when", "where", "whether", "which",
+    "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you", "your",
     "yours",
 ];
 
 fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
+        .contains(word)
 }
 
 #[cfg(test)]
@@ -568,7 +433,13 @@ mod tests {
              ```go\nreader, err := r.watcher.cli.ContainerLogs(ctx)\n```\n",
             &[],
         );
-        for want in ["handlelogs", "r.watcher", "watcher", "watchermu", "reader.close"] {
+        for want in [
+            "handlelogs",
+            "r.watcher",
+            "watcher",
+            "watchermu",
+            "reader.close",
+        ] {
             assert!(f.prose_idents.contains(&want.to_string()), "{want}: {f:?}");
         }
         assert!(f.code_idents.contains(&"containerlogs".to_string()));
