@@ -1,0 +1,202 @@
+//! Grouping a pool: candidate pairs from blocking (same file within a line window,
+//! shared rare terms), then agglomerative clustering in descending score order with
+//! a cannot-link constraint (one entry per reviewer per group) and an average-linkage
+//! check so chains of pairwise-similar items do not glue unrelated ones together.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE};
+
+/// A pair must score at least this to start or extend a group.
+pub(crate) const MERGE_THRESHOLD: f64 = 0.15;
+/// Joining two groups needs the average over all their cross pairs at the threshold
+/// and no cross pair below this floor.
+pub(crate) const LINK_FLOOR: f64 = 0.10;
+/// Neighbours looked at per entry in one file (keeps 10k items on one line cheap).
+const MAX_NEIGHBOURS: usize = 48;
+/// Terms more frequent than this are useless for blocking.
+const MAX_BLOCK_DF: u32 = 40;
+/// Each entry is blocked by at most this many of its rarest terms.
+const BLOCK_TERMS_PER_ENTRY: usize = 4;
+
+/// One merge, for the reasons.
+#[derive(Debug, Clone)]
+pub(crate) struct Merge {
+    pub a: usize,
+    pub b: usize,
+    pub score: PairScore,
+    /// Average cross-pair score of the two groups joined, and how many pairs.
+    pub linkage: f64,
+    pub pairs: usize,
+}
+
+/// The groups (entry indices, ascending) and the merges that formed them, by group.
+pub(crate) struct Grouping {
+    pub groups: Vec<Vec<usize>>,
+    pub merges: Vec<Vec<Merge>>,
+}
+
+pub(crate) fn group(pool: &Pool) -> Grouping {
+    let n = pool.entries.len();
+    let mut scores: HashMap<(usize, usize), PairScore> = HashMap::new();
+    let mut ranked: Vec<(Score, usize, usize)> = Vec::new();
+    for (a, b) in candidate_pairs(pool) {
+        let s = pool.score(a, b);
+        if s.total >= MERGE_THRESHOLD {
+            scores.insert((a, b), s);
+            ranked.push((s.scaled(), a, b));
+        }
+    }
+    // Highest score first; ties by canonical entry order (entries are canonical).
+    ranked.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+
+    let mut owner: Vec<usize> = (0..n).collect();
+    let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    let mut merges: Vec<Vec<Merge>> = (0..n).map(|_| Vec::new()).collect();
+    let threshold = (MERGE_THRESHOLD * SCALE).round() as Score;
+    let floor = (LINK_FLOOR * SCALE).round() as Score;
+
+    for (score, a, b) in ranked {
+        let (ga, gb) = (owner[a], owner[b]);
+        if ga == gb {
+            continue;
+        }
+        let reviewers_clash = members[ga].iter().any(|&x| {
+            members[gb]
+                .iter()
+                .any(|&y| pool.entries[x].reviewer_rank == pool.entries[y].reviewer_rank)
+        });
+        if reviewers_clash {
+            continue;
+        }
+        let mut sum: u64 = 0;
+        let mut min = Score::MAX;
+        let mut pairs = 0usize;
+        for &x in &members[ga] {
+            for &y in &members[gb] {
+                let key = (x.min(y), x.max(y));
+                let s = *scores
+                    .entry(key)
+                    .or_insert_with(|| pool.score(key.0, key.1));
+                let s = s.scaled();
+                sum += u64::from(s);
+                min = min.min(s);
+                pairs += 1;
+            }
+        }
+        let average = (sum / pairs.max(1) as u64) as Score;
+        if average < threshold || min < floor {
+            continue;
+        }
+        let (keep, gone) = if ga < gb { (ga, gb) } else { (gb, ga) };
+        let moved = std::mem::take(&mut members[gone]);
+        for &m in &moved {
+            owner[m] = keep;
+        }
+        members[keep].extend(moved);
+        members[keep].sort_unstable();
+        let moved_merges = std::mem::take(&mut merges[gone]);
+        merges[keep].extend(moved_merges);
+        merges[keep].push(Merge {
+            a,
+            b,
+            score: scores.get(&(a, b)).copied().unwrap_or_default(),
+            linkage: f64::from(average) / SCALE,
+            pairs,
+        });
+        let _ = score;
+    }
+
+    let mut groups = Vec::new();
+    let mut group_merges = Vec::new();
+    for (i, m) in members.into_iter().enumerate() {
+        if !m.is_empty() {
+            groups.push(m);
+            group_merges.push(std::mem::take(&mut merges[i]));
+        }
+    }
+    Grouping {
+        groups,
+        merges: group_merges,
+    }
+}
+
+/// Pairs worth scoring, (lower index, higher index), sorted and unique. Never all
+/// pairs: entries near each other in one file, plus entries sharing a rare term.
+pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
+    let entries = &pool.entries;
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut push = |a: usize, b: usize| {
+        if entries[a].reviewer_rank != entries[b].reviewer_rank {
+            pairs.push((a.min(b), a.max(b)));
+        }
+    };
+
+    // Location blocks: by file name, then a line window.
+    let mut by_file: BTreeMap<&str, Vec<(u32, usize, usize)>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        for (k, loc) in e.input.locations.iter().enumerate() {
+            let start = loc.line_start.unwrap_or(0);
+            by_file
+                .entry(file_key(&loc.path))
+                .or_default()
+                .push((start, i, k));
+        }
+    }
+    for list in by_file.values_mut() {
+        list.sort_unstable();
+        let lined_from = list.partition_point(|(start, _, _)| *start == 0);
+        for (pos, &(_, i, k)) in list.iter().enumerate() {
+            let loc_i = &entries[i].input.locations[k];
+            if pos < lined_from {
+                // A file-level location: a bounded number of entries in the same file.
+                for &(_, j, l) in list.iter().take(MAX_NEIGHBOURS * 4) {
+                    if j != i && same_file(&loc_i.path, &entries[j].input.locations[l].path) {
+                        push(i, j);
+                    }
+                }
+                continue;
+            }
+            let end_i = loc_i
+                .line_end
+                .unwrap_or(0)
+                .max(loc_i.line_start.unwrap_or(0));
+            for &(start_j, j, l) in list.iter().skip(pos + 1).take(MAX_NEIGHBOURS) {
+                if start_j > end_i.saturating_add(NEAR_LINES) {
+                    break;
+                }
+                if j != i && same_file(&loc_i.path, &entries[j].input.locations[l].path) {
+                    push(i, j);
+                }
+            }
+        }
+    }
+
+    // Term blocks: entries sharing one of their rarest terms. A term of one issue
+    // appears about once per reviewer, so the cap grows with the panel.
+    let reviewers = entries.iter().map(|e| e.reviewer_rank).max().unwrap_or(0) + 1;
+    let cap = (2 * reviewers).clamp(8, MAX_BLOCK_DF);
+    let mut postings: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let mut rare: Vec<(u32, u32)> = e
+            .block_terms
+            .iter()
+            .map(|&t| (pool.df.get(t as usize).copied().unwrap_or(u32::MAX), t))
+            .filter(|(df, _)| (2..=cap).contains(df))
+            .collect();
+        rare.sort_unstable();
+        for (_, t) in rare.into_iter().take(BLOCK_TERMS_PER_ENTRY) {
+            postings.entry(t).or_default().push(i);
+        }
+    }
+    for list in postings.values() {
+        for (pos, &i) in list.iter().enumerate() {
+            for &j in &list[pos + 1..] {
+                push(i, j);
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}

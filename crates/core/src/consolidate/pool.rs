@@ -1,0 +1,488 @@
+//! A pool of comparable entries (all findings, or all design concerns, or all
+//! strengths) and the pair score between two of them.
+//!
+//! The score answers "do these two say the same thing about the same place?":
+//!
+//! - *what*: text similarity of title and prose (TF-IDF cosine, title words weigh
+//!   three times), title similarity alone, and shared identifiers named in the prose
+//!   (IDF-weighted cosine, so `watcherMu` counts more than `err`);
+//! - *where*: location agreement (same file; overlapping or nearby lines) or the same
+//!   code quoted in snippets.
+//!
+//! `score = what × (0.55 + 0.45 × where)`: agreeing locations strengthen a textual
+//! match, but a shared location on its own never makes two items one issue.
+//!
+//! Entries are kept in a canonical order (reviewer, pass, label) and term ids are
+//! given in first-seen order over those entries, so every float sum runs in the same
+//! order whatever order the reviews came in.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::model::{ItemSource, Location};
+
+use super::text::{features, RawFeatures};
+
+/// Scores are compared as integers in millionths so ties are exact.
+pub(crate) type Score = u32;
+pub(crate) const SCALE: f64 = 1_000_000.0;
+
+/// The place agreement assumed when one side gives no location at all.
+const UNKNOWN_PLACE: f64 = 0.35;
+
+/// Title words count this many times in the text vector.
+const TITLE_WEIGHT: f64 = 3.0;
+
+/// One item to group, as given by the caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Input<'a> {
+    /// Cannot-link identity: two entries with the same reviewer never share a group.
+    pub reviewer: &'a str,
+    pub pass: u32,
+    pub local_id: &'a str,
+    pub ordinal: usize,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub snippets: &'a [String],
+    pub locations: &'a [Location],
+    /// Findings and assessment items; `None` for design items.
+    pub source: Option<ItemSource>,
+    /// The caller's handle on the item (index into its own list).
+    pub handle: usize,
+}
+
+/// A sparse vector: (term id, weight), sorted by id, unit length (or empty).
+pub(crate) type SparseVec = Vec<(u32, f64)>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Entry<'a> {
+    pub input: Input<'a>,
+    /// Rank of (reviewer, pass) among the pool's reviewers, for cannot-link checks.
+    pub reviewer_rank: u32,
+    pub text: SparseVec,
+    pub title: SparseVec,
+    pub idents: SparseVec,
+    pub code: SparseVec,
+    /// Term ids usable for blocking (identifiers and title words).
+    pub block_terms: Vec<u32>,
+    pub topic: Topic,
+}
+
+/// What an item is about, coarsely: its tests, its documentation, or the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    Code,
+    Tests,
+    Docs,
+}
+
+/// The factor applied to pairs of items about different topics.
+const TOPIC_MISMATCH: f64 = 0.6;
+
+fn topic_of(source: Option<ItemSource>, title: &str) -> Topic {
+    match source {
+        Some(ItemSource::Testing) => return Topic::Tests,
+        Some(ItemSource::Documentation) => return Topic::Docs,
+        _ => {}
+    }
+    let words = super::text::words(title);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if has(&["test", "tests", "testing", "coverage", "untested"]) {
+        Topic::Tests
+    } else if has(&[
+        "doc",
+        "docs",
+        "documentation",
+        "docstring",
+        "readme",
+        "changelog",
+    ]) {
+        Topic::Docs
+    } else {
+        Topic::Code
+    }
+}
+
+pub(crate) struct Pool<'a> {
+    /// In canonical order.
+    pub entries: Vec<Entry<'a>>,
+    /// Term strings by id (`w:` words, `i:` identifiers).
+    pub terms: Vec<String>,
+    /// Document frequency by term id.
+    pub df: Vec<u32>,
+}
+
+/// The parts of a pair score, kept for the merge reasons.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct PairScore {
+    pub text: f64,
+    pub title: f64,
+    pub idents: f64,
+    pub code: f64,
+    pub location: f64,
+    /// False when one item is about tests or documentation and the other is not.
+    pub same_topic: bool,
+    pub total: f64,
+}
+
+impl PairScore {
+    pub fn scaled(&self) -> Score {
+        (self.total.clamp(0.0, 1.0) * SCALE).round() as Score
+    }
+}
+
+impl<'a> Pool<'a> {
+    pub fn new(mut inputs: Vec<Input<'a>>) -> Pool<'a> {
+        inputs.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
+        let raw: Vec<RawFeatures> = inputs
+            .iter()
+            .map(|i| features(i.title, i.body, i.snippets))
+            .collect();
+        // Term ids in first-seen order over the canonically ordered entries, so they
+        // do not depend on the order of the reviews; document frequencies alongside.
+        let mut word_ids: HashMap<&str, u32> = HashMap::new();
+        let mut ident_ids: HashMap<&str, u32> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut last_seen: Vec<usize> = Vec::new();
+        let mut item_ids: Vec<[Vec<u32>; 4]> = Vec::with_capacity(raw.len());
+        for (item, f) in raw.iter().enumerate() {
+            let lists = [
+                (&f.title_words, false),
+                (&f.body_words, false),
+                (&f.prose_idents, true),
+                (&f.code_idents, true),
+            ];
+            let mut ids: [Vec<u32>; 4] = Default::default();
+            for (slot, (list, is_ident)) in lists.into_iter().enumerate() {
+                for term in list.iter() {
+                    let map = if is_ident {
+                        &mut ident_ids
+                    } else {
+                        &mut word_ids
+                    };
+                    let id = *map.entry(term.as_str()).or_insert_with(|| {
+                        let tag = if is_ident { "i:" } else { "w:" };
+                        terms.push(format!("{tag}{term}"));
+                        df.push(0);
+                        last_seen.push(usize::MAX);
+                        (terms.len() - 1) as u32
+                    });
+                    let k = id as usize;
+                    if last_seen[k] != item {
+                        last_seen[k] = item;
+                        df[k] += 1;
+                    }
+                    ids[slot].push(id);
+                }
+            }
+            item_ids.push(ids);
+        }
+        let n = inputs.len().max(1) as f64;
+        let idf = |id: u32| -> f64 {
+            let d = df.get(id as usize).copied().unwrap_or(1).max(1) as f64;
+            (1.0 + n / d).ln()
+        };
+
+        let reviewers: BTreeSet<(&str, u32)> =
+            inputs.iter().map(|i| (i.reviewer, i.pass)).collect();
+        let reviewer_rank = |i: &Input| -> u32 {
+            reviewers
+                .iter()
+                .position(|r| *r == (i.reviewer, i.pass))
+                .unwrap_or(0) as u32
+        };
+
+        let mut entries = Vec::with_capacity(inputs.len());
+        for (input, [title_ids, body_ids, prose_ids, code_ids]) in inputs.into_iter().zip(item_ids)
+        {
+            let mut text: BTreeMap<u32, f64> = BTreeMap::new();
+            let mut title: BTreeMap<u32, f64> = BTreeMap::new();
+            let mut body_tf: BTreeMap<u32, f64> = BTreeMap::new();
+            for &id in &title_ids {
+                title.insert(id, idf(id));
+                text.insert(id, TITLE_WEIGHT);
+            }
+            for &id in &body_ids {
+                *body_tf.entry(id).or_default() += 1.0;
+            }
+            for (id, tf) in body_tf {
+                *text.entry(id).or_default() += 1.0 + tf.ln();
+            }
+            let text: SparseVec = text.into_iter().map(|(id, w)| (id, w * idf(id))).collect();
+            let idents: SparseVec = prose_ids.iter().map(|&id| (id, idf(id))).collect();
+            let code: SparseVec = code_ids.iter().map(|&id| (id, idf(id))).collect();
+            let mut block_terms: Vec<u32> = idents
+                .iter()
+                .chain(code.iter())
+                .map(|(id, _)| *id)
+                .chain(title.keys().copied())
+                .collect();
+            block_terms.sort_unstable();
+            block_terms.dedup();
+            let title: SparseVec = title.into_iter().collect();
+            entries.push(Entry {
+                reviewer_rank: reviewer_rank(&input),
+                topic: topic_of(input.source, input.title),
+                input,
+                text: normalise(sorted(text)),
+                title: normalise(title),
+                idents: normalise(sorted(idents)),
+                code: normalise(sorted(code)),
+                block_terms,
+            });
+        }
+        Pool { entries, terms, df }
+    }
+
+    /// The score of two entries (by index). Symmetric.
+    pub fn score(&self, a: usize, b: usize) -> PairScore {
+        let (Some(x), Some(y)) = (self.entries.get(a), self.entries.get(b)) else {
+            return PairScore::default();
+        };
+        let text = dot(&x.text, &y.text);
+        let title = dot(&x.title, &y.title);
+        let idents = dot(&x.idents, &y.idents);
+        let code = dot(&x.code, &y.code);
+        let location = location_similarity(x.input.locations, y.input.locations);
+        // Identifier evidence only counts when both sides name identifiers at all, and
+        // one shared identifier (often just the function both items are in) counts half.
+        let shared = common(&x.idents, &y.idents).len();
+        let idents = if shared == 1 { idents / 2.0 } else { idents };
+        let what = if x.idents.is_empty() || y.idents.is_empty() {
+            (0.5 * text + 0.2 * title) / 0.7
+        } else {
+            0.45 * text + 0.2 * title + 0.35 * idents
+        };
+        // Items about different topics (a missing test vs the bug itself) rarely are
+        // the same issue even when they name the same code.
+        let topic = if x.topic == y.topic {
+            1.0
+        } else {
+            TOPIC_MISMATCH
+        };
+        // An unknown location is neither agreement nor disagreement.
+        let unknown = if x.input.locations.is_empty() || y.input.locations.is_empty() {
+            UNKNOWN_PLACE
+        } else {
+            0.0
+        };
+        let place = location.max(0.9 * code).max(unknown);
+        let total = what * (0.55 + 0.45 * place) * topic;
+        PairScore {
+            text,
+            title,
+            idents,
+            code,
+            location,
+            same_topic: x.topic == y.topic,
+            total,
+        }
+    }
+
+    /// The identifiers two entries share, rarest first (at most `limit`).
+    pub fn shared_idents(&self, a: usize, b: usize, limit: usize) -> (Vec<String>, bool) {
+        let (Some(x), Some(y)) = (self.entries.get(a), self.entries.get(b)) else {
+            return (Vec::new(), false);
+        };
+        let mut shared = common(&x.idents, &y.idents);
+        let mut from_code = false;
+        if shared.is_empty() {
+            shared = common(&x.code, &y.code);
+            from_code = true;
+        }
+        // Drop components already covered by a dotted chain (`watcher` in `r.watcher`).
+        let names: Vec<(u32, &str)> = shared
+            .iter()
+            .filter_map(|id| {
+                self.terms
+                    .get(*id as usize)
+                    .map(|t| (*id, t.trim_start_matches("i:")))
+            })
+            .collect();
+        let mut kept: Vec<(u32, &str)> = names
+            .iter()
+            .filter(|(_, n)| {
+                !names.iter().any(|(_, other)| {
+                    other.len() > n.len() && other.split('.').any(|part| part == *n)
+                })
+            })
+            .copied()
+            .collect();
+        kept.sort_by(|(ia, na), (ib, nb)| {
+            let da = self.df.get(*ia as usize).copied().unwrap_or(0);
+            let db = self.df.get(*ib as usize).copied().unwrap_or(0);
+            da.cmp(&db).then(na.cmp(nb))
+        });
+        (
+            kept.into_iter()
+                .take(limit)
+                .map(|(_, n)| n.to_string())
+                .collect(),
+            from_code,
+        )
+    }
+}
+
+/// The order entries are kept in, independent of the order reviews were given in.
+fn canonical<'b>(i: &Input<'b>) -> (&'b str, u32, &'b str, usize, usize) {
+    (i.reviewer, i.pass, i.local_id, i.ordinal, i.handle)
+}
+
+fn sorted(mut v: SparseVec) -> SparseVec {
+    v.sort_by_key(|(id, _)| *id);
+    v.dedup_by_key(|(id, _)| *id);
+    v
+}
+
+fn normalise(v: SparseVec) -> SparseVec {
+    let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+    if norm <= f64::EPSILON {
+        return Vec::new();
+    }
+    v.into_iter().map(|(id, w)| (id, w / norm)).collect()
+}
+
+pub(crate) fn dot(a: &[(u32, f64)], b: &[(u32, f64)]) -> f64 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum.clamp(0.0, 1.0)
+}
+
+fn common(a: &[(u32, f64)], b: &[(u32, f64)]) -> Vec<u32> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i].0);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Lines further apart than this count as "elsewhere in the same file".
+pub(crate) const NEAR_LINES: u32 = 40;
+
+/// How well two location lists agree, in [0, 1]: 1 for overlapping lines in the same
+/// file, falling with the distance between them; 0.6 when one side names only the
+/// file; 0.3 for far-apart lines of one file; 0 for different files or no location.
+pub(crate) fn location_similarity(a: &[Location], b: &[Location]) -> f64 {
+    let mut best: f64 = 0.0;
+    for x in a {
+        for y in b {
+            if !same_file(&x.path, &y.path) {
+                continue;
+            }
+            best = best.max(match line_gap(x, y) {
+                None => 0.6,
+                Some(0) => 1.0,
+                Some(gap) if gap <= NEAR_LINES => {
+                    1.0 - 0.6 * f64::from(gap) / f64::from(NEAR_LINES)
+                }
+                Some(_) => 0.3,
+            });
+        }
+    }
+    best
+}
+
+/// Lines between two ranges (0 when they overlap); None when either has no lines.
+pub(crate) fn line_gap(x: &Location, y: &Location) -> Option<u32> {
+    let (a0, a1) = range(x)?;
+    let (b0, b1) = range(y)?;
+    Some(if a1 < b0 {
+        b0 - a1
+    } else {
+        a0.saturating_sub(b1)
+    })
+}
+
+fn range(l: &Location) -> Option<(u32, u32)> {
+    let start = l.line_start?;
+    let end = l.line_end.unwrap_or(start).max(start);
+    Some((start, end))
+}
+
+/// Same file when the paths are equal or one is a suffix of the other at a `/`
+/// (reviewers sometimes shorten `pkg/a/b.go` to `b.go` or `a/b.go`).
+pub(crate) fn same_file(a: &str, b: &str) -> bool {
+    let a = normalise_path(a);
+    let b = normalise_path(b);
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    long.ends_with(short) && long[..long.len() - short.len()].ends_with('/')
+}
+
+pub(crate) fn normalise_path(p: &str) -> &str {
+    let p = p.trim();
+    let p = p.strip_prefix("./").unwrap_or(p);
+    p.trim_start_matches('/')
+}
+
+/// The last path component, the key locations are blocked by.
+pub(crate) fn file_key(p: &str) -> &str {
+    let p = normalise_path(p);
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_similarity_by_distance() {
+        let check = |a: Location, b: Location, expected: f64| {
+            let got = location_similarity(std::slice::from_ref(&a), std::slice::from_ref(&b));
+            assert!((got - expected).abs() < 1e-9, "{a} vs {b}: {got}");
+        };
+        check(
+            Location::lines("a/b.go", 36, 44),
+            Location::lines("a/b.go", 40, 40),
+            1.0,
+        );
+        check(
+            Location::lines("a/b.go", 36, 36),
+            Location::lines("b.go", 31, 31),
+            0.925,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::file("a/b.go"),
+            0.6,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::lines("a/b.go", 500, 500),
+            0.3,
+        );
+        check(
+            Location::lines("a/b.go", 10, 10),
+            Location::lines("a/c.go", 10, 10),
+            0.0,
+        );
+        check(
+            Location::lines("xb.go", 10, 10),
+            Location::lines("a/b.go", 10, 10),
+            0.0,
+        );
+    }
+}

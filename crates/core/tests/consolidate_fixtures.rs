@@ -1,0 +1,202 @@
+//! Hand-labelled multi-reviewer scenarios: the grouping consolidation finds must match
+//! the labels (pairwise precision and recall over all scenarios at least 0.9), and
+//! nothing may be lost.
+
+use std::collections::BTreeSet;
+
+use deep_review_core::consolidate::{check_complete, consolidate, Policy};
+use deep_review_core::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
+use deep_review_core::verify::VerifyOutcome;
+
+mod common;
+use common::{review, scenarios, Scenario};
+
+type Pair = ((String, String), (String, String));
+
+fn pairs(groups: &[Vec<(String, String)>]) -> BTreeSet<Pair> {
+    let mut out = BTreeSet::new();
+    for g in groups {
+        let mut g = g.clone();
+        g.sort();
+        for i in 0..g.len() {
+            for j in i + 1..g.len() {
+                out.insert((g[i].clone(), g[j].clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn grouping_matches_the_labels() {
+    let (mut tp, mut predicted, mut expected) = (0usize, 0usize, 0usize);
+    let mut report = Vec::new();
+    for Scenario {
+        name,
+        reviews,
+        groups,
+    } in scenarios()
+    {
+        let result = consolidate(&reviews, &Policy::default(), &VerifyOutcome::default());
+        if std::env::var_os("EXPLAIN_PAIRS").is_some() {
+            println!("== {name}");
+            for line in deep_review_core::consolidate::explain_pairs(&reviews, 0.05) {
+                println!("{line}");
+            }
+        }
+        check_complete(&reviews, &VerifyOutcome::default(), &result).expect("nothing lost");
+        let got: Vec<Vec<(String, String)>> = result
+            .findings
+            .iter()
+            .map(|f| {
+                f.members
+                    .iter()
+                    .map(|m| (m.reviewer.clone(), m.local_id.clone()))
+                    .collect()
+            })
+            .collect();
+        let want: Vec<Vec<(String, String)>> = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|s| {
+                        let (r, id) = s.split_once(' ').expect("`reviewer id`");
+                        (r.to_string(), id.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
+        let (g, w) = (pairs(&got), pairs(&want));
+        let hit = g.intersection(&w).count();
+        tp += hit;
+        predicted += g.len();
+        expected += w.len();
+        if g != w {
+            report.push(format!(
+                "{name}: extra pairs {:?}; missing pairs {:?}\n  reasons: {:#?}",
+                g.difference(&w).collect::<Vec<_>>(),
+                w.difference(&g).collect::<Vec<_>>(),
+                result
+                    .findings
+                    .iter()
+                    .flat_map(|f| f.merge_reasons.clone())
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    let precision = tp as f64 / predicted.max(1) as f64;
+    let recall = tp as f64 / expected.max(1) as f64;
+    println!("pairwise precision {precision:.3} recall {recall:.3} ({tp} of {predicted} predicted, {expected} labelled pairs)");
+    for r in &report {
+        println!("{r}");
+    }
+    assert!(
+        precision >= 0.9 && recall >= 0.9,
+        "precision {precision:.3} recall {recall:.3}\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn severity_is_reconciled_with_reasons() {
+    let s = scenarios();
+    let ci = s
+        .iter()
+        .find(|s| s.name == "ci-workflow")
+        .expect("scenario");
+    let result = consolidate(&ci.reviews, &Policy::default(), &VerifyOutcome::default());
+    let token = result
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 4)
+        .expect("token group");
+    assert_eq!(token.severity, Severity::Critical);
+    let why = token.reconciliation.clone().unwrap_or_default();
+    assert!(why.contains("beta S1 rated suggestion; consolidated as critical: 2 of 4 reviewers rated it critical"), "{why}");
+    assert!(why.contains("delta I1 rated important"), "{why}");
+    assert_eq!(result.tallies["beta"].upgraded, 1);
+    assert_eq!(token.id, "C1");
+    assert!(!token.merge_reasons.is_empty());
+
+    let highest = consolidate(
+        &ci.reviews,
+        &Policy {
+            severity: deep_review_core::consolidate::SeverityPolicy::Lowest,
+        },
+        &VerifyOutcome::default(),
+    );
+    let token = highest
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 4)
+        .expect("token group");
+    assert_eq!(token.severity, Severity::Suggestion);
+    assert_eq!(highest.tallies["alpha"].downgraded, 1);
+}
+
+#[test]
+fn fingerprints_survive_line_shifts() {
+    let body = "```rust\nlet guard = self.cache.lock().unwrap();\nself.client.refresh().await;\n```\nThe guard is held across the await.";
+    let at = |line| {
+        vec![review(
+            "alpha",
+            vec![common::item(
+                "I1",
+                Severity::Important,
+                &format!("src/cache.rs:{line}"),
+                "Guard held across await",
+                body,
+            )],
+        )]
+    };
+    let a = consolidate(&at(10), &Policy::default(), &VerifyOutcome::default());
+    let b = consolidate(&at(42), &Policy::default(), &VerifyOutcome::default());
+    assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+    assert!(a.findings[0].fingerprint.len() >= 16);
+    let other = vec![review(
+        "alpha",
+        vec![common::item(
+            "I1",
+            Severity::Important,
+            "src/other.rs:10",
+            "Guard held across await",
+            body,
+        )],
+    )];
+    let c = consolidate(&other, &Policy::default(), &VerifyOutcome::default());
+    assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);
+}
+
+#[test]
+fn empty_and_odd_inputs_do_not_panic() {
+    let v = VerifyOutcome::default();
+    let p = Policy::default();
+    assert!(consolidate(&[], &p, &v).findings.is_empty());
+    let lone = vec![review(
+        "solo",
+        vec![common::item("1", Severity::Suggestion, "", "", "")],
+    )];
+    let r = consolidate(&lone, &p, &v);
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.tallies["solo"].unique, 1);
+    let mut many = Vec::new();
+    for i in 0..2000 {
+        many.push(common::item(
+            &format!("x{i}"),
+            Severity::Important,
+            "big.rs:7",
+            "same title everywhere",
+            "same body `same_ident`",
+        ));
+    }
+    let crowd = vec![review("a", many.clone()), review("b", many)];
+    let r = consolidate(&crowd, &p, &v);
+    check_complete(&crowd, &v, &r).expect("nothing lost");
+    assert!(r.findings.iter().all(|f| f.members.len() <= 2));
+    let _ = (
+        ItemSource::Finding,
+        Location::file("x"),
+        ReviewItem::clone,
+        ParsedReview::default,
+    );
+}
