@@ -444,24 +444,22 @@ fn failure_phrase(status: RunStatus, run: Option<&RunRecord>) -> String {
         .map(|ms| format!(" after {}", duration_short(ms)))
         .unwrap_or_default();
     match status {
-        RunStatus::TimedOut => format!("did not finish: timed out{after}"),
+        RunStatus::TimedOut => format!("timed out{after}"),
         RunStatus::Failed => {
             let why = error.or_else(|| {
                 run.and_then(|r| r.exit_code)
                     .map(|c| format!("exited with code {c}"))
             });
             match why {
-                Some(why) => format!("failed{after}: {}", why.trim_end_matches('.')),
+                Some(why) => format!("failed{after} ({})", why.trim_end_matches('.')),
                 None => format!("failed{after}"),
             }
         }
         RunStatus::Skipped => match error {
-            Some(why) => format!("was not run: {}", why.trim_end_matches('.')),
+            Some(why) => format!("was not run ({})", why.trim_end_matches('.')),
             None => "was not run".to_string(),
         },
-        RunStatus::NotFinished => {
-            "did not finish: the review was interrupted before its run was recorded".to_string()
-        }
+        RunStatus::NotFinished => "was interrupted before its run was recorded".to_string(),
         RunStatus::Ok => "finished".to_string(),
     }
 }
@@ -479,11 +477,18 @@ fn retro(
     let panel_size = panel.reviewed().count();
 
     if status != RunStatus::Ok {
-        let mut first = failure_phrase(status, run);
-        if let Some(c) = first.get(..1) {
-            first = c.to_uppercase() + &first[1..];
-        }
-        s.push(format!("{first}."));
+        let phrase = failure_phrase(status, run);
+        let first = match status {
+            RunStatus::TimedOut | RunStatus::NotFinished => format!("Did not finish: {phrase}."),
+            _ => {
+                let mut p = phrase;
+                if let Some(c) = p.get(..1) {
+                    p = c.to_uppercase() + &p[1..];
+                }
+                format!("{p}.")
+            }
+        };
+        s.push(first);
     }
 
     let Some(review) = seat.review else {
@@ -649,7 +654,11 @@ fn target_sentence(t: &Target, commits: usize, files: usize) -> String {
         what.push_str(&format!(", “{title}”"));
     }
     if let Some(author) = t.author.as_deref().map(one_line).filter(|a| !a.is_empty()) {
-        what.push_str(&format!(" by @{}", author.trim_start_matches('@')));
+        if t.kind == "github_pr" && !author.contains(' ') {
+            what.push_str(&format!(" by @{}", author.trim_start_matches('@')));
+        } else {
+            what.push_str(&format!(" by {author}"));
+        }
     }
     if t.round > 1 {
         what.push_str(&format!(" (round {})", t.round));
@@ -682,7 +691,9 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
         plural(reviewers.len(), "reviewer", "reviewers")
     );
     if finished.len() == reviewers.len() {
-        if reviewers.len() > 1 {
+        if reviewers.len() == 2 {
+            s.push_str(&format!(" and both finished ({})", join_and(&finished)));
+        } else if reviewers.len() > 2 {
             s.push_str(&format!(" and all finished ({})", join_and(&finished)));
         } else {
             s.push_str(&format!(" and finished ({})", join_and(&finished)));
@@ -702,8 +713,8 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
             };
             let run = input.runs.iter().find(|run| run.name == r.name);
             let mut p = format!("{} {}", r.display, failure_phrase(status, run));
-            if !r.reviewed {
-                p.push_str(" and left no review");
+            if r.reviewed {
+                p.push_str(" (what it wrote was still read)");
             }
             p
         })
@@ -711,7 +722,18 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
     if !failed.is_empty() {
         let sep = if finished.is_empty() { ": " } else { "; " };
         s.push_str(sep);
-        s.push_str(&failed.join("; "));
+        s.push_str(&join_and(&failed));
+        let silent = reviewers
+            .iter()
+            .filter(|r| r.status != RunStatus::Ok.as_str() && !r.reviewed)
+            .count();
+        if silent == failed.len() {
+            s.push_str(match silent {
+                1 => ", leaving no review",
+                2 => ", neither leaving a review",
+                _ => ", none of them leaving a review",
+            });
+        }
     }
     s.push('.');
     let unreadable: Vec<String> = reviewers
@@ -787,7 +809,7 @@ fn executive_summary(
                 " {} of {} {} raised by more than one reviewer.",
                 shared,
                 findings.len(),
-                if findings.len() == 1 { "finding was" } else { "findings were" },
+                if shared == 1 { "findings was" } else { "findings were" },
             ));
         }
         paragraphs.push(p);
@@ -880,7 +902,7 @@ fn assessment(
         }
         if !ids.is_empty() {
             block.push_str(&format!(
-                "\n\n*In the findings as* {}.",
+                "\n\n*Taken into the findings as* {}.",
                 join_and(&ids)
             ));
         }
@@ -1069,3 +1091,8 @@ fn repo_context_updates(consolidation: &Consolidation) -> Vec<String> {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;

@@ -107,3 +107,6 @@ fn html_escape(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
