@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::consolidate::{Consolidation, ReviewerTally};
+use crate::model::Decision;
 use crate::model::{ItemSource, Limitation, ParsedReview, RunRecord, RunStatus, Severity};
 use crate::render::text::{
     code, counts_compact, duration_short, join_and, one_line, plural, severity_phrase,
@@ -15,7 +16,6 @@ use crate::report::{
     AcknowledgedLimitation, Finding, Report, ReportDiagnostic, ReviewerReport, SeverityCounts,
     Target, Verdict, SCHEMA_VERSION,
 };
-use crate::model::Decision;
 
 /// When the verdict is `rework` / `merge_with_fixes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,19 +221,30 @@ fn verdict(findings: &[Finding], policy: VerdictPolicy, any_review: bool) -> Ver
         .collect();
     let fixes: Vec<&Finding> = findings
         .iter()
-        .filter(|f| !at_least(f.severity, policy.rework_at) && at_least(f.severity, policy.fixes_at))
+        .filter(|f| {
+            !at_least(f.severity, policy.rework_at) && at_least(f.severity, policy.fixes_at)
+        })
         .collect();
     let optional: Vec<&Finding> = findings
         .iter()
-        .filter(|f| !at_least(f.severity, policy.fixes_at) && !at_least(f.severity, policy.rework_at))
+        .filter(|f| {
+            !at_least(f.severity, policy.fixes_at) && !at_least(f.severity, policy.rework_at)
+        })
         .collect();
 
     let (decision, reason) = if !blocking.is_empty() {
-        let verb = if blocking.len() == 1 { "blocks" } else { "block" };
+        let verb = if blocking.len() == 1 {
+            "blocks"
+        } else {
+            "block"
+        };
         let mut reason = format!("{} {verb} the merge", name_top(&blocking));
         if !fixes.is_empty() {
             let verb = if fixes.len() == 1 { "needs" } else { "need" };
-            reason.push_str(&format!("; {} also {verb} fixes", counted_by_severity(&fixes)));
+            reason.push_str(&format!(
+                "; {} also {verb} fixes",
+                counted_by_severity(&fixes)
+            ));
         }
         (Decision::Rework, reason)
     } else if !fixes.is_empty() {
@@ -241,7 +252,10 @@ fn verdict(findings: &[Finding], policy: VerdictPolicy, any_review: bool) -> Ver
         let mut reason = format!("{} {verb} fixes before merging", name_top(&fixes));
         if !optional.is_empty() {
             let verb = if optional.len() == 1 { "is" } else { "are" };
-            reason.push_str(&format!("; {} {verb} optional", counted_by_severity(&optional)));
+            reason.push_str(&format!(
+                "; {} {verb} optional",
+                counted_by_severity(&optional)
+            ));
         }
         (Decision::MergeWithFixes, reason)
     } else if !any_review {
@@ -251,7 +265,10 @@ fn verdict(findings: &[Finding], policy: VerdictPolicy, any_review: bool) -> Ver
                 .to_string(),
         )
     } else if optional.is_empty() {
-        (Decision::MergeAsIs, "No reviewer raised an issue".to_string())
+        (
+            Decision::MergeAsIs,
+            "No reviewer raised an issue".to_string(),
+        )
     } else {
         let names: Vec<&str> = Severity::ALL
             .iter()
@@ -405,7 +422,7 @@ fn reviewer_report(seat: &Seat<'_>, input: &ReportInput<'_>, panel: &Panel<'_>) 
         cost_usd: run.and_then(|r| r.cost_usd),
         findings,
         totals,
-        reviewed: review.is_some(),
+        reviewed: review.is_some_and(|r| !unreadable(r)),
         unique: tally.unique,
         upgraded: tally.upgraded,
         downgraded: tally.downgraded,
@@ -512,14 +529,20 @@ fn retro(
         );
     } else if n == 0 {
         let extra = if design > 0 {
-            format!(" and gave {}", plural(design, "design observation", "design observations"))
+            format!(
+                " and gave {}",
+                plural(design, "design observation", "design observations")
+            )
         } else {
             String::new()
         };
         s.push(format!("Raised no issues{extra}."));
     } else {
         let extra = if design > 0 {
-            format!(" and {}", plural(design, "design observation", "design observations"))
+            format!(
+                " and {}",
+                plural(design, "design observation", "design observations")
+            )
         } else {
             String::new()
         };
@@ -572,7 +595,11 @@ fn retro(
         if !changes.is_empty() {
             s.push(format!(
                 "The consolidation rated {} differently: {}.",
-                if changes.len() == 1 { "one of its items" } else { "some of its items" },
+                if changes.len() == 1 {
+                    "one of its items"
+                } else {
+                    "some of its items"
+                },
                 join_and(&changes)
             ));
         }
@@ -686,10 +713,7 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
         .filter(|r| r.status == RunStatus::Ok.as_str())
         .map(|r| r.display.clone())
         .collect();
-    let mut s = format!(
-        "{} ran",
-        plural(reviewers.len(), "reviewer", "reviewers")
-    );
+    let mut s = format!("{} ran", plural(reviewers.len(), "reviewer", "reviewers"));
     if finished.len() == reviewers.len() {
         if reviewers.len() == 2 {
             s.push_str(&format!(" and both finished ({})", join_and(&finished)));
@@ -804,12 +828,19 @@ fn executive_summary(
             p.push_str(&format!(" {label}: {}.", named.join("; ")));
         }
         if panel.reviewed().count() > 1 {
-            let shared = findings.iter().filter(|f| distinct_reviewers(f) > 1).count();
+            let shared = findings
+                .iter()
+                .filter(|f| distinct_reviewers(f) > 1)
+                .count();
             p.push_str(&format!(
                 " {} of {} {} raised by more than one reviewer.",
                 shared,
                 findings.len(),
-                if shared == 1 { "findings was" } else { "findings were" },
+                if shared == 1 {
+                    "findings was"
+                } else {
+                    "findings were"
+                },
             ));
         }
         paragraphs.push(p);
@@ -943,20 +974,22 @@ fn same_limitation(a: &AcknowledgedLimitation, b: &Limitation) -> bool {
     };
     paths_compatible
         && !ta.is_empty()
-        && (ta == tb || (tb.len() >= 12 && ta.contains(&tb)) || (ta.len() >= 12 && tb.contains(&ta)))
+        && (ta == tb
+            || (tb.len() >= 12 && ta.contains(&tb))
+            || (ta.len() >= 12 && tb.contains(&ta)))
 }
 
-fn acknowledged_limitations(
-    diff: &[Limitation],
-    panel: &Panel<'_>,
-) -> Vec<AcknowledgedLimitation> {
+fn acknowledged_limitations(diff: &[Limitation], panel: &Panel<'_>) -> Vec<AcknowledgedLimitation> {
     let mut out: Vec<AcknowledgedLimitation> = Vec::new();
-    let sources = diff.iter().map(|l| ("diff", l)).chain(panel.seats.iter().flat_map(|s| {
-        s.review
-            .into_iter()
-            .flat_map(|r| r.limitations.iter())
-            .map(move |l| (s.name.as_str(), l))
-    }));
+    let sources = diff
+        .iter()
+        .map(|l| ("diff", l))
+        .chain(panel.seats.iter().flat_map(|s| {
+            s.review
+                .into_iter()
+                .flat_map(|r| r.limitations.iter())
+                .map(move |l| (s.name.as_str(), l))
+        }));
     for (source, lim) in sources {
         if one_line(&lim.text).is_empty() {
             continue;
@@ -1031,7 +1064,8 @@ fn skill_improvements(
                     "ask {} for the JSON block: nothing could be read out of its review",
                     seat.display
                 ));
-            } else if !review.from_json && !review.items.is_empty() && review.diagnostics.len() >= 3 {
+            } else if !review.from_json && !review.items.is_empty() && review.diagnostics.len() >= 3
+            {
                 out.push(format!(
                     "ask {} for the JSON block: its Markdown review left {} parser diagnostics",
                     seat.display,

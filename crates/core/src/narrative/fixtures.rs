@@ -77,7 +77,13 @@ fn item(
     }
 }
 
-fn member(reviewer: &str, local_id: &str, severity: Severity, title: &str, source: ItemSource) -> Member {
+fn member(
+    reviewer: &str,
+    local_id: &str,
+    severity: Severity,
+    title: &str,
+    source: ItemSource,
+) -> Member {
     Member {
         reviewer: reviewer.into(),
         local_id: local_id.into(),
@@ -88,7 +94,13 @@ fn member(reviewer: &str, local_id: &str, severity: Severity, title: &str, sourc
     }
 }
 
-fn design(local_id: &str, title: &str, body: &str, scope: Option<Scope>, ordinal: usize) -> DesignItem {
+fn design(
+    local_id: &str,
+    title: &str,
+    body: &str,
+    scope: Option<Scope>,
+    ordinal: usize,
+) -> DesignItem {
     DesignItem {
         local_id: local_id.into(),
         title: title.into(),
@@ -99,7 +111,13 @@ fn design(local_id: &str, title: &str, body: &str, scope: Option<Scope>, ordinal
     }
 }
 
-fn group(title: &str, scope: Option<Scope>, body: &str, reviewer: &str, local_id: &str) -> DesignGroup {
+fn group(
+    title: &str,
+    scope: Option<Scope>,
+    body: &str,
+    reviewer: &str,
+    local_id: &str,
+) -> DesignGroup {
     DesignGroup {
         title: title.into(),
         scope,
@@ -113,7 +131,13 @@ fn group(title: &str, scope: Option<Scope>, body: &str, reviewer: &str, local_id
     }
 }
 
-fn run(name: &str, display: &str, backend: &str, model: Option<&str>, effort: Option<&str>) -> RunRecord {
+fn run(
+    name: &str,
+    display: &str,
+    backend: &str,
+    model: Option<&str>,
+    effort: Option<&str>,
+) -> RunRecord {
     RunRecord {
         name: name.into(),
         display: Some(display.into()).filter(|d: &String| !d.is_empty()),
@@ -187,38 +211,128 @@ pub(crate) fn go_gateway() -> Scenario {
         verdict_text: Some("Do not merge".into()),
         verdict: Some(crate::model::Decision::Rework),
         items: vec![
-            item("P1", F, Im, "Unbounded per-tenant bucket map", "internal/ratelimit/bucket.go", Some((44, 44)), "New tenants are inserted and never evicted.", 0),
-            item("P2", F, Cr, "Retry-After header sent in milliseconds", "internal/proxy/middleware.go", Some((61, 61)), LIMITER_I2_BODY, 1),
-            item("P3", F, Cr, "Tenant ID taken from an unauthenticated header", "internal/proxy/middleware.go", Some((27, 35)), LIMITER_C2_BODY, 2),
-            item("P4", F, Su, "Wall-clock refill", "internal/ratelimit/bucket.go", Some((72, 72)), "Use a monotonic clock.", 3),
-            item("P5", F, Su, "Missing license header", "internal/ratelimit/license.go", Some((1, 1)), "New files need the SPDX header.", 4),
-            item("P6", F, Su, "Limiter options struct is unused", "internal/ratelimit/options.go", Some((5, 12)), "`Options` is declared but never read.", 5),
+            item(
+                "P1",
+                F,
+                Im,
+                "Unbounded per-tenant bucket map",
+                "internal/ratelimit/bucket.go",
+                Some((44, 44)),
+                "New tenants are inserted and never evicted.",
+                0,
+            ),
+            item(
+                "P2",
+                F,
+                Cr,
+                "Retry-After header sent in milliseconds",
+                "internal/proxy/middleware.go",
+                Some((61, 61)),
+                LIMITER_I2_BODY,
+                1,
+            ),
+            item(
+                "P3",
+                F,
+                Cr,
+                "Tenant ID taken from an unauthenticated header",
+                "internal/proxy/middleware.go",
+                Some((27, 35)),
+                LIMITER_C2_BODY,
+                2,
+            ),
+            item(
+                "P4",
+                F,
+                Su,
+                "Wall-clock refill",
+                "internal/ratelimit/bucket.go",
+                Some((72, 72)),
+                "Use a monotonic clock.",
+                3,
+            ),
+            item(
+                "P5",
+                F,
+                Su,
+                "Missing license header",
+                "internal/ratelimit/license.go",
+                Some((1, 1)),
+                "New files need the SPDX header.",
+                4,
+            ),
+            item(
+                "P6",
+                F,
+                Su,
+                "Limiter options struct is unused",
+                "internal/ratelimit/options.go",
+                Some((5, 12)),
+                "`Options` is declared but never read.",
+                5,
+            ),
         ],
-        design_concerns: vec![design("design-1", "Config reload races with in-flight requests", "`Reload` swaps the handler chain without a barrier; this predates the change.", Some(Scope::PreExisting), 6)],
+        design_concerns: vec![design(
+            "design-1",
+            "Config reload races with in-flight requests",
+            "`Reload` swaps the handler chain without a barrier; this predates the change.",
+            Some(Scope::PreExisting),
+            6,
+        )],
         strengths: Vec::new(),
-        testing: Some("1. No test sends a forged `X-Tenant`.\n2. No test checks the `Retry-After` value.".into()),
+        testing: Some(
+            "1. No test sends a forged `X-Tenant`.\n2. No test checks the `Retry-After` value."
+                .into(),
+        ),
         documentation: None,
         commits: None,
         limitations: Vec::new(),
         coverage: Vec::new(),
-        diagnostics: vec![Diagnostic { line: Some(3), message: "no JSON block; read the Markdown sections".into() }],
+        diagnostics: vec![Diagnostic {
+            line: Some(3),
+            message: "no JSON block; read the Markdown sections".into(),
+        }],
     };
 
-    let mut claude = run("claude", "Claude Opus 4.7", "claude", Some("claude-opus-4-7"), Some("xhigh"));
+    let mut claude = run(
+        "claude",
+        "Claude Opus 4.7",
+        "claude",
+        Some("claude-opus-4-7"),
+        Some("xhigh"),
+    );
     claude.duration_ms = Some(852_000);
     claude.tool_calls = tools(&[("Read", 14), ("Grep", 5), ("Bash", 3)]);
-    claude.tokens = Some(Tokens { input: 182_400, output: 9_310 });
+    claude.tokens = Some(Tokens {
+        input: 182_400,
+        output: 9_310,
+    });
     claude.cost_usd = Some(2.41);
     claude.files_read = strings(&[
         "internal/ratelimit/bucket.go",
         "internal/ratelimit/bucket_test.go",
         "internal/proxy/middleware.go",
     ]);
-    let mut codex = run("codex", "Codex GPT 5.4", "codex", Some("gpt-5.4"), Some("high"));
+    let mut codex = run(
+        "codex",
+        "Codex GPT 5.4",
+        "codex",
+        Some("gpt-5.4"),
+        Some("high"),
+    );
     codex.duration_ms = Some(400_000);
     codex.tool_calls = tools(&[("shell", 31)]);
-    codex.files_read = strings(&["internal/proxy/middleware.go", "internal/ratelimit/bucket.go"]);
-    let mut gemini = run("gemini", "Gemini 3.1 Pro", "gemini", Some("gemini-3.1-pro"), None);
+    codex.files_read = strings(&[
+        "internal/proxy/middleware.go",
+        "internal/ratelimit/bucket.go",
+    ]);
+    let mut gemini = run(
+        "gemini",
+        "Gemini 3.1 Pro",
+        "gemini",
+        Some("gemini-3.1-pro"),
+        None,
+    );
     gemini.status = RunStatus::TimedOut;
     gemini.duration_ms = Some(1_800_000);
     gemini.error = Some("no output before the 30m timeout".into());
@@ -364,8 +478,24 @@ pub(crate) fn go_gateway() -> Scenario {
         strengths: vec![group("Table-driven refill tests", None, "The refill arithmetic is covered by a clear table of (elapsed, tokens) cases.", "claude", "strength-1")],
     };
     let mut tallies = BTreeMap::new();
-    tallies.insert("claude".to_string(), ReviewerTally { unique: 2, upgraded: 0, downgraded: 0, dropped: 1 });
-    tallies.insert("codex".to_string(), ReviewerTally { unique: 2, upgraded: 2, downgraded: 1, dropped: 2 });
+    tallies.insert(
+        "claude".to_string(),
+        ReviewerTally {
+            unique: 2,
+            upgraded: 0,
+            downgraded: 0,
+            dropped: 1,
+        },
+    );
+    tallies.insert(
+        "codex".to_string(),
+        ReviewerTally {
+            unique: 2,
+            upgraded: 2,
+            downgraded: 1,
+            dropped: 2,
+        },
+    );
 
     let claude_raw = "# Review: per-tenant rate limiting\n\n## Findings\n\n### Critical\n\n**C1. Bucket map grows without bound** — `internal/ratelimit/bucket.go:41-58`\n\n```sh\n# reproduce\nfor i in $(seq 100000); do curl -H \"X-Tenant: t$i\" localhost:8080/; done\n```\n\n## Testing Assessment\n\n- Refill math is well covered.\n";
     let codex_raw = "### Findings\n\n#### P1 Unbounded per-tenant bucket map\n\n`internal/ratelimit/bucket.go:44`\n\n#### P3 Tenant ID taken from an unauthenticated header\n\n```go\n// # not a heading\ntenant := r.Header.Get(\"X-Tenant\")\n```\n";
@@ -385,13 +515,24 @@ pub(crate) fn go_gateway() -> Scenario {
             round: 2,
             branch: Some("tenant-limits".into()),
             commits: vec![
-                CommitInfo { sha: "4e1d0c2f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d".into(), subject: "Add token bucket limiter".into() },
-                CommitInfo { sha: "9f3c2a1b7e6d5c4b3a29180706f5e4d3c2b1a090".into(), subject: "Wire limiter into the proxy middleware".into() },
+                CommitInfo {
+                    sha: "4e1d0c2f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d".into(),
+                    subject: "Add token bucket limiter".into(),
+                },
+                CommitInfo {
+                    sha: "9f3c2a1b7e6d5c4b3a29180706f5e4d3c2b1a090".into(),
+                    subject: "Wire limiter into the proxy middleware".into(),
+                },
             ],
         },
         reviews: vec![claude_review, codex_review],
         runs: vec![claude, codex, gemini, script],
-        consolidation: Consolidation { findings, dropped, design, tallies },
+        consolidation: Consolidation {
+            findings,
+            dropped,
+            design,
+            tallies,
+        },
         changed_files: strings(&[
             "docs/configuration.md",
             "internal/proxy/middleware.go",
@@ -399,13 +540,29 @@ pub(crate) fn go_gateway() -> Scenario {
             "internal/ratelimit/bucket_test.go",
         ]),
         diff_limitations: vec![
-            Limitation { path: Some("internal/ratelimit/bucket.go".into()), line: Some(33), text: "TODO: evict idle tenants".into() },
-            Limitation { path: Some("internal/proxy/middleware.go".into()), line: Some(58), text: "FIXME: read the limit from config".into() },
+            Limitation {
+                path: Some("internal/ratelimit/bucket.go".into()),
+                line: Some(33),
+                text: "TODO: evict idle tenants".into(),
+            },
+            Limitation {
+                path: Some("internal/proxy/middleware.go".into()),
+                line: Some(58),
+                text: "FIXME: read the limit from config".into(),
+            },
         ],
         wall_clock_ms: Some(1_803_400),
         raw: vec![
-            RawReview { reviewer: "claude".into(), display: "Claude Opus 4.7".into(), text: claude_raw.into() },
-            RawReview { reviewer: "codex".into(), display: "Codex GPT 5.4".into(), text: codex_raw.into() },
+            RawReview {
+                reviewer: "claude".into(),
+                display: "Claude Opus 4.7".into(),
+                text: claude_raw.into(),
+            },
+            RawReview {
+                reviewer: "codex".into(),
+                display: "Codex GPT 5.4".into(),
+                text: codex_raw.into(),
+            },
         ],
     }
 }
@@ -434,8 +591,14 @@ pub(crate) fn rust_cache() -> Scenario {
         reviewer: "codex".into(),
         pass: 1,
         diagnostics: vec![
-            Diagnostic { line: None, message: "no JSON block found".into() },
-            Diagnostic { line: Some(1), message: "no finding headings or severity words found".into() },
+            Diagnostic {
+                line: None,
+                message: "no JSON block found".into(),
+            },
+            Diagnostic {
+                line: Some(1),
+                message: "no finding headings or severity words found".into(),
+            },
         ],
         ..ParsedReview::default()
     };
@@ -444,15 +607,45 @@ pub(crate) fn rust_cache() -> Scenario {
         pass: 1,
         from_json: true,
         items: vec![
-            item("clippy-1", F, Su, "await_holding_lock: this MutexGuard is held across an await point", "src/cache/lru.rs", Some((90, 90)), "clippy::await_holding_lock", 0),
-            item("clippy-2", F, Su, "needless_range_loop | index\nloop over `buckets`", "src/cache/mod.rs", Some((12, 14)), "clippy::needless_range_loop", 1),
+            item(
+                "clippy-1",
+                F,
+                Su,
+                "await_holding_lock: this MutexGuard is held across an await point",
+                "src/cache/lru.rs",
+                Some((90, 90)),
+                "clippy::await_holding_lock",
+                0,
+            ),
+            item(
+                "clippy-2",
+                F,
+                Su,
+                "needless_range_loop | index\nloop over `buckets`",
+                "src/cache/mod.rs",
+                Some((12, 14)),
+                "clippy::needless_range_loop",
+                1,
+            ),
         ],
         ..ParsedReview::default()
     };
-    let mut claude = run("claude", "Claude Sonnet 4.6", "claude", Some("claude-sonnet-4-6"), Some("high"));
+    let mut claude = run(
+        "claude",
+        "Claude Sonnet 4.6",
+        "claude",
+        Some("claude-sonnet-4-6"),
+        Some("high"),
+    );
     claude.duration_ms = Some(312_000);
     claude.tool_calls = tools(&[("Read", 6), ("Grep", 6)]);
-    let mut codex = run("codex", "Codex GPT 5.4", "codex", Some("gpt-5.4"), Some("medium"));
+    let mut codex = run(
+        "codex",
+        "Codex GPT 5.4",
+        "codex",
+        Some("gpt-5.4"),
+        Some("medium"),
+    );
     codex.duration_ms = Some(95_000);
     let mut lint = run("lint", "", "builtin", None, None);
     lint.duration_ms = Some(4_300);
@@ -463,17 +656,34 @@ pub(crate) fn rust_cache() -> Scenario {
             severity: Im,
             title: "`evict` holds the cache lock across an await".into(),
             location: Some(loc("src/cache/lru.rs", Some((88, 97)))),
-            locations: vec![loc("src/cache/lru.rs", Some((88, 97))), loc("src/cache/lru.rs", Some((90, 90)))],
+            locations: vec![
+                loc("src/cache/lru.rs", Some((88, 97))),
+                loc("src/cache/lru.rs", Some((90, 90))),
+            ],
             reviewers: strings(&["claude", "lint"]),
             members: vec![
-                member("claude", "I1", Im, "`evict` holds the cache lock across an await", F),
-                member("lint", "clippy-1", Su, "await_holding_lock: this MutexGuard is held across an await point", F),
+                member(
+                    "claude",
+                    "I1",
+                    Im,
+                    "`evict` holds the cache lock across an await",
+                    F,
+                ),
+                member(
+                    "lint",
+                    "clippy-1",
+                    Su,
+                    "await_holding_lock: this MutexGuard is held across an await point",
+                    F,
+                ),
             ],
             body: CACHE_I1_BODY.into(),
             tags: strings(&["regression"]),
             kind: Some("regression".into()),
             verification: Verification::NotChecked,
-            reconciliation: Some("a std mutex held across an await stalls every reader of the cache".into()),
+            reconciliation: Some(
+                "a std mutex held across an await stalls every reader of the cache".into(),
+            ),
             merge_reasons: strings(&["same file, line 90 inside 88-97"]),
             fingerprint: "aa11bb22cc33dd44".into(),
         },
@@ -484,7 +694,13 @@ pub(crate) fn rust_cache() -> Scenario {
             location: Some(loc("src/cache/mod.rs", Some((12, 14)))),
             locations: vec![loc("src/cache/mod.rs", Some((12, 14)))],
             reviewers: strings(&["lint"]),
-            members: vec![member("lint", "clippy-2", Su, "needless_range_loop | index\nloop over `buckets`", F)],
+            members: vec![member(
+                "lint",
+                "clippy-2",
+                Su,
+                "needless_range_loop | index\nloop over `buckets`",
+                F,
+            )],
             body: "clippy::needless_range_loop".into(),
             tags: Vec::new(),
             kind: None,
@@ -554,11 +770,23 @@ pub(crate) fn python_clean() -> Scenario {
         verdict: Some(crate::model::Decision::MergeAsIs),
         ..ParsedReview::default()
     };
-    let mut claude = run("claude", "Claude Opus 4.7", "claude", Some("claude-opus-4-7"), Some("high"));
+    let mut claude = run(
+        "claude",
+        "Claude Opus 4.7",
+        "claude",
+        Some("claude-opus-4-7"),
+        Some("high"),
+    );
     claude.duration_ms = Some(121_000);
     claude.tool_calls = tools(&[("Read", 2)]);
     claude.files_read = strings(&["pyproject.toml"]);
-    let mut gemini = run("gemini", "Gemini 3.1 Pro", "gemini", Some("gemini-3.1-pro"), None);
+    let mut gemini = run(
+        "gemini",
+        "Gemini 3.1 Pro",
+        "gemini",
+        Some("gemini-3.1-pro"),
+        None,
+    );
     gemini.duration_ms = Some(64_000);
     gemini.files_read = strings(&["pyproject.toml", "uv.lock"]);
     Scenario {
@@ -573,18 +801,32 @@ pub(crate) fn python_clean() -> Scenario {
             url: Some("https://github.com/ml-tools/featherlight/pull/5".into()),
             head: Some("5555555555555555555555555555555555555555".into()),
             round: 1,
-            commits: vec![CommitInfo { sha: "5555555555555555555555555555555555555555".into(), subject: "chore(deps): bump pydantic to 2.9".into() }],
+            commits: vec![CommitInfo {
+                sha: "5555555555555555555555555555555555555555".into(),
+                subject: "chore(deps): bump pydantic to 2.9".into(),
+            }],
             ..Target::default()
         },
-        reviews: vec![review("claude", "A dependency bump with no code changes."), review("gemini", "Nothing to flag.")],
+        reviews: vec![
+            review("claude", "A dependency bump with no code changes."),
+            review("gemini", "Nothing to flag."),
+        ],
         runs: vec![claude, gemini],
         consolidation: Consolidation::default(),
         changed_files: strings(&["pyproject.toml", "uv.lock"]),
         diff_limitations: Vec::new(),
         wall_clock_ms: None,
         raw: vec![
-            RawReview { reviewer: "claude".into(), display: "Claude Opus 4.7".into(), text: "A dependency bump with no code changes.\n".into() },
-            RawReview { reviewer: "gemini".into(), display: "Gemini 3.1 Pro".into(), text: "### Summary\nNothing to flag.\n".into() },
+            RawReview {
+                reviewer: "claude".into(),
+                display: "Claude Opus 4.7".into(),
+                text: "A dependency bump with no code changes.\n".into(),
+            },
+            RawReview {
+                reviewer: "gemini".into(),
+                display: "Gemini 3.1 Pro".into(),
+                text: "### Summary\nNothing to flag.\n".into(),
+            },
         ],
     }
 }

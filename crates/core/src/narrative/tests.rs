@@ -36,35 +36,88 @@ fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Fin
 fn verdict_follows_the_policy() {
     use Severity::{Critical as C, Important as I, Suggestion as S};
     let default = VerdictPolicy::default();
-    let strict = VerdictPolicy { rework_at: I, fixes_at: S };
-    let check = |severities: &[Severity], policy: VerdictPolicy, any_review: bool, decision: Decision, reason: &str| {
+    let strict = VerdictPolicy {
+        rework_at: I,
+        fixes_at: S,
+    };
+    let check = |severities: &[Severity],
+                 policy: VerdictPolicy,
+                 any_review: bool,
+                 decision: Decision,
+                 reason: &str| {
         let findings: Vec<Finding> = severities
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let id = format!("{}{}", s.letter(), i + 1);
-                finding(&id, *s, &format!("Title {}.", i + 1), (i % 2 == 0).then_some("src/a.rs"))
+                finding(
+                    &id,
+                    *s,
+                    &format!("Title {}.", i + 1),
+                    (i % 2 == 0).then_some("src/a.rs"),
+                )
             })
             .collect();
         let v = verdict(&findings, policy, any_review);
         assert_eq!(v.decision, decision, "{severities:?}");
         assert_eq!(v.reason, reason, "{severities:?}");
     };
-    check(&[C, I, I, S], default, true, Decision::Rework,
-        "C1 (`src/a.rs:3`) Title 1 blocks the merge; 2 important issues also need fixes.");
-    check(&[C, C, C, S], default, true, Decision::Rework,
-        "C1 (`src/a.rs:3`) Title 1, C2 Title 2 and 1 more block the merge.");
-    check(&[I, S, S], default, true, Decision::MergeWithFixes,
-        "I1 (`src/a.rs:3`) Title 1 needs fixes before merging; 2 suggestions are optional.");
-    check(&[I, I], default, true, Decision::MergeWithFixes,
-        "I1 (`src/a.rs:3`) Title 1 and I2 Title 2 need fixes before merging.");
-    check(&[S], default, true, Decision::MergeAsIs,
-        "No critical or important issues; 1 suggestion is optional.");
-    check(&[], default, true, Decision::MergeAsIs, "No reviewer raised an issue.");
-    check(&[], default, false, Decision::MergeAsIs,
-        "No reviewer produced a usable review, so no finding stands against the change.");
-    check(&[I, S], strict, true, Decision::Rework,
-        "I1 (`src/a.rs:3`) Title 1 blocks the merge; 1 suggestion also needs fixes.");
+    check(
+        &[C, I, I, S],
+        default,
+        true,
+        Decision::Rework,
+        "C1 (`src/a.rs:3`) Title 1 blocks the merge; 2 important issues also need fixes.",
+    );
+    check(
+        &[C, C, C, S],
+        default,
+        true,
+        Decision::Rework,
+        "C1 (`src/a.rs:3`) Title 1, C2 Title 2 and 1 more block the merge.",
+    );
+    check(
+        &[I, S, S],
+        default,
+        true,
+        Decision::MergeWithFixes,
+        "I1 (`src/a.rs:3`) Title 1 needs fixes before merging; 2 suggestions are optional.",
+    );
+    check(
+        &[I, I],
+        default,
+        true,
+        Decision::MergeWithFixes,
+        "I1 (`src/a.rs:3`) Title 1 and I2 Title 2 need fixes before merging.",
+    );
+    check(
+        &[S],
+        default,
+        true,
+        Decision::MergeAsIs,
+        "No critical or important issues; 1 suggestion is optional.",
+    );
+    check(
+        &[],
+        default,
+        true,
+        Decision::MergeAsIs,
+        "No reviewer raised an issue.",
+    );
+    check(
+        &[],
+        default,
+        false,
+        Decision::MergeAsIs,
+        "No reviewer produced a usable review, so no finding stands against the change.",
+    );
+    check(
+        &[I, S],
+        strict,
+        true,
+        Decision::Rework,
+        "I1 (`src/a.rs:3`) Title 1 blocks the merge; 1 suggestion also needs fixes.",
+    );
 }
 
 #[test]
@@ -88,7 +141,13 @@ fn every_panel_member_is_a_reviewer_even_without_a_review() {
     let gemini = &report.reviewers[2];
     assert_eq!(gemini.findings.total(), 0);
     assert_eq!(gemini.coverage_misses.len(), 4);
-    assert!(gemini.retro.starts_with("Did not finish: timed out after 30m."), "{}", gemini.retro);
+    assert!(
+        gemini
+            .retro
+            .starts_with("Did not finish: timed out after 30m."),
+        "{}",
+        gemini.retro
+    );
 }
 
 #[test]
@@ -97,7 +156,10 @@ fn a_review_without_a_run_record_counts_as_finished() {
     s.runs.clear();
     let report = build_report(&s.input());
     assert_eq!(report.reviewers.len(), 2);
-    assert!(report.reviewers.iter().all(|r| r.status == "ok" && r.display == r.name));
+    assert!(report
+        .reviewers
+        .iter()
+        .all(|r| r.status == "ok" && r.display == r.name));
 }
 
 #[test]
@@ -123,12 +185,22 @@ fn limitations_merge_by_place_and_by_text() {
     let lims: Vec<(Option<&str>, Option<u32>, Vec<&str>)> = report
         .acknowledged_limitations
         .iter()
-        .map(|l| (l.path.as_deref(), l.line, l.sources.iter().map(String::as_str).collect()))
+        .map(|l| {
+            (
+                l.path.as_deref(),
+                l.line,
+                l.sources.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         lims,
         [
-            (Some("internal/ratelimit/bucket.go"), Some(33), vec!["diff", "claude"]),
+            (
+                Some("internal/ratelimit/bucket.go"),
+                Some(33),
+                vec!["diff", "claude"]
+            ),
             (Some("internal/proxy/middleware.go"), Some(58), vec!["diff"]),
         ]
     );

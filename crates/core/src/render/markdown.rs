@@ -114,7 +114,13 @@ impl Markdown<'_> {
         row("Repo", repo_cell(t));
         row("Round", round_cell(t));
         if t.round > 1 {
-            row("Review SHA", t.head.as_deref().map(short_sha).map_or_else(String::new, |s| code(&s)));
+            row(
+                "Review SHA",
+                t.head
+                    .as_deref()
+                    .map(short_sha)
+                    .map_or_else(String::new, |s| code(&s)),
+            );
         }
         row("Author", author_cell(t));
         if t.kind == "github_pr" {
@@ -230,36 +236,46 @@ impl Markdown<'_> {
                 notes.push(format!("*Also at* {}.", others.join(", ")));
             }
         }
-        if f.members.len() > 1 {
-            let others: Vec<String> = f
-                .members
-                .iter()
-                .skip(1)
-                .map(|m| {
-                    let mut s = format!("{} (its {}", one_line(&self.display(&m.reviewer)), one_line(&m.local_id));
-                    if m.severity != f.severity {
-                        s.push_str(&format!(", rated {}", m.severity));
-                    }
-                    s.push(')');
-                    s
-                })
-                .collect();
-            let first = f.members.first().map(|m| {
-                let mut s = format!("{} {}", one_line(&self.display(&m.reviewer)), one_line(&m.local_id));
+        if let [first, rest @ ..] = f.members.as_slice() {
+            let rated = |m: &crate::report::Member| {
                 if m.severity != f.severity {
-                    s.push_str(&format!(", rated {}", m.severity));
+                    format!(", rated {}", m.severity)
+                } else {
+                    String::new()
                 }
-                s
-            });
-            let mut note = format!("*Also raised by* {}", super::text::join_and(&others));
-            if let Some(first) = first {
-                note.push_str(&format!("; the text above is {first}"));
+            };
+            if !rest.is_empty() {
+                let others: Vec<String> = rest
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ({}{})",
+                            one_line(&self.display(&m.reviewer)),
+                            one_line(&m.local_id),
+                            rated(m)
+                        )
+                    })
+                    .collect();
+                notes.push(format!(
+                    "*Also raised by* {} — the text above is {}'s {}{}.",
+                    super::text::join_and(&others),
+                    one_line(&self.display(&first.reviewer)),
+                    one_line(&first.local_id),
+                    rated(first)
+                ));
             }
-            note.push('.');
-            notes.push(note);
         }
-        if let Some(why) = f.reconciliation.as_deref().map(one_line).filter(|w| !w.is_empty()) {
-            notes.push(format!("*Severity:* {} — {why}", f.severity));
+        if let Some(why) = f
+            .reconciliation
+            .as_deref()
+            .map(one_line)
+            .filter(|w| !w.is_empty())
+        {
+            notes.push(format!(
+                "*Severity:* {} — {}.",
+                f.severity,
+                why.trim_end_matches('.')
+            ));
         }
         if !notes.is_empty() {
             self.line(&notes.join(" "));
@@ -296,7 +312,10 @@ impl Markdown<'_> {
         self.line("## Design Observations");
         self.blank();
         let design = &self.report.design;
-        for (title, items) in [("Concerns", &design.concerns), ("Strengths", &design.strengths)] {
+        for (title, items) in [
+            ("Concerns", &design.concerns),
+            ("Strengths", &design.strengths),
+        ] {
             self.line(&format!("### {title}"));
             self.blank();
             if items.is_empty() {
@@ -360,12 +379,10 @@ impl Markdown<'_> {
                 )
             })
             .collect();
-        let body = if !items.is_empty() {
-            items.join("\n")
-        } else if self.report.target.round > 1 {
-            "None. No feedback from earlier rounds is still open.".to_string()
-        } else {
+        let body = if items.is_empty() {
             "None.".to_string()
+        } else {
+            items.join("\n")
         };
         self.section("Unresolved Feedback", &body);
     }
@@ -377,7 +394,11 @@ impl Markdown<'_> {
         for r in &report.reviewers {
             self.line(&format!("### [{}]", one_line(&r.display)));
             self.blank();
-            let retro = if r.retro.trim().is_empty() { "—" } else { r.retro.trim() };
+            let retro = if r.retro.trim().is_empty() {
+                "—"
+            } else {
+                r.retro.trim()
+            };
             self.line(retro);
             self.blank();
         }
@@ -414,9 +435,18 @@ impl Markdown<'_> {
             ),
             (
                 "Findings",
-                Box::new(move |r| if r.reviewed { counts_compact(&r.findings) } else { dash() }),
+                Box::new(move |r| {
+                    if r.reviewed {
+                        counts_compact(&r.findings)
+                    } else {
+                        dash()
+                    }
+                }),
             ),
-            ("Tool calls", Box::new(move |r| tool_calls(r).unwrap_or_else(dash))),
+            (
+                "Tool calls",
+                Box::new(move |r| tool_calls(r).unwrap_or_else(dash)),
+            ),
             ("Tokens", Box::new(move |r| tokens(r).unwrap_or_else(dash))),
             (
                 "Cost",
@@ -428,15 +458,33 @@ impl Markdown<'_> {
             ),
             (
                 "Design observations",
-                Box::new(move |r| if r.reviewed { r.design_observations.to_string() } else { dash() }),
+                Box::new(move |r| {
+                    if r.reviewed {
+                        r.design_observations.to_string()
+                    } else {
+                        dash()
+                    }
+                }),
             ),
             (
                 "False positives",
-                Box::new(move |r| if r.reviewed { r.dropped.to_string() } else { dash() }),
+                Box::new(move |r| {
+                    if r.reviewed {
+                        r.dropped.to_string()
+                    } else {
+                        dash()
+                    }
+                }),
             ),
             (
                 "Unique insights",
-                Box::new(move |r| if r.reviewed { r.unique.to_string() } else { dash() }),
+                Box::new(move |r| {
+                    if r.reviewed {
+                        r.unique.to_string()
+                    } else {
+                        dash()
+                    }
+                }),
             ),
             (
                 "Files reviewed",
@@ -471,18 +519,32 @@ impl Markdown<'_> {
             (
                 "Upgraded",
                 Box::new(move |r| {
-                    if r.reviewed { changes(report, r, r.upgraded, true) } else { dash() }
+                    if r.reviewed {
+                        changes(report, r, r.upgraded, true)
+                    } else {
+                        dash()
+                    }
                 }),
             ),
             (
                 "Downgraded",
                 Box::new(move |r| {
-                    if r.reviewed { changes(report, r, r.downgraded, false) } else { dash() }
+                    if r.reviewed {
+                        changes(report, r, r.downgraded, false)
+                    } else {
+                        dash()
+                    }
                 }),
             ),
             (
                 "Dropped",
-                Box::new(move |r| if r.reviewed { r.dropped.to_string() } else { dash() }),
+                Box::new(move |r| {
+                    if r.reviewed {
+                        r.dropped.to_string()
+                    } else {
+                        dash()
+                    }
+                }),
             ),
         ];
         for (label, value) in rows {
@@ -606,7 +668,10 @@ fn tool_calls(r: &ReviewerReport) -> Option<String> {
     let total: u64 = r.tool_calls.values().sum();
     let mut tools: Vec<(&String, &u64)> = r.tool_calls.iter().collect();
     tools.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let parts: Vec<String> = tools.iter().map(|(k, v)| format!("{} {v}", one_line(k))).collect();
+    let parts: Vec<String> = tools
+        .iter()
+        .map(|(k, v)| format!("{} {v}", one_line(k)))
+        .collect();
     Some(format!("{total} ({})", parts.join(", ")))
 }
 
@@ -615,7 +680,11 @@ fn tokens(r: &ReviewerReport) -> Option<String> {
     if t.input == 0 && t.output == 0 {
         return None;
     }
-    Some(format!("{} in / {} out", thousands(t.input), thousands(t.output)))
+    Some(format!(
+        "{} in / {} out",
+        thousands(t.input),
+        thousands(t.output)
+    ))
 }
 
 /// `1234567` → `1.2M`, `45210` → `45.2k`, `812` → `812`.
@@ -639,7 +708,13 @@ fn changes(report: &Report, r: &ReviewerReport, count: u32, up: bool) -> String 
             f.members
                 .iter()
                 .filter(|m| m.reviewer == r.name)
-                .filter(|m| if up { f.severity < m.severity } else { f.severity > m.severity })
+                .filter(|m| {
+                    if up {
+                        f.severity < m.severity
+                    } else {
+                        f.severity > m.severity
+                    }
+                })
                 .map(|m| format!("{}→{}", m.severity.letter(), f.severity.letter()))
                 .collect::<Vec<_>>()
         })
@@ -653,7 +728,11 @@ fn changes(report: &Report, r: &ReviewerReport, count: u32, up: bool) -> String 
 
 fn date(created_at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(created_at)
-        .map(|d| d.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M").to_string())
+        .map(|d| {
+            d.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| cell(created_at))
 }
 
@@ -747,7 +826,11 @@ fn reviewer_cell(r: &ReviewerReport) -> String {
     }
     bits.push(format!(
         "effort: {}",
-        r.effort.as_deref().map(cell).filter(|e| !e.is_empty()).unwrap_or_else(|| "default".to_string())
+        r.effort
+            .as_deref()
+            .map(cell)
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| "default".to_string())
     ));
     let mut s = format!("{} ({})", cell(&r.display), bits.join(", "));
     if r.status != "ok" {

@@ -64,8 +64,16 @@ fn every_section_is_there_in_the_seed_order_even_when_empty() {
     }
     let clean = markdown_of(&python_clean());
     assert!(clean.contains("| **Verdict** | **Merge as-is** — No reviewer raised an issue. |"));
-    for section in ["Critical Issues", "Important Issues", "Suggestions", "Testing Assessment"] {
-        assert!(clean.contains(&format!("## {section}\n\nNone.\n")), "{section}");
+    for section in [
+        "Critical Issues",
+        "Important Issues",
+        "Suggestions",
+        "Testing Assessment",
+    ] {
+        assert!(
+            clean.contains(&format!("## {section}\n\nNone.\n")),
+            "{section}"
+        );
     }
 }
 
@@ -84,7 +92,10 @@ fn header_rows_follow_the_round_and_target_kind() {
     assert!(clean.contains("| **Wall-clock time** | — |"));
     let rust = markdown_of(&rust_cache());
     assert!(rust.contains("| **Branch** | `fix-cache-eviction` |"));
-    assert!(rust.contains("`c3d4e5f` Fix \\| in a doc comment |"), "pipes in cells are escaped");
+    assert!(
+        rust.contains("`c3d4e5f` Fix \\| in a doc comment |"),
+        "pipes in cells are escaped"
+    );
 }
 
 #[test]
@@ -111,7 +122,10 @@ fn an_unclosed_fence_in_a_body_does_not_swallow_the_rest() {
         .filter(|l| l.trim_start().starts_with("```"))
         .count();
     assert_eq!(fences % 2, 0, "fences are balanced");
-    assert!(md.contains("#### Why it matters"), "a body heading nests under the finding");
+    assert!(
+        md.contains("#### Why it matters"),
+        "a body heading nests under the finding"
+    );
 }
 
 #[test]
@@ -121,11 +135,22 @@ fn appendix_headings_nest_under_the_reviewer_and_code_is_untouched() {
     let md = render_markdown(
         &report,
         &[
-            RawReview { reviewer: "claude".into(), display: "Claude Opus 4.7".into(), text: tricky.into() },
-            RawReview { reviewer: "gemini".into(), display: "Gemini 3.1 Pro".into(), text: "```go\nfunc f() {\n# never closed".into() },
+            RawReview {
+                reviewer: "claude".into(),
+                display: "Claude Opus 4.7".into(),
+                text: tricky.into(),
+            },
+            RawReview {
+                reviewer: "gemini".into(),
+                display: "Gemini 3.1 Pro".into(),
+                text: "```go\nfunc f() {\n# never closed".into(),
+            },
         ],
     );
-    let appendix = md.split("## Appendix: Original Reviews").nth(1).unwrap_or_default();
+    let appendix = md
+        .split("## Appendix: Original Reviews")
+        .nth(1)
+        .unwrap_or_default();
     let expected = "### [Claude Opus 4.7]\n\n#### Title\n\nIntro\n\n##### Findings\n\n```sh\n# a shell comment\n## another\n```\n\n####### seven hashes\n\n~~~\n# tilde code\n~~~\n\n###### Deep\n###### Deepest\n##### Lead\n\n### [Gemini 3.1 Pro]\n\n```go\nfunc f() {\n# never closed\n```\n";
     assert!(appendix.ends_with(expected), "appendix was:\n{appendix}");
     assert!(!appendix.contains('\r'));
@@ -150,13 +175,20 @@ fn json_round_trips() {
 }
 
 fn sarif_validator() -> jsonschema::Validator {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sarif-schema-2.1.0.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-schema-2.1.0.json"
+    );
     let text = std::fs::read_to_string(path).expect("vendored SARIF schema");
     // The schema's two `language` patterns end in a stray `]`, which ECMA-262 reads as a
     // literal and the `jsonschema` crate's meta-schema check (`format: regex`) rejects,
     // refusing the whole schema. Escaping it means the same; we never emit `language`.
     let stray = r#"-[a-zA-Z]{2}]?$"#;
-    assert_eq!(text.matches(stray).count(), 2, "the vendored schema changed");
+    assert_eq!(
+        text.matches(stray).count(),
+        2,
+        "the vendored schema changed"
+    );
     let text = text.replace(stray, r#"-[a-zA-Z]{2}\\]?$"#);
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::draft7::options()
@@ -171,7 +203,11 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, sarif: &str) -> serde_j
         .iter_errors(&value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
     value
 }
 
@@ -179,7 +215,9 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, sarif: &str) -> serde_j
 fn sarif_is_valid_against_the_official_schema() {
     let validator = sarif_validator();
     // The validator does reject a broken log.
-    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]})));
+    assert!(
+        !validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]}))
+    );
     for s in [go_gateway(), rust_cache(), python_clean()] {
         let sarif = render_sarif(&build_report(&s.input()));
         let value = assert_valid_sarif(&validator, &sarif);
@@ -192,7 +230,10 @@ fn sarif_is_valid_against_the_official_schema() {
 fn sarif_results_map_severity_location_and_members() {
     let sarif = render_sarif(&build_report(&go_gateway().input()));
     let value: serde_json::Value = serde_json::from_str(&sarif).expect("json");
-    let results = value["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let results = value["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let summary: Vec<(String, String, String, serde_json::Value, serde_json::Value)> = results
         .iter()
         .map(|r| {
@@ -200,7 +241,10 @@ fn sarif_results_map_severity_location_and_members() {
             (
                 r["ruleId"].as_str().unwrap_or_default().to_string(),
                 r["level"].as_str().unwrap_or_default().to_string(),
-                loc["artifactLocation"]["uri"].as_str().unwrap_or_default().to_string(),
+                loc["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 loc["region"]["startLine"].clone(),
                 loc["region"]["endLine"].clone(),
             )
@@ -211,12 +255,48 @@ fn sarif_results_map_severity_location_and_members() {
     assert_eq!(
         summary,
         [
-            ("deep-review/critical".into(), "error".into(), "internal/ratelimit/bucket.go".into(), n(41), n(58)),
-            ("deep-review/critical".into(), "error".into(), "internal/proxy/middleware.go".into(), n(27), n(35)),
-            ("deep-review/important".into(), "warning".into(), "internal/ratelimit/bucket.go".into(), n(72), Null),
-            ("deep-review/important".into(), "warning".into(), "internal/proxy/middleware.go".into(), n(61), Null),
-            ("deep-review/suggestion".into(), "note".into(), "docs/configuration.md".into(), n(120), Null),
-            ("deep-review/suggestion".into(), "note".into(), "internal/ratelimit/bucket_test.go".into(), Null, Null),
+            (
+                "deep-review/critical".into(),
+                "error".into(),
+                "internal/ratelimit/bucket.go".into(),
+                n(41),
+                n(58)
+            ),
+            (
+                "deep-review/critical".into(),
+                "error".into(),
+                "internal/proxy/middleware.go".into(),
+                n(27),
+                n(35)
+            ),
+            (
+                "deep-review/important".into(),
+                "warning".into(),
+                "internal/ratelimit/bucket.go".into(),
+                n(72),
+                Null
+            ),
+            (
+                "deep-review/important".into(),
+                "warning".into(),
+                "internal/proxy/middleware.go".into(),
+                n(61),
+                Null
+            ),
+            (
+                "deep-review/suggestion".into(),
+                "note".into(),
+                "docs/configuration.md".into(),
+                n(120),
+                Null
+            ),
+            (
+                "deep-review/suggestion".into(),
+                "note".into(),
+                "internal/ratelimit/bucket_test.go".into(),
+                Null,
+                Null
+            ),
         ]
     );
     let c1 = &results[0];
@@ -224,11 +304,19 @@ fn sarif_results_map_severity_location_and_members() {
         c1["message"]["text"],
         "C1: Per-tenant bucket map grows without bound (raised by Claude Opus 4.7, Codex GPT 5.4)"
     );
-    assert_eq!(c1["partialFingerprints"][FINGERPRINT_KEY], "7c1e0a5b9d2f4e61");
+    assert_eq!(
+        c1["partialFingerprints"][FINGERPRINT_KEY],
+        "7c1e0a5b9d2f4e61"
+    );
     assert_eq!(c1["properties"]["members"][1]["localId"], "P1");
-    assert_eq!(c1["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 44);
+    assert_eq!(
+        c1["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        44
+    );
     // File-level finding: a location without a region.
-    assert!(results[5]["locations"][0]["physicalLocation"].get("region").is_none());
+    assert!(results[5]["locations"][0]["physicalLocation"]
+        .get("region")
+        .is_none());
 }
 
 /// A report whose findings have awkward locations: none at all, line 0, a path with
@@ -238,8 +326,16 @@ fn awkward_report() -> crate::report::Report {
     let mut findings = s.consolidation.findings.clone();
     findings[0].location = None;
     findings[0].locations.clear();
-    findings[1].location = Some(Location { path: "docs/a b:c.md".into(), line_start: Some(0), line_end: Some(0) });
-    findings[2].location = Some(Location { path: "src/é.rs".into(), line_start: Some(9), line_end: Some(3) });
+    findings[1].location = Some(Location {
+        path: "docs/a b:c.md".into(),
+        line_start: Some(0),
+        line_end: Some(0),
+    });
+    findings[2].location = Some(Location {
+        path: "src/é.rs".into(),
+        line_start: Some(9),
+        line_end: Some(3),
+    });
     findings[2].fingerprint.clear();
     s.consolidation.findings = findings;
     build_report(&s.input())
@@ -251,9 +347,17 @@ fn sarif_handles_findings_without_a_usable_location() {
     let sarif = render_sarif(&awkward_report());
     let value = assert_valid_sarif(&validator, &sarif);
     let results = &value["runs"][0]["results"];
-    assert!(results[0].get("locations").is_none(), "change-wide finding has no location");
-    assert_eq!(results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "docs/a%20b%3Ac.md");
-    assert!(results[1]["locations"][0]["physicalLocation"].get("region").is_none());
+    assert!(
+        results[0].get("locations").is_none(),
+        "change-wide finding has no location"
+    );
+    assert_eq!(
+        results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "docs/a%20b%3Ac.md"
+    );
+    assert!(results[1]["locations"][0]["physicalLocation"]
+        .get("region")
+        .is_none());
 }
 
 fn with_lines(f: &Finding, shift: u32) -> Finding {
@@ -277,7 +381,12 @@ fn fingerprints_do_not_move_with_lines() {
         if f.location.as_ref().is_some_and(|l| l.line_start.is_some()) {
             assert_ne!(shifted.location, f.location);
         }
-        assert_eq!(sarif::fingerprint(&shifted), sarif::fingerprint(f), "{}", f.id);
+        assert_eq!(
+            sarif::fingerprint(&shifted),
+            sarif::fingerprint(f),
+            "{}",
+            f.id
+        );
     }
     // Computed fingerprints (S1, S2 have none) differ between findings and from a
     // finding on another file.
@@ -293,7 +402,11 @@ fn fingerprints_do_not_move_with_lines() {
         let v: serde_json::Value = serde_json::from_str(&render_sarif(r)).unwrap_or_default();
         v["runs"][0]["results"]
             .as_array()
-            .map(|rs| rs.iter().map(|r| r["partialFingerprints"].clone()).collect())
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| r["partialFingerprints"].clone())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     assert_eq!(prints(&report).len(), 3);

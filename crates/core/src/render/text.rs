@@ -30,15 +30,11 @@ pub(crate) fn duration_long(ms: u64) -> String {
 
 /// `1C 2I 6S`, leaving out zeros; `0` when there is nothing.
 pub(crate) fn counts_compact(c: &SeverityCounts) -> String {
-    let parts: Vec<String> = [
-        (c.critical, 'C'),
-        (c.important, 'I'),
-        (c.suggestion, 'S'),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, l)| format!("{n}{l}"))
-    .collect();
+    let parts: Vec<String> = [(c.critical, 'C'), (c.important, 'I'), (c.suggestion, 'S')]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, l)| format!("{n}{l}"))
+        .collect();
     if parts.is_empty() {
         "0".to_string()
     } else {
@@ -89,11 +85,7 @@ pub(crate) fn cell(text: &str) -> String {
 /// Inline code that survives backticks inside the text (`` `a`b` `` → ``` `` a`b `` ```).
 pub(crate) fn code(text: &str) -> String {
     let text = one_line(text);
-    let longest_run = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     if longest_run == 0 {
         return format!("`{text}`");
     }
@@ -331,7 +323,10 @@ mod tests {
         assert_eq!(counts_compact(&SeverityCounts::default()), "0");
         assert_eq!(severity_phrase(Severity::Important, 1), "1 important issue");
         assert_eq!(severity_phrase(Severity::Suggestion, 3), "3 suggestions");
-        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+        assert_eq!(
+            join_and(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
         assert_eq!(join_and(&["a".into()]), "a");
     }
 
@@ -349,17 +344,32 @@ mod tests {
         };
         check("# A\n## B\ntext", 4, "#### A\n##### B\ntext");
         check("### A\n#### B", 4, "#### A\n##### B");
-        check("# A\n#### deep\n###### deepest", 4, "#### A\n###### deep\n###### deepest");
-        check("```\n# not a heading\n```\n# H", 4, "```\n# not a heading\n```\n#### H");
-        check("~~~~md\n## in code\n~~~\n## still code\n~~~~\n## H", 4,
-            "~~~~md\n## in code\n~~~\n## still code\n~~~~\n#### H");
+        check(
+            "# A\n#### deep\n###### deepest",
+            4,
+            "#### A\n###### deep\n###### deepest",
+        );
+        check(
+            "```\n# not a heading\n```\n# H",
+            4,
+            "```\n# not a heading\n```\n#### H",
+        );
+        check(
+            "~~~~md\n## in code\n~~~\n## still code\n~~~~\n## H",
+            4,
+            "~~~~md\n## in code\n~~~\n## still code\n~~~~\n#### H",
+        );
         check("####### seven\n# H", 4, "####### seven\n#### H");
         check("#hashtag\n# H", 4, "#hashtag\n#### H");
         check("# H\r\ntext\r\n", 4, "#### H\ntext\n");
         check("Title\n===\n\nSub\n---\nx", 4, "#### Title\n\n##### Sub\nx");
         check("text\n\n---\n\n# H", 4, "text\n\n---\n\n#### H");
         check("- item\n---", 4, "- item\n---");
-        check("```go\nfunc main() {\n# H", 4, "```go\nfunc main() {\n# H\n```");
+        check(
+            "```go\nfunc main() {\n# H",
+            4,
+            "```go\nfunc main() {\n# H\n```",
+        );
         check("## Closing #s ##", 4, "#### Closing #s");
         check("no headings", 4, "no headings");
         check("##### already deep", 4, "##### already deep");
@@ -367,7 +377,10 @@ mod tests {
 
     #[test]
     fn fences_are_closed() {
-        assert_eq!(close_fences("a\n```rust\nfn x()"), "a\n```rust\nfn x()\n```");
+        assert_eq!(
+            close_fences("a\n```rust\nfn x()"),
+            "a\n```rust\nfn x()\n```"
+        );
         assert_eq!(close_fences("```\nx\n```\n"), "```\nx\n```\n");
         assert_eq!(close_fences("a\r\nb"), "a\nb");
     }
