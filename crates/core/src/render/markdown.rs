@@ -4,8 +4,8 @@
 //! escape pipes, headings are nested under their section and open code fences closed.
 
 use super::text::{
-    cell, close_fences, code, counts_compact, duration_long, duration_short, indent_continuation,
-    nest_headings, one_line,
+    cell, code, counts_compact, duration_long, duration_short, indent_continuation, nest_headings,
+    one_line,
 };
 use super::RawReview;
 use crate::model::Severity;
@@ -53,6 +53,9 @@ fn block_or_none(text: &str, top: usize) -> String {
         nest_headings(text.trim(), top)
     }
 }
+
+/// How one row of the retro table shows one reviewer.
+type RetroCell<'a> = Box<dyn Fn(&ReviewerReport) -> String + 'a>;
 
 struct Markdown<'a> {
     out: String,
@@ -302,7 +305,7 @@ impl Markdown<'_> {
             // body stay inside the item.
             self.line(&format!("{head}."));
             self.blank();
-            let body = close_fences(&nest_headings(body, 4));
+            let body = nest_headings(body, 4);
             self.line(&format!("  {}", indent_continuation(&body, 2)));
         }
         self.blank();
@@ -427,7 +430,7 @@ impl Markdown<'_> {
         self.line(&format!("| | {} |", header.join(" | ")));
         self.line(&format!("|---|{}", "---|".repeat(rs.len())));
         let dash = || "—".to_string();
-        let rows: Vec<(&str, Box<dyn Fn(&ReviewerReport) -> String>)> = vec![
+        let rows: Vec<(&str, RetroCell)> = vec![
             ("Status", Box::new(|r| status_label(&r.status).to_string())),
             (
                 "Duration",

@@ -173,39 +173,114 @@ fn plain_paragraph_line(line: &str) -> bool {
     !(starts_block || ordered)
 }
 
+/// A block that only ends at a closing line: a code fence, or one of the raw-HTML
+/// blocks CommonMark ends at a marker (`<pre>`/`<script>`/`<style>`/`<textarea>`,
+/// comments, processing instructions, CDATA). Left open, either swallows the rest of the
+/// document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Fence(char, usize),
+    Html(&'static str),
+}
+
+impl Block {
+    /// The line that closes the block when the text forgot to.
+    fn closer(self) -> String {
+        match self {
+            Block::Fence(ch, len) => ch.to_string().repeat(len),
+            Block::Html(end) => end.to_string(),
+        }
+    }
+}
+
+/// The raw-HTML block a line opens, as the marker that ends it; `None` when the line
+/// opens none or closes it again itself.
+fn html_block_start(line: &str) -> Option<&'static str> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = line[indent..].to_ascii_lowercase();
+    let end: &'static str = if ["<pre", "<script", "<style", "<textarea"]
+        .iter()
+        .any(|tag| {
+            rest.strip_prefix(tag)
+                .is_some_and(|after| after.is_empty() || after.starts_with([' ', '\t', '>']))
+        }) {
+        "</pre>"
+    } else if rest.starts_with("<!--") {
+        "-->"
+    } else if rest.starts_with("<![cdata[") {
+        "]]>"
+    } else if rest.starts_with("<?") {
+        "?>"
+    } else {
+        return None;
+    };
+    let closed = if end == "</pre>" {
+        html_type1_ends(&rest)
+    } else {
+        rest.get(2..).is_some_and(|r| r.contains(end))
+    };
+    (!closed).then_some(end)
+}
+
+fn html_type1_ends(lower: &str) -> bool {
+    ["</pre>", "</script>", "</style>", "</textarea>"]
+        .iter()
+        .any(|end| lower.contains(end))
+}
+
 /// Moves every heading of `text` down so the shallowest one lands at `top` (never up),
 /// keeping the review's own hierarchy; levels past 6 stay at 6. `#` lines inside
 /// fenced code are left alone, setext headings become ATX ones (a `---` under a line of
 /// text would otherwise be a level-2 heading in the middle of the appendix), CRLF
-/// becomes LF, and a fence left open is closed so it cannot swallow what follows.
+/// becomes LF, and a fence or raw-HTML block left open is closed so it cannot swallow
+/// what follows.
 pub(crate) fn nest_headings(text: &str, top: usize) -> String {
     let lines: Vec<&str> = text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
 
-    // First pass: which lines are inside fences, and the shallowest heading outside them.
-    let mut in_code = vec![false; lines.len()];
-    let mut open: Option<(char, usize)> = None;
+    // First pass: which lines are inside blocks, and the shallowest heading outside them.
+    let mut in_block = vec![false; lines.len()];
+    let mut open: Option<Block> = None;
     let mut shallowest = usize::MAX;
     for (i, line) in lines.iter().enumerate() {
         match open {
-            Some((ch, len)) => {
-                in_code[i] = true;
+            Some(Block::Fence(ch, len)) => {
+                in_block[i] = true;
                 if let Some((c, l, info)) = fence(line) {
                     if c == ch && l >= len && info.is_empty() {
                         open = None;
                     }
                 }
             }
+            Some(Block::Html(end)) => {
+                in_block[i] = true;
+                let lower = line.to_ascii_lowercase();
+                let ends = if end == "</pre>" {
+                    html_type1_ends(&lower)
+                } else {
+                    lower.contains(end)
+                };
+                if ends {
+                    open = None;
+                }
+            }
             None => {
                 if let Some((c, l, _)) = fence(line) {
-                    in_code[i] = true;
-                    open = Some((c, l));
+                    in_block[i] = true;
+                    open = Some(Block::Fence(c, l));
+                } else if let Some(end) = html_block_start(line) {
+                    in_block[i] = true;
+                    open = Some(Block::Html(end));
                 } else if let Some((level, _)) = atx_heading(line) {
                     shallowest = shallowest.min(level);
                 } else if let Some(level) = setext_underline(line) {
-                    let prev_plain = i > 0 && !in_code[i - 1] && plain_paragraph_line(lines[i - 1]);
+                    let prev_plain =
+                        i > 0 && !in_block[i - 1] && plain_paragraph_line(lines[i - 1]);
                     if prev_plain {
                         shallowest = shallowest.min(level);
                     }
@@ -221,7 +296,7 @@ pub(crate) fn nest_headings(text: &str, top: usize) -> String {
 
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + 1);
     for (i, line) in lines.iter().enumerate() {
-        if in_code[i] {
+        if in_block[i] {
             out.push((*line).to_string());
             continue;
         }
@@ -231,7 +306,7 @@ pub(crate) fn nest_headings(text: &str, top: usize) -> String {
             continue;
         }
         if let Some(level) = setext_underline(line) {
-            let prev_plain = i > 0 && !in_code[i - 1] && plain_paragraph_line(lines[i - 1]);
+            let prev_plain = i > 0 && !in_block[i - 1] && plain_paragraph_line(lines[i - 1]);
             if prev_plain {
                 if let Some(prev) = out.pop() {
                     out.push(format!(
@@ -245,35 +320,10 @@ pub(crate) fn nest_headings(text: &str, top: usize) -> String {
         }
         out.push((*line).to_string());
     }
-    if let Some((ch, len)) = open {
-        out.push(ch.to_string().repeat(len));
+    if let Some(block) = open {
+        out.push(block.closer());
     }
     out.join("\n")
-}
-
-/// Closes a fence left open at the end of `text` (so embedded Markdown cannot turn the
-/// rest of the document into code) and normalises CRLF.
-pub(crate) fn close_fences(text: &str) -> String {
-    let mut open: Option<(char, usize)> = None;
-    let mut out = String::with_capacity(text.len() + 8);
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        match (open, fence(line)) {
-            (Some((ch, len)), Some((c, l, info))) if c == ch && l >= len && info.is_empty() => {
-                open = None;
-            }
-            (None, Some((c, l, _))) => open = Some((c, l)),
-            _ => {}
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.pop();
-    if let Some((ch, len)) = open {
-        out.push('\n');
-        out.push_str(&ch.to_string().repeat(len));
-    }
-    out
 }
 
 /// Indents every line but the first by `n` spaces (continuing a list item).
@@ -376,12 +426,20 @@ mod tests {
     }
 
     #[test]
-    fn fences_are_closed() {
-        assert_eq!(
-            close_fences("a\n```rust\nfn x()"),
-            "a\n```rust\nfn x()\n```"
+    fn open_blocks_are_closed() {
+        let check = |input: &str, expected: &str| {
+            assert_eq!(nest_headings(input, 4), expected, "input: {input:?}");
+        };
+        check("a\n```rust\nfn x()", "a\n```rust\nfn x()\n```");
+        check("```\nx\n```\n", "```\nx\n```\n");
+        check("a\r\nb", "a\nb");
+        check(
+            "<!-- note\n# not a heading",
+            "<!-- note\n# not a heading\n-->",
         );
-        assert_eq!(close_fences("```\nx\n```\n"), "```\nx\n```\n");
-        assert_eq!(close_fences("a\r\nb"), "a\nb");
+        check("<!-- closed -->\n# H", "<!-- closed -->\n#### H");
+        check("<PRE>\n# raw\n</pre>\n# H", "<PRE>\n# raw\n</pre>\n#### H");
+        check("<script>\nlet x;", "<script>\nlet x;\n</pre>");
+        check("<details>\n# H", "<details>\n#### H");
     }
 }
