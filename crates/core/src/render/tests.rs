@@ -26,18 +26,13 @@ fn review_md_python_clean() {
     insta::assert_snapshot!(markdown_of(&python_clean()));
 }
 
-/// The `##` headings of a REVIEW.md outside code blocks, in order.
+/// The `##` headings of a REVIEW.md outside code and raw-HTML blocks, in order.
 fn sections(md: &str) -> Vec<String> {
-    let mut in_code = false;
-    let mut out = Vec::new();
-    for line in md.lines() {
-        if line.starts_with("```") || line.starts_with("~~~") {
-            in_code = !in_code;
-        } else if !in_code && line.starts_with("## ") {
-            out.push(line.trim_start_matches("## ").to_string());
-        }
-    }
-    out
+    crate::render::text::top_level_lines(md)
+        .into_iter()
+        .filter_map(|line| line.strip_prefix("## "))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -425,4 +420,92 @@ fn html_is_a_complete_escaped_page() {
     assert!(html.contains("&lt;script&gt;"));
     assert_eq!(Format::parse("HTML"), Some(Format::Html));
     assert_eq!(render(Format::Json, &report, &[]), render_json(&report));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::render::text::nest_headings;
+
+    /// Lines built from the pieces that break Markdown layouts.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "# H",
+            "## H2",
+            "###### H6",
+            "####### seven",
+            "```",
+            "```go",
+            "~~~",
+            "````",
+            "---",
+            "===",
+            "text",
+            "",
+            "  # indented",
+            "    # code",
+            "<!--",
+            "-->",
+            "<pre>",
+            "</pre>",
+            "| a | b |",
+            "- item",
+            "1. one",
+            "é ü 🦀",
+            "\r",
+            "#",
+            "`",
+            "**bold",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn nesting_is_idempotent_and_never_goes_above_top(text in hostile_text()) {
+            let once = nest_headings(&text, 4);
+            prop_assert_eq!(nest_headings(&once, 4), once.clone());
+            prop_assert!(!once.contains('\r'));
+            let twice_shallower = nest_headings(&text, 2);
+            prop_assert_eq!(nest_headings(&twice_shallower, 2), twice_shallower);
+        }
+
+        #[test]
+        fn reviewer_text_cannot_break_the_sections(
+            title in hostile_text(),
+            body in hostile_text(),
+            assessment in hostile_text(),
+            raw in hostile_text(),
+        ) {
+            let s = go_gateway();
+            let mut report = build_report(&s.input());
+            report.findings[0].title = title.clone();
+            report.findings[0].body = body.clone();
+            report.findings[1].reconciliation = Some(title.clone());
+            report.design.concerns[0].body = body.clone();
+            report.design.strengths[0].title = title.clone();
+            report.testing = assessment.clone();
+            report.documentation = body.clone();
+            report.commits = assessment;
+            report.reviewers[0].display = title.clone();
+            report.acknowledged_limitations[0].text = body;
+            report.target.commits[0].subject = title;
+            let md = render_markdown(
+                &report,
+                &[RawReview { reviewer: "claude".into(), display: "Claude".into(), text: raw }],
+            );
+            let expected = sections(&markdown_of(&s));
+            // Reviewer text may add `##` lines only inside the appendix, where it nests
+            // below `###` anyway; everything before it keeps the seed's sections.
+            let before_appendix: Vec<String> = sections(&md)
+                .into_iter()
+                .take_while(|s| s != "Appendix: Original Reviews")
+                .collect();
+            prop_assert_eq!(&before_appendix[..], &expected[..expected.len() - 1]);
+            prop_assert!(md.contains("\n## Appendix: Original Reviews\n"));
+        }
+    }
 }

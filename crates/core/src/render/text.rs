@@ -231,19 +231,9 @@ fn html_type1_ends(lower: &str) -> bool {
         .any(|end| lower.contains(end))
 }
 
-/// Moves every heading of `text` down so the shallowest one lands at `top` (never up),
-/// keeping the review's own hierarchy; levels past 6 stay at 6. `#` lines inside
-/// fenced code are left alone, setext headings become ATX ones (a `---` under a line of
-/// text would otherwise be a level-2 heading in the middle of the appendix), CRLF
-/// becomes LF, and a fence or raw-HTML block left open is closed so it cannot swallow
-/// what follows.
-pub(crate) fn nest_headings(text: &str, top: usize) -> String {
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-
-    // First pass: which lines are inside blocks, and the shallowest heading outside them.
+/// Which lines are inside a fence or raw-HTML block, the block still open at the end,
+/// and the shallowest heading level outside blocks (`usize::MAX` when there is none).
+fn scan(lines: &[&str]) -> (Vec<bool>, Option<Block>, usize) {
     let mut in_block = vec![false; lines.len()];
     let mut open: Option<Block> = None;
     let mut shallowest = usize::MAX;
@@ -288,6 +278,36 @@ pub(crate) fn nest_headings(text: &str, top: usize) -> String {
             }
         }
     }
+    (in_block, open, shallowest)
+}
+
+/// The lines of a Markdown document that are outside fences and raw-HTML blocks (what
+/// can be a heading of the document itself).
+#[cfg(test)]
+pub(crate) fn top_level_lines(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (in_block, _, _) = scan(&lines);
+    lines
+        .into_iter()
+        .zip(in_block)
+        .filter(|(_, inside)| !inside)
+        .map(|(line, _)| line)
+        .collect()
+}
+
+/// Moves every heading of `text` down so the shallowest one lands at `top` (never up),
+/// keeping the review's own hierarchy; levels past 6 stay at 6. `#` lines inside
+/// fenced code are left alone, setext headings become ATX ones (a `---` under a line of
+/// text would otherwise be a level-2 heading in the middle of the appendix), CRLF
+/// becomes LF, and a fence or raw-HTML block left open is closed so it cannot swallow
+/// what follows.
+pub(crate) fn nest_headings(text: &str, top: usize) -> String {
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+
+    let (in_block, open, shallowest) = scan(&lines);
     let shift = if shallowest == usize::MAX {
         0
     } else {
