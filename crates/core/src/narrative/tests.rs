@@ -220,3 +220,71 @@ fn report_rust_cache() {
 fn report_python_clean() {
     insta::assert_json_snapshot!(build_report(&python_clean().input()));
 }
+
+/// 10 reviewers x 1,000 items each, every item its own finding, 500 changed files:
+/// building the report and rendering REVIEW.md must stay well under a second in a
+/// release build. Run with `cargo test --release -- --ignored scale`.
+#[test]
+#[ignore = "timing; run explicitly"]
+fn scale_10_reviewers_1000_items() {
+    use crate::model::{ReviewItem, RunRecord};
+    let changed: Vec<String> = (0..500).map(|i| format!("src/mod{i}/file{i}.rs")).collect();
+    let mut reviews = Vec::new();
+    let mut runs = Vec::new();
+    let mut findings = Vec::new();
+    let n_reviewers: usize = std::env::var("SCALE_REVIEWERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    for r in 0..n_reviewers {
+        let name = format!("reviewer{r}");
+        runs.push(RunRecord { name: name.clone(), ..RunRecord::default() });
+        let mut items = Vec::new();
+        for i in 0..1000 {
+            let severity = Severity::ALL[i % 3];
+            let path = format!("file{}.rs", (i * 7 + r) % 500);
+            items.push(ReviewItem {
+                local_id: format!("{}{}", severity.letter(), i + 1),
+                source: ItemSource::Finding,
+                severity,
+                severity_stated: true,
+                title: format!("Issue {i} of {name}"),
+                locations: vec![Location::lines(path.clone(), 10, 12)],
+                body: "Some text.\n\n```rust\nlet x = 1;\n```".into(),
+                snippets: Vec::new(),
+                tags: Vec::new(),
+                ordinal: i,
+            });
+            let mut f = finding(&format!("X{}", r * 1000 + i), severity, &format!("Issue {i} of {name}"), Some(&path));
+            f.members[0].reviewer = name.clone();
+            f.members[0].local_id = format!("{}{}", severity.letter(), i + 1);
+            f.reviewers = vec![name.clone()];
+            findings.push(f);
+        }
+        reviews.push(ParsedReview { reviewer: name, items, ..ParsedReview::default() });
+    }
+    let consolidation = Consolidation { findings, ..Consolidation::default() };
+    let input = ReportInput {
+        id: "scale".into(),
+        created_at: "2026-11-28T00:00:00Z".into(),
+        target: Target::default(),
+        reviews: &reviews,
+        runs: &runs,
+        consolidation: &consolidation,
+        changed_files: &changed,
+        diff_limitations: &[],
+        wall_clock_ms: None,
+        verdict_policy: VerdictPolicy::default(),
+    };
+    let start = std::time::Instant::now();
+    let report = build_report(&input);
+    let built = start.elapsed();
+    let md = crate::render::render_markdown(&report, &[]);
+    let rendered = start.elapsed() - built;
+    let sarif = crate::render::render_sarif(&report);
+    let total = start.elapsed();
+    eprintln!(
+        "build_report {built:?}, render_markdown {rendered:?} ({} bytes), render_sarif {:?} ({} bytes)",
+        md.len(),
+        total - built - rendered,
+        sarif.len()
+    );
+    assert_eq!(report.findings.len(), n_reviewers * 1000);
+}
