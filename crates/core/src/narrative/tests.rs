@@ -232,10 +232,16 @@ fn scale_10_reviewers_1000_items() {
     let mut reviews = Vec::new();
     let mut runs = Vec::new();
     let mut findings = Vec::new();
-    let n_reviewers: usize = std::env::var("SCALE_REVIEWERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let n_reviewers: usize = std::env::var("SCALE_REVIEWERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     for r in 0..n_reviewers {
         let name = format!("reviewer{r}");
-        runs.push(RunRecord { name: name.clone(), ..RunRecord::default() });
+        runs.push(RunRecord {
+            name: name.clone(),
+            ..RunRecord::default()
+        });
         let mut items = Vec::new();
         for i in 0..1000 {
             let severity = Severity::ALL[i % 3];
@@ -252,15 +258,27 @@ fn scale_10_reviewers_1000_items() {
                 tags: Vec::new(),
                 ordinal: i,
             });
-            let mut f = finding(&format!("X{}", r * 1000 + i), severity, &format!("Issue {i} of {name}"), Some(&path));
+            let mut f = finding(
+                &format!("X{}", r * 1000 + i),
+                severity,
+                &format!("Issue {i} of {name}"),
+                Some(&path),
+            );
             f.members[0].reviewer = name.clone();
             f.members[0].local_id = format!("{}{}", severity.letter(), i + 1);
             f.reviewers = vec![name.clone()];
             findings.push(f);
         }
-        reviews.push(ParsedReview { reviewer: name, items, ..ParsedReview::default() });
+        reviews.push(ParsedReview {
+            reviewer: name,
+            items,
+            ..ParsedReview::default()
+        });
     }
-    let consolidation = Consolidation { findings, ..Consolidation::default() };
+    let consolidation = Consolidation {
+        findings,
+        ..Consolidation::default()
+    };
     let input = ReportInput {
         id: "scale".into(),
         created_at: "2026-11-28T00:00:00Z".into(),

@@ -749,7 +749,7 @@ fn short_sha(sha: &str) -> String {
 }
 
 /// `https://github.com` or the GitHub Enterprise host the PR URL names.
-fn web_base(t: &Target) -> String {
+pub(super) fn web_base(t: &Target) -> String {
     t.url
         .as_deref()
         .and_then(|u| {
@@ -760,7 +760,7 @@ fn web_base(t: &Target) -> String {
         .unwrap_or_else(|| "https://github.com".to_string())
 }
 
-fn is_owner_name(repo: &str) -> bool {
+pub(super) fn is_owner_name(repo: &str) -> bool {
     let mut parts = repo.split('/');
     let ok = |p: Option<&str>| {
         p.is_some_and(|p| {

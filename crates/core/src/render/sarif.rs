@@ -263,8 +263,9 @@ fn sarif_log(report: &Report) -> Value {
     });
     let t = &report.target;
     if let (Some(obj), Some(repo)) = (run.as_object_mut(), t.repo.as_deref()) {
-        if t.kind == "github_pr" && repo.split('/').count() == 2 && !repo.contains(' ') {
-            let mut provenance = json!({"repositoryUri": format!("https://github.com/{repo}")});
+        if t.kind == "github_pr" && super::markdown::is_owner_name(repo) {
+            let base = super::markdown::web_base(t);
+            let mut provenance = json!({"repositoryUri": format!("{base}/{repo}")});
             if let (Some(p), Some(head)) = (provenance.as_object_mut(), t.head.as_deref()) {
                 p.insert("revisionId".into(), json!(head));
             }

@@ -222,6 +222,13 @@ fn sarif_is_valid_against_the_official_schema() {
 }
 
 #[test]
+fn sarif_go_gateway() {
+    let sarif = render_sarif(&build_report(&go_gateway().input()));
+    let version = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
+    insta::assert_snapshot!(sarif.replace(&version, "\"[version]\""));
+}
+
+#[test]
 fn sarif_results_map_severity_location_and_members() {
     let sarif = render_sarif(&build_report(&go_gateway().input()));
     let value: serde_json::Value = serde_json::from_str(&sarif).expect("json");
