@@ -296,13 +296,17 @@ fn scale_10_reviewers_1000_items() {
     let built = start.elapsed();
     let md = crate::render::render_markdown(&report, &[]);
     let rendered = start.elapsed() - built;
+    let sarif_start = std::time::Instant::now();
     let sarif = crate::render::render_sarif(&report);
-    let total = start.elapsed();
+    let sarif_time = sarif_start.elapsed();
+    let json_start = std::time::Instant::now();
+    let json = crate::render::render_json(&report);
+    let json_time = json_start.elapsed();
     eprintln!(
-        "build_report {built:?}, render_markdown {rendered:?} ({} bytes), render_sarif {:?} ({} bytes)",
+        "build_report {built:?}, render_markdown {rendered:?} ({} bytes), render_sarif {sarif_time:?} ({} bytes), render_json {json_time:?} ({} bytes)",
         md.len(),
-        total - built - rendered,
-        sarif.len()
+        sarif.len(),
+        json.len()
     );
     assert_eq!(report.findings.len(), n_reviewers * 1000);
 }
