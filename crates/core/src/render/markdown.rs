@@ -820,22 +820,27 @@ fn pr_cell(t: &Target) -> String {
     }
 }
 
+/// `Claude Opus 4.7 (`claude-opus-4-7`, effort: xhigh)`; programs without a model
+/// (`command`, `builtin`, `import`) get no effort, since they have none.
 fn reviewer_cell(r: &ReviewerReport) -> String {
     let mut bits: Vec<String> = Vec::new();
-    if let Some(model) = r.model.as_deref().filter(|m| !m.trim().is_empty()) {
+    let model = r.model.as_deref().filter(|m| !m.trim().is_empty());
+    if let Some(model) = model {
         if !r.display.contains(model) {
             bits.push(code(model));
         }
     }
-    bits.push(format!(
-        "effort: {}",
-        r.effort
-            .as_deref()
-            .map(cell)
-            .filter(|e| !e.is_empty())
-            .unwrap_or_else(|| "default".to_string())
-    ));
-    let mut s = format!("{} ({})", cell(&r.display), bits.join(", "));
+    let effort = r.effort.as_deref().map(cell).filter(|e| !e.is_empty());
+    let modelless = matches!(r.backend.as_deref(), Some("command" | "builtin" | "import"));
+    match effort {
+        Some(effort) => bits.push(format!("effort: {effort}")),
+        None if model.is_some() || !modelless => bits.push("effort: default".to_string()),
+        None => {}
+    }
+    let mut s = cell(&r.display);
+    if !bits.is_empty() {
+        s.push_str(&format!(" ({})", bits.join(", ")));
+    }
     if r.status != "ok" {
         s.push_str(&format!(" — {}", status_label(&r.status)));
     }
