@@ -23,6 +23,9 @@ pub struct Report {
     /// Executive summary (Markdown).
     pub summary: String,
     pub reviewers: Vec<ReviewerReport>,
+    /// Files the change touches (empty when unknown); coverage is measured against them.
+    #[serde(default)]
+    pub changed_files: Vec<String>,
     pub findings: Vec<Finding>,
     pub dropped: Vec<Dropped>,
     pub design: Design,
@@ -90,6 +93,14 @@ pub struct ReviewerReport {
     pub cost_usd: Option<f64>,
     /// Items as the reviewer rated them.
     pub findings: SeverityCounts,
+    /// The same items counted at the severity of the finding each ended up in (the
+    /// retro's "Totals" row); items that were dropped are not counted.
+    #[serde(default)]
+    pub totals: SeverityCounts,
+    /// True when the reviewer left a review that was read (false for a run that failed
+    /// before writing one); the retro shows `—` for its counts otherwise.
+    #[serde(default)]
+    pub reviewed: bool,
     /// Findings no other reviewer raised.
     pub unique: u32,
     /// Members whose severity the consolidation raised / lowered.

@@ -1,0 +1,312 @@
+//! Tests for the report builder: verdict rules, and whole reports for the fixture
+//! scenarios as JSON snapshots.
+
+use super::fixtures::{go_gateway, python_clean, rust_cache};
+use super::*;
+use crate::model::Location;
+use crate::report::{Member, Verification};
+
+fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Finding {
+    Finding {
+        id: id.into(),
+        severity,
+        title: title.into(),
+        location: path.map(|p| Location::lines(p, 3, 3)),
+        locations: Vec::new(),
+        reviewers: vec!["a".into()],
+        members: vec![Member {
+            reviewer: "a".into(),
+            local_id: "1".into(),
+            severity,
+            title: title.into(),
+            source: ItemSource::Finding,
+            locations: Vec::new(),
+        }],
+        body: String::new(),
+        tags: Vec::new(),
+        kind: None,
+        verification: Verification::NotChecked,
+        reconciliation: None,
+        merge_reasons: Vec::new(),
+        fingerprint: String::new(),
+    }
+}
+
+#[test]
+fn verdict_follows_the_policy() {
+    use Severity::{Critical as C, Important as I, Suggestion as S};
+    let default = VerdictPolicy::default();
+    let strict = VerdictPolicy {
+        rework_at: I,
+        fixes_at: S,
+    };
+    let check = |severities: &[Severity],
+                 policy: VerdictPolicy,
+                 any_review: bool,
+                 decision: Decision,
+                 reason: &str| {
+        let findings: Vec<Finding> = severities
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let id = format!("{}{}", s.letter(), i + 1);
+                finding(
+                    &id,
+                    *s,
+                    &format!("Title {}.", i + 1),
+                    (i % 2 == 0).then_some("src/a.rs"),
+                )
+            })
+            .collect();
+        let v = verdict(&findings, policy, any_review);
+        assert_eq!(v.decision, decision, "{severities:?}");
+        assert_eq!(v.reason, reason, "{severities:?}");
+    };
+    check(
+        &[C, I, I, S],
+        default,
+        true,
+        Decision::Rework,
+        "C1 (`src/a.rs:3`) Title 1 blocks the merge; 2 important issues also need fixes.",
+    );
+    check(
+        &[C, C, C, S],
+        default,
+        true,
+        Decision::Rework,
+        "C1 (`src/a.rs:3`) Title 1, C2 Title 2 and 1 more block the merge.",
+    );
+    check(
+        &[I, S, S],
+        default,
+        true,
+        Decision::MergeWithFixes,
+        "I1 (`src/a.rs:3`) Title 1 needs fixes before merging; 2 suggestions are optional.",
+    );
+    check(
+        &[I, I],
+        default,
+        true,
+        Decision::MergeWithFixes,
+        "I1 (`src/a.rs:3`) Title 1 and I2 Title 2 need fixes before merging.",
+    );
+    check(
+        &[S],
+        default,
+        true,
+        Decision::MergeAsIs,
+        "No critical or important issues; 1 suggestion is optional.",
+    );
+    check(
+        &[],
+        default,
+        true,
+        Decision::MergeAsIs,
+        "No reviewer raised an issue.",
+    );
+    check(
+        &[],
+        default,
+        false,
+        Decision::MergeAsIs,
+        "No reviewer produced a usable review, so no finding stands against the change.",
+    );
+    check(
+        &[I, S],
+        strict,
+        true,
+        Decision::Rework,
+        "I1 (`src/a.rs:3`) Title 1 blocks the merge; 1 suggestion also needs fixes.",
+    );
+}
+
+#[test]
+fn every_panel_member_is_a_reviewer_even_without_a_review() {
+    let s = go_gateway();
+    let report = build_report(&s.input());
+    let names: Vec<(&str, &str, bool)> = report
+        .reviewers
+        .iter()
+        .map(|r| (r.name.as_str(), r.status.as_str(), r.reviewed))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("claude", "ok", true),
+            ("codex", "ok", true),
+            ("gemini", "timed_out", false),
+            ("lint-script", "failed", false)
+        ]
+    );
+    let gemini = &report.reviewers[2];
+    assert_eq!(gemini.findings.total(), 0);
+    assert_eq!(gemini.coverage_misses.len(), 4);
+    assert!(
+        gemini
+            .retro
+            .starts_with("Did not finish: timed out after 30m."),
+        "{}",
+        gemini.retro
+    );
+}
+
+#[test]
+fn a_review_without_a_run_record_counts_as_finished() {
+    let mut s = python_clean();
+    s.runs.clear();
+    let report = build_report(&s.input());
+    assert_eq!(report.reviewers.len(), 2);
+    assert!(report
+        .reviewers
+        .iter()
+        .all(|r| r.status == "ok" && r.display == r.name));
+}
+
+#[test]
+fn tallies_are_computed_when_the_consolidation_gives_none() {
+    let mut s = go_gateway();
+    let given = build_report(&s.input());
+    s.consolidation.tallies.clear();
+    let computed = build_report(&s.input());
+    for (a, b) in given.reviewers.iter().zip(&computed.reviewers) {
+        assert_eq!(
+            (a.unique, a.upgraded, a.downgraded, a.dropped),
+            (b.unique, b.upgraded, b.downgraded, b.dropped),
+            "{}",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn limitations_merge_by_place_and_by_text() {
+    let s = go_gateway();
+    let report = build_report(&s.input());
+    let lims: Vec<(Option<&str>, Option<u32>, Vec<&str>)> = report
+        .acknowledged_limitations
+        .iter()
+        .map(|l| {
+            (
+                l.path.as_deref(),
+                l.line,
+                l.sources.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lims,
+        [
+            (
+                Some("internal/ratelimit/bucket.go"),
+                Some(33),
+                vec!["diff", "claude"]
+            ),
+            (Some("internal/proxy/middleware.go"), Some(58), vec!["diff"]),
+        ]
+    );
+}
+
+#[test]
+fn report_go_gateway() {
+    insta::assert_json_snapshot!(build_report(&go_gateway().input()));
+}
+
+#[test]
+fn report_rust_cache() {
+    insta::assert_json_snapshot!(build_report(&rust_cache().input()));
+}
+
+#[test]
+fn report_python_clean() {
+    insta::assert_json_snapshot!(build_report(&python_clean().input()));
+}
+
+/// 10 reviewers x 1,000 items each, every item its own finding, 500 changed files:
+/// building the report and rendering REVIEW.md must stay well under a second in a
+/// release build. Run with `cargo test --release -- --ignored scale`.
+#[test]
+#[ignore = "timing; run explicitly"]
+fn scale_10_reviewers_1000_items() {
+    use crate::model::{ReviewItem, RunRecord};
+    let changed: Vec<String> = (0..500).map(|i| format!("src/mod{i}/file{i}.rs")).collect();
+    let mut reviews = Vec::new();
+    let mut runs = Vec::new();
+    let mut findings = Vec::new();
+    let n_reviewers: usize = std::env::var("SCALE_REVIEWERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for r in 0..n_reviewers {
+        let name = format!("reviewer{r}");
+        runs.push(RunRecord {
+            name: name.clone(),
+            ..RunRecord::default()
+        });
+        let mut items = Vec::new();
+        for i in 0..1000 {
+            let severity = Severity::ALL[i % 3];
+            let path = format!("file{}.rs", (i * 7 + r) % 500);
+            items.push(ReviewItem {
+                local_id: format!("{}{}", severity.letter(), i + 1),
+                source: ItemSource::Finding,
+                severity,
+                severity_stated: true,
+                title: format!("Issue {i} of {name}"),
+                locations: vec![Location::lines(path.clone(), 10, 12)],
+                body: "Some text.\n\n```rust\nlet x = 1;\n```".into(),
+                snippets: Vec::new(),
+                tags: Vec::new(),
+                ordinal: i,
+            });
+            let mut f = finding(
+                &format!("X{}", r * 1000 + i),
+                severity,
+                &format!("Issue {i} of {name}"),
+                Some(&path),
+            );
+            f.members[0].reviewer = name.clone();
+            f.members[0].local_id = format!("{}{}", severity.letter(), i + 1);
+            f.reviewers = vec![name.clone()];
+            findings.push(f);
+        }
+        reviews.push(ParsedReview {
+            reviewer: name,
+            items,
+            ..ParsedReview::default()
+        });
+    }
+    let consolidation = Consolidation {
+        findings,
+        ..Consolidation::default()
+    };
+    let input = ReportInput {
+        id: "scale".into(),
+        created_at: "2026-11-28T00:00:00Z".into(),
+        target: Target::default(),
+        reviews: &reviews,
+        runs: &runs,
+        consolidation: &consolidation,
+        changed_files: &changed,
+        diff_limitations: &[],
+        wall_clock_ms: None,
+        verdict_policy: VerdictPolicy::default(),
+    };
+    let start = std::time::Instant::now();
+    let report = build_report(&input);
+    let built = start.elapsed();
+    let md = crate::render::render_markdown(&report, &[]);
+    let rendered = start.elapsed() - built;
+    let sarif_start = std::time::Instant::now();
+    let sarif = crate::render::render_sarif(&report);
+    let sarif_time = sarif_start.elapsed();
+    let json_start = std::time::Instant::now();
+    let json = crate::render::render_json(&report);
+    let json_time = json_start.elapsed();
+    eprintln!(
+        "build_report {built:?}, render_markdown {rendered:?} ({} bytes), render_sarif {sarif_time:?} ({} bytes), render_json {json_time:?} ({} bytes)",
+        md.len(),
+        sarif.len(),
+        json.len()
+    );
+    assert_eq!(report.findings.len(), n_reviewers * 1000);
+}
