@@ -317,9 +317,9 @@ pub fn acknowledged_limitations(files: &[FileDiff]) -> Vec<Limitation> {
         if file.status == FileStatus::Deleted || file.binary {
             continue;
         }
-        let single_quotes = !file.path.ends_with(".rs");
+        let style = CommentStyle::for_path(&file.path);
         for (line_no, text) in &file.added {
-            if let Some(comment) = limitation_text(text, single_quotes) {
+            if let Some(comment) = limitation_text(text, style) {
                 out.push(Limitation {
                     path: Some(file.path.clone()),
                     line: Some(*line_no),
@@ -331,9 +331,29 @@ pub fn acknowledged_limitations(files: &[FileDiff]) -> Vec<Limitation> {
     out
 }
 
+/// How comments and strings look in a file, by its extension.
+#[derive(Debug, Clone, Copy)]
+struct CommentStyle {
+    /// `'` opens a string (not in Rust, where it is also a lifetime).
+    single_quotes: bool,
+    /// Prose formats (Markdown, reStructuredText, text): only `<!--` comments, since
+    /// `#` is a heading and `--`/`;` are punctuation there.
+    prose: bool,
+}
+
+impl CommentStyle {
+    fn for_path(path: &str) -> Self {
+        let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        CommentStyle {
+            single_quotes: ext != "rs",
+            prose: matches!(ext.as_str(), "md" | "markdown" | "rst" | "txt" | "adoc"),
+        }
+    }
+}
+
 /// The marker comment on one line, if any.
-fn limitation_text(line: &str, single_quotes: bool) -> Option<String> {
-    let start = comment_start(line, single_quotes)?;
+fn limitation_text(line: &str, style: CommentStyle) -> Option<String> {
+    let start = comment_start(line, style)?;
     let comment = line.get(start..)?;
     let at = find_marker(comment)?;
     let text = comment.get(at..)?;
@@ -347,14 +367,21 @@ fn limitation_text(line: &str, single_quotes: bool) -> Option<String> {
 
 /// Byte offset where the line's comment starts (after the comment token), outside
 /// string literals.
-fn comment_start(line: &str, single_quotes: bool) -> Option<usize> {
+fn comment_start(line: &str, style: CommentStyle) -> Option<usize> {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
-    // Continuation line of a block comment: ` * TODO ...`.
-    if trimmed.starts_with("* ") || trimmed == "*" {
-        return Some(indent + 1);
-    }
-    const TOKENS: [&str; 6] = ["<!--", "//", "/*", "--", "#", ";"];
+    const CODE_TOKENS: [&str; 6] = ["<!--", "//", "/*", "--", "#", ";"];
+    const PROSE_TOKENS: [&str; 1] = ["<!--"];
+    let tokens: &[&str] = if style.prose {
+        &PROSE_TOKENS
+    } else {
+        // Continuation line of a block comment: ` * TODO ...`.
+        if trimmed.starts_with("* ") || trimmed == "*" {
+            return Some(indent + 1);
+        }
+        &CODE_TOKENS
+    };
+    let single_quotes = style.single_quotes && !style.prose;
     let bytes = line.as_bytes();
     let mut quote: Option<u8> = None;
     let mut i = 0;
@@ -372,7 +399,7 @@ fn comment_start(line: &str, single_quotes: bool) -> Option<usize> {
                 if b == b'"' || b == b'`' || (single_quotes && b == b'\'') {
                     quote = Some(b);
                 } else if let Some(rest) = line.get(i..) {
-                    if let Some(tok) = TOKENS.iter().find(|t| rest.starts_with(**t)) {
+                    if let Some(tok) = tokens.iter().find(|t| rest.starts_with(**t)) {
                         return Some(i + tok.len());
                     }
                 }
@@ -624,6 +651,14 @@ new file mode 100644\n\
             "fn f(s: &'static str) {} // TODO lifetimes",
             Some("TODO lifetimes"),
         );
+        check("README.md", "## TODO list", None);
+        check("README.md", "- [ ] TODO: write docs", None);
+        check(
+            "README.md",
+            "<!-- TODO: screenshots -->",
+            Some("TODO: screenshots"),
+        );
+        check("notes.txt", "pick one; TODO later", None);
     }
 
     #[test]

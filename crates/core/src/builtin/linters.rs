@@ -579,9 +579,7 @@ async fn run_ruff(
     args.extend(files.iter().cloned());
     let out = run_tool(&spec(ruff, args, checkout, env, timeout), cancel).await;
     let parsed = parse_ruff(&String::from_utf8_lossy(&out.stdout), checkout);
-    let mut run = finish("ruff", files.to_vec(), &out, parsed);
-    run.started = true;
-    run
+    finish("ruff", files.to_vec(), &out, parsed)
 }
 
 /// Reads `ruff check --output-format=json`.

@@ -139,6 +139,12 @@ pub async fn review(
             == (b.severity, &b.path, b.line, &b.tool, &b.rule, &b.title)
     });
 
+    for f in &mut findings {
+        if f.source == ItemSource::Finding && !f.body.contains("Rule: `") {
+            f.body
+                .push_str(&format!("\n\nRule: `{}` (builtin {}).", f.rule, f.tool));
+        }
+    }
     let redactor = Redactor::new(raw_secrets);
     for f in &mut findings {
         f.title = redactor.apply(&f.title);
