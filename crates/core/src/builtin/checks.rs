@@ -102,6 +102,39 @@ fn adds_rust_tests(file: &FileDiff) -> bool {
         })
 }
 
+/// Whether any added line is code rather than a blank line, a comment, or (in Python)
+/// docstring prose: a change that only rewords comments needs no new test.
+fn adds_code(file: &FileDiff) -> bool {
+    let python = extension(&file.path) == "py";
+    file.added.iter().any(|(_, line)| {
+        let t = line.trim();
+        let comment = ["//", "#", "/*", "*", "--", "<!--"]
+            .iter()
+            .any(|c| t.starts_with(c));
+        !(t.is_empty() || comment || python && is_python_prose(t))
+    })
+}
+
+/// A Python line that reads as docstring text: an reST directive, a string on its
+/// own, or words without brackets, assignments or a leading keyword.
+fn is_python_prose(line: &str) -> bool {
+    const KEYWORDS: [&str; 27] = [
+        "return", "import", "from", "def", "class", "if", "elif", "else", "for", "while", "raise",
+        "yield", "pass", "with", "try", "except", "finally", "assert", "del", "break", "continue",
+        "global", "nonlocal", "async", "await", "lambda", "match",
+    ];
+    if line.starts_with("..") || line.starts_with(['"', '\'']) {
+        return true;
+    }
+    let first = line
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("");
+    !line.starts_with('@')
+        && !KEYWORDS.contains(&first)
+        && !line.contains(['(', ')', '=', '[', ']', '{', '}'])
+}
+
 /// Source code by extension, leaving out docs, examples, build scripts and tests.
 pub(crate) fn is_source(path: &str) -> bool {
     const SOURCE: [&str; 30] = [
@@ -412,7 +445,7 @@ pub(crate) fn testing_gap(files: &[&FileDiff]) -> Option<Finding> {
     }
     let sources: BTreeSet<&str> = files
         .iter()
-        .filter(|f| !f.added.is_empty() && !f.binary && is_source(&f.path))
+        .filter(|f| !f.binary && is_source(&f.path) && adds_code(f))
         .map(|f| f.path.as_str())
         .collect();
     let first = *sources.iter().next()?;
@@ -591,6 +624,18 @@ mod tests {
         let t = file("tests/it.rs", &["fn x() {}"]);
         assert!(testing_gap(&[&a, &t]).is_none());
         assert!(testing_gap(&[&readme]).is_none());
+        let comments = file("src/a.rs", &["// reworded", "", "/// docs"]);
+        assert!(testing_gap(&[&comments]).is_none());
+        let docstring = file(
+            "pkg/a.py",
+            &[
+                "    .. versionadded:: 8.5.0",
+                "    ``0`` is no longer ignored.",
+            ],
+        );
+        assert!(testing_gap(&[&docstring]).is_none());
+        let code = file("pkg/a.py", &["    out: list[str] = []"]);
+        assert!(testing_gap(&[&code]).is_some());
     }
 
     #[test]

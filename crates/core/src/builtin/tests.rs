@@ -562,9 +562,9 @@ async fn measure_real_history() {
         config.env.insert("CARGO_TARGET_DIR".into(), dir);
     }
     println!(
-        "| commit | subject | files | findings (severity location tool/rule) | notes | time |"
+        "| commit | subject | files | tools | findings (severity location tool/rule) | notes | time |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for line in log.lines() {
         let Some((sha, subject)) = line.split_once(' ') else {
             continue;
@@ -577,10 +577,15 @@ async fn measure_real_history() {
             .map(|f| format!("{} {} {}", f.1, f.2, f.3))
             .collect();
         println!(
-            "| {} | {} | {} | {} | {} | {:.1}s |",
+            "| {} | {} | {} | {} | {} | {} | {:.1}s |",
             &sha[..8.min(sha.len())],
             subject.chars().take(50).collect::<String>(),
             out.files_read.len(),
+            out.tool_calls
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
             if listed.is_empty() {
                 "—".into()
             } else {
