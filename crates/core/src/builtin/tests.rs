@@ -596,3 +596,101 @@ async fn measure_real_history() {
         );
     }
 }
+
+#[test]
+fn diagnostics_are_kept_when_any_line_of_their_span_is_added() {
+    let file = FileDiff {
+        path: "src/a.rs".into(),
+        added: vec![(5, "x".into()), (9, "y".into())],
+        ..FileDiff::default()
+    };
+    let diag = |path: &str, start: u32, end: u32| linters::LintDiag {
+        tool: "clippy".into(),
+        rule: Some(format!("r{start}")),
+        severity: Severity::Suggestion,
+        path: path.into(),
+        line_start: start,
+        line_end: end,
+        message: "m".into(),
+        help: Vec::new(),
+    };
+    let diags = [
+        diag("src/a.rs", 1, 4),
+        diag("src/a.rs", 4, 6),
+        diag("src/a.rs", 6, 8),
+        diag("src/a.rs", 9, 9),
+        diag("src/a.rs", 9, 9),
+        diag("src/b.rs", 5, 5),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cache = SourceCache::new(dir.path());
+    let kept: Vec<(u32, String)> = introduced(&diags, &[&file], &mut cache)
+        .into_iter()
+        .map(|f| (f.line.unwrap_or(0), f.rule))
+        .collect();
+    assert_eq!(kept, vec![(4, "r4".to_string()), (9, "r9".to_string())]);
+}
+
+#[tokio::test]
+async fn configured_sarif_tools_run_and_failures_become_notes() {
+    let repo = Repo::new();
+    repo.write("app/x.py", "a = 1\n");
+    let base = repo.commit("base");
+    repo.write("app/x.py", "a = 1\nb = eval(input())\n");
+    let head = repo.commit("eval");
+    let tools = tempfile::tempdir().expect("temp dir");
+    let sarif = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"fakegrep"}},"results":[
+{"ruleId":"eval-use","level":"error","message":{"text":"eval of user input"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"app/x.py"},"region":{"startLine":2}}}]},
+{"ruleId":"eval-use","level":"error","message":{"text":"old line"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"app/x.py"},"region":{"startLine":1}}}]}]}]}"#;
+    let script = tools.path().join("fakegrep");
+    std::fs::write(&script, format!("#!/bin/sh\ncat <<'JSON'\n{sarif}\nJSON\n")).expect("write");
+    let slow = tools.path().join("slowlint");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 30\n").expect("write");
+    let broken = tools.path().join("brokenlint");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\necho 'not sarif'\necho 'boom: no config' >&2\nexit 2\n",
+    )
+    .expect("write");
+    for f in [&script, &slow, &broken] {
+        let status = Command::new("chmod")
+            .arg("+x")
+            .arg(f)
+            .status()
+            .expect("chmod");
+        assert!(status.success());
+    }
+    let mut config = no_linters();
+    config.env.insert("PATH".into(), "/usr/bin:/bin".into());
+    config.timeout = std::time::Duration::from_secs(2);
+    config.sarif_tools = vec![
+        vec![script.display().to_string()],
+        vec![slow.display().to_string()],
+        vec![broken.display().to_string()],
+        vec!["no-such-linter-xyz".into()],
+    ];
+    let out = review_range(repo.path(), &base, &head, &config).await;
+    let got: Vec<_> = findings(&out.review)
+        .into_iter()
+        .filter(|f| f.3.starts_with("fakegrep/"))
+        .map(|f| (f.1, f.2))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("important".into(), "app/x.py:2".into())],
+        "{}",
+        out.review
+    );
+    let notes = out.notes.join("\n");
+    assert!(notes.contains("slowlint: timed out"), "{notes}");
+    assert!(
+        notes.contains("brokenlint: exited with code 2: boom: no config"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("no-such-linter-xyz: not installed"),
+        "{notes}"
+    );
+    assert_eq!(out.tool_calls.get("fakegrep"), Some(&1));
+    assert!(out.review.contains("## Review Process Notes"));
+}
