@@ -135,13 +135,18 @@ fn is_python_prose(line: &str) -> bool {
         && !line.contains(['(', ')', '=', '[', ']', '{', '}'])
 }
 
-/// Source code by extension, leaving out docs, examples, build scripts and tests.
-pub(crate) fn is_source(path: &str) -> bool {
-    const SOURCE: [&str; 30] = [
+/// Program code by extension.
+fn is_code(path: &str) -> bool {
+    const CODE: [&str; 30] = [
         "rs", "py", "go", "js", "jsx", "ts", "tsx", "mjs", "cjs", "java", "kt", "kts", "scala",
         "c", "cc", "cpp", "cxx", "h", "hpp", "cs", "rb", "php", "swift", "m", "mm", "ex", "exs",
         "hs", "dart", "zig",
     ];
+    CODE.contains(&extension(&path.to_ascii_lowercase()))
+}
+
+/// Source code by extension, leaving out docs, examples, build scripts and tests.
+pub(crate) fn is_source(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = file_name(&lower);
     let in_excluded_dir = lower.split('/').rev().skip(1).any(|p| {
@@ -150,7 +155,7 @@ pub(crate) fn is_source(path: &str) -> bool {
             "docs" | "doc" | "examples" | "example" | "benches" | "bench" | "scripts" | "tools"
         )
     });
-    SOURCE.contains(&extension(&lower))
+    is_code(&lower)
         && !in_excluded_dir
         && !is_test_path(path)
         && !matches!(name, "build.rs" | "setup.py" | "noxfile.py")
@@ -330,6 +335,16 @@ fn is_script_path(path: &str) -> bool {
 /// Whether an added line shows the problem.
 type LineCheck = Box<dyn Fn(&str) -> bool>;
 
+/// One debug-output rule for a file: its name, what it says, the line test, and
+/// whether output that the file's other lines already use counts as the file's
+/// convention (`print` in a tool that prints) rather than a leftover.
+struct DebugRule {
+    rule: &'static str,
+    what: &'static str,
+    applies: LineCheck,
+    unless_established: bool,
+}
+
 /// Debug output left on added lines (`dbg!`, `console.log`, library `print`, …).
 pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -342,27 +357,29 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
         let test = is_test_path(path);
         let script = is_script_path(path);
         let head = || read_head(checkout, path);
-        // (rule, what, line filter)
-        let mut rules: Vec<(&str, &str, LineCheck)> = Vec::new();
+        let mut rules: Vec<DebugRule> = Vec::new();
         match ext {
-            "rs" => rules.push((
-                "dbg-macro",
-                "`dbg!` left in",
-                Box::new(|l: &str| matches(&RUST_DBG, code_part(l, "//"))),
-            )),
+            "rs" => rules.push(DebugRule {
+                rule: "dbg-macro",
+                what: "`dbg!` left in",
+                applies: Box::new(|l: &str| matches(&RUST_DBG, code_part(l, "//"))),
+                unless_established: false,
+            }),
             "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "vue" | "svelte" => {
                 if !test && !script && !file_name(path).contains(".config.") {
-                    rules.push((
-                        "console-log",
-                        "`console.log` left in",
-                        Box::new(|l: &str| matches(&JS_CONSOLE_LOG, code_part(l, "//"))),
-                    ));
+                    rules.push(DebugRule {
+                        rule: "console-log",
+                        what: "`console.log` left in",
+                        applies: Box::new(|l: &str| matches(&JS_CONSOLE_LOG, code_part(l, "//"))),
+                        unless_established: true,
+                    });
                 }
-                rules.push((
-                    "debugger",
-                    "`debugger` statement left in",
-                    Box::new(|l: &str| matches(&JS_DEBUGGER, l)),
-                ));
+                rules.push(DebugRule {
+                    rule: "debugger",
+                    what: "`debugger` statement left in",
+                    applies: Box::new(|l: &str| matches(&JS_DEBUGGER, l)),
+                    unless_established: false,
+                });
             }
             "py" => {
                 let name = file_name(path);
@@ -375,28 +392,47 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
                     "__main__.py" | "setup.py" | "manage.py" | "noxfile.py" | "tasks.py"
                 );
                 if !test && !script && !is_program && !is_entry {
-                    rules.push((
-                        "print",
-                        "`print` in library code",
-                        Box::new(|l: &str| matches(&PY_PRINT, code_part(l, "#"))),
-                    ));
+                    rules.push(DebugRule {
+                        rule: "print",
+                        what: "`print` in library code",
+                        applies: Box::new(|l: &str| matches(&PY_PRINT, code_part(l, "#"))),
+                        unless_established: true,
+                    });
                 }
             }
             "go" => {
                 let text = head();
                 let is_main = text.lines().any(|l| l.trim() == "package main");
                 if !test && !is_main && !script {
-                    rules.push((
-                        "fmt-println",
-                        "`fmt.Println` in a library package",
-                        Box::new(|l: &str| matches(&GO_PRINTLN, code_part(l, "//"))),
-                    ));
+                    rules.push(DebugRule {
+                        rule: "fmt-println",
+                        what: "`fmt.Println` in a library package",
+                        applies: Box::new(|l: &str| matches(&GO_PRINTLN, code_part(l, "//"))),
+                        unless_established: true,
+                    });
                 }
             }
             _ => {}
         }
+        if rules.iter().any(|r| r.unless_established) {
+            let added: BTreeSet<u32> = file.added.iter().map(|(n, _)| *n).collect();
+            let text = head();
+            let established = |r: &DebugRule| {
+                text.lines().enumerate().any(|(i, l)| {
+                    let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                    !added.contains(&n) && (r.applies)(l)
+                })
+            };
+            rules.retain(|r| !(r.unless_established && established(r)));
+        }
         for (line, text) in &file.added {
-            for (rule, what, applies) in &rules {
+            for DebugRule {
+                rule,
+                what,
+                applies,
+                ..
+            } in &rules
+            {
                 if applies(text) {
                     findings.push(Finding {
                         severity: Severity::Suggestion,
@@ -422,7 +458,7 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
     findings
 }
 
-/// The file's first 64 KiB at head, or nothing.
+/// The file at head (its first MiB), or nothing.
 fn read_head(checkout: &Path, path: &str) -> String {
     use std::io::Read;
     let Some(full) = safe_join(checkout, path) else {
@@ -430,13 +466,63 @@ fn read_head(checkout: &Path, path: &str) -> String {
     };
     let mut buf = Vec::new();
     if let Ok(f) = std::fs::File::open(full) {
-        let _ = f.take(64 * 1024).read_to_end(&mut buf);
+        let _ = f.take(1024 * 1024).read_to_end(&mut buf);
     }
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// One suggestion when source files gain lines and no test file is touched.
-pub(crate) fn testing_gap(files: &[&FileDiff]) -> Option<Finding> {
+/// Whether the repository at head has any tests: a test file by path, or a Rust
+/// source with a `#[cfg(test)]` module. Bounded walk; skips `.git`, `target`,
+/// `node_modules` and `vendor`.
+pub(crate) fn repo_has_tests(checkout: &Path) -> bool {
+    const MAX_ENTRIES: usize = 50_000;
+    const MAX_RUST_READS: usize = 2_000;
+    let mut stack = vec![PathBuf::new()];
+    let mut seen = 0usize;
+    let mut rust_reads = 0usize;
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(checkout.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return false;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = rel.join(&name);
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if !matches!(name.as_str(), ".git" | "target" | "node_modules" | "vendor") {
+                    stack.push(child);
+                }
+                continue;
+            }
+            let rel_str = child.to_string_lossy();
+            if is_test_path(&rel_str) && is_code(&rel_str) {
+                return true;
+            }
+            if name.ends_with(".rs") && rust_reads < MAX_RUST_READS {
+                rust_reads += 1;
+                let text = read_head(checkout, &rel_str);
+                if text.contains("#[cfg(test)]") || text.contains("#[test]") {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// One suggestion when source files gain code and no test file is touched, in a
+/// repository that has tests (where it has none, asking for one on every change is
+/// noise).
+pub(crate) fn testing_gap(files: &[&FileDiff], repo_has_tests: bool) -> Option<Finding> {
+    if !repo_has_tests {
+        return None;
+    }
     let touched_tests = files
         .iter()
         .any(|f| is_test_path(&f.path) || adds_rust_tests(f));
@@ -614,18 +700,18 @@ mod tests {
         let a = file("src/a.rs", &["fn a() {}"]);
         let b = file("src/b.rs", &["fn b() {}"]);
         let readme = file("README.md", &["words"]);
-        let gap = testing_gap(&[&a, &b, &readme]).map(|f| f.title);
+        let gap = testing_gap(&[&a, &b, &readme], true).map(|f| f.title);
         assert_eq!(
             gap.as_deref(),
             Some("Source changed without tests: src/a.rs, src/b.rs")
         );
         let t = file("src/c.rs", &["#[cfg(test)]", "mod tests {}"]);
-        assert!(testing_gap(&[&a, &t]).is_none());
+        assert!(testing_gap(&[&a, &t], true).is_none());
         let t = file("tests/it.rs", &["fn x() {}"]);
-        assert!(testing_gap(&[&a, &t]).is_none());
-        assert!(testing_gap(&[&readme]).is_none());
+        assert!(testing_gap(&[&a, &t], true).is_none());
+        assert!(testing_gap(&[&readme], true).is_none());
         let comments = file("src/a.rs", &["// reworded", "", "/// docs"]);
-        assert!(testing_gap(&[&comments]).is_none());
+        assert!(testing_gap(&[&comments], true).is_none());
         let docstring = file(
             "pkg/a.py",
             &[
@@ -633,9 +719,11 @@ mod tests {
                 "    ``0`` is no longer ignored.",
             ],
         );
-        assert!(testing_gap(&[&docstring]).is_none());
+        assert!(testing_gap(&[&docstring], true).is_none());
         let code = file("pkg/a.py", &["    out: list[str] = []"]);
-        assert!(testing_gap(&[&code]).is_some());
+        assert!(testing_gap(&[&code], true).is_some());
+        // A repository without any test gets no testing-gap item.
+        assert!(testing_gap(&[&code], false).is_none());
     }
 
     #[test]
@@ -657,6 +745,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("lib.go"), "package store\n").unwrap();
         std::fs::write(dir.path().join("main.go"), "package main\n").unwrap();
+        std::fs::write(dir.path().join("tool.py"), "print('a')\nprint('b')\n").unwrap();
         let check = |path: &str, line: &str, expected: &[&str]| {
             let f = file(path, &[line]);
             let got: Vec<String> = debug_findings(&[&f], dir.path())
@@ -678,6 +767,8 @@ mod tests {
         check("scripts/run.py", "print(x)", &[]);
         check("tests/test_x.py", "print(x)", &[]);
         check("lib.go", "\tfmt.Println(x)", &["fmt-println"]);
+        // The file already prints on lines the change does not add: its convention.
+        check("tool.py", "print('a')", &[]);
         check("main.go", "\tfmt.Println(x)", &[]);
     }
 }

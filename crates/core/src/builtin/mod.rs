@@ -105,7 +105,13 @@ pub async fn review(
     findings.extend(checks::conflict_findings(&live));
     findings.extend(checks::debug_findings(&live, &ctx.checkout));
     findings.extend(checks::size_findings(&live, &ctx.checkout));
-    findings.extend(checks::testing_gap(&live));
+    let has_tests = {
+        let checkout = ctx.checkout.clone();
+        tokio::task::spawn_blocking(move || checks::repo_has_tests(&checkout))
+            .await
+            .unwrap_or(false)
+    };
+    findings.extend(checks::testing_gap(&live, has_tests));
 
     let runs = linters::run_all(&live, &ctx.checkout, config, cancel).await;
     let mut tool_calls = BTreeMap::new();

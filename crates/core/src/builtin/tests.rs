@@ -272,7 +272,7 @@ async fn clippy_reports_only_warnings_on_added_lines() {
     assert_eq!(
         clippy,
         vec![(
-            "S2".into(),
+            "S1".into(),
             "suggestion".into(),
             "src/lib.rs:6".into(),
             "clippy/needless_return".into()
@@ -314,7 +314,7 @@ async fn ruff_reports_only_added_lines_when_installed() {
     assert_eq!(
         ruff,
         vec![(
-            "S2".into(),
+            "S1".into(),
             "suggestion".into(),
             "pkg/mod.py:2".into(),
             "ruff/F401".into()
@@ -364,6 +364,7 @@ fn no_linters_but_path() -> ReviewerConfig {
 async fn own_checks_todo_debug_testing_gap_large_and_binary_files() {
     let repo = Repo::new();
     repo.write("src/engine.rs", "pub fn run() {}\n");
+    repo.write("tests/smoke.rs", "#[test]\nfn smoke() {}\n");
     repo.write("web/app.ts", "export const a = 1;\n");
     let base = repo.commit("base");
     repo.write(
@@ -515,6 +516,7 @@ async fn review_text_snapshot() {
         "lib/store.go",
         "package store\n\nfunc Get() int { return 1 }\n",
     );
+    repo.write("lib/store_test.go", "package store\n");
     let base = repo.commit("base");
     repo.write(
         "lib/store.go",
