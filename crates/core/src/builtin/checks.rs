@@ -15,6 +15,8 @@ use crate::model::{ItemSource, Severity};
 
 /// Above this size an added or changed file is flagged (bytes).
 const LARGE_FILE_BYTES: u64 = 1024 * 1024;
+/// Fewer added code lines than this never raise the testing-gap item.
+const MIN_CODE_LINES_FOR_TESTS: usize = 3;
 /// Above this many added lines a single file is flagged.
 const LARGE_FILE_LINES: usize = 5_000;
 
@@ -102,17 +104,20 @@ fn adds_rust_tests(file: &FileDiff) -> bool {
         })
 }
 
-/// Whether any added line is code rather than a blank line, a comment, or (in Python)
+/// How many added lines are code rather than blank lines, comments, or (in Python)
 /// docstring prose: a change that only rewords comments needs no new test.
-fn adds_code(file: &FileDiff) -> bool {
+fn code_lines(file: &FileDiff) -> usize {
     let python = extension(&file.path) == "py";
-    file.added.iter().any(|(_, line)| {
-        let t = line.trim();
-        let comment = ["//", "#", "/*", "*", "--", "<!--"]
-            .iter()
-            .any(|c| t.starts_with(c));
-        !(t.is_empty() || comment || python && is_python_prose(t))
-    })
+    file.added
+        .iter()
+        .filter(|(_, line)| {
+            let t = line.trim();
+            let comment = ["//", "#", "/*", "*", "--", "<!--"]
+                .iter()
+                .any(|c| t.starts_with(c));
+            !(t.is_empty() || comment || python && is_python_prose(t))
+        })
+        .count()
 }
 
 /// A Python line that reads as docstring text: an reST directive, a string on its
@@ -529,11 +534,18 @@ pub(crate) fn testing_gap(files: &[&FileDiff], repo_has_tests: bool) -> Option<F
     if touched_tests {
         return None;
     }
-    let sources: BTreeSet<&str> = files
+    let changed: Vec<(&str, usize)> = files
         .iter()
-        .filter(|f| !f.binary && is_source(&f.path) && adds_code(f))
-        .map(|f| f.path.as_str())
+        .filter(|f| !f.binary && is_source(&f.path))
+        .map(|f| (f.path.as_str(), code_lines(f)))
+        .filter(|(_, n)| *n > 0)
         .collect();
+    // One- or two-line edits are mostly mechanical (a renamed call, a bumped
+    // constant); asking for tests there was the main source of noise on real history.
+    if changed.iter().map(|(_, n)| n).sum::<usize>() < MIN_CODE_LINES_FOR_TESTS {
+        return None;
+    }
+    let sources: BTreeSet<&str> = changed.iter().map(|(p, _)| *p).collect();
     let first = *sources.iter().next()?;
     let listed: Vec<&str> = sources.iter().take(5).copied().collect();
     let more = match sources.len().saturating_sub(5) {
@@ -697,7 +709,7 @@ mod tests {
 
     #[test]
     fn testing_gap_needs_sources_and_no_tests() {
-        let a = file("src/a.rs", &["fn a() {}"]);
+        let a = file("src/a.rs", &["fn a() {", "    one();", "}"]);
         let b = file("src/b.rs", &["fn b() {}"]);
         let readme = file("README.md", &["words"]);
         let gap = testing_gap(&[&a, &b, &readme], true).map(|f| f.title);
@@ -711,7 +723,7 @@ mod tests {
         assert!(testing_gap(&[&a, &t], true).is_none());
         assert!(testing_gap(&[&readme], true).is_none());
         let comments = file("src/a.rs", &["// reworded", "", "/// docs"]);
-        assert!(testing_gap(&[&comments], true).is_none());
+        assert_eq!(code_lines(&comments), 0);
         let docstring = file(
             "pkg/a.py",
             &[
@@ -719,9 +731,19 @@ mod tests {
                 "    ``0`` is no longer ignored.",
             ],
         );
-        assert!(testing_gap(&[&docstring], true).is_none());
-        let code = file("pkg/a.py", &["    out: list[str] = []"]);
+        assert_eq!(code_lines(&docstring), 0);
+        let code = file(
+            "pkg/a.py",
+            &[
+                "    out: list[str] = []",
+                "    out.append(1)",
+                "    return out",
+            ],
+        );
+        assert_eq!(code_lines(&code), 3);
         assert!(testing_gap(&[&code], true).is_some());
+        let one_liner = file("lib/request.js", &["    val = val.trimEnd()"]);
+        assert!(testing_gap(&[&one_liner], true).is_none());
         // A repository without any test gets no testing-gap item.
         assert!(testing_gap(&[&code], false).is_none());
     }
