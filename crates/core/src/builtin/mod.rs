@@ -117,6 +117,7 @@ pub async fn review(
     let mut tool_calls = BTreeMap::new();
     let mut coverage_tools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut sources = SourceCache::new(&ctx.checkout);
+    let mut tool_stats = Vec::new();
     for run in &runs {
         if run.started {
             *tool_calls.entry(run.tool.clone()).or_insert(0) += 1;
@@ -130,7 +131,21 @@ pub async fn review(
                     .insert(run.tool.clone());
             }
         }
-        findings.extend(introduced(&run.diags, &live, &mut sources));
+        let kept = introduced(&run.diags, &live, &mut sources);
+        if run.ok {
+            let changed: BTreeSet<&str> = live.iter().map(|f| f.path.as_str()).collect();
+            tool_stats.push(render::ToolStats {
+                tool: run.tool.clone(),
+                diagnostics: run.diags.len(),
+                in_changed_files: run
+                    .diags
+                    .iter()
+                    .filter(|d| changed.contains(d.path.as_str()))
+                    .count(),
+                on_added_lines: kept.len(),
+            });
+        }
+        findings.extend(kept);
     }
     if cancel.is_cancelled() {
         notes.push("builtin: cancelled; linters after that point did not run".into());
@@ -192,6 +207,7 @@ pub async fn review(
         limitations: &limitations,
         coverage: &coverage,
         notes: &notes,
+        tool_stats: &tool_stats,
         tools_ran: runs
             .iter()
             .filter(|r| r.ok)

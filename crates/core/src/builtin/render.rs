@@ -14,6 +14,14 @@ use crate::model::{Decision, ItemSource, Limitation, Severity};
 /// Version of the JSON block this module writes (`"deep_review": 1`).
 pub const REVIEW_SCHEMA_VERSION: u32 = 1;
 
+/// What one linter reported, and how much of it the added-line filter kept.
+pub(crate) struct ToolStats {
+    pub tool: String,
+    pub diagnostics: usize,
+    pub in_changed_files: usize,
+    pub on_added_lines: usize,
+}
+
 /// Everything the review text is made of.
 pub(crate) struct ReviewInput<'a> {
     /// Sorted by severity, path, line.
@@ -24,6 +32,7 @@ pub(crate) struct ReviewInput<'a> {
     pub notes: &'a [String],
     /// Linters that ran and produced readable output.
     pub tools_ran: Vec<String>,
+    pub tool_stats: &'a [ToolStats],
     pub tests_touched: &'a [String],
     pub files_changed: usize,
 }
@@ -291,6 +300,18 @@ pub(crate) fn review_text(input: &ReviewInput<'_>) -> String {
     for (path, note) in &coverage_notes {
         md.push_str(&format!("- `{path}` — {note}\n"));
     }
+    if !input.tool_stats.is_empty() {
+        md.push('\n');
+    }
+    for t in input.tool_stats {
+        md.push_str(&format!(
+            "- {}: {}, {} in changed files, {} on added lines (reported)\n",
+            t.tool,
+            plural(t.diagnostics, "diagnostic", "diagnostics"),
+            t.in_changed_files,
+            t.on_added_lines
+        ));
+    }
     if !input.notes.is_empty() {
         section(&mut md, "## Review Process Notes");
         for n in input.notes {
@@ -330,6 +351,12 @@ pub(crate) fn review_text(input: &ReviewInput<'_>) -> String {
             "path": path, "note": note,
         })).collect::<Vec<_>>(),
         "files_changed": input.files_changed,
+        "tools": input.tool_stats.iter().map(|t| json!({
+            "name": t.tool,
+            "diagnostics": t.diagnostics,
+            "in_changed_files": t.in_changed_files,
+            "on_added_lines": t.on_added_lines,
+        })).collect::<Vec<_>>(),
     });
     let pretty = serde_json::to_string_pretty(&block).unwrap_or_else(|_| block.to_string());
     // Backticks only occur inside JSON strings: escaping them keeps the block free of

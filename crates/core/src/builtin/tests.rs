@@ -169,6 +169,28 @@ fn has_tool(name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// `clippy 40/6/1` per linter: diagnostics, in changed files, on added lines.
+fn tool_summary(review: &str) -> String {
+    json_block(review)["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {}/{}/{}",
+                        t["name"].as_str().unwrap_or(""),
+                        t["diagnostics"],
+                        t["in_changed_files"],
+                        t["on_added_lines"]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 fn outcome_text(o: &BuiltinOutcome) -> String {
     format!(
         "{}\n{:?}\n{:?}\n{:?}",
@@ -290,6 +312,12 @@ async fn clippy_reports_only_warnings_on_added_lines() {
     assert!(out
         .review
         .contains("- `src/lib.rs` — clippy, builtin checks"));
+    assert!(
+        out.review
+            .contains("- clippy: 2 diagnostics, 2 in changed files, 1 on added lines (reported)"),
+        "{}",
+        out.review
+    );
 }
 
 #[tokio::test]
@@ -564,7 +592,7 @@ async fn measure_real_history() {
         config.env.insert("CARGO_TARGET_DIR".into(), dir);
     }
     println!(
-        "| commit | subject | files | tools | findings (severity location tool/rule) | notes | time |"
+        "| commit | subject | files | linters (all/in changed files/on added lines) | findings (severity location tool/rule) | notes | time |"
     );
     println!("|---|---|---|---|---|---|---|");
     for line in log.lines() {
@@ -583,11 +611,7 @@ async fn measure_real_history() {
             &sha[..8.min(sha.len())],
             subject.chars().take(50).collect::<String>(),
             out.files_read.len(),
-            out.tool_calls
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
+            tool_summary(&out.review),
             if listed.is_empty() {
                 "—".into()
             } else {
