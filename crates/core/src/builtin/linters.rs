@@ -566,20 +566,30 @@ async fn run_ruff(
     let Some(ruff) = which("ruff", &env) else {
         return LinterRun::skipped("ruff", "ruff: not installed (not found on PATH)".into());
     };
-    let mut args: Vec<String> = [
-        "check",
-        "--output-format=json",
-        "--no-cache",
-        "--exit-zero",
-        "--",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args: Vec<String> = ["check", "--output-format=json", "--no-cache", "--exit-zero"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !has_ruff_config(checkout) {
+        // No project configuration: ruff's classic default (syntax errors and pyflakes,
+        // real bugs), not whatever a newer ruff or a parent directory would enable.
+        args.extend(["--isolated".to_string(), "--select=E4,E7,E9,F".to_string()]);
+    }
+    args.push("--".into());
     args.extend(files.iter().cloned());
     let out = run_tool(&spec(ruff, args, checkout, env, timeout), cancel).await;
     let parsed = parse_ruff(&String::from_utf8_lossy(&out.stdout), checkout);
     finish("ruff", files.to_vec(), &out, parsed)
+}
+
+/// Whether the repository configures ruff itself (`ruff.toml`, `.ruff.toml`, or a
+/// `[tool.ruff]` table in `pyproject.toml`).
+fn has_ruff_config(checkout: &Path) -> bool {
+    checkout.join("ruff.toml").is_file()
+        || checkout.join(".ruff.toml").is_file()
+        || std::fs::read_to_string(checkout.join("pyproject.toml"))
+            .map(|t| t.contains("[tool.ruff"))
+            .unwrap_or(false)
 }
 
 /// Reads `ruff check --output-format=json`.
