@@ -118,11 +118,13 @@ pub async fn review(
     let mut coverage_tools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut sources = SourceCache::new(&ctx.checkout);
     let mut tool_stats = Vec::new();
+    let changed: BTreeSet<&str> = live.iter().map(|f| f.path.as_str()).collect();
     for run in &runs {
         if run.started {
             *tool_calls.entry(run.tool.clone()).or_insert(0) += 1;
         }
         notes.extend(run.note.clone());
+        let kept = introduced(&run.diags, &live, &mut sources);
         if run.ok {
             for f in &run.files {
                 coverage_tools
@@ -130,10 +132,6 @@ pub async fn review(
                     .or_default()
                     .insert(run.tool.clone());
             }
-        }
-        let kept = introduced(&run.diags, &live, &mut sources);
-        if run.ok {
-            let changed: BTreeSet<&str> = live.iter().map(|f| f.path.as_str()).collect();
             tool_stats.push(render::ToolStats {
                 tool: run.tool.clone(),
                 diagnostics: run.diags.len(),
