@@ -86,6 +86,9 @@ pub struct ReviewerConfig {
     pub base_url: Option<String>,
     /// Name of the environment variable holding the API key.
     pub api_key_env: Option<String>,
+    /// `builtin` backend: extra linters that print SARIF on standard output, each an
+    /// argv run in the checkout (e.g. `["semgrep", "--sarif", "--quiet", "."]`).
+    pub sarif_tools: Vec<Vec<String>>,
 }
 
 impl ReviewerConfig {
@@ -104,6 +107,7 @@ impl ReviewerConfig {
             binary: None,
             base_url: None,
             api_key_env: None,
+            sarif_tools: Vec::new(),
         }
     }
 }

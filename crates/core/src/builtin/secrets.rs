@@ -1,0 +1,396 @@
+//! Secrets on added lines, the way gitleaks finds them: well-known key formats, private
+//! key blocks, and high-entropy strings assigned to names such as `api_key` or
+//! `password`. Values are only ever shown masked ([`mask`]). Pure.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// One secret-looking value on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretHit {
+    /// Stable rule name, e.g. `aws-access-key-id`.
+    pub rule: &'static str,
+    /// What it looks like, for the title: "AWS access key id".
+    pub what: &'static str,
+    /// The raw value (never shown: see [`mask`]); empty for private key headers,
+    /// whose line holds nothing secret.
+    pub value: String,
+    /// The name the value is assigned to, when the line is an assignment.
+    pub name: Option<String>,
+}
+
+struct Rule {
+    rule: &'static str,
+    what: &'static str,
+    pattern: Regex,
+}
+
+fn rule(rule: &'static str, what: &'static str, pattern: &str) -> Option<Rule> {
+    Regex::new(pattern).ok().map(|pattern| Rule {
+        rule,
+        what,
+        pattern,
+    })
+}
+
+/// Key formats with a recognisable prefix. Capture group 1 is the secret.
+static FORMATS: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    [
+        rule(
+            "aws-access-key-id",
+            "AWS access key id",
+            r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b",
+        ),
+        rule(
+            "github-token",
+            "GitHub token",
+            r"\b(gh[pousr]_[A-Za-z0-9]{36,255})\b",
+        ),
+        rule(
+            "github-fine-grained-token",
+            "GitHub fine-grained token",
+            r"\b(github_pat_[A-Za-z0-9_]{22,255})\b",
+        ),
+        rule(
+            "slack-token",
+            "Slack token",
+            r"\b(xox[baprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})",
+        ),
+        rule(
+            "stripe-live-key",
+            "Stripe live key",
+            r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b",
+        ),
+        rule(
+            "google-api-key",
+            "Google API key",
+            r"\b(AIza[0-9A-Za-z_\-]{35})",
+        ),
+        rule(
+            "anthropic-api-key",
+            "Anthropic API key",
+            r"\b(sk-ant-[A-Za-z0-9_\-]{32,})",
+        ),
+        rule(
+            "openai-api-key",
+            "OpenAI-style API key",
+            r"\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,})",
+        ),
+        rule(
+            "jwt",
+            "JSON Web Token",
+            r"\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+});
+
+static PRIVATE_KEY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----").ok());
+
+/// `name = "value"`, `name: value`, `"name": "value"`, `name := "value"` where the name
+/// ends in a secret-ish word. Group `name`, then `q` (quoted value) or `bare`.
+static ASSIGNMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?P<name>[A-Za-z0-9_.\-]*(?:key|secret|token|password|passwd|pwd|credentials?|auth))s?["']?\s*(?::=|=>|\?\?=|=|:)\s*(?:[rbuf]?["'`](?P<q>[^"'`\s]{16,})["'`]|(?P<bare>[A-Za-z0-9+/_\-=]{20,})\s*$)"#,
+    )
+    .ok()
+});
+
+/// Secret-looking values on one line.
+pub(crate) fn scan_line(line: &str) -> Vec<SecretHit> {
+    let mut hits: Vec<SecretHit> = Vec::new();
+    let name = assignment_name(line);
+    for r in FORMATS.iter() {
+        for cap in r.pattern.captures_iter(line) {
+            let Some(m) = cap.get(1) else { continue };
+            let value = m.as_str();
+            // `sk-ant-…` also matches the OpenAI shape; keep the more precise rule.
+            if hits
+                .iter()
+                .any(|h| h.value.contains(value) || value.contains(&h.value))
+            {
+                continue;
+            }
+            if r.rule == "openai-api-key" && !looks_random(value.trim_start_matches("sk-")) {
+                continue;
+            }
+            hits.push(SecretHit {
+                rule: r.rule,
+                what: r.what,
+                value: value.to_string(),
+                name: name.clone(),
+            });
+        }
+    }
+    if let Some(re) = PRIVATE_KEY.as_ref() {
+        if re.is_match(line) {
+            hits.push(SecretHit {
+                rule: "private-key",
+                what: "private key block",
+                value: String::new(),
+                name: None,
+            });
+        }
+    }
+    if let Some(hit) = generic_assignment(line) {
+        let overlaps = hits.iter().any(|h| {
+            !h.value.is_empty() && (h.value.contains(&hit.value) || hit.value.contains(&h.value))
+        });
+        if !overlaps {
+            hits.push(hit);
+        }
+    }
+    hits
+}
+
+fn generic_assignment(line: &str) -> Option<SecretHit> {
+    let cap = ASSIGNMENT.as_ref()?.captures(line)?;
+    let name = cap.name("name")?.as_str();
+    let (value, quoted) = match (cap.name("q"), cap.name("bare")) {
+        (Some(q), _) => (q.as_str(), true),
+        (None, Some(b)) => (b.as_str(), false),
+        _ => return None,
+    };
+    if is_placeholder(value) || is_placeholder(name) || !looks_random(value) {
+        return None;
+    }
+    // Unquoted values must look even more like keys (no words, no paths).
+    if !quoted && (value.contains('/') && !value.contains('+') || entropy(value) < 4.0) {
+        return None;
+    }
+    Some(SecretHit {
+        rule: "high-entropy-assignment",
+        what: "high-entropy secret assigned to a secret-like name",
+        value: value.to_string(),
+        name: Some(name.to_string()),
+    })
+}
+
+/// The left-hand side of an assignment on the line, if it is one.
+fn assignment_name(line: &str) -> Option<String> {
+    static NAME: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#"([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?::=|=>|=|:)\s*"#).ok());
+    let cap = NAME.as_ref()?.captures(line)?;
+    Some(cap.get(1)?.as_str().to_string())
+}
+
+/// Mixed letters and digits, not a word or a path, and enough entropy to be random.
+fn looks_random(value: &str) -> bool {
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let has_alpha = value.chars().any(|c| c.is_ascii_alphabetic());
+    let is_env_name = value
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let is_path_or_url = value.starts_with('/')
+        || value.starts_with("./")
+        || value.contains("://")
+        || value.contains("::");
+    let is_dotted_name = value.contains('.')
+        && value
+            .split('.')
+            .all(|part| part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && value.split('.').count() > 1
+        && !value.starts_with("eyJ");
+    // `user_profile_cache_v2`, `auth-token-2`: words with a short number, not a key.
+    let is_words = value
+        .split(['_', '-', '.', ':'])
+        .filter(|p| !p.is_empty())
+        .all(|part| {
+            let letters = part.trim_end_matches(|c: char| c.is_ascii_digit());
+            let digits = part.len() - letters.len();
+            letters.chars().all(|c| c.is_ascii_lowercase()) && digits <= 3
+                || part.chars().all(|c| c.is_ascii_digit())
+        })
+        && value.contains(['_', '-', '.', ':']);
+    has_digit
+        && has_alpha
+        && !is_words
+        && !is_env_name
+        && !is_path_or_url
+        && !is_dotted_name
+        && entropy(value) >= 3.5
+}
+
+/// Words that mark a value or name as a placeholder or a fixture.
+const PLACEHOLDER_WORDS: [&str; 16] = [
+    "example",
+    "dummy",
+    "fake",
+    "sample",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "redacted",
+    "xxxx",
+    "your_",
+    "your-",
+    "mock",
+    "<",
+    "${",
+    "{{",
+    "****",
+];
+
+/// `xxx`, `changeme`, `<token>`, `${TOKEN}`, `EXAMPLE` keys, env lookups….
+pub(crate) fn is_placeholder(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    if lower.starts_with('$') || lower.starts_with('%') || lower.contains("getenv") {
+        return true;
+    }
+    // One repeated character (`aaaaaaaa`, `00000000`).
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => chars.all(|c| c == first),
+        None => true,
+    }
+}
+
+/// Whether the line's assignment name says the value is a fixture (`example_key`).
+pub(crate) fn name_is_placeholder(hit: &SecretHit) -> bool {
+    hit.name.as_deref().is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        ["example", "dummy", "fake", "sample", "mock", "test"]
+            .iter()
+            .any(|w| n.contains(w))
+    })
+}
+
+/// Shannon entropy in bits per character.
+pub(crate) fn entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    let n = total as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The first four characters, then `****`: `AKIA****`.
+pub(crate) fn mask(value: &str) -> String {
+    let head: String = value.chars().take(4).collect();
+    format!("{head}****")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str, expected: &[&str]) {
+        let got: Vec<&str> = scan_line(line).iter().map(|h| h.rule).collect();
+        assert_eq!(got, expected, "{line}");
+    }
+
+    #[test]
+    fn key_formats() {
+        check(r#"aws_id = "AKIAZ3MHQW7XK2PLV9TD""#, &["aws-access-key-id"]);
+        check(
+            "token: ghp_4Fq9ZkLm2Rt7Yw1Xv8Bn3Cd6Ef0Gh5Ij2Kl9",
+            &["github-token"],
+        );
+        check(
+            "T=github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+            &["github-fine-grained-token"],
+        );
+        check(
+            "SLACK=xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp",
+            &["slack-token"],
+        );
+        check(
+            "stripe = 'sk_live_51Hq2xYz9AbCdEfGhIjKlMnOp'",
+            &["stripe-live-key"],
+        );
+        check(
+            "key=AIzaSyD3x7Q9mN2vB8cL1kJ4hG6fD5sA0pO9iU7",
+            &["google-api-key"],
+        );
+        check(
+            r#"ANTHROPIC_API_KEY = "sk-ant-api03-Zx8Qw2Ee4Rr6Tt8Yy0Uu2Ii4Oo6Pp8Aa0Ss""#,
+            &["anthropic-api-key"],
+        );
+        check(
+            r#"openai = "sk-proj-Zx8Qw2Ee4Rr6Tt8Yy0Uu2Ii4Oo6Pp8Aa0Ss3Dd""#,
+            &["openai-api-key"],
+        );
+        check("-----BEGIN RSA PRIVATE KEY-----", &["private-key"]);
+        check("-----BEGIN OPENSSH PRIVATE KEY-----", &["private-key"]);
+        check(
+            "auth: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            &["jwt"],
+        );
+    }
+
+    #[test]
+    fn generic_assignments() {
+        check(
+            r#"api_key = "q8Zr3Lm0Xw7Tb2Nc9Vd4""#,
+            &["high-entropy-assignment"],
+        );
+        check(
+            r#"  "clientSecret": "f3K9m2Qx7Lp0Wz5Rt8Yv","#,
+            &["high-entropy-assignment"],
+        );
+        check(
+            "DB_PASSWORD=Xk29fLq03mZp7TwR8vNs",
+            &["high-entropy-assignment"],
+        );
+    }
+
+    #[test]
+    fn not_secrets() {
+        check(r#"api_key = os.environ["API_KEY"]"#, &[]);
+        check(r#"password = "changeme""#, &[]);
+        check(r#"token = "<your-token-here>""#, &[]);
+        check(r#"secret = "${SECRET_FROM_VAULT_1234}""#, &[]);
+        check(r#"let key = "user_profile_cache_v2";"#, &[]);
+        check(r#"auth_token = "xxxxxxxxxxxxxxxxxxxxxxxx""#, &[]);
+        check(
+            r#"const TOKEN_URL = "https://example.com/oauth/token";"#,
+            &[],
+        );
+        check(r#"key: "app.settings.theme.dark_mode""#, &[]);
+        check(r#"password_field = "password_input_2""#, &[]);
+        check(r#"let sk = "sk-learn-is-a-library";"#, &[]);
+        check(
+            r#"integrity sha512-3Jp0cXDuT9e1G1ZqWy0zYkXH6b5J5dQ0p3gK4Q9Y5tY1Qy8aJ5Xw=="#,
+            &[],
+        );
+        check(
+            "checksum = \"1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\"",
+            &[],
+        );
+    }
+
+    #[test]
+    fn the_documented_aws_example_is_a_placeholder() {
+        let hits = scan_line(r#"example_key = "AKIAIOSFODNN7EXAMPLE""#);
+        assert_eq!(hits.len(), 1);
+        assert!(is_placeholder(&hits[0].value));
+        assert!(name_is_placeholder(&hits[0]));
+    }
+
+    #[test]
+    fn masking_keeps_four_characters() {
+        assert_eq!(mask("AKIAZ3MHQW7XK2PLV9TD"), "AKIA****");
+        assert_eq!(mask("ab"), "ab****");
+        assert!(entropy("aaaa") < 0.01);
+        assert!(entropy("q8Zr3Lm0Xw7Tb2Nc9Vd4") > 4.0);
+    }
+}
