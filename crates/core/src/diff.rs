@@ -706,9 +706,3 @@ diff --git a/y.go b/y.go\ndeleted file mode 100644\n--- a/y.go\n+++ /dev/null\n@
         }
     }
 }
-
-/// TODO/FIXME/XXX/HACK comments the diff adds.
-pub fn acknowledged_limitations(files: &[FileDiff]) -> Vec<crate::model::Limitation> {
-    let _ = files;
-    unimplemented!("acknowledged_limitations")
-}

@@ -47,6 +47,8 @@ pub enum PipelineError {
     Target(#[from] TargetError),
     #[error(transparent)]
     Workdir(#[from] WorkdirError),
+    #[error(transparent)]
+    Verify(#[from] verify::GitTreeError),
 }
 
 /// How to consolidate a directory of reviews.
@@ -196,7 +198,7 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
                 .clone()
                 .or_else(|| target.head.clone())
                 .unwrap_or_else(|| "HEAD".into());
-            let tree = verify::GitTree::new(repo.clone(), rev);
+            let tree = verify::GitTree::open(repo.clone(), &rev)?;
             verify::verify_reviews(&mut reviews, &tree)
         }
         None => VerifyOutcome::default(),

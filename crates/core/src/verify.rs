@@ -401,22 +401,3 @@ mod tests {
         assert!(safe_path("src/main.rs"));
     }
 }
-
-/// A revision of a real git repository, read with `git`.
-pub struct GitTree {
-    pub repo: std::path::PathBuf,
-    pub rev: String,
-}
-
-impl GitTree {
-    pub fn new(repo: std::path::PathBuf, rev: String) -> Self {
-        GitTree { repo, rev }
-    }
-}
-
-impl SourceTree for GitTree {
-    fn read(&self, path: &str) -> Option<String> {
-        let _ = path;
-        unimplemented!("GitTree::read")
-    }
-}
