@@ -9,12 +9,15 @@
 //! locations as `relatedLocations`, and `partialFingerprints["deepReview/v1"]` from the
 //! finding's fingerprint, which does not move when lines shift.
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::text::one_line;
 use crate::model::{Location, Severity};
-use crate::report::{Finding, Report};
+use crate::report::{Finding, Report, Verification};
 
 /// The `$schema` a SARIF log names.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -25,7 +28,7 @@ pub const FINGERPRINT_KEY: &str = "deepReview/v1";
 pub(super) fn render(report: &Report) -> String {
     let log = sarif_log(report);
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_else(|e| {
-        // Serialising a `Value` cannot fail; say so in valid JSON if it ever does.
+        // Strings, numbers and maps only: this cannot fail; stay valid JSON if it does.
         json!({"error": e.to_string()}).to_string()
     });
     out.push('\n');
@@ -98,21 +101,41 @@ fn uri_path(path: &str) -> String {
     out
 }
 
-fn physical_location(loc: &Location) -> Value {
-    let mut physical = Map::new();
-    physical.insert(
-        "artifactLocation".into(),
-        json!({"uri": uri_path(&loc.path), "uriBaseId": "%SRCROOT%"}),
-    );
-    if let Some(start) = loc.line_start.filter(|l| *l >= 1) {
-        let mut region = Map::new();
-        region.insert("startLine".into(), json!(start));
-        if let Some(end) = loc.line_end.filter(|e| *e > start) {
-            region.insert("endLine".into(), json!(end));
-        }
-        physical.insert("region".into(), Value::Object(region));
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+}
+
+fn physical_location(loc: &Location) -> Physical {
+    let region = loc.line_start.filter(|l| *l >= 1).map(|start| Region {
+        start_line: start,
+        end_line: loc.line_end.filter(|e| *e > start),
+    });
+    Physical {
+        artifact_location: Artifact {
+            uri: uri_path(&loc.path),
+            uri_base_id: "%SRCROOT%",
+        },
+        region,
     }
-    Value::Object(physical)
 }
 
 /// The finding's fingerprint, or (for reports written without one) a hash of what
@@ -138,15 +161,75 @@ pub(crate) fn fingerprint(f: &Finding) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn result(report: &Report, f: &Finding) -> Value {
-    let display = |name: &str| -> String {
+#[derive(Serialize)]
+struct Message {
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlacedLocation {
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: Physical,
+    message: Message,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberProperty<'a> {
+    reviewer: &'a str,
+    display: &'a str,
+    local_id: &'a str,
+    severity: &'static str,
+    title: &'a str,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    id: &'a str,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    reviewers: &'a [String],
+    members: Vec<MemberProperty<'a>>,
+    verification: Verification,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconciliation: Option<&'a str>,
+    tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<PlacedLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties<'a>,
+}
+
+fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
+    let display = |name: &'a str| -> &'a str {
         report
             .reviewers
             .iter()
             .find(|r| r.name == name)
-            .map_or_else(|| name.to_string(), |r| r.display.clone())
+            .map_or(name, |r| r.display.as_str())
     };
-    let reviewers: Vec<String> = f.reviewers.iter().map(|r| display(r)).collect();
+    let reviewers: Vec<&str> = f.reviewers.iter().map(|r| display(r)).collect();
     let title = one_line(&f.title);
     let mut text = format!("{}: {title}", f.id);
     if !reviewers.is_empty() {
@@ -160,11 +243,6 @@ fn result(report: &Report, f: &Finding) -> Value {
         markdown.push_str("\n\n");
         markdown.push_str(f.body.trim());
     }
-    let rule_index = Severity::ALL
-        .iter()
-        .position(|s| *s == f.severity)
-        .unwrap_or(0);
-
     let mut tags: Vec<String> = Vec::new();
     for t in f.tags.iter().chain(f.kind.iter()) {
         let t = one_line(t);
@@ -172,86 +250,110 @@ fn result(report: &Report, f: &Finding) -> Value {
             tags.push(t);
         }
     }
-    let members: Vec<Value> = f
-        .members
-        .iter()
-        .map(|m| {
-            json!({
-                "reviewer": m.reviewer,
-                "display": display(&m.reviewer),
-                "localId": m.local_id,
-                "severity": m.severity.as_str(),
-                "title": m.title,
+    SarifResult {
+        rule_id: rule_id(f.severity),
+        rule_index: Severity::ALL
+            .iter()
+            .position(|s| *s == f.severity)
+            .unwrap_or(0),
+        level: level(f.severity),
+        message: Message {
+            text,
+            markdown: Some(markdown),
+        },
+        locations: f
+            .location
+            .iter()
+            .map(|loc| PlacedLocation {
+                physical_location: physical_location(loc),
             })
-        })
-        .collect();
-    let mut properties = json!({
-        "id": f.id,
-        "severity": f.severity.as_str(),
-        "reviewers": f.reviewers,
-        "members": members,
-        "verification": f.verification,
-        "tags": tags,
-    });
-    if let Some(obj) = properties.as_object_mut() {
-        if let Some(kind) = &f.kind {
-            obj.insert("kind".into(), json!(kind));
-        }
-        if let Some(why) = &f.reconciliation {
-            obj.insert("reconciliation".into(), json!(why));
-        }
-    }
-
-    let mut result = json!({
-        "ruleId": rule_id(f.severity),
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": {"text": text, "markdown": markdown},
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
-        "properties": properties,
-    });
-    if let Some(obj) = result.as_object_mut() {
-        if let Some(loc) = &f.location {
-            obj.insert(
-                "locations".into(),
-                json!([{"physicalLocation": physical_location(loc)}]),
-            );
-        }
-        let related: Vec<Value> = f
+            .collect(),
+        related_locations: f
             .locations
             .iter()
             .filter(|l| Some(*l) != f.location.as_ref())
             .enumerate()
-            .map(|(i, l)| {
-                json!({
-                    "id": i + 1,
-                    "physicalLocation": physical_location(l),
-                    "message": {"text": format!("{} also concerns this place", f.id)},
-                })
+            .map(|(i, l)| RelatedLocation {
+                id: i + 1,
+                physical_location: physical_location(l),
+                message: Message {
+                    text: format!("{} also concerns this place", f.id),
+                    markdown: None,
+                },
             })
-            .collect();
-        if !related.is_empty() {
-            obj.insert("relatedLocations".into(), Value::Array(related));
-        }
+            .collect(),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        properties: ResultProperties {
+            id: &f.id,
+            severity: f.severity.as_str(),
+            kind: f.kind.as_deref(),
+            reviewers: &f.reviewers,
+            members: f
+                .members
+                .iter()
+                .map(|m| MemberProperty {
+                    reviewer: &m.reviewer,
+                    display: display(&m.reviewer),
+                    local_id: &m.local_id,
+                    severity: m.severity.as_str(),
+                    title: &m.title,
+                })
+                .collect(),
+            verification: f.verification,
+            reconciliation: f.reconciliation.as_deref(),
+            tags,
+        },
     }
-    result
 }
 
-fn sarif_log(report: &Report) -> Value {
-    let results: Vec<Value> = report.findings.iter().map(|f| result(report, f)).collect();
-    let mut run = json!({
-        "tool": {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    automation_details: Value,
+    original_uri_base_ids: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_control_provenance: Option<Value>,
+    results: Vec<SarifResult<'a>>,
+    properties: Value,
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+fn sarif_log(report: &Report) -> Log<'_> {
+    let t = &report.target;
+    let provenance = t
+        .repo
+        .as_deref()
+        .filter(|repo| t.kind == "github_pr" && super::markdown::is_owner_name(repo))
+        .map(|repo| {
+            let base = super::markdown::web_base(t);
+            let mut provenance = json!({"repositoryUri": format!("{base}/{repo}")});
+            if let (Some(p), Some(head)) = (provenance.as_object_mut(), t.head.as_deref()) {
+                p.insert("revisionId".into(), json!(head));
+            }
+            json!([provenance])
+        });
+    let run = Run {
+        tool: json!({
             "driver": {
                 "name": "deep-review",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules(),
             }
-        },
-        "automationDetails": {"id": format!("deep-review/{}", one_line(&report.id))},
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root at the reviewed revision"}}},
-        "results": results,
-        "properties": {
+        }),
+        automation_details: json!({"id": format!("deep-review/{}", one_line(&report.id))}),
+        original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": "The repository root at the reviewed revision"}}}),
+        version_control_provenance: provenance,
+        results: report.findings.iter().map(|f| result(report, f)).collect(),
+        properties: json!({
             "verdict": report.verdict.decision.as_str(),
             "verdictReason": report.verdict.reason,
             "reviewers": report.reviewers.iter().map(|r| json!({
@@ -259,24 +361,13 @@ fn sarif_log(report: &Report) -> Value {
                 "display": r.display,
                 "status": r.status,
             })).collect::<Vec<_>>(),
-        },
-    });
-    let t = &report.target;
-    if let (Some(obj), Some(repo)) = (run.as_object_mut(), t.repo.as_deref()) {
-        if t.kind == "github_pr" && super::markdown::is_owner_name(repo) {
-            let base = super::markdown::web_base(t);
-            let mut provenance = json!({"repositoryUri": format!("{base}/{repo}")});
-            if let (Some(p), Some(head)) = (provenance.as_object_mut(), t.head.as_deref()) {
-                p.insert("revisionId".into(), json!(head));
-            }
-            obj.insert("versionControlProvenance".into(), json!([provenance]));
-        }
+        }),
+    };
+    Log {
+        schema: SARIF_SCHEMA_URI,
+        version: "2.1.0",
+        runs: [run],
     }
-    json!({
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    })
 }
 
 #[cfg(test)]
