@@ -169,15 +169,18 @@ pub(crate) fn is_source(path: &str) -> bool {
 
 /// Secrets on added lines. Returns the findings and every raw value found (so the
 /// caller can make sure none of them leaves the reviewer).
-pub(crate) fn secret_findings(files: &[&FileDiff]) -> (Vec<Finding>, Vec<String>) {
+pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Finding>, Vec<String>) {
     let mut findings = Vec::new();
     let mut raw = Vec::new();
     for file in files {
         if file.binary || is_lockfile(&file.path) {
             continue;
         }
-        let in_test = is_test_path(&file.path);
+        let test_file = is_test_path(&file.path);
+        let test_from = rust_test_module_start(checkout, &file.path);
+        let mut in_tests: Vec<(u32, SecretHit)> = Vec::new();
         for (line, text) in &file.added {
+            let in_test = test_file || test_from.is_some_and(|from| *line >= from);
             for hit in secrets::scan_line(text) {
                 if !hit.value.is_empty() {
                     raw.push(hit.value.clone());
@@ -187,14 +190,84 @@ pub(crate) fn secret_findings(files: &[&FileDiff]) -> (Vec<Finding>, Vec<String>
                 {
                     continue;
                 }
-                findings.push(secret_finding(&file.path, *line, &hit, in_test));
+                if in_test {
+                    in_tests.push((*line, hit));
+                } else {
+                    findings.push(secret_finding(&file.path, *line, &hit));
+                }
             }
         }
+        findings.extend(test_secrets_finding(&file.path, &in_tests));
     }
     (findings, raw)
 }
 
-fn secret_finding(path: &str, line: u32, hit: &SecretHit, in_test: bool) -> Finding {
+/// The line of the first `#[cfg(test)]` in a Rust file at head: inline test modules
+/// come last by convention, so every line from there on is test code.
+fn rust_test_module_start(checkout: &Path, path: &str) -> Option<u32> {
+    if !path.ends_with(".rs") {
+        return None;
+    }
+    let text = read_head(checkout, path);
+    let index = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("#[cfg(test)]"))?;
+    u32::try_from(index + 1).ok()
+}
+
+/// Credential-looking values in test code: one important finding per file (fixtures
+/// tend to come in bunches), each value masked.
+fn test_secrets_finding(path: &str, hits: &[(u32, SecretHit)]) -> Option<Finding> {
+    let (first, _) = hits.first()?;
+    let listed: Vec<String> = hits
+        .iter()
+        .take(10)
+        .map(|(line, hit)| {
+            if hit.value.is_empty() {
+                format!("- line {line}: {}", hit.what)
+            } else {
+                format!(
+                    "- line {line}: {} (`{}`)",
+                    hit.what,
+                    secrets::mask(&hit.value)
+                )
+            }
+        })
+        .collect();
+    let more = match hits.len().saturating_sub(10) {
+        0 => String::new(),
+        n => format!("\n- and {n} more"),
+    };
+    Some(Finding {
+        severity: Severity::Important,
+        kind: Kind::Regression,
+        tool: "secrets".into(),
+        rule: "credential-in-test-code".into(),
+        title: format!(
+            "secrets: {} in test code",
+            if hits.len() == 1 {
+                "a credential-like value".to_string()
+            } else {
+                format!("{} credential-like values", hits.len())
+            }
+        ),
+        path: path.to_string(),
+        line: Some(*first),
+        line_end: Some(*first),
+        body: format!(
+            "Test code added values shaped like real credentials:\n\n{}{more}\n\nIf any \
+             of them is real it is leaked all the same (rotate it). If they are fixtures, \
+             prefer obviously fake values (`EXAMPLE`, `fake`, `dummy` in the value or the \
+             name) so scanners and readers can tell.",
+            listed.join("\n")
+        ),
+        snippet: None,
+        tags: vec!["security".into(), "secret".into()],
+        source: ItemSource::Finding,
+    })
+}
+
+fn secret_finding(path: &str, line: u32, hit: &SecretHit) -> Finding {
     let shown = if hit.value.is_empty() {
         String::new()
     } else {
@@ -204,33 +277,24 @@ fn secret_finding(path: &str, line: u32, hit: &SecretHit, in_test: bool) -> Find
         Some(name) => format!(" assigned to `{name}`"),
         None => String::new(),
     };
-    let (severity, context) = if in_test {
-        (
-            Severity::Important,
-            " It is in a test file: if it is a real credential it is leaked all the same; \
-             if it is a fixture, give it an obviously fake value.",
-        )
-    } else {
-        (Severity::Critical, "")
-    };
     let body = if hit.rule == "private-key" {
         format!(
             "Line {line} starts a private key block. Anyone with read access to the \
-             repository (and its history) gets the key.{context}\n\n\
+             repository (and its history) gets the key.\n\n\
              Fix: remove the key from the change, rotate it, and load it from a secret \
              store or an untracked file."
         )
     } else {
         format!(
             "Line {line} adds a value that looks like a {what}{shown}{assigned}. Once pushed \
-             it stays in the history even if a later commit removes it.{context}\n\n\
+             it stays in the history even if a later commit removes it.\n\n\
              Fix: revoke or rotate the credential, remove it from the change, and read it \
              from the environment or a secret store.",
             what = hit.what,
         )
     };
     Finding {
-        severity,
+        severity: Severity::Critical,
         kind: Kind::Regression,
         tool: "secrets".into(),
         rule: hit.rule.into(),
@@ -314,8 +378,27 @@ static PY_PRINT: LazyLock<Option<Regex>> =
 static GO_PRINTLN: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(^|[^A-Za-z0-9_.])fmt\.Println\s*\(").ok());
 
+/// Whether `re` matches `text` in code: a match after an odd number of quotes sits
+/// inside a string literal (`check("dbg!(x)")`) and does not count.
 fn matches(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(text))
+    let Some(re) = re.as_ref() else { return false };
+    re.captures_iter(text).any(|cap| {
+        // Group 1 is the character before the keyword (or the line start).
+        let at = cap.get(1).or_else(|| cap.get(0)).map_or(0, |g| g.end());
+        let before = text.get(..at).unwrap_or("");
+        let quotes = |q: char| {
+            let mut n = 0;
+            let mut escaped = false;
+            for c in before.chars() {
+                if c == q && !escaped {
+                    n += 1;
+                }
+                escaped = c == '\\' && !escaped;
+            }
+            n
+        };
+        quotes('"') % 2 == 0 && quotes('`') % 2 == 0
+    })
 }
 
 /// The code part of a line: before a `//` or `#` comment (rough: ignores strings).
@@ -779,6 +862,12 @@ mod tests {
         check("src/a.rs", "    dbg!(x);", &["dbg-macro"]);
         check("src/a.rs", "    // dbg!(x);", &[]);
         check("src/a.rs", "    my_dbg!(x);", &[]);
+        check("src/a.rs", "    check(\"src/a.rs\", \"dbg!(x)\");", &[]);
+        check(
+            "src/a.ts",
+            "  const help = \"call console.log(x) to debug\";",
+            &[],
+        );
         check("src/a.ts", "  console.log(x);", &["console-log"]);
         check("src/a.test.ts", "  console.log(x);", &[]);
         check("scripts/build.js", "console.log('done')", &[]);
