@@ -215,6 +215,14 @@ fn rust_test_module_start(checkout: &Path, path: &str) -> Option<u32> {
     u32::try_from(index + 1).ok()
 }
 
+/// Whether the change adds lines inside a Rust file's `#[cfg(test)]` module.
+pub(crate) fn touches_inline_tests(files: &[&FileDiff], checkout: &Path) -> bool {
+    files.iter().any(|f| {
+        rust_test_module_start(checkout, &f.path)
+            .is_some_and(|from| f.added.iter().any(|(n, _)| *n >= from))
+    })
+}
+
 /// Credential-looking values in test code: one important finding per file (fixtures
 /// tend to come in bunches), each value masked.
 fn test_secrets_finding(path: &str, hits: &[(u32, SecretHit)]) -> Option<Finding> {
@@ -607,8 +615,12 @@ pub(crate) fn repo_has_tests(checkout: &Path) -> bool {
 /// One suggestion when source files gain code and no test file is touched, in a
 /// repository that has tests (where it has none, asking for one on every change is
 /// noise).
-pub(crate) fn testing_gap(files: &[&FileDiff], repo_has_tests: bool) -> Option<Finding> {
-    if !repo_has_tests {
+pub(crate) fn testing_gap(
+    files: &[&FileDiff],
+    repo_has_tests: bool,
+    inline_tests_touched: bool,
+) -> Option<Finding> {
+    if !repo_has_tests || inline_tests_touched {
         return None;
     }
     let touched_tests = files
@@ -795,16 +807,16 @@ mod tests {
         let a = file("src/a.rs", &["fn a() {", "    one();", "}"]);
         let b = file("src/b.rs", &["fn b() {}"]);
         let readme = file("README.md", &["words"]);
-        let gap = testing_gap(&[&a, &b, &readme], true).map(|f| f.title);
+        let gap = testing_gap(&[&a, &b, &readme], true, false).map(|f| f.title);
         assert_eq!(
             gap.as_deref(),
             Some("Source changed without tests: src/a.rs, src/b.rs")
         );
         let t = file("src/c.rs", &["#[cfg(test)]", "mod tests {}"]);
-        assert!(testing_gap(&[&a, &t], true).is_none());
+        assert!(testing_gap(&[&a, &t], true, false).is_none());
         let t = file("tests/it.rs", &["fn x() {}"]);
-        assert!(testing_gap(&[&a, &t], true).is_none());
-        assert!(testing_gap(&[&readme], true).is_none());
+        assert!(testing_gap(&[&a, &t], true, false).is_none());
+        assert!(testing_gap(&[&readme], true, false).is_none());
         let comments = file("src/a.rs", &["// reworded", "", "/// docs"]);
         assert_eq!(code_lines(&comments), 0);
         let docstring = file(
@@ -824,11 +836,40 @@ mod tests {
             ],
         );
         assert_eq!(code_lines(&code), 3);
-        assert!(testing_gap(&[&code], true).is_some());
+        assert!(testing_gap(&[&code], true, false).is_some());
         let one_liner = file("lib/request.js", &["    val = val.trimEnd()"]);
-        assert!(testing_gap(&[&one_liner], true).is_none());
+        assert!(testing_gap(&[&one_liner], true, false).is_none());
         // A repository without any test gets no testing-gap item.
-        assert!(testing_gap(&[&code], false).is_none());
+        assert!(testing_gap(&[&code], false, false).is_none());
+        // Nor one whose change edits an inline `#[cfg(test)]` module.
+        assert!(testing_gap(&[&code], true, true).is_none());
+    }
+
+    #[test]
+    fn inline_rust_test_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/a.rs"),
+            "fn a() {}\n\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n",
+        )
+        .unwrap();
+        let edit_code = FileDiff {
+            path: "src/a.rs".into(),
+            added: vec![(1, "fn a() {}".into())],
+            ..FileDiff::default()
+        };
+        let edit_test = FileDiff {
+            path: "src/a.rs".into(),
+            added: vec![(5, "    fn t() {}".into())],
+            ..FileDiff::default()
+        };
+        assert!(!touches_inline_tests(&[&edit_code], dir.path()));
+        assert!(touches_inline_tests(&[&edit_test], dir.path()));
+        assert!(repo_has_tests(dir.path()));
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join("main.py"), "print(1)\n").unwrap();
+        assert!(!repo_has_tests(empty.path()));
     }
 
     #[test]

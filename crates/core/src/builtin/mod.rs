@@ -111,7 +111,8 @@ pub async fn review(
             .await
             .unwrap_or(false)
     };
-    findings.extend(checks::testing_gap(&live, has_tests));
+    let inline_tests = checks::touches_inline_tests(&live, &ctx.checkout);
+    findings.extend(checks::testing_gap(&live, has_tests, inline_tests));
 
     let runs = linters::run_all(&live, &ctx.checkout, config, cancel).await;
     let mut tool_calls = BTreeMap::new();
