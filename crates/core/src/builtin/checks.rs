@@ -169,15 +169,18 @@ pub(crate) fn is_source(path: &str) -> bool {
 
 /// Secrets on added lines. Returns the findings and every raw value found (so the
 /// caller can make sure none of them leaves the reviewer).
-pub(crate) fn secret_findings(files: &[&FileDiff]) -> (Vec<Finding>, Vec<String>) {
+pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Finding>, Vec<String>) {
     let mut findings = Vec::new();
     let mut raw = Vec::new();
     for file in files {
         if file.binary || is_lockfile(&file.path) {
             continue;
         }
-        let in_test = is_test_path(&file.path);
+        let test_file = is_test_path(&file.path);
+        let test_from = rust_test_module_start(checkout, &file.path);
+        let mut in_tests: Vec<(u32, SecretHit)> = Vec::new();
         for (line, text) in &file.added {
+            let in_test = test_file || test_from.is_some_and(|from| *line >= from);
             for hit in secrets::scan_line(text) {
                 if !hit.value.is_empty() {
                     raw.push(hit.value.clone());
@@ -187,14 +190,92 @@ pub(crate) fn secret_findings(files: &[&FileDiff]) -> (Vec<Finding>, Vec<String>
                 {
                     continue;
                 }
-                findings.push(secret_finding(&file.path, *line, &hit, in_test));
+                if in_test {
+                    in_tests.push((*line, hit));
+                } else {
+                    findings.push(secret_finding(&file.path, *line, &hit));
+                }
             }
         }
+        findings.extend(test_secrets_finding(&file.path, &in_tests));
     }
     (findings, raw)
 }
 
-fn secret_finding(path: &str, line: u32, hit: &SecretHit, in_test: bool) -> Finding {
+/// The line of the first `#[cfg(test)]` in a Rust file at head: inline test modules
+/// come last by convention, so every line from there on is test code.
+fn rust_test_module_start(checkout: &Path, path: &str) -> Option<u32> {
+    if !path.ends_with(".rs") {
+        return None;
+    }
+    let text = read_head(checkout, path);
+    let index = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("#[cfg(test)]"))?;
+    u32::try_from(index + 1).ok()
+}
+
+/// Whether the change adds lines inside a Rust file's `#[cfg(test)]` module.
+pub(crate) fn touches_inline_tests(files: &[&FileDiff], checkout: &Path) -> bool {
+    files.iter().any(|f| {
+        rust_test_module_start(checkout, &f.path)
+            .is_some_and(|from| f.added.iter().any(|(n, _)| *n >= from))
+    })
+}
+
+/// Credential-looking values in test code: one important finding per file (fixtures
+/// tend to come in bunches), each value masked.
+fn test_secrets_finding(path: &str, hits: &[(u32, SecretHit)]) -> Option<Finding> {
+    let (first, _) = hits.first()?;
+    let listed: Vec<String> = hits
+        .iter()
+        .take(10)
+        .map(|(line, hit)| {
+            if hit.value.is_empty() {
+                format!("- line {line}: {}", hit.what)
+            } else {
+                format!(
+                    "- line {line}: {} (`{}`)",
+                    hit.what,
+                    secrets::mask(&hit.value)
+                )
+            }
+        })
+        .collect();
+    let more = match hits.len().saturating_sub(10) {
+        0 => String::new(),
+        n => format!("\n- and {n} more"),
+    };
+    Some(Finding {
+        severity: Severity::Important,
+        kind: Kind::Regression,
+        tool: "secrets".into(),
+        rule: "credential-in-test-code".into(),
+        title: format!(
+            "secrets: {} in test code",
+            if hits.len() == 1 {
+                "a credential-like value".to_string()
+            } else {
+                format!("{} credential-like values", hits.len())
+            }
+        ),
+        path: path.to_string(),
+        line: Some(*first),
+        line_end: Some(*first),
+        body: format!(
+            "Test code added values shaped like real credentials:\n\n{}{more}\n\nIf any \
+             of them is real it is leaked all the same (rotate it). If they are fixtures, \
+             prefer obviously fake values (`EXAMPLE`, `fake`, `dummy` in the value or the \
+             name) so scanners and readers can tell.",
+            listed.join("\n")
+        ),
+        snippet: None,
+        tags: vec!["security".into(), "secret".into()],
+        source: ItemSource::Finding,
+    })
+}
+
+fn secret_finding(path: &str, line: u32, hit: &SecretHit) -> Finding {
     let shown = if hit.value.is_empty() {
         String::new()
     } else {
@@ -204,33 +285,24 @@ fn secret_finding(path: &str, line: u32, hit: &SecretHit, in_test: bool) -> Find
         Some(name) => format!(" assigned to `{name}`"),
         None => String::new(),
     };
-    let (severity, context) = if in_test {
-        (
-            Severity::Important,
-            " It is in a test file: if it is a real credential it is leaked all the same; \
-             if it is a fixture, give it an obviously fake value.",
-        )
-    } else {
-        (Severity::Critical, "")
-    };
     let body = if hit.rule == "private-key" {
         format!(
             "Line {line} starts a private key block. Anyone with read access to the \
-             repository (and its history) gets the key.{context}\n\n\
+             repository (and its history) gets the key.\n\n\
              Fix: remove the key from the change, rotate it, and load it from a secret \
              store or an untracked file."
         )
     } else {
         format!(
             "Line {line} adds a value that looks like a {what}{shown}{assigned}. Once pushed \
-             it stays in the history even if a later commit removes it.{context}\n\n\
+             it stays in the history even if a later commit removes it.\n\n\
              Fix: revoke or rotate the credential, remove it from the change, and read it \
              from the environment or a secret store.",
             what = hit.what,
         )
     };
     Finding {
-        severity,
+        severity: Severity::Critical,
         kind: Kind::Regression,
         tool: "secrets".into(),
         rule: hit.rule.into(),
@@ -314,8 +386,27 @@ static PY_PRINT: LazyLock<Option<Regex>> =
 static GO_PRINTLN: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(^|[^A-Za-z0-9_.])fmt\.Println\s*\(").ok());
 
+/// Whether `re` matches `text` in code: a match after an odd number of quotes sits
+/// inside a string literal (`check("dbg!(x)")`) and does not count.
 fn matches(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(text))
+    let Some(re) = re.as_ref() else { return false };
+    re.captures_iter(text).any(|cap| {
+        // Group 1 is the character before the keyword (or the line start).
+        let at = cap.get(1).or_else(|| cap.get(0)).map_or(0, |g| g.end());
+        let before = text.get(..at).unwrap_or("");
+        let quotes = |q: char| {
+            let mut n = 0;
+            let mut escaped = false;
+            for c in before.chars() {
+                if c == q && !escaped {
+                    n += 1;
+                }
+                escaped = c == '\\' && !escaped;
+            }
+            n
+        };
+        quotes('"') % 2 == 0 && quotes('`') % 2 == 0
+    })
 }
 
 /// The code part of a line: before a `//` or `#` comment (rough: ignores strings).
@@ -524,8 +615,12 @@ pub(crate) fn repo_has_tests(checkout: &Path) -> bool {
 /// One suggestion when source files gain code and no test file is touched, in a
 /// repository that has tests (where it has none, asking for one on every change is
 /// noise).
-pub(crate) fn testing_gap(files: &[&FileDiff], repo_has_tests: bool) -> Option<Finding> {
-    if !repo_has_tests {
+pub(crate) fn testing_gap(
+    files: &[&FileDiff],
+    repo_has_tests: bool,
+    inline_tests_touched: bool,
+) -> Option<Finding> {
+    if !repo_has_tests || inline_tests_touched {
         return None;
     }
     let touched_tests = files
@@ -712,16 +807,16 @@ mod tests {
         let a = file("src/a.rs", &["fn a() {", "    one();", "}"]);
         let b = file("src/b.rs", &["fn b() {}"]);
         let readme = file("README.md", &["words"]);
-        let gap = testing_gap(&[&a, &b, &readme], true).map(|f| f.title);
+        let gap = testing_gap(&[&a, &b, &readme], true, false).map(|f| f.title);
         assert_eq!(
             gap.as_deref(),
             Some("Source changed without tests: src/a.rs, src/b.rs")
         );
         let t = file("src/c.rs", &["#[cfg(test)]", "mod tests {}"]);
-        assert!(testing_gap(&[&a, &t], true).is_none());
+        assert!(testing_gap(&[&a, &t], true, false).is_none());
         let t = file("tests/it.rs", &["fn x() {}"]);
-        assert!(testing_gap(&[&a, &t], true).is_none());
-        assert!(testing_gap(&[&readme], true).is_none());
+        assert!(testing_gap(&[&a, &t], true, false).is_none());
+        assert!(testing_gap(&[&readme], true, false).is_none());
         let comments = file("src/a.rs", &["// reworded", "", "/// docs"]);
         assert_eq!(code_lines(&comments), 0);
         let docstring = file(
@@ -741,11 +836,40 @@ mod tests {
             ],
         );
         assert_eq!(code_lines(&code), 3);
-        assert!(testing_gap(&[&code], true).is_some());
+        assert!(testing_gap(&[&code], true, false).is_some());
         let one_liner = file("lib/request.js", &["    val = val.trimEnd()"]);
-        assert!(testing_gap(&[&one_liner], true).is_none());
+        assert!(testing_gap(&[&one_liner], true, false).is_none());
         // A repository without any test gets no testing-gap item.
-        assert!(testing_gap(&[&code], false).is_none());
+        assert!(testing_gap(&[&code], false, false).is_none());
+        // Nor one whose change edits an inline `#[cfg(test)]` module.
+        assert!(testing_gap(&[&code], true, true).is_none());
+    }
+
+    #[test]
+    fn inline_rust_test_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/a.rs"),
+            "fn a() {}\n\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n",
+        )
+        .unwrap();
+        let edit_code = FileDiff {
+            path: "src/a.rs".into(),
+            added: vec![(1, "fn a() {}".into())],
+            ..FileDiff::default()
+        };
+        let edit_test = FileDiff {
+            path: "src/a.rs".into(),
+            added: vec![(5, "    fn t() {}".into())],
+            ..FileDiff::default()
+        };
+        assert!(!touches_inline_tests(&[&edit_code], dir.path()));
+        assert!(touches_inline_tests(&[&edit_test], dir.path()));
+        assert!(repo_has_tests(dir.path()));
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join("main.py"), "print(1)\n").unwrap();
+        assert!(!repo_has_tests(empty.path()));
     }
 
     #[test]
@@ -779,6 +903,12 @@ mod tests {
         check("src/a.rs", "    dbg!(x);", &["dbg-macro"]);
         check("src/a.rs", "    // dbg!(x);", &[]);
         check("src/a.rs", "    my_dbg!(x);", &[]);
+        check("src/a.rs", "    check(\"src/a.rs\", \"dbg!(x)\");", &[]);
+        check(
+            "src/a.ts",
+            "  const help = \"call console.log(x) to debug\";",
+            &[],
+        );
         check("src/a.ts", "  console.log(x);", &["console-log"]);
         check("src/a.test.ts", "  console.log(x);", &[]);
         check("scripts/build.js", "console.log('done')", &[]);

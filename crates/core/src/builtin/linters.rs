@@ -1060,6 +1060,24 @@ mod tests {
     }
 
     #[test]
+    fn ruff_config_detection() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_ruff_config(dir.path()));
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\n",
+        )
+        .unwrap();
+        assert!(!has_ruff_config(dir.path()));
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.ruff.lint]\nselect = [\"E\"]\n",
+        )
+        .unwrap();
+        assert!(has_ruff_config(dir.path()));
+    }
+
+    #[test]
     fn shellcheck_json() {
         let out = r#"[{"file":"bin/run.sh","line":3,"endLine":3,"column":6,"level":"warning","code":2086,"message":"Double quote to prevent globbing and word splitting."},{"file":"bin/run.sh","line":9,"level":"error","code":1073,"message":"Couldn't parse"}]"#;
         let got = parse_shellcheck(out, &root()).unwrap();

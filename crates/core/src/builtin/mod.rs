@@ -101,7 +101,7 @@ pub async fn review(
         .filter(|f| f.status != FileStatus::Deleted)
         .collect();
 
-    let (mut findings, raw_secrets) = checks::secret_findings(&live);
+    let (mut findings, raw_secrets) = checks::secret_findings(&live, &ctx.checkout);
     findings.extend(checks::conflict_findings(&live));
     findings.extend(checks::debug_findings(&live, &ctx.checkout));
     findings.extend(checks::size_findings(&live, &ctx.checkout));
@@ -111,7 +111,8 @@ pub async fn review(
             .await
             .unwrap_or(false)
     };
-    findings.extend(checks::testing_gap(&live, has_tests));
+    let inline_tests = checks::touches_inline_tests(&live, &ctx.checkout);
+    findings.extend(checks::testing_gap(&live, has_tests, inline_tests));
 
     let runs = linters::run_all(&live, &ctx.checkout, config, cancel).await;
     let mut tool_calls = BTreeMap::new();

@@ -513,6 +513,36 @@ async fn a_real_looking_key_in_a_test_file_is_important_not_critical() {
 }
 
 #[tokio::test]
+async fn keys_in_a_rust_test_module_are_one_important_finding() {
+    let repo = Repo::new();
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let base = repo.commit("base");
+    repo.write(
+        "src/lib.rs",
+        "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    const K: &str = \"AKIAZ3MHQW7XK2PLV9TD\";\n    const T: &str = \"ghp_4Fq9ZkLm2Rt7Yw1Xv8Bn3Cd6Ef0Gh5Ij2Kl9\";\n}\n",
+    );
+    let head = repo.commit("fixtures");
+    let out = review_range(repo.path(), &base, &head, &no_linters()).await;
+    let block = json_block(&out.review);
+    let secrets: Vec<&Value> = block["findings"]
+        .as_array()
+        .map(|f| f.iter().filter(|f| f["tool"] == "secrets").collect())
+        .unwrap_or_default();
+    assert_eq!(secrets.len(), 1, "{}", out.review);
+    assert_eq!(secrets[0]["severity"], "important");
+    assert_eq!(secrets[0]["locations"][0], "src/lib.rs:5");
+    assert_eq!(
+        secrets[0]["title"],
+        "secrets: 2 credential-like values in test code"
+    );
+    let all = outcome_text(&out);
+    assert!(
+        !all.contains("AKIAZ3MHQW7XK2PLV9TD") && !all.contains("ghp_4Fq9ZkLm"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
 async fn empty_or_missing_diff_is_a_clean_review() {
     let repo = Repo::new();
     repo.write("a.txt", "a\n");
@@ -562,7 +592,9 @@ async fn review_text_snapshot() {
 /// Runs the builtin reviewer over the last commits of a real repository and prints
 /// what it flagged, for judging false positives by hand:
 /// `DEEP_REVIEW_MEASURE_REPO=/path/to/repo[.git] DEEP_REVIEW_MEASURE_COMMITS=20
-/// cargo test -p deep-review-core measure_real_history -- --ignored --nocapture`.
+/// cargo test -p deep-review-core measure_real_history -- --ignored --nocapture`
+/// (`DEEP_REVIEW_MEASURE_TARGET` sets clippy's target dir, `DEEP_REVIEW_MEASURE_NO_LINTERS`
+/// runs the own checks only).
 #[tokio::test]
 #[ignore = "needs a real repository; prints a table for manual judgement"]
 async fn measure_real_history() {
@@ -590,6 +622,9 @@ async fn measure_real_history() {
     let mut config = with_linters(target.path());
     if let Ok(dir) = std::env::var("DEEP_REVIEW_MEASURE_TARGET") {
         config.env.insert("CARGO_TARGET_DIR".into(), dir);
+    }
+    if std::env::var_os("DEEP_REVIEW_MEASURE_NO_LINTERS").is_some() {
+        config = no_linters();
     }
     println!(
         "| commit | subject | files | linters (all/in changed files/on added lines) | findings (severity location tool/rule) | notes | time |"
