@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 repo="${DEEP_REVIEW_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/deep-review-demo.XXXXXX")}"
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p deep-review
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p deep-review
 
 rm -rf "$repo/sample-app"
 mkdir -p "$repo/sample-app"
@@ -23,4 +23,4 @@ cp -R "$here/sample-app/head/." .
 git add -A && git commit --quiet -m "inventory: take units out of stock"
 
 echo "reviewing $repo/sample-app (main..feature/take-stock)" >&2
-exec "$root/target/release/deep-review" review "$@"
+exec cargo run --quiet --manifest-path "$root/Cargo.toml" -p deep-review -- review "$repo/sample-app" "$@"

@@ -95,7 +95,7 @@ static PRIVATE_KEY: LazyLock<Option<Regex>> =
 /// ends in a secret-ish word. Group `name`, then `q` (quoted value) or `bare`.
 static ASSIGNMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(?P<name>[A-Za-z0-9_.\-]*(?:key|secret|token|password|passwd|pwd|credentials?|auth))s?["']?\s*(?::=|=>|\?\?=|=|:)\s*(?:[rbuf]?["'`](?P<q>[^"'`\s]{16,})["'`]|(?P<bare>[A-Za-z0-9+/_\-=]{20,})\s*$)"#,
+        r#"(?i)(?P<name>[A-Za-z0-9_.\-]*(?:key|secret|token|password|passwd|pwd|credentials?|auth))s?["']?(?:\s*:\s*&?(?:'static\s+)?[A-Za-z_][\w<>:\[\]]*|\s+[A-Za-z_]\w*)?\s*(?::=|=>|\?\?=|=|:)\s*(?:[rbuf]?["'`](?P<q>[^"'`\s]{16,})["'`]|(?P<bare>[A-Za-z0-9+/_\-=]{20,})\s*$)"#,
     )
     .ok()
 });
@@ -349,6 +349,19 @@ mod tests {
         );
         check(
             "DB_PASSWORD=Xk29fLq03mZp7TwR8vNs",
+            &["high-entropy-assignment"],
+        );
+        // Typed declarations: Rust, TypeScript, Go.
+        check(
+            r#"pub const WAREHOUSE_API_SECRET: &str = "wh_live_9fQ2xL7vRt4ZpK8mN3sYbC6dJ1aE5gHu";"#,
+            &["high-entropy-assignment"],
+        );
+        check(
+            r#"const sessionToken: string = "Zq7Lw2Xr9Mv4Tb8Nc3Kd";"#,
+            &["high-entropy-assignment"],
+        );
+        check(
+            r#"var apiSecret string = "Zq7Lw2Xr9Mv4Tb8Nc3Kd""#,
             &["high-entropy-assignment"],
         );
     }

@@ -162,8 +162,11 @@ pub(crate) struct JsonFinding {
     pub fix: Option<String>,
     #[serde(default)]
     pub tags: Option<Lenient<OneOrMany<String>>>,
-    #[serde(default, alias = "kind")]
+    #[serde(default)]
     pub source: Option<String>,
+    /// `regression`, `gap` or `enhancement`: kept as a tag.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// An id or severity written as a string or a number.
@@ -456,6 +459,11 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
                 if !tag.is_empty() {
                     push_tag(&mut tags, &tag);
                 }
+            }
+        }
+        if let Some(kind) = f.kind.as_deref().map(|k| k.trim().to_ascii_lowercase()) {
+            if !kind.is_empty() {
+                push_tag(&mut tags, &kind);
             }
         }
         let source = match f.source.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
