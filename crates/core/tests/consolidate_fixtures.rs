@@ -200,3 +200,105 @@ fn empty_and_odd_inputs_do_not_panic() {
         ParsedReview::default,
     );
 }
+
+#[test]
+fn design_items_group_among_themselves() {
+    use deep_review_core::model::{DesignItem, Scope};
+    let design = |id: &str, title: &str, body: &str| DesignItem {
+        local_id: id.to_string(),
+        title: title.to_string(),
+        body: body.to_string(),
+        scope: Some(Scope::InScope),
+        locations: Vec::new(),
+        ordinal: 0,
+    };
+    let mut a = review("alpha", Vec::new());
+    a.design_concerns = vec![
+        design("design-1", "Retry policy is duplicated in every client", "`HttpClient` and `GrpcClient` each carry their own retry loop with different backoff constants; a shared `RetryPolicy` would keep them consistent."),
+        design("design-2", "Feature flags are read at import time", "`FLAGS` is evaluated when the module loads, so tests cannot toggle flags."),
+    ];
+    a.strengths = vec![design(
+        "strength-1",
+        "Clear error types",
+        "Every failure maps to a `ClientError` variant.",
+    )];
+    let mut b = review("beta", Vec::new());
+    b.design_concerns = vec![design(
+        "design-1",
+        "Two divergent retry implementations",
+        "The retry loops in `HttpClient` and `GrpcClient` differ in backoff; extract one `RetryPolicy`.",
+    )];
+    b.strengths = vec![design(
+        "strength-1",
+        "Good test coverage of the parser",
+        "Table-driven tests cover every header form.",
+    )];
+    let reviews = vec![a, b];
+    let v = VerifyOutcome::default();
+    let result = consolidate(&reviews, &Policy::default(), &v);
+    check_complete(&reviews, &v, &result).expect("nothing lost");
+    let concerns: Vec<Vec<String>> = result
+        .design
+        .concerns
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|m| format!("{} {}", m.reviewer, m.local_id))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        concerns,
+        vec![
+            vec!["alpha design-1".to_string(), "beta design-1".to_string()],
+            vec!["alpha design-2".to_string()]
+        ]
+    );
+    assert_eq!(result.design.concerns[0].reviewers, ["alpha", "beta"]);
+    assert_eq!(result.design.strengths.len(), 2);
+}
+
+#[test]
+fn verification_status_and_dropped_items_are_carried() {
+    use deep_review_core::report::{Dropped, Verification};
+    let s = scenarios();
+    let c = s
+        .iter()
+        .find(|s| s.name == "c-parser-near-miss")
+        .expect("scenario");
+    let mut v = VerifyOutcome::default();
+    v.status.insert(
+        ("alpha".to_string(), "C1".to_string()),
+        Verification::Unverified,
+    );
+    v.status.insert(
+        ("beta".to_string(), "C1".to_string()),
+        Verification::Relocated,
+    );
+    v.dropped.push(Dropped {
+        reviewer: "gamma".to_string(),
+        local_id: "S9".to_string(),
+        title: "gone".to_string(),
+        reason: "file does not exist at abc1234".to_string(),
+    });
+    let result = consolidate(&c.reviews, &Policy::default(), &v);
+    check_complete(&c.reviews, &v, &result).expect("nothing lost");
+    let overflow = result
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 2 && f.severity == Severity::Critical)
+        .expect("overflow group");
+    assert_eq!(overflow.verification, Verification::Relocated);
+    assert_eq!(result.dropped.len(), 1);
+    assert_eq!(result.tallies["gamma"].dropped, 1);
+    let alone = result
+        .findings
+        .iter()
+        .find(|f| f.members.len() == 1)
+        .expect("a single");
+    assert_eq!(alone.verification, Verification::NotChecked);
+    // Numbering follows severity, then reviewer count, then first appearance.
+    let ids: Vec<&str> = result.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["C1", "I1", "I2"]);
+}

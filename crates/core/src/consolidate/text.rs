@@ -114,13 +114,31 @@ fn split_spans(text: &str) -> (String, Vec<String>) {
 
 /// Lowercase, stop-word-free, stemmed words of prose.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .map(|w| w.trim_matches('\'').to_lowercase())
-        .filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()))
-        .filter(|w| !is_stop_word(w))
-        .map(|w| stem(&w))
-        .filter(|w| !w.is_empty() && !is_stop_word(w))
-        .collect()
+    let mut out = Vec::new();
+    let mut lower = String::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+        let raw = raw.trim_matches('\'');
+        if raw.len() < 2 {
+            continue;
+        }
+        lower.clear();
+        if raw.is_ascii() {
+            lower.extend(raw.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            lower.extend(raw.chars().flat_map(char::to_lowercase));
+        }
+        if lower.chars().count() < 2
+            || lower.bytes().all(|b| b.is_ascii_digit())
+            || is_stop_word(&lower)
+        {
+            continue;
+        }
+        let stemmed = stem(&lower);
+        if !stemmed.is_empty() && !is_stop_word(&stemmed) {
+            out.push(stemmed);
+        }
+    }
+    out
 }
 
 /// The words of a code span, split at camelCase and punctuation, for title matching.
