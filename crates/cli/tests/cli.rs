@@ -12,7 +12,13 @@ use support::{git, repo_with, write_files, Test};
 fn feature_repo() -> tempfile::TempDir {
     let repo = repo_with(&[("src/lib.rs", "pub fn one() -> u32 {\n    1\n}\n")]);
     git(repo.path(), &["checkout", "-qb", "feature"]);
-    write_files(repo.path(), &[("src/lib.rs", "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n")]);
+    write_files(
+        repo.path(),
+        &[(
+            "src/lib.rs",
+            "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n",
+        )],
+    );
     git(repo.path(), &["commit", "-qam", "add two"]);
     repo
 }
@@ -48,10 +54,19 @@ EOF";
 /// `deep-review.toml` with one command reviewer per (name, script) pair.
 fn config_with(repo: &Path, reviewers: &[(&str, &Path)]) -> PathBuf {
     let mut toml = String::from("[review]\nreviewers = [");
-    toml.push_str(&reviewers.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", "));
+    toml.push_str(
+        &reviewers
+            .iter()
+            .map(|(n, _)| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     toml.push_str("]\ntimeout = \"20s\"\n");
     for (name, path) in reviewers {
-        toml.push_str(&format!("\n[reviewers.{name}]\nbackend = \"command\"\ncommand = [\"{}\"]\n", path.display()));
+        toml.push_str(&format!(
+            "\n[reviewers.{name}]\nbackend = \"command\"\ncommand = [\"{}\"]\n",
+            path.display()
+        ));
     }
     let path = repo.join("deep-review.toml");
     std::fs::write(&path, toml).unwrap();
@@ -59,7 +74,8 @@ fn config_with(repo: &Path, reviewers: &[(&str, &Path)]) -> PathBuf {
 }
 
 fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 fn report_json(review_md: &str) -> serde_json::Value {
@@ -72,9 +88,18 @@ fn review_runs_command_reviewers_and_writes_the_report() {
     let repo = feature_repo();
     let bin = tempfile::tempdir().unwrap();
     let ok = script(bin.path(), "ok.sh", SCRIPT_REVIEW);
-    let broken = script(bin.path(), "broken.sh", "echo 'model overloaded' >&2; exit 7");
+    let broken = script(
+        bin.path(),
+        "broken.sh",
+        "echo 'model overloaded' >&2; exit 7",
+    );
     let config = config_with(repo.path(), &[("alpha", &ok), ("broken", &broken)]);
-    let run = Test::new().args(["review", "--quiet", "--config"]).arg(&config).cwd(repo.path()).run().status(0);
+    let run = Test::new()
+        .args(["review", "--quiet", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0);
     let review_md = run.last_line().to_string();
     assert!(review_md.ends_with("REVIEW.md"), "{review_md}");
     assert!(review_md.contains(".deep-review/reviews/"), "{review_md}");
@@ -84,12 +109,32 @@ fn review_runs_command_reviewers_and_writes_the_report() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["findings"][0]["id"], "I1");
     assert_eq!(report["verdict"]["decision"], "merge_with_fixes");
-    let statuses: Vec<_> = report["reviewers"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap().to_string()).collect();
+    let statuses: Vec<_> = report["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(statuses, ["ok", "failed"]);
-    let broken_record = read(Path::new(&review_md).parent().unwrap().join("run-broken.json"));
-    assert!(broken_record.contains("model overloaded"), "{broken_record}");
+    let broken_record = read(
+        Path::new(&review_md)
+            .parent()
+            .unwrap()
+            .join("run-broken.json"),
+    );
+    assert!(
+        broken_record.contains("model overloaded"),
+        "{broken_record}"
+    );
     // The work directory never shows up in git status.
-    assert_eq!(git(repo.path(), &["status", "--porcelain", "--untracked-files=all"]).trim(), "?? deep-review.toml");
+    assert_eq!(
+        git(
+            repo.path(),
+            &["status", "--porcelain", "--untracked-files=all"]
+        )
+        .trim(),
+        "?? deep-review.toml"
+    );
 }
 
 #[test]
@@ -98,8 +143,18 @@ fn fail_on_sets_exit_code_one() {
     let bin = tempfile::tempdir().unwrap();
     let ok = script(bin.path(), "ok.sh", SCRIPT_REVIEW);
     let config = config_with(repo.path(), &[("alpha", &ok)]);
-    Test::new().args(["review", "--quiet", "--fail-on", "important", "--config"]).arg(&config).cwd(repo.path()).run().status(1);
-    Test::new().args(["review", "--quiet", "--fail-on", "critical", "--config"]).arg(&config).cwd(repo.path()).run().status(0);
+    Test::new()
+        .args(["review", "--quiet", "--fail-on", "important", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(1);
+    Test::new()
+        .args(["review", "--quiet", "--fail-on", "critical", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0);
 }
 
 #[test]
@@ -125,15 +180,28 @@ fn three_reviewers_run_at_the_same_time() {
     let slow = script(bin.path(), "slow.sh", &format!("sleep 2\n{SCRIPT_REVIEW}"));
     let config = config_with(repo.path(), &[("a", &slow), ("b", &slow), ("c", &slow)]);
     let started = Instant::now();
-    Test::new().args(["review", "--quiet", "--config"]).arg(&config).cwd(repo.path()).run().status(0);
+    Test::new()
+        .args(["review", "--quiet", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0);
     // Sequential runs would take 6 s; the bound is loose on purpose (shared machines).
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn dry_run_stops_after_the_prompt() {
     let repo = feature_repo();
-    let run = Test::new().args(["review", "--dry-run", "--reviewers", "builtin"]).cwd(repo.path()).run().status(0);
+    let run = Test::new()
+        .args(["review", "--dry-run", "--reviewers", "builtin"])
+        .cwd(repo.path())
+        .run()
+        .status(0);
     let workdir = PathBuf::from(run.last_line());
     let prompt = read(workdir.join("prompt.md"));
     assert!(prompt.contains("pub fn two"), "the diff is in the prompt");
@@ -144,12 +212,36 @@ fn dry_run_stops_after_the_prompt() {
 #[test]
 fn clear_errors_for_bad_targets() {
     let not_repo = tempfile::tempdir().unwrap();
-    Test::new().args(["review"]).cwd(not_repo.path()).run().status(2).stderr_contains("not a git repository");
+    Test::new()
+        .args(["review"])
+        .cwd(not_repo.path())
+        .run()
+        .status(2)
+        .stderr_contains("not a git repository");
     let repo = feature_repo();
-    Test::new().args(["review", "--base", "no-such-ref"]).cwd(repo.path()).run().status(2).stderr_contains("no-such-ref");
-    Test::new().args(["review", "--base", "HEAD"]).cwd(repo.path()).run().status(2).stderr_contains("no changes");
-    std::fs::write(repo.path().join("deep-review.toml"), "[review]\nreviewrs = [\"x\"]\n").unwrap();
-    Test::new().args(["review"]).cwd(repo.path()).run().status(2).stderr_contains("reviewrs");
+    Test::new()
+        .args(["review", "--base", "no-such-ref"])
+        .cwd(repo.path())
+        .run()
+        .status(2)
+        .stderr_contains("no-such-ref");
+    Test::new()
+        .args(["review", "--base", "HEAD"])
+        .cwd(repo.path())
+        .run()
+        .status(2)
+        .stderr_contains("no changes");
+    std::fs::write(
+        repo.path().join("deep-review.toml"),
+        "[review]\nreviewrs = [\"x\"]\n",
+    )
+    .unwrap();
+    Test::new()
+        .args(["review"])
+        .cwd(repo.path())
+        .run()
+        .status(2)
+        .stderr_contains("reviewrs");
 }
 
 #[test]
@@ -158,8 +250,15 @@ fn interrupted_review_is_finished_by_consolidate() {
     let bin = tempfile::tempdir().unwrap();
     let pids = bin.path().join("pids");
     let fast = script(bin.path(), "fast.sh", SCRIPT_REVIEW);
-    let slow = script(bin.path(), "slow.sh", &format!("echo $$ >> {}\nsleep 60\n{SCRIPT_REVIEW}", pids.display()));
-    let config = config_with(repo.path(), &[("fast", &fast), ("slow1", &slow), ("slow2", &slow)]);
+    let slow = script(
+        bin.path(),
+        "slow.sh",
+        &format!("echo $$ >> {}\nsleep 60\n{SCRIPT_REVIEW}", pids.display()),
+    );
+    let config = config_with(
+        repo.path(),
+        &[("fast", &fast), ("slow1", &slow), ("slow2", &slow)],
+    );
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_deep-review"))
         .args(["review", "--quiet", "--config"])
         .arg(&config)
@@ -175,25 +274,52 @@ fn interrupted_review_is_finished_by_consolidate() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
-    let workdir = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let workdir = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     // No reviewer process survives the interruption.
     for pid in read_or_empty(&pids).lines() {
-        assert!(!Path::new(&format!("/proc/{}", pid.trim())).exists(), "reviewer {pid} survived");
+        assert!(
+            !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+            "reviewer {pid} survived"
+        );
     }
 
-    let run = Test::new().args(["consolidate"]).arg(&workdir).run().status(0);
+    let run = Test::new()
+        .args(["consolidate"])
+        .arg(&workdir)
+        .run()
+        .status(0);
     let report = report_json(run.last_line());
     let status_of = |name: &str| {
-        report["reviewers"].as_array().unwrap().iter().find(|r| r["name"] == name).map(|r| r["status"].as_str().unwrap().to_string())
+        report["reviewers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["status"].as_str().unwrap().to_string())
     };
     assert_eq!(status_of("fast").as_deref(), Some("ok"));
     assert_eq!(status_of("slow1").as_deref(), Some("not_finished"));
     assert_eq!(status_of("slow2").as_deref(), Some("not_finished"));
-    assert_eq!(report["findings"][0]["reviewers"], serde_json::json!(["fast"]));
+    assert_eq!(
+        report["findings"][0]["reviewers"],
+        serde_json::json!(["fast"])
+    );
 }
 
 fn read_or_empty(path: &Path) -> String {
@@ -203,5 +329,10 @@ fn read_or_empty(path: &Path) -> String {
 #[test]
 fn consolidate_reports_missing_reviews_clearly() {
     let empty = tempfile::tempdir().unwrap();
-    Test::new().args(["consolidate"]).arg(empty.path()).run().status(2).stderr_contains("review-<reviewer>-pass-<n>.md");
+    Test::new()
+        .args(["consolidate"])
+        .arg(empty.path())
+        .run()
+        .status(2)
+        .stderr_contains("review-<reviewer>-pass-<n>.md");
 }

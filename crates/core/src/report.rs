@@ -164,6 +164,8 @@ pub struct Finding {
     pub locations: Vec<Location>,
     /// Reviewer names, in the order of the panel.
     pub reviewers: Vec<String>,
+    /// The primary member first (the finding's title and body are its), then the
+    /// others in panel order.
     pub members: Vec<Member>,
     /// Markdown: the primary member's body (snippet, explanation, fix).
     pub body: String,

@@ -21,7 +21,11 @@ pub struct Run {
 
 impl Test {
     pub fn new() -> Self {
-        Test { args: Vec::new(), env: BTreeMap::new(), cwd: None }
+        Test {
+            args: Vec::new(),
+            env: BTreeMap::new(),
+            cwd: None,
+        }
     }
 
     pub fn args<I, S>(mut self, args: I) -> Self
@@ -29,7 +33,8 @@ impl Test {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
         self
     }
 
@@ -52,11 +57,18 @@ impl Test {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_deep-review"));
         cmd.args(&self.args).envs(&self.env).env("NO_COLOR", "1");
         // Keep the user's own configuration out of the tests.
-        cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("deep-review-test-no-config"));
+        cmd.env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("deep-review-test-no-config"),
+        );
         if let Some(dir) = &self.cwd {
             cmd.current_dir(dir);
         }
-        let Output { status, stdout, stderr } = cmd.output().expect("run deep-review");
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().expect("run deep-review");
         Run {
             status: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -67,17 +79,29 @@ impl Test {
 
 impl Run {
     pub fn status(self, expected: i32) -> Self {
-        assert_eq!(self.status, expected, "unexpected status\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.status, expected,
+            "unexpected status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     pub fn stderr_contains(self, needle: &str) -> Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n--- stderr\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
         self
     }
 
     pub fn stdout_contains(self, needle: &str) -> Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n--- stdout\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}",
+            self.stdout
+        );
         self
     }
 
@@ -98,7 +122,11 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

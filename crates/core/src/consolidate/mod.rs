@@ -243,8 +243,15 @@ fn build_finding(
         location: primary_item.and_then(|p| p.locations.first().cloned()),
         locations,
         reviewers: reviewer_names,
-        members: members
+        // The primary member first (its title and text are the finding's), then the
+        // others in panel order.
+        members: primary
             .iter()
+            .chain(
+                members
+                    .iter()
+                    .filter(|m| !primary.is_some_and(|p| std::ptr::eq(p.1, m.1))),
+            )
             .map(|(r, i)| Member {
                 reviewer: reviewer(*r).to_string(),
                 local_id: i.local_id.clone(),
