@@ -814,7 +814,8 @@ impl Walker<'_> {
                 "api_key_env" => r.api_key_env = Some(self.string(value, &full)?),
                 "sarif_tools" => {
                     let Some(list) = value.as_array() else {
-                        return Err(self.invalid(&full, "expected an array of commands (arrays of strings)"));
+                        return Err(self
+                            .invalid(&full, "expected an array of commands (arrays of strings)"));
                     };
                     let mut tools = Vec::new();
                     for (n, tool) in list.iter().enumerate() {
@@ -1819,10 +1820,21 @@ env = { B = "repo" }
     fn builtin_sarif_tools() {
         let text = "[review]\nreviewers = [\"lint\"]\n\n[reviewers.lint]\nbackend = \"builtin\"\nsarif_tools = [[\"semgrep\", \"--sarif\", \".\"], [\"tool2\"]]\n";
         let s = settings_from_texts(&[("deep-review.toml", text)], &Overrides::default()).unwrap();
-        assert_eq!(s.panel[0].sarif_tools, vec![vec!["semgrep".to_string(), "--sarif".into(), ".".into()], vec!["tool2".to_string()]]);
-        for bad in ["sarif_tools = \"semgrep\"", "sarif_tools = [[]]", "sarif_tools = [[1]]"] {
+        assert_eq!(
+            s.panel[0].sarif_tools,
+            vec![
+                vec!["semgrep".to_string(), "--sarif".into(), ".".into()],
+                vec!["tool2".to_string()]
+            ]
+        );
+        for bad in [
+            "sarif_tools = \"semgrep\"",
+            "sarif_tools = [[]]",
+            "sarif_tools = [[1]]",
+        ] {
             let text = format!("[reviewers.lint]\nbackend = \"builtin\"\n{bad}\n");
-            let err = settings_from_texts(&[("deep-review.toml", &text)], &Overrides::default()).unwrap_err();
+            let err = settings_from_texts(&[("deep-review.toml", &text)], &Overrides::default())
+                .unwrap_err();
             assert!(err.to_string().contains("sarif_tools"), "{bad}: {err}");
         }
     }
