@@ -48,10 +48,11 @@ pub const REVIEW_JSON_SCHEMA: &str = r#"```json
 }
 ```
 
-Only "deep_review" is required; Markdown is allowed in every text field. Ids: C1.. for
-critical, I1.. for important, S1.. for suggestions. Paths are relative to the repository
-root. Put every concrete problem in "findings" — gaps in tests, docs or commits too, with
-"source" saying which assessment names them (default "finding")."#;
+Only "deep_review" is required. "id" is your own label (C1.. critical, I1.. important,
+S1.. suggestion). Paths are relative to the repository root; "locations" are strings
+("path", "path:12", "path:12-20"). Put every concrete problem in "findings" — gaps in
+tests, docs or commits too, with "source" naming the assessment it belongs to (default
+"finding"). The block must be plain JSON: no comments, no trailing commas."#;
 
 /// A value that failed to deserialize is kept as its error message.
 #[derive(Debug, Clone)]
@@ -335,7 +336,10 @@ pub(crate) fn find_json_review(
         if !meant_ours && !meant_codex {
             continue;
         }
-        let value: Value = match serde_json::from_str(code) {
+        // Models sometimes add comments or trailing commas: forgive those.
+        let value: Value = match serde_json::from_str(code)
+            .or_else(|e| serde_json::from_str(&relax_json(code)).map_err(|_| e))
+        {
             Ok(v) => v,
             Err(e) => {
                 diagnostics.push(Diagnostic {
@@ -368,6 +372,59 @@ pub(crate) fn find_json_review(
         }
     }
     None
+}
+
+/// Removes `//` and `/* */` comments and trailing commas outside strings.
+fn relax_json(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(&n) = chars.get(i + 1) {
+                    out.push(n);
+                    i += 1;
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        match (c, chars.get(i + 1).copied()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            ('/', Some('*')) => {
+                i += 2;
+                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            (',', _) => {
+                let next = chars[i + 1..].iter().find(|ch| !ch.is_whitespace());
+                if !matches!(next, Some('}') | Some(']')) {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
@@ -644,4 +701,31 @@ fn from_codex(r: CodexReview, root: Option<&str>, diagnostics: &mut Vec<Diagnost
         out.verdict_text = Some(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_trailing_commas_are_forgiven() {
+        let cases = [
+            (
+                "{\"a\": 1, // note\n \"b\": [1, 2,],}",
+                "{\"a\":1,\"b\":[1,2]}",
+            ),
+            (
+                "{/* x */\"s\": \"// not a comment, \\\" ,}\"}",
+                "{\"s\":\"// not a comment, \\\" ,}\"}",
+            ),
+        ];
+        for (input, want) in cases {
+            let got: Value = serde_json::from_str(&relax_json(input)).expect("relaxed JSON parses");
+            let want: Value = serde_json::from_str(want).expect("expected JSON");
+            assert_eq!(got, want, "{input}");
+        }
+        // Unterminated comment or string: no panic.
+        let _ = relax_json("{/* open");
+        let _ = relax_json("{\"open");
+    }
 }
