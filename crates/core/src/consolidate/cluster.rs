@@ -3,8 +3,9 @@
 //! a cannot-link constraint (one entry per reviewer per group) and an average-linkage
 //! check so chains of pairwise-similar items do not glue unrelated ones together.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use super::text::FxMap;
 use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE};
 
 /// A pair must score at least this to start or extend a group.
@@ -38,7 +39,7 @@ pub(crate) struct Grouping {
 
 pub(crate) fn group(pool: &Pool) -> Grouping {
     let n = pool.entries.len();
-    let mut scores: HashMap<(usize, usize), PairScore> = HashMap::new();
+    let mut scores: FxMap<(usize, usize), PairScore> = FxMap::default();
     let mut ranked: Vec<(Score, usize, usize)> = Vec::new();
     for (a, b) in candidate_pairs(pool) {
         let s = pool.score(a, b);
