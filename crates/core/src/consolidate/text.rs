@@ -81,7 +81,6 @@ pub(crate) struct Lexicon {
     /// `chain_keys`).
     chains: FxMap<Box<str>, (bool, u32, u32)>,
     chain_keys: Vec<u32>,
-    chars: Vec<char>,
     buffer: String,
 }
 
@@ -186,51 +185,50 @@ impl Lexicon {
     /// Adds the identifiers found in `text`. In code (`all_tokens`), every identifier
     /// counts; in prose only code-like words do (dotted, camelCase, snake_case, `f()`).
     fn push_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
-        let mut chars = std::mem::take(&mut self.chars);
-        chars.clear();
-        chars.extend(text.chars());
-        let mut raw = String::new();
+        // Byte offsets into `text`; characters are decoded where they are looked at.
+        let at = |i: usize| text.get(i..).and_then(|r| r.chars().next());
         let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            if !(c.is_alphabetic() || c == '_') || (i > 0 && is_ident_char(chars[i - 1])) {
-                i += 1;
+        while let Some(c) = at(i) {
+            let after_ident = text
+                .get(..i)
+                .and_then(|r| r.chars().next_back())
+                .is_some_and(is_ident_char);
+            if !(c.is_alphabetic() || c == '_') || after_ident {
+                i += c.len_utf8();
                 continue;
             }
             // Read a dotted chain: ident(.ident)*
             let start = i;
             let mut end = i;
             loop {
-                while end < chars.len() && is_ident_char(chars[end]) {
-                    end += 1;
+                while let Some(c) = at(end).filter(|&c| is_ident_char(c)) {
+                    end += c.len_utf8();
                 }
-                if end + 1 < chars.len()
-                    && (chars[end] == '.' || (chars[end] == ':' && chars[end + 1] == ':'))
-                {
-                    let skip = if chars[end] == '.' { 1 } else { 2 };
-                    if end + skip < chars.len()
-                        && (chars[end + skip].is_alphabetic() || chars[end + skip] == '_')
-                    {
+                let mut rest = text.get(end..).unwrap_or("").chars();
+                let (c0, c1) = (rest.next(), rest.next());
+                if c1.is_some() && (c0 == Some('.') || (c0 == Some(':') && c1 == Some(':'))) {
+                    // `.` and `:` are one byte each.
+                    let skip = if c0 == Some('.') { 1 } else { 2 };
+                    if at(end + skip).is_some_and(|c| c.is_alphabetic() || c == '_') {
                         end += skip;
                         continue;
                     }
                 }
                 break;
             }
-            let called = end + 1 < chars.len() && chars[end] == '(';
-            i = end.max(start + 1);
-            let span = &chars[start..end];
-            let dotted = span.contains(&'.') || span.contains(&':');
+            let mut rest = text.get(end..).unwrap_or("").chars();
+            let called = rest.next() == Some('(') && rest.next().is_some();
+            i = end.max(start + c.len_utf8());
+            let span = text.get(start..end).unwrap_or("");
+            let dotted = span.contains(['.', ':']);
             if !(all_tokens || dotted || called || is_code_like(span)) {
                 continue;
             }
-            raw.clear();
-            raw.extend(span.iter());
-            let (short, from, len) = match self.chains.get(raw.as_str()) {
+            let (short, from, len) = match self.chains.get(span) {
                 Some(&v) => v,
                 None => {
-                    let v = self.chain(&raw, dotted);
-                    self.chains.insert(raw.as_str().into(), v);
+                    let v = self.chain(span, dotted);
+                    self.chains.insert(span.into(), v);
                     v
                 }
             };
@@ -241,7 +239,6 @@ impl Lexicon {
             let from = from as usize;
             out.extend_from_slice(&self.chain_keys[from..from + len as usize]);
         }
-        self.chars = chars;
     }
 
     /// What an identifier chain stands for: whether it is short enough to be prose
@@ -422,18 +419,20 @@ fn looks_like_file_or_prose(chain: &str) -> bool {
 }
 
 /// camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE.
-fn is_code_like(word: &[char]) -> bool {
-    if word.len() >= 3 && word.contains(&'_') {
+fn is_code_like(word: &str) -> bool {
+    if word.contains('_') && word.chars().count() >= 3 {
         return true;
     }
-    let Some((first, rest)) = word.split_first() else {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
         return false;
     };
-    let inner_upper = rest.iter().any(|c| c.is_uppercase());
+    let second = chars.clone().next();
+    let inner_upper = chars.any(char::is_uppercase);
     if first.is_lowercase() {
         inner_upper
     } else if first.is_uppercase() {
-        inner_upper && rest.first().is_some_and(|c| c.is_lowercase())
+        inner_upper && second.is_some_and(char::is_lowercase)
     } else {
         false
     }
