@@ -12,7 +12,7 @@ use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE
 pub(crate) const MERGE_THRESHOLD: f64 = 0.15;
 /// Joining two groups needs the average over all their cross pairs at the threshold
 /// and no cross pair below this floor.
-pub(crate) const LINK_FLOOR: f64 = 0.10;
+pub(crate) const LINK_FLOOR: f64 = 0.08;
 /// Neighbours looked at per entry in one file (keeps 10k items on one line cheap).
 const MAX_NEIGHBOURS: usize = 48;
 /// Terms more frequent than this are useless for blocking.

@@ -625,13 +625,15 @@ pub fn explain_pairs(reviews: &[ParsedReview], min: f64) -> Vec<String> {
                 lines.push((
                     s.scaled(),
                     format!(
-                        "{:.3} t{:.2} ti{:.2} id{:.2} c{:.2} l{:.2} | {} {} + {} {}",
+                        "{:.3} t{:.2} ti{:.2} id{:.2} c{:.2} l{:.2} cv{:.2}{} | {} {} + {} {}",
                         s.total,
                         s.text,
                         s.title,
                         s.idents,
                         s.code,
                         s.location,
+                        s.cover,
+                        if s.same_topic { "" } else { " topic" },
                         pool.entries[a].input.reviewer,
                         pool.entries[a].input.local_id,
                         pool.entries[b].input.reviewer,

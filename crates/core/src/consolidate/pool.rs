@@ -29,6 +29,12 @@ pub(crate) const SCALE: f64 = 1_000_000.0;
 /// The place agreement assumed when one side gives no location at all.
 const UNKNOWN_PLACE: f64 = 0.35;
 
+/// The weight of [`PairScore::cover`] when it is the stronger evidence.
+const COVER_WEIGHT: f64 = 0.6;
+
+/// An item with at most this many distinct words and identifiers is terse.
+const TERSE_TERMS: usize = 30;
+
 /// Title words count this many times in the text vector.
 const TITLE_WEIGHT: f64 = 3.0;
 
@@ -64,6 +70,12 @@ pub(crate) struct Entry<'a> {
     pub code: SparseVec,
     /// Term ids usable for blocking (identifiers and title words).
     pub block_terms: Vec<u32>,
+    /// Title words and prose identifiers with their IDF, not normalised (for how much
+    /// of them the other item covers).
+    pub title_terms: SparseVec,
+    pub prose_terms: SparseVec,
+    /// The words of title and prose and the identifiers named in them, sorted.
+    pub all_terms: Vec<u32>,
     pub topic: Topic,
 }
 
@@ -76,7 +88,7 @@ pub(crate) enum Topic {
 }
 
 /// The factor applied to pairs of items about different topics.
-const TOPIC_MISMATCH: f64 = 0.6;
+const TOPIC_MISMATCH: f64 = 0.45;
 
 /// `title_words`: the lexicon keys of the words of the whole title.
 fn topic_of(source: Option<ItemSource>, title_words: &[u32], lexicon: &Lexicon) -> Topic {
@@ -125,6 +137,8 @@ pub(crate) struct PairScore {
     pub location: f64,
     /// False when one item is about tests or documentation and the other is not.
     pub same_topic: bool,
+    /// How much of one item's title and identifiers the other mentions.
+    pub cover: f64,
     pub total: f64,
 }
 
@@ -247,7 +261,19 @@ impl<'a> Pool<'a> {
                 .collect();
             block_terms.sort_unstable();
             block_terms.dedup();
+            // Not the quoted code: a snippet also shows the lines around the issue.
+            let mut all_terms: Vec<u32> = text
+                .iter()
+                .chain(idents.iter())
+                .map(|(id, _)| *id)
+                .collect();
+            all_terms.sort_unstable();
+            all_terms.dedup();
+            let prose_terms = sorted(idents.clone());
             entries.push(Entry {
+                title_terms: title.clone(),
+                prose_terms,
+                all_terms,
                 reviewer_rank: reviewer_rank(&input),
                 topic,
                 input,
@@ -275,11 +301,27 @@ impl<'a> Pool<'a> {
         // one shared identifier (often just the function both items are in) counts half.
         let shared = count_common(&x.idents, &y.idents);
         let idents = if shared == 1 { idents / 2.0 } else { idents };
-        let what = if x.idents.is_empty() || y.idents.is_empty() {
+        // A single named identifier is too little to judge by.
+        let what = if x.idents.len() < 2 || y.idents.len() < 2 {
             (0.5 * text + 0.2 * title) / 0.7
         } else {
             0.45 * text + 0.2 * title + 0.35 * idents
         };
+        // A terse item next to a verbose one: how much of one's title and named
+        // identifiers the other mentions anywhere (cosine punishes the length gap).
+        // Only a terse item's words are looked for in the other: two verbose items
+        // mention each other's words by chance.
+        let cover_of = |x: &Entry, y: &Entry| -> f64 {
+            if x.all_terms.len() > TERSE_TERMS {
+                return 0.0;
+            }
+            let title_cover = covered(&x.title_terms, &y.all_terms).0;
+            let (ident_cover, shared) = covered(&x.prose_terms, &y.all_terms);
+            // One shared identifier is often just the function both items are in.
+            0.5 * title_cover + 0.5 * ident_cover * shared.min(2) as f64 / 2.0
+        };
+        let cover = cover_of(x, y).max(cover_of(y, x));
+        let what = what.max(COVER_WEIGHT * cover);
         // Items about different topics (a missing test vs the bug itself) rarely are
         // the same issue even when they name the same code.
         let topic = if x.topic == y.topic {
@@ -302,6 +344,7 @@ impl<'a> Pool<'a> {
             code,
             location,
             same_topic: x.topic == y.topic,
+            cover,
             total,
         }
     }
@@ -383,6 +426,23 @@ pub(crate) fn dot(a: &[(u32, f64)], b: &[(u32, f64)]) -> f64 {
         }
     }
     sum.clamp(0.0, 1.0)
+}
+
+/// The share of `part`'s weight (IDF squared) whose terms are in `all`, and how many.
+fn covered(part: &[(u32, f64)], all: &[u32]) -> (f64, usize) {
+    let (mut hit, mut total, mut n) = (0.0, 0.0, 0);
+    for &(id, w) in part {
+        total += w * w;
+        if all.binary_search(&id).is_ok() {
+            hit += w * w;
+            n += 1;
+        }
+    }
+    if total <= f64::EPSILON {
+        (0.0, 0)
+    } else {
+        (hit / total, n)
+    }
 }
 
 fn count_common(a: &[(u32, f64)], b: &[(u32, f64)]) -> usize {

@@ -117,6 +117,10 @@ impl Lexicon {
             self.push_span_words(span, &mut out.title_words);
             self.push_idents(span, true, &mut out.prose_idents);
         }
+        // Terse titles name code without backticks: "Close resp.Body before retrying".
+        for segment in &title_prose {
+            self.push_idents(segment, false, &mut out.prose_idents);
+        }
         let (prose, code) = split_fences(body);
         let (prose, spans) = split_spans(&prose);
         for segment in &prose {
@@ -379,10 +383,11 @@ pub(crate) fn stem(word: &str) -> String {
     if !w.is_ascii() {
         return w.to_string();
     }
-    let rules: [(&str, &str, usize); 11] = [
+    let rules: [(&str, &str, usize); 12] = [
         ("ations", "at", 8),
         ("ation", "at", 7),
         ("ies", "y", 5),
+        ("ied", "y", 5),
         ("sses", "ss", 5),
         ("ing", "", 6),
         ("edly", "", 7),
