@@ -32,8 +32,8 @@ fn grouping_matches_the_labels() {
     let (mut tp, mut predicted, mut expected) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
     // The pair scores of true and false pairs, for the margin around the threshold.
-    let (mut true_scores, mut false_scores): (Vec<(f64, String)>, Vec<(f64, String)>) =
-        (Vec::new(), Vec::new());
+    let mut true_scores: Vec<(f64, String)> = Vec::new();
+    let mut false_scores: Vec<(f64, String)> = Vec::new();
     for Scenario {
         name,
         reviews,

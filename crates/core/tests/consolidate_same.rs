@@ -33,7 +33,12 @@ fn scenario_results_are_pinned() {
                 .iter()
                 .map(|m| format!("{} {}", m.reviewer, m.local_id))
                 .collect();
-            out.push_str(&format!("{} [{}] {}\n", f.id, members.join(", "), f.fingerprint));
+            out.push_str(&format!(
+                "{} [{}] {}\n",
+                f.id,
+                members.join(", "),
+                f.fingerprint
+            ));
             for r in &f.merge_reasons {
                 out.push_str(&format!("    {r}\n"));
             }
@@ -61,14 +66,70 @@ impl Rng {
 }
 
 const VOCABULARY: &[&str] = &[
-    "lock", "locks", "locking", "await", "token", "tokens", "cache", "caching", "leak",
-    "leaked", "leaking", "nil", "null", "panic", "query", "queries", "timeout", "buffer",
-    "overflow", "stream", "message", "messages", "test", "tests", "docs", "retry", "error",
-    "handle", "check", "closes", "closed", "concatenation", "dependencies", "Größe",
-    "naïve", "café's", "don't", "isn't", "it's", "e.g.", "i.e.", "the", "and", "of",
-    "`watcherMu`", "`config.Timeout`", "`reader.Close()`", "`HandleLogs`", "`std::sync::Mutex`",
-    "`self.tokens.lock()`", "parse_header", "MAX_SIZE", "useEffect", "fetchProfile()",
-    "r.watcher", "x.go", "42", "1st", "O'Brien", "''", "`", "``a``", "a", "I",
+    "lock",
+    "locks",
+    "locking",
+    "await",
+    "token",
+    "tokens",
+    "cache",
+    "caching",
+    "leak",
+    "leaked",
+    "leaking",
+    "nil",
+    "null",
+    "panic",
+    "query",
+    "queries",
+    "timeout",
+    "buffer",
+    "overflow",
+    "stream",
+    "message",
+    "messages",
+    "test",
+    "tests",
+    "docs",
+    "retry",
+    "error",
+    "handle",
+    "check",
+    "closes",
+    "closed",
+    "concatenation",
+    "dependencies",
+    "Größe",
+    "naïve",
+    "café's",
+    "don't",
+    "isn't",
+    "it's",
+    "e.g.",
+    "i.e.",
+    "the",
+    "and",
+    "of",
+    "`watcherMu`",
+    "`config.Timeout`",
+    "`reader.Close()`",
+    "`HandleLogs`",
+    "`std::sync::Mutex`",
+    "`self.tokens.lock()`",
+    "parse_header",
+    "MAX_SIZE",
+    "useEffect",
+    "fetchProfile()",
+    "r.watcher",
+    "x.go",
+    "42",
+    "1st",
+    "O'Brien",
+    "''",
+    "`",
+    "``a``",
+    "a",
+    "I",
 ];
 
 fn phrase(rng: &mut Rng, n: usize) -> String {
@@ -161,7 +222,11 @@ fn generated_panel_result_is_pinned() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let grouped = result.findings.iter().filter(|f| f.members.len() > 1).count();
+    let grouped = result
+        .findings
+        .iter()
+        .filter(|f| f.members.len() > 1)
+        .count();
     let head: Vec<String> = result
         .findings
         .iter()
@@ -172,7 +237,12 @@ fn generated_panel_result_is_pinned() {
                 .iter()
                 .map(|m| format!("{} {}", m.reviewer, m.local_id))
                 .collect();
-            format!("{} [{}] {}", f.id, members.join(", "), f.merge_reasons.join(" | "))
+            format!(
+                "{} [{}] {}",
+                f.id,
+                members.join(", "),
+                f.merge_reasons.join(" | ")
+            )
         })
         .collect();
     insta::assert_snapshot!(format!(

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::text::FxMap;
 use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE};
+use super::text::FxMap;
 
 /// A pair must score at least this to start or extend a group.
 pub(crate) const MERGE_THRESHOLD: f64 = 0.15;

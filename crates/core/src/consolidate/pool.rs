@@ -158,7 +158,7 @@ impl<'a> Pool<'a> {
         let mut terms: Vec<String> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut last_seen: Vec<usize> = Vec::new();
-        let mut item_ids: Vec<[Vec<u32>; 4]> = Vec::with_capacity(inputs.len());
+        let mut item_ids: Vec<[Vec<u32>; 5]> = Vec::with_capacity(inputs.len());
         let mut topics: Vec<Topic> = Vec::with_capacity(inputs.len());
         let mut title_words: Vec<u32> = Vec::new();
         for (item, input) in inputs.iter().enumerate() {
@@ -171,8 +171,9 @@ impl<'a> Pool<'a> {
                 keys.body_words,
                 keys.prose_idents,
                 keys.code_idents,
+                keys.span_words,
             ];
-            let mut ids: [Vec<u32>; 4] = Default::default();
+            let mut ids: [Vec<u32>; 5] = Default::default();
             for (slot, list) in lists.into_iter().enumerate() {
                 let mut list = list;
                 for key in list.iter_mut() {
@@ -222,7 +223,7 @@ impl<'a> Pool<'a> {
 
         let mut entries = Vec::with_capacity(inputs.len());
         let mut weighted: Vec<(u32, f64)> = Vec::new();
-        for ((input, [mut title_ids, mut body_ids, prose_ids, code_ids]), topic) in
+        for ((input, [mut title_ids, mut body_ids, prose_ids, code_ids, span_ids]), topic) in
             inputs.into_iter().zip(item_ids).zip(topics)
         {
             title_ids.sort_unstable();
@@ -266,6 +267,7 @@ impl<'a> Pool<'a> {
                 .iter()
                 .chain(idents.iter())
                 .map(|(id, _)| *id)
+                .chain(span_ids)
                 .collect();
             all_terms.sort_unstable();
             all_terms.dedup();

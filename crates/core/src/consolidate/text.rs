@@ -66,6 +66,8 @@ pub(crate) struct ItemKeys {
     pub prose_idents: Vec<u32>,
     /// Identifiers quoted in fenced code blocks and snippets, unique, sorted by text.
     pub code_idents: Vec<u32>,
+    /// The words of the body's code spans (`securityContext` says "security").
+    pub span_words: Vec<u32>,
 }
 
 /// Interned normalised strings and memos of what raw tokens normalise to.
@@ -94,7 +96,11 @@ impl Lexicon {
     }
 
     fn key(&mut self, ident: bool, text: &str) -> u32 {
-        let map = if ident { &mut self.idents } else { &mut self.words };
+        let map = if ident {
+            &mut self.idents
+        } else {
+            &mut self.words
+        };
         if let Some(&k) = map.get(text) {
             return k;
         }
@@ -128,6 +134,7 @@ impl Lexicon {
         }
         for span in &spans {
             self.push_idents(span, true, &mut out.prose_idents);
+            self.push_span_words(span, &mut out.span_words);
         }
         // The prose around the spans read as one text: a span stood for a space.
         let mut joined = std::mem::take(&mut self.buffer);
@@ -189,7 +196,48 @@ impl Lexicon {
     /// Adds the identifiers found in `text`. In code (`all_tokens`), every identifier
     /// counts; in prose only code-like words do (dotted, camelCase, snake_case, `f()`).
     fn push_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
-        // Byte offsets into `text`; characters are decoded where they are looked at.
+        if text.is_ascii() {
+            self.push_ascii_idents(text, all_tokens, out);
+        } else {
+            self.push_unicode_idents(text, all_tokens, out);
+        }
+    }
+
+    /// [`Self::push_idents`] for ASCII text, byte by byte (the common case).
+    fn push_ascii_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
+        let b = text.as_bytes();
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let starts = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+        let mut i = 0;
+        while i < b.len() {
+            if !starts(b[i]) || (i > 0 && ident(b[i - 1])) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut end = i;
+            loop {
+                while end < b.len() && ident(b[end]) {
+                    end += 1;
+                }
+                if end + 1 < b.len() && (b[end] == b'.' || (b[end] == b':' && b[end + 1] == b':')) {
+                    let skip = if b[end] == b'.' { 1 } else { 2 };
+                    if end + skip < b.len() && starts(b[end + skip]) {
+                        end += skip;
+                        continue;
+                    }
+                }
+                break;
+            }
+            let called = end + 1 < b.len() && b[end] == b'(';
+            i = end.max(start + 1);
+            self.push_chain(text.get(start..end).unwrap_or(""), called, all_tokens, out);
+        }
+    }
+
+    /// [`Self::push_idents`] for any text: byte offsets, characters decoded where
+    /// they are looked at.
+    fn push_unicode_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
         let at = |i: usize| text.get(i..).and_then(|r| r.chars().next());
         let mut i = 0;
         while let Some(c) = at(i) {
@@ -223,26 +271,30 @@ impl Lexicon {
             let mut rest = text.get(end..).unwrap_or("").chars();
             let called = rest.next() == Some('(') && rest.next().is_some();
             i = end.max(start + c.len_utf8());
-            let span = text.get(start..end).unwrap_or("");
-            let dotted = span.contains(['.', ':']);
-            if !(all_tokens || dotted || called || is_code_like(span)) {
-                continue;
-            }
-            let (short, from, len) = match self.chains.get(span) {
-                Some(&v) => v,
-                None => {
-                    let v = self.chain(span, dotted);
-                    self.chains.insert(span.into(), v);
-                    v
-                }
-            };
-            // `e.g`, `i.e` and similar are prose, file names are still useful
-            if !all_tokens && dotted && short {
-                continue;
-            }
-            let from = from as usize;
-            out.extend_from_slice(&self.chain_keys[from..from + len as usize]);
+            self.push_chain(text.get(start..end).unwrap_or(""), called, all_tokens, out);
         }
+    }
+
+    /// Adds the identifiers of one chain (`a.b::c`), if it counts where it stands.
+    fn push_chain(&mut self, span: &str, called: bool, all_tokens: bool, out: &mut Vec<u32>) {
+        let dotted = span.contains(['.', ':']);
+        if !(all_tokens || dotted || called || is_code_like(span)) {
+            return;
+        }
+        let (short, from, len) = match self.chains.get(span) {
+            Some(&v) => v,
+            None => {
+                let v = self.chain(span, dotted);
+                self.chains.insert(span.into(), v);
+                v
+            }
+        };
+        // `e.g`, `i.e` and similar are prose, file names are still useful
+        if !all_tokens && dotted && short {
+            return;
+        }
+        let from = from as usize;
+        out.extend_from_slice(&self.chain_keys[from..from + len as usize]);
     }
 
     /// What an identifier chain stands for: whether it is short enough to be prose
@@ -348,7 +400,9 @@ fn content_word(raw: &str) -> Option<String> {
     } else {
         raw.chars().flat_map(char::to_lowercase).collect()
     };
-    if lower.chars().count() < 2 || lower.bytes().all(|b| b.is_ascii_digit()) || is_stop_word(&lower)
+    if lower.chars().count() < 2
+        || lower.bytes().all(|b| b.is_ascii_digit())
+        || is_stop_word(&lower)
     {
         return None;
     }
@@ -591,6 +645,28 @@ mod tests {
         check("concatenated", "concatenat");
     }
 
+    #[test]
+    fn ascii_and_unicode_identifier_readers_agree() {
+        let texts = [
+            "Reads watcherMu without the lock, e.g. in the handler; calls reader.Close().",
+            "x := r.watcher.cli.ContainerLogs(ctx)\nstd::sync::Mutex::new(0) a.b. c::d:: f(",
+            "_private __init__ A.B.C i.e. parse_header() MAX_SIZE useEffect ReferenceError f(x",
+            "trailing dot. trailing colon: end( a..b a.1 a::1 9abc abc9.def",
+            "",
+            "(",
+            "a",
+        ];
+        for all_tokens in [false, true] {
+            for text in texts {
+                let mut lexicon = Lexicon::default();
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                lexicon.push_ascii_idents(text, all_tokens, &mut a);
+                lexicon.push_unicode_idents(text, all_tokens, &mut b);
+                assert_eq!(a, b, "{text:?} all_tokens={all_tokens}");
+            }
+        }
+    }
+
     #[derive(Debug)]
     struct Strings {
         title_words: Vec<String>,
@@ -609,9 +685,7 @@ mod tests {
             &[],
         );
         let text = |list: &[u32]| -> Vec<String> {
-            list.iter()
-                .map(|&k| lexicon.get(k).1.to_string())
-                .collect()
+            list.iter().map(|&k| lexicon.get(k).1.to_string()).collect()
         };
         let f = Strings {
             title_words: text(&keys.title_words),
