@@ -5,7 +5,10 @@
 //!
 //! - *what*: text similarity of title and prose (TF-IDF cosine, title words weigh
 //!   three times), title similarity alone, and shared identifiers named in the prose
-//!   (IDF-weighted cosine, so `watcherMu` counts more than `err`);
+//!   (IDF-weighted cosine, so `watcherMu` counts more than `err`); when one item is
+//!   terse (a bot's "Close resp.Body before retrying"), cosine punishes the length
+//!   gap, so the share of its title words and named identifiers that the other item
+//!   mentions (its *cover*) can stand in for it;
 //! - *where*: location agreement (same file; overlapping or nearby lines) or the same
 //!   code quoted in snippets.
 //!
