@@ -31,6 +31,9 @@ fn pairs(groups: &[Vec<(String, String)>]) -> BTreeSet<Pair> {
 fn grouping_matches_the_labels() {
     let (mut tp, mut predicted, mut expected) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
+    // The pair scores of true and false pairs, for the margin around the threshold.
+    let mut true_scores: Vec<(f64, String)> = Vec::new();
+    let mut false_scores: Vec<(f64, String)> = Vec::new();
     for Scenario {
         name,
         reviews,
@@ -67,6 +70,24 @@ fn grouping_matches_the_labels() {
             })
             .collect();
         let (g, w) = (pairs(&got), pairs(&want));
+        for line in deep_review_core::consolidate::explain_pairs(&reviews, 0.0) {
+            let (score, rest) = line.split_once(' ').unwrap_or(("0", ""));
+            let score: f64 = score.parse().unwrap_or(0.0);
+            let (_, names) = rest.split_once(" | ").unwrap_or(("", ""));
+            let (a, b) = names.split_once(" + ").unwrap_or(("", ""));
+            let split = |x: &str| {
+                let (r, id) = x.split_once(' ').unwrap_or((x, ""));
+                (r.to_string(), id.to_string())
+            };
+            let (a, b) = (split(a), split(b));
+            let key = if a < b { (a, b) } else { (b, a) };
+            let label = format!("{name}: {line}");
+            if w.contains(&key) {
+                true_scores.push((score, label));
+            } else {
+                false_scores.push((score, label));
+            }
+        }
         let hit = g.intersection(&w).count();
         tp += hit;
         predicted += g.len();
@@ -87,6 +108,16 @@ fn grouping_matches_the_labels() {
     let precision = tp as f64 / predicted.max(1) as f64;
     let recall = tp as f64 / expected.max(1) as f64;
     println!("pairwise precision {precision:.3} recall {recall:.3} ({tp} of {predicted} predicted, {expected} labelled pairs)");
+    true_scores.sort_by(|a, b| a.0.total_cmp(&b.0));
+    false_scores.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("lowest true-pair scores:");
+    for (_, l) in true_scores.iter().take(8) {
+        println!("  {l}");
+    }
+    println!("highest false-pair scores:");
+    for (_, l) in false_scores.iter().take(8) {
+        println!("  {l}");
+    }
     for r in &report {
         println!("{r}");
     }

@@ -3,15 +3,16 @@
 //! a cannot-link constraint (one entry per reviewer per group) and an average-linkage
 //! check so chains of pairwise-similar items do not glue unrelated ones together.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::pool::{file_key, same_file, PairScore, Pool, Score, NEAR_LINES, SCALE};
+use super::text::FxMap;
 
 /// A pair must score at least this to start or extend a group.
 pub(crate) const MERGE_THRESHOLD: f64 = 0.15;
 /// Joining two groups needs the average over all their cross pairs at the threshold
 /// and no cross pair below this floor.
-pub(crate) const LINK_FLOOR: f64 = 0.10;
+pub(crate) const LINK_FLOOR: f64 = 0.08;
 /// Neighbours looked at per entry in one file (keeps 10k items on one line cheap).
 const MAX_NEIGHBOURS: usize = 48;
 /// Terms more frequent than this are useless for blocking.
@@ -38,7 +39,7 @@ pub(crate) struct Grouping {
 
 pub(crate) fn group(pool: &Pool) -> Grouping {
     let n = pool.entries.len();
-    let mut scores: HashMap<(usize, usize), PairScore> = HashMap::new();
+    let mut scores: FxMap<(usize, usize), PairScore> = FxMap::default();
     let mut ranked: Vec<(Score, usize, usize)> = Vec::new();
     for (a, b) in candidate_pairs(pool) {
         let s = pool.score(a, b);

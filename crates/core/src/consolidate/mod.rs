@@ -438,6 +438,8 @@ fn describe_place(a: &[Location], b: &[Location]) -> Option<String> {
     })
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Stable across line shifts: normalised path, the first distinctive lines of the
 /// primary snippet, and the title's content words.
 fn fingerprint(item: &ReviewItem) -> String {
@@ -464,12 +466,12 @@ fn fingerprint(item: &ReviewItem) -> String {
     hasher.update(snippet.join("\n").as_bytes());
     hasher.update(b"\n");
     hasher.update(title.join(" ").as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hex = String::with_capacity(16);
+    for b in hasher.finalize().iter().take(8) {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    hex
 }
 
 /// Groups design concerns (or strengths) with the same machinery as findings.
@@ -623,13 +625,15 @@ pub fn explain_pairs(reviews: &[ParsedReview], min: f64) -> Vec<String> {
                 lines.push((
                     s.scaled(),
                     format!(
-                        "{:.3} t{:.2} ti{:.2} id{:.2} c{:.2} l{:.2} | {} {} + {} {}",
+                        "{:.3} t{:.2} ti{:.2} id{:.2} c{:.2} l{:.2} cv{:.2}{} | {} {} + {} {}",
                         s.total,
                         s.text,
                         s.title,
                         s.idents,
                         s.code,
                         s.location,
+                        s.cover,
+                        if s.same_topic { "" } else { " topic" },
                         pool.entries[a].input.reviewer,
                         pool.entries[a].input.local_id,
                         pool.entries[b].input.reviewer,

@@ -5,7 +5,10 @@
 //!
 //! - *what*: text similarity of title and prose (TF-IDF cosine, title words weigh
 //!   three times), title similarity alone, and shared identifiers named in the prose
-//!   (IDF-weighted cosine, so `watcherMu` counts more than `err`);
+//!   (IDF-weighted cosine, so `watcherMu` counts more than `err`); when one item is
+//!   terse (a bot's "Close resp.Body before retrying"), cosine punishes the length
+//!   gap, so the share of its title words and named identifiers that the other item
+//!   mentions (its *cover*) can stand in for it;
 //! - *where*: location agreement (same file; overlapping or nearby lines) or the same
 //!   code quoted in snippets.
 //!
@@ -16,11 +19,11 @@
 //! given in first-seen order over those entries, so every float sum runs in the same
 //! order whatever order the reviews came in.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::model::{ItemSource, Location};
 
-use super::text::{features, RawFeatures};
+use super::text::Lexicon;
 
 /// Scores are compared as integers in millionths so ties are exact.
 pub(crate) type Score = u32;
@@ -28,6 +31,12 @@ pub(crate) const SCALE: f64 = 1_000_000.0;
 
 /// The place agreement assumed when one side gives no location at all.
 const UNKNOWN_PLACE: f64 = 0.35;
+
+/// The weight of [`PairScore::cover`] when it is the stronger evidence.
+const COVER_WEIGHT: f64 = 0.6;
+
+/// An item with at most this many distinct words and identifiers is terse.
+const TERSE_TERMS: usize = 30;
 
 /// Title words count this many times in the text vector.
 const TITLE_WEIGHT: f64 = 3.0;
@@ -64,6 +73,12 @@ pub(crate) struct Entry<'a> {
     pub code: SparseVec,
     /// Term ids usable for blocking (identifiers and title words).
     pub block_terms: Vec<u32>,
+    /// Title words and prose identifiers with their IDF, not normalised (for how much
+    /// of them the other item covers).
+    pub title_terms: SparseVec,
+    pub prose_terms: SparseVec,
+    /// The words of title and prose and the identifiers named in them, sorted.
+    pub all_terms: Vec<u32>,
     pub topic: Topic,
 }
 
@@ -76,16 +91,20 @@ pub(crate) enum Topic {
 }
 
 /// The factor applied to pairs of items about different topics.
-const TOPIC_MISMATCH: f64 = 0.6;
+const TOPIC_MISMATCH: f64 = 0.45;
 
-fn topic_of(source: Option<ItemSource>, title: &str) -> Topic {
+/// `title_words`: the lexicon keys of the words of the whole title.
+fn topic_of(source: Option<ItemSource>, title_words: &[u32], lexicon: &Lexicon) -> Topic {
     match source {
         Some(ItemSource::Testing) => return Topic::Tests,
         Some(ItemSource::Documentation) => return Topic::Docs,
         _ => {}
     }
-    let words = super::text::words(title);
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let has = |list: &[&str]| {
+        title_words
+            .iter()
+            .any(|&k| list.contains(&lexicon.get(k).1))
+    };
     if has(&["test", "tests", "testing", "coverage", "untested"]) {
         Topic::Tests
     } else if has(&[
@@ -121,6 +140,8 @@ pub(crate) struct PairScore {
     pub location: f64,
     /// False when one item is about tests or documentation and the other is not.
     pub same_topic: bool,
+    /// How much of one item's title and identifiers the other mentions.
+    pub cover: f64,
     pub total: f64,
 }
 
@@ -133,54 +154,65 @@ impl PairScore {
 impl<'a> Pool<'a> {
     pub fn new(mut inputs: Vec<Input<'a>>) -> Pool<'a> {
         inputs.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
-        let raw: Vec<RawFeatures> = inputs
-            .iter()
-            .map(|i| features(i.title, i.body, i.snippets))
-            .collect();
+        let mut lexicon = Lexicon::default();
         // Term ids in first-seen order over the canonically ordered entries, so they
         // do not depend on the order of the reviews; document frequencies alongside.
-        let mut word_ids: HashMap<&str, u32> = HashMap::new();
-        let mut ident_ids: HashMap<&str, u32> = HashMap::new();
+        let mut term_of_key: Vec<u32> = Vec::new();
         let mut terms: Vec<String> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut last_seen: Vec<usize> = Vec::new();
-        let mut item_ids: Vec<[Vec<u32>; 4]> = Vec::with_capacity(raw.len());
-        for (item, f) in raw.iter().enumerate() {
+        let mut item_ids: Vec<[Vec<u32>; 5]> = Vec::with_capacity(inputs.len());
+        let mut topics: Vec<Topic> = Vec::with_capacity(inputs.len());
+        let mut title_words: Vec<u32> = Vec::new();
+        for (item, input) in inputs.iter().enumerate() {
+            let keys = lexicon.features(input.title, input.body, input.snippets);
+            title_words.clear();
+            lexicon.push_words(input.title, &mut title_words);
+            topics.push(topic_of(input.source, &title_words, &lexicon));
             let lists = [
-                (&f.title_words, false),
-                (&f.body_words, false),
-                (&f.prose_idents, true),
-                (&f.code_idents, true),
+                keys.title_words,
+                keys.body_words,
+                keys.prose_idents,
+                keys.code_idents,
+                keys.span_words,
             ];
-            let mut ids: [Vec<u32>; 4] = Default::default();
-            for (slot, (list, is_ident)) in lists.into_iter().enumerate() {
-                for term in list.iter() {
-                    let map = if is_ident {
-                        &mut ident_ids
-                    } else {
-                        &mut word_ids
-                    };
-                    let id = *map.entry(term.as_str()).or_insert_with(|| {
+            let mut ids: [Vec<u32>; 5] = Default::default();
+            for (slot, list) in lists.into_iter().enumerate() {
+                let mut list = list;
+                for key in list.iter_mut() {
+                    let k = *key as usize;
+                    if term_of_key.len() <= k {
+                        term_of_key.resize(k + 1, u32::MAX);
+                    }
+                    if term_of_key[k] == u32::MAX {
+                        let (is_ident, text) = lexicon.get(*key);
                         let tag = if is_ident { "i:" } else { "w:" };
-                        terms.push(format!("{tag}{term}"));
+                        terms.push(format!("{tag}{text}"));
                         df.push(0);
                         last_seen.push(usize::MAX);
-                        (terms.len() - 1) as u32
-                    });
-                    let k = id as usize;
-                    if last_seen[k] != item {
-                        last_seen[k] = item;
-                        df[k] += 1;
+                        term_of_key[k] = (terms.len() - 1) as u32;
                     }
-                    ids[slot].push(id);
+                    let id = term_of_key[k];
+                    let t = id as usize;
+                    if last_seen[t] != item {
+                        last_seen[t] = item;
+                        df[t] += 1;
+                    }
+                    *key = id;
                 }
+                ids[slot] = list;
             }
             item_ids.push(ids);
         }
         let n = inputs.len().max(1) as f64;
+        let idf: Vec<f64> = df
+            .iter()
+            .map(|&d| (1.0 + n / f64::from(d.max(1))).ln())
+            .collect();
         let idf = |id: u32| -> f64 {
-            let d = df.get(id as usize).copied().unwrap_or(1).max(1) as f64;
-            (1.0 + n / d).ln()
+            idf.get(id as usize)
+                .copied()
+                .unwrap_or_else(|| (1.0 + n).ln())
         };
 
         let reviewers: BTreeSet<(&str, u32)> =
@@ -193,38 +225,64 @@ impl<'a> Pool<'a> {
         };
 
         let mut entries = Vec::with_capacity(inputs.len());
-        for (input, [title_ids, body_ids, prose_ids, code_ids]) in inputs.into_iter().zip(item_ids)
+        let mut weighted: Vec<(u32, f64)> = Vec::new();
+        for ((input, [mut title_ids, mut body_ids, prose_ids, code_ids, span_ids]), topic) in
+            inputs.into_iter().zip(item_ids).zip(topics)
         {
-            let mut text: BTreeMap<u32, f64> = BTreeMap::new();
-            let mut title: BTreeMap<u32, f64> = BTreeMap::new();
-            let mut body_tf: BTreeMap<u32, f64> = BTreeMap::new();
-            for &id in &title_ids {
-                title.insert(id, idf(id));
-                text.insert(id, TITLE_WEIGHT);
+            title_ids.sort_unstable();
+            title_ids.dedup();
+            body_ids.sort_unstable();
+            // Title words weigh TITLE_WEIGHT, body words 1 + ln(tf); a word in both
+            // gets the sum (title first, as the sum was always taken).
+            weighted.clear();
+            weighted.extend(title_ids.iter().map(|&id| (id, TITLE_WEIGHT)));
+            let mut run = 0;
+            while run < body_ids.len() {
+                let id = body_ids[run];
+                let len = body_ids[run..].iter().take_while(|&&x| x == id).count();
+                weighted.push((id, 1.0 + (len as f64).ln()));
+                run += len;
             }
-            for &id in &body_ids {
-                *body_tf.entry(id).or_default() += 1.0;
+            weighted.sort_by_key(|(id, _)| *id);
+            let mut text: SparseVec = Vec::with_capacity(weighted.len());
+            for &(id, w) in &weighted {
+                match text.last_mut() {
+                    Some(last) if last.0 == id => last.1 += w,
+                    _ => text.push((id, w)),
+                }
             }
-            for (id, tf) in body_tf {
-                *text.entry(id).or_default() += 1.0 + tf.ln();
+            for (id, w) in text.iter_mut() {
+                *w *= idf(*id);
             }
-            let text: SparseVec = text.into_iter().map(|(id, w)| (id, w * idf(id))).collect();
+            let title: SparseVec = title_ids.iter().map(|&id| (id, idf(id))).collect();
             let idents: SparseVec = prose_ids.iter().map(|&id| (id, idf(id))).collect();
             let code: SparseVec = code_ids.iter().map(|&id| (id, idf(id))).collect();
             let mut block_terms: Vec<u32> = idents
                 .iter()
                 .chain(code.iter())
                 .map(|(id, _)| *id)
-                .chain(title.keys().copied())
+                .chain(title_ids.iter().copied())
                 .collect();
             block_terms.sort_unstable();
             block_terms.dedup();
-            let title: SparseVec = title.into_iter().collect();
+            // Not the quoted code: a snippet also shows the lines around the issue.
+            let mut all_terms: Vec<u32> = text
+                .iter()
+                .chain(idents.iter())
+                .map(|(id, _)| *id)
+                .chain(span_ids)
+                .collect();
+            all_terms.sort_unstable();
+            all_terms.dedup();
+            let prose_terms = sorted(idents.clone());
             entries.push(Entry {
+                title_terms: title.clone(),
+                prose_terms,
+                all_terms,
                 reviewer_rank: reviewer_rank(&input),
-                topic: topic_of(input.source, input.title),
+                topic,
                 input,
-                text: normalise(sorted(text)),
+                text: normalise(text),
                 title: normalise(title),
                 idents: normalise(sorted(idents)),
                 code: normalise(sorted(code)),
@@ -246,13 +304,29 @@ impl<'a> Pool<'a> {
         let location = location_similarity(x.input.locations, y.input.locations);
         // Identifier evidence only counts when both sides name identifiers at all, and
         // one shared identifier (often just the function both items are in) counts half.
-        let shared = common(&x.idents, &y.idents).len();
+        let shared = count_common(&x.idents, &y.idents);
         let idents = if shared == 1 { idents / 2.0 } else { idents };
-        let what = if x.idents.is_empty() || y.idents.is_empty() {
+        // A single named identifier is too little to judge by.
+        let what = if x.idents.len() < 2 || y.idents.len() < 2 {
             (0.5 * text + 0.2 * title) / 0.7
         } else {
             0.45 * text + 0.2 * title + 0.35 * idents
         };
+        // A terse item next to a verbose one: how much of one's title and named
+        // identifiers the other mentions anywhere (cosine punishes the length gap).
+        // Only a terse item's words are looked for in the other: two verbose items
+        // mention each other's words by chance.
+        let cover_of = |x: &Entry, y: &Entry| -> f64 {
+            if x.all_terms.len() > TERSE_TERMS {
+                return 0.0;
+            }
+            let title_cover = covered(&x.title_terms, &y.all_terms).0;
+            let (ident_cover, shared) = covered(&x.prose_terms, &y.all_terms);
+            // One shared identifier is often just the function both items are in.
+            0.5 * title_cover + 0.5 * ident_cover * shared.min(2) as f64 / 2.0
+        };
+        let cover = cover_of(x, y).max(cover_of(y, x));
+        let what = what.max(COVER_WEIGHT * cover);
         // Items about different topics (a missing test vs the bug itself) rarely are
         // the same issue even when they name the same code.
         let topic = if x.topic == y.topic {
@@ -275,6 +349,7 @@ impl<'a> Pool<'a> {
             code,
             location,
             same_topic: x.topic == y.topic,
+            cover,
             total,
         }
     }
@@ -356,6 +431,39 @@ pub(crate) fn dot(a: &[(u32, f64)], b: &[(u32, f64)]) -> f64 {
         }
     }
     sum.clamp(0.0, 1.0)
+}
+
+/// The share of `part`'s weight (IDF squared) whose terms are in `all`, and how many.
+fn covered(part: &[(u32, f64)], all: &[u32]) -> (f64, usize) {
+    let (mut hit, mut total, mut n) = (0.0, 0.0, 0);
+    for &(id, w) in part {
+        total += w * w;
+        if all.binary_search(&id).is_ok() {
+            hit += w * w;
+            n += 1;
+        }
+    }
+    if total <= f64::EPSILON {
+        (0.0, 0)
+    } else {
+        (hit / total, n)
+    }
+}
+
+fn count_common(a: &[(u32, f64)], b: &[(u32, f64)]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 fn common(a: &[(u32, f64)], b: &[(u32, f64)]) -> Vec<u32> {

@@ -1,64 +1,339 @@
 //! Turning an item's Markdown into comparable features: prose words (lowercase,
 //! stop-words removed, lightly stemmed), identifiers named in prose or titles, and
 //! identifiers quoted in code blocks. Pure string work; no weighting here.
+//!
+//! Every distinct string is normalised once: a [`Lexicon`] remembers what each raw
+//! token (`Leaking`, `self.tokens.lock`) became and hands out small integer keys, so
+//! reading ten thousand findings does not allocate per token.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-/// What one item says, split by kind of evidence.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct RawFeatures {
-    /// Stemmed content words of the title.
-    pub title_words: Vec<String>,
-    /// Stemmed content words of the body prose (code blocks and code spans removed).
-    pub body_words: Vec<String>,
-    /// Identifiers named in the title or in the prose (code spans and code-like words).
-    pub prose_idents: Vec<String>,
-    /// Identifiers quoted in fenced code blocks and snippets.
-    pub code_idents: Vec<String>,
+/// A fast, deterministic hasher for short strings and integer keys (FxHash). Maps
+/// keyed with it are only looked up, never iterated, so results do not depend on it.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
 }
 
-/// Extracts the features of one item.
-pub(crate) fn features(title: &str, body: &str, snippets: &[String]) -> RawFeatures {
-    let mut out = RawFeatures::default();
-    let (title_prose, title_spans) = split_spans(title);
-    out.title_words = words(&title_prose);
-    for span in &title_spans {
-        // `useEffect` in a title also says "effect": reviewers name the same thing in
-        // code and in words.
-        out.title_words.extend(span_words(span));
-        push_idents(span, true, &mut out.prose_idents);
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
     }
-    let (prose, code) = split_fences(body);
-    let (prose, spans) = split_spans(&prose);
-    out.body_words = words(&prose);
-    for span in &spans {
-        push_idents(span, true, &mut out.prose_idents);
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
     }
-    push_idents(&prose, false, &mut out.prose_idents);
-    push_idents(&code, true, &mut out.code_idents);
-    for snippet in snippets {
-        push_idents(snippet, true, &mut out.code_idents);
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
     }
-    out.prose_idents.sort();
-    out.prose_idents.dedup();
-    out.code_idents.sort();
-    out.code_idents.dedup();
-    out
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// What one item says, split by kind of evidence, as lexicon keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ItemKeys {
+    /// Stemmed content words of the title, in order (repeats kept).
+    pub title_words: Vec<u32>,
+    /// Stemmed content words of the body prose (code blocks and code spans removed).
+    pub body_words: Vec<u32>,
+    /// Identifiers named in the title or in the prose (code spans and code-like
+    /// words), unique, sorted by their text.
+    pub prose_idents: Vec<u32>,
+    /// Identifiers quoted in fenced code blocks and snippets, unique, sorted by text.
+    pub code_idents: Vec<u32>,
+    /// The words of the body's code spans (`securityContext` says "security").
+    pub span_words: Vec<u32>,
+}
+
+/// Interned normalised strings and memos of what raw tokens normalise to.
+#[derive(Default)]
+pub(crate) struct Lexicon {
+    /// Key → (is identifier, normalised text).
+    strings: Vec<(bool, Box<str>)>,
+    words: FxMap<Box<str>, u32>,
+    idents: FxMap<Box<str>, u32>,
+    /// Raw prose token → its stemmed word, if it is a content word.
+    raw_words: FxMap<Box<str>, Option<u32>>,
+    /// Raw identifier chain → (too short to be an identifier in prose, keys in
+    /// `chain_keys`).
+    chains: FxMap<Box<str>, (bool, u32, u32)>,
+    chain_keys: Vec<u32>,
+    buffer: String,
+}
+
+impl Lexicon {
+    /// The normalised text of a key, and whether it is an identifier.
+    pub fn get(&self, key: u32) -> (bool, &str) {
+        self.strings
+            .get(key as usize)
+            .map(|(ident, s)| (*ident, &**s))
+            .unwrap_or((false, ""))
+    }
+
+    fn key(&mut self, ident: bool, text: &str) -> u32 {
+        let map = if ident {
+            &mut self.idents
+        } else {
+            &mut self.words
+        };
+        if let Some(&k) = map.get(text) {
+            return k;
+        }
+        let k = self.strings.len() as u32;
+        self.strings.push((ident, text.into()));
+        map.insert(text.into(), k);
+        k
+    }
+
+    /// Extracts the features of one item.
+    pub fn features(&mut self, title: &str, body: &str, snippets: &[String]) -> ItemKeys {
+        let mut out = ItemKeys::default();
+        let (title_prose, title_spans) = split_spans(title);
+        for segment in &title_prose {
+            self.push_words(segment, &mut out.title_words);
+        }
+        for span in &title_spans {
+            // `useEffect` in a title also says "effect": reviewers name the same thing
+            // in code and in words.
+            self.push_span_words(span, &mut out.title_words);
+            self.push_idents(span, true, &mut out.prose_idents);
+        }
+        // Terse titles name code without backticks: "Close resp.Body before retrying".
+        for segment in &title_prose {
+            self.push_idents(segment, false, &mut out.prose_idents);
+        }
+        let (prose, code) = split_fences(body);
+        let (prose, spans) = split_spans(&prose);
+        for segment in &prose {
+            self.push_words(segment, &mut out.body_words);
+        }
+        for span in &spans {
+            self.push_idents(span, true, &mut out.prose_idents);
+            self.push_span_words(span, &mut out.span_words);
+        }
+        // The prose around the spans read as one text: a span stood for a space.
+        let mut joined = std::mem::take(&mut self.buffer);
+        joined.clear();
+        for (i, segment) in prose.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            joined.push_str(segment);
+        }
+        self.push_idents(&joined, false, &mut out.prose_idents);
+        self.buffer = joined;
+        self.push_idents(&code, true, &mut out.code_idents);
+        for snippet in snippets {
+            self.push_idents(snippet, true, &mut out.code_idents);
+        }
+        self.sort_by_text(&mut out.prose_idents);
+        self.sort_by_text(&mut out.code_idents);
+        out
+    }
+
+    fn sort_by_text(&self, keys: &mut Vec<u32>) {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.sort_by(|a, b| self.get(*a).1.cmp(self.get(*b).1));
+    }
+
+    /// The content words of `text`, as keys.
+    pub fn push_words(&mut self, text: &str, out: &mut Vec<u32>) {
+        for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+            let raw = raw.trim_matches('\'');
+            if raw.len() < 2 {
+                continue;
+            }
+            let key = match self.raw_words.get(raw) {
+                Some(&k) => k,
+                None => {
+                    let k = content_word(raw).map(|w| self.key(false, &w));
+                    self.raw_words.insert(raw.into(), k);
+                    k
+                }
+            };
+            if let Some(k) = key {
+                out.push(k);
+            }
+        }
+    }
+
+    /// The words of a code span, split at camelCase and punctuation, for title
+    /// matching.
+    fn push_span_words(&mut self, span: &str, out: &mut Vec<u32>) {
+        for part in span.split(|c: char| !c.is_alphanumeric()) {
+            for piece in split_camel(part) {
+                self.push_words(piece, out);
+            }
+        }
+    }
+
+    /// Adds the identifiers found in `text`. In code (`all_tokens`), every identifier
+    /// counts; in prose only code-like words do (dotted, camelCase, snake_case, `f()`).
+    fn push_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
+        if text.is_ascii() {
+            self.push_ascii_idents(text, all_tokens, out);
+        } else {
+            self.push_unicode_idents(text, all_tokens, out);
+        }
+    }
+
+    /// [`Self::push_idents`] for ASCII text, byte by byte (the common case).
+    fn push_ascii_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
+        let b = text.as_bytes();
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let starts = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+        let mut i = 0;
+        while i < b.len() {
+            if !starts(b[i]) || (i > 0 && ident(b[i - 1])) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut end = i;
+            loop {
+                while end < b.len() && ident(b[end]) {
+                    end += 1;
+                }
+                if end + 1 < b.len() && (b[end] == b'.' || (b[end] == b':' && b[end + 1] == b':')) {
+                    let skip = if b[end] == b'.' { 1 } else { 2 };
+                    if end + skip < b.len() && starts(b[end + skip]) {
+                        end += skip;
+                        continue;
+                    }
+                }
+                break;
+            }
+            let called = end + 1 < b.len() && b[end] == b'(';
+            i = end.max(start + 1);
+            self.push_chain(text.get(start..end).unwrap_or(""), called, all_tokens, out);
+        }
+    }
+
+    /// [`Self::push_idents`] for any text: byte offsets, characters decoded where
+    /// they are looked at.
+    fn push_unicode_idents(&mut self, text: &str, all_tokens: bool, out: &mut Vec<u32>) {
+        let at = |i: usize| text.get(i..).and_then(|r| r.chars().next());
+        let mut i = 0;
+        while let Some(c) = at(i) {
+            let after_ident = text
+                .get(..i)
+                .and_then(|r| r.chars().next_back())
+                .is_some_and(is_ident_char);
+            if !(c.is_alphabetic() || c == '_') || after_ident {
+                i += c.len_utf8();
+                continue;
+            }
+            // Read a dotted chain: ident(.ident)*
+            let start = i;
+            let mut end = i;
+            loop {
+                while let Some(c) = at(end).filter(|&c| is_ident_char(c)) {
+                    end += c.len_utf8();
+                }
+                let mut rest = text.get(end..).unwrap_or("").chars();
+                let (c0, c1) = (rest.next(), rest.next());
+                if c1.is_some() && (c0 == Some('.') || (c0 == Some(':') && c1 == Some(':'))) {
+                    // `.` and `:` are one byte each.
+                    let skip = if c0 == Some('.') { 1 } else { 2 };
+                    if at(end + skip).is_some_and(|c| c.is_alphabetic() || c == '_') {
+                        end += skip;
+                        continue;
+                    }
+                }
+                break;
+            }
+            let mut rest = text.get(end..).unwrap_or("").chars();
+            let called = rest.next() == Some('(') && rest.next().is_some();
+            i = end.max(start + c.len_utf8());
+            self.push_chain(text.get(start..end).unwrap_or(""), called, all_tokens, out);
+        }
+    }
+
+    /// Adds the identifiers of one chain (`a.b::c`), if it counts where it stands.
+    fn push_chain(&mut self, span: &str, called: bool, all_tokens: bool, out: &mut Vec<u32>) {
+        let dotted = span.contains(['.', ':']);
+        if !(all_tokens || dotted || called || is_code_like(span)) {
+            return;
+        }
+        let (short, from, len) = match self.chains.get(span) {
+            Some(&v) => v,
+            None => {
+                let v = self.chain(span, dotted);
+                self.chains.insert(span.into(), v);
+                v
+            }
+        };
+        // `e.g`, `i.e` and similar are prose, file names are still useful
+        if !all_tokens && dotted && short {
+            return;
+        }
+        let from = from as usize;
+        out.extend_from_slice(&self.chain_keys[from..from + len as usize]);
+    }
+
+    /// What an identifier chain stands for: whether it is short enough to be prose
+    /// when dotted, and its keys (the whole chain and its useful parts).
+    fn chain(&mut self, raw: &str, dotted: bool) -> (bool, u32, u32) {
+        let chain = raw.replace("::", ".");
+        let short = looks_like_file_or_prose(&chain) && chain.len() < 5;
+        let lower = chain.to_lowercase();
+        let from = self.chain_keys.len() as u32;
+        if dotted {
+            let k = self.key(true, &lower);
+            self.chain_keys.push(k);
+            for part in lower.split('.') {
+                if useful_ident(part) {
+                    let k = self.key(true, part);
+                    self.chain_keys.push(k);
+                }
+            }
+        } else if useful_ident(&lower) {
+            let k = self.key(true, &lower);
+            self.chain_keys.push(k);
+        }
+        (short, from, self.chain_keys.len() as u32 - from)
+    }
 }
 
 /// Splits Markdown into prose and the contents of fenced code blocks.
 fn split_fences(text: &str) -> (String, String) {
-    let mut prose = String::new();
+    let mut prose = String::with_capacity(text.len());
     let mut code = String::new();
-    let mut fence: Option<String> = None;
+    let mut fence: Option<&str> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
-        let marker: String = trimmed
-            .chars()
-            .take_while(|&c| c == '`' || c == '~')
-            .collect();
-        match &fence {
+        let marker_len = trimmed
+            .bytes()
+            .take_while(|&c| c == b'`' || c == b'~')
+            .count();
+        let marker = &trimmed[..marker_len];
+        match fence {
             Some(open) => {
                 if marker.len() >= open.len() && marker.starts_with(&open[..1]) {
                     fence = None;
@@ -85,86 +360,70 @@ fn diff_body(line: &str) -> &str {
     }
 }
 
-/// Splits inline code spans out of prose: (prose with spans replaced by spaces, spans).
-fn split_spans(text: &str) -> (String, Vec<String>) {
-    let mut prose = String::with_capacity(text.len());
+/// Splits inline code spans out of prose: (the prose between spans, the spans).
+fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
+    let mut prose = Vec::new();
     let mut spans = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('`') {
-        prose.push_str(&rest[..open]);
+        prose.push(&rest[..open]);
         let after = &rest[open..];
-        let ticks = after.chars().take_while(|&c| c == '`').count();
+        let ticks = after.bytes().take_while(|&c| c == b'`').count();
         let inner = &after[ticks..];
-        let closing = "`".repeat(ticks);
-        match inner.find(&closing) {
+        let closing = &after[..ticks];
+        match inner.find(closing) {
             Some(close) => {
-                spans.push(inner[..close].trim().to_string());
-                prose.push(' ');
+                spans.push(inner[..close].trim());
                 rest = &inner[close + ticks..];
             }
-            None => {
-                prose.push(' ');
-                rest = inner;
-            }
+            None => rest = inner,
         }
     }
-    prose.push_str(rest);
+    prose.push(rest);
     (prose, spans)
 }
 
 /// Lowercase, stop-word-free, stemmed words of prose.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut lower = String::new();
-    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
-        let raw = raw.trim_matches('\'');
-        if raw.len() < 2 {
-            continue;
-        }
-        lower.clear();
-        if raw.is_ascii() {
-            lower.extend(raw.chars().map(|c| c.to_ascii_lowercase()));
-        } else {
-            lower.extend(raw.chars().flat_map(char::to_lowercase));
-        }
-        if lower.chars().count() < 2
-            || lower.bytes().all(|b| b.is_ascii_digit())
-            || is_stop_word(&lower)
-        {
-            continue;
-        }
-        let stemmed = stem(&lower);
-        if !stemmed.is_empty() && !is_stop_word(&stemmed) {
-            out.push(stemmed);
-        }
-    }
-    out
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|raw| raw.trim_matches('\''))
+        .filter(|raw| raw.len() >= 2)
+        .filter_map(content_word)
+        .collect()
 }
 
-/// The words of a code span, split at camelCase and punctuation, for title matching.
-fn span_words(span: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in span.split(|c: char| !c.is_alphanumeric()) {
-        for piece in split_camel(part) {
-            out.extend(words(&piece));
-        }
+/// The stemmed form of one raw token, or None for stop words, numbers and
+/// one-letter tokens.
+fn content_word(raw: &str) -> Option<String> {
+    let lower: String = if raw.is_ascii() {
+        raw.to_ascii_lowercase()
+    } else {
+        raw.chars().flat_map(char::to_lowercase).collect()
+    };
+    if lower.chars().count() < 2
+        || lower.bytes().all(|b| b.is_ascii_digit())
+        || is_stop_word(&lower)
+    {
+        return None;
     }
-    out
+    let stemmed = stem(&lower);
+    (!stemmed.is_empty() && !is_stop_word(&stemmed)).then_some(stemmed)
 }
 
-fn split_camel(word: &str) -> Vec<String> {
+/// camelCase pieces of a word, as slices.
+fn split_camel(word: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut current = String::new();
+    let mut start = 0;
     let mut prev_lower = false;
-    for c in word.chars() {
-        if c.is_uppercase() && prev_lower && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
+    for (at, c) in word.char_indices() {
+        if c.is_uppercase() && prev_lower && at > start {
+            out.push(&word[start..at]);
+            start = at;
         }
         prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.push(c);
     }
-    if !current.is_empty() {
-        out.push(current);
+    if start < word.len() {
+        out.push(&word[start..]);
     }
     out
 }
@@ -178,10 +437,11 @@ pub(crate) fn stem(word: &str) -> String {
     if !w.is_ascii() {
         return w.to_string();
     }
-    let rules: [(&str, &str, usize); 11] = [
+    let rules: [(&str, &str, usize); 12] = [
         ("ations", "at", 8),
         ("ation", "at", 7),
         ("ies", "y", 5),
+        ("ied", "y", 5),
         ("sses", "ss", 5),
         ("ing", "", 6),
         ("edly", "", 7),
@@ -209,66 +469,6 @@ pub(crate) fn stem(word: &str) -> String {
     out
 }
 
-/// Adds the identifiers found in `text`. In code (`all_tokens`), every identifier
-/// counts; in prose only code-like words do (dotted, camelCase, snake_case, `f()`).
-fn push_idents(text: &str, all_tokens: bool, out: &mut Vec<String>) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if !(c.is_alphabetic() || c == '_') || (i > 0 && is_ident_char(chars[i - 1])) {
-            i += 1;
-            continue;
-        }
-        // Read a dotted chain: ident(.ident)*
-        let start = i;
-        let mut end = i;
-        loop {
-            while end < chars.len() && is_ident_char(chars[end]) {
-                end += 1;
-            }
-            if end + 1 < chars.len()
-                && (chars[end] == '.' || (chars[end] == ':' && chars[end + 1] == ':'))
-            {
-                let skip = if chars[end] == '.' { 1 } else { 2 };
-                if end + skip < chars.len()
-                    && (chars[end + skip].is_alphabetic() || chars[end + skip] == '_')
-                {
-                    end += skip;
-                    continue;
-                }
-            }
-            break;
-        }
-        let called = end + 1 < chars.len() && chars[end] == '(';
-        i = end.max(start + 1);
-        let span = &chars[start..end];
-        let dotted = span.contains(&'.') || span.contains(&':');
-        if !(all_tokens || dotted || called || is_code_like(span)) {
-            continue;
-        }
-        let chain: String = span.iter().collect();
-        let chain = chain.replace("::", ".");
-        if !all_tokens && dotted && looks_like_file_or_prose(&chain) {
-            // `e.g`, `i.e` and similar are prose, file names are still useful
-            if chain.len() < 5 {
-                continue;
-            }
-        }
-        let lower = chain.to_lowercase();
-        if dotted {
-            out.push(lower.clone());
-            for part in lower.split('.') {
-                if useful_ident(part) {
-                    out.push(part.to_string());
-                }
-            }
-        } else if useful_ident(&lower) && (all_tokens || lower.len() >= 3) {
-            out.push(lower);
-        }
-    }
-}
-
 fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -278,18 +478,20 @@ fn looks_like_file_or_prose(chain: &str) -> bool {
 }
 
 /// camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE.
-fn is_code_like(word: &[char]) -> bool {
-    if word.len() >= 3 && word.contains(&'_') {
+fn is_code_like(word: &str) -> bool {
+    if word.contains('_') && word.chars().count() >= 3 {
         return true;
     }
-    let Some((first, rest)) = word.split_first() else {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
         return false;
     };
-    let inner_upper = rest.iter().any(|c| c.is_uppercase());
+    let second = chars.clone().next();
+    let inner_upper = chars.any(char::is_uppercase);
     if first.is_lowercase() {
         inner_upper
     } else if first.is_uppercase() {
-        inner_upper && rest.first().is_some_and(|c| c.is_lowercase())
+        inner_upper && second.is_some_and(char::is_lowercase)
     } else {
         false
     }
@@ -444,13 +646,53 @@ mod tests {
     }
 
     #[test]
+    fn ascii_and_unicode_identifier_readers_agree() {
+        let texts = [
+            "Reads watcherMu without the lock, e.g. in the handler; calls reader.Close().",
+            "x := r.watcher.cli.ContainerLogs(ctx)\nstd::sync::Mutex::new(0) a.b. c::d:: f(",
+            "_private __init__ A.B.C i.e. parse_header() MAX_SIZE useEffect ReferenceError f(x",
+            "trailing dot. trailing colon: end( a..b a.1 a::1 9abc abc9.def",
+            "",
+            "(",
+            "a",
+        ];
+        for all_tokens in [false, true] {
+            for text in texts {
+                let mut lexicon = Lexicon::default();
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                lexicon.push_ascii_idents(text, all_tokens, &mut a);
+                lexicon.push_unicode_idents(text, all_tokens, &mut b);
+                assert_eq!(a, b, "{text:?} all_tokens={all_tokens}");
+            }
+        }
+    }
+
+    #[derive(Debug)]
+    struct Strings {
+        title_words: Vec<String>,
+        body_words: Vec<String>,
+        prose_idents: Vec<String>,
+        code_idents: Vec<String>,
+    }
+
+    #[test]
     fn extracts_prose_identifiers() {
-        let f = features(
+        let mut lexicon = Lexicon::default();
+        let keys = lexicon.features(
             "`HandleLogs` races on `r.watcher`",
             "Reads watcherMu without the lock, e.g. in the handler; calls reader.Close().\n\
              ```go\nreader, err := r.watcher.cli.ContainerLogs(ctx)\n```\n",
             &[],
         );
+        let text = |list: &[u32]| -> Vec<String> {
+            list.iter().map(|&k| lexicon.get(k).1.to_string()).collect()
+        };
+        let f = Strings {
+            title_words: text(&keys.title_words),
+            body_words: text(&keys.body_words),
+            prose_idents: text(&keys.prose_idents),
+            code_idents: text(&keys.code_idents),
+        };
         for want in [
             "handlelogs",
             "r.watcher",

@@ -2,6 +2,8 @@
 //! written for these tests).
 #![allow(dead_code)]
 
+pub mod more;
+
 use deep_review_core::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
 use Severity::{Critical as C, Important as I, Suggestion as S};
 
@@ -86,6 +88,12 @@ pub fn review(name: &str, mut items: Vec<ReviewItem>) -> ParsedReview {
 }
 
 pub fn scenarios() -> Vec<Scenario> {
+    let mut all = original_scenarios();
+    all.extend(more::scenarios());
+    all
+}
+
+fn original_scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
             name: "rust-async-cache",
