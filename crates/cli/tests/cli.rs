@@ -259,7 +259,7 @@ fn interrupted_review_is_finished_by_consolidate() {
         repo.path(),
         &[("fast", &fast), ("slow1", &slow), ("slow2", &slow)],
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_deep-review"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_deep-review"))
         .args(["review", "--quiet", "--config"])
         .arg(&config)
         .current_dir(repo.path())
