@@ -262,6 +262,32 @@ pub(crate) fn name_is_placeholder(hit: &SecretHit) -> bool {
     })
 }
 
+/// Whether `value` is part of a line of text a test hands to the code under test (a
+/// scanner's or parser's fixture) rather than a credential the test uses: it sits in
+/// a string literal nested inside another one (after an escaped quote,
+/// `"const K = \"AKIA…\""`, or inside a Rust raw string, `r#"key = "…""#`), or in a
+/// string literal that holds more than the value (`"token: ghp_…"`).
+pub(crate) fn is_embedded_fixture(line: &str, value: &str) -> bool {
+    let Some(at) = line.find(value) else {
+        return false;
+    };
+    let before = line.get(..at).unwrap_or("");
+    let mut quotes = 0;
+    let mut escaped = false;
+    for c in before.chars() {
+        if c == '"' && !escaped {
+            quotes += 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    let in_string_with_text = quotes % 2 == 1 && !before.ends_with('"');
+    before.ends_with("\\\"")
+        || before.ends_with("\\'")
+        || before.contains("r#\"")
+        || before.contains("r##\"")
+        || in_string_with_text
+}
+
 /// Shannon entropy in bits per character.
 pub(crate) fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -397,6 +423,30 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert!(is_placeholder(&hits[0].value));
         assert!(name_is_placeholder(&hits[0]));
+    }
+
+    #[test]
+    fn embedded_fixtures() {
+        let key = "AKIAZ3MHQW7XK2PLV9TD";
+        for (line, embedded) in [
+            (
+                r#"    "mod t {\n const K: &str = \"AKIAZ3MHQW7XK2PLV9TD\";\n}\n","#,
+                true,
+            ),
+            (r##"check(r#"aws = "AKIAZ3MHQW7XK2PLV9TD""#, &[]);"##, true),
+            (r#"write("a.py", 'k = \'AKIAZ3MHQW7XK2PLV9TD\'')"#, true),
+            (r#"const K: &str = "AKIAZ3MHQW7XK2PLV9TD";"#, false),
+            (r#"aws_id = "AKIAZ3MHQW7XK2PLV9TD""#, false),
+            (r#"check("aws=AKIAZ3MHQW7XK2PLV9TD", &[]);"#, true),
+            (
+                r#"assert_eq!(mask("AKIAZ3MHQW7XK2PLV9TD"), "AKIA****");"#,
+                false,
+            ),
+            ("AWS_ACCESS_KEY_ID=AKIAZ3MHQW7XK2PLV9TD", false),
+            ("no key here", false),
+        ] {
+            assert_eq!(is_embedded_fixture(line, key), embedded, "{line}");
+        }
     }
 
     #[test]
