@@ -157,7 +157,7 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.repo = args.repo;
     opts.rev = args.rev;
     opts.severity_policy = parse_severity_policy(&args.severity_policy).map_err(usage)?;
-    let fail_on = parse_fail_on(args.fail_on.as_deref())?.unwrap_or(FailOn::Never);
+    let fail_on = parse_fail_on(args.fail_on.as_deref())?.unwrap_or_default();
     let done = pipeline::consolidate_dir(&opts).map_err(usage)?;
     finish(&done, fail_on, false)
 }

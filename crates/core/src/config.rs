@@ -521,6 +521,7 @@ struct ReviewerLayer {
     binary: Option<String>,
     base_url: Option<String>,
     api_key_env: Option<String>,
+    sarif_tools: Option<Vec<Vec<String>>>,
 }
 
 impl ReviewerLayer {
@@ -540,7 +541,8 @@ impl ReviewerLayer {
             args,
             binary,
             base_url,
-            api_key_env
+            api_key_env,
+            sarif_tools
         );
         self.env.extend(other.env);
     }
@@ -582,6 +584,7 @@ const REVIEWER_KEYS: &[&str] = &[
     "binary",
     "base_url",
     "api_key_env",
+    "sarif_tools",
 ];
 
 /// Walks one file's table, naming the file and full key in every error.
@@ -809,6 +812,21 @@ impl Walker<'_> {
                 "binary" => r.binary = Some(self.string(value, &full)?),
                 "base_url" => r.base_url = Some(self.string(value, &full)?),
                 "api_key_env" => r.api_key_env = Some(self.string(value, &full)?),
+                "sarif_tools" => {
+                    let Some(list) = value.as_array() else {
+                        return Err(self
+                            .invalid(&full, "expected an array of commands (arrays of strings)"));
+                    };
+                    let mut tools = Vec::new();
+                    for (n, tool) in list.iter().enumerate() {
+                        let argv = self.strings(tool, &format!("{full}[{n}]"))?;
+                        if argv.is_empty() {
+                            return Err(self.invalid(&full, "a SARIF tool's command is empty"));
+                        }
+                        tools.push(argv);
+                    }
+                    r.sarif_tools = Some(tools);
+                }
                 _ => {}
             }
         }
@@ -1025,6 +1043,7 @@ fn resolve(layers: Vec<Layer>, overrides: &Overrides) -> Result<Settings, Config
             config.binary = l.binary;
             config.base_url = l.base_url;
             config.api_key_env = l.api_key_env;
+            config.sarif_tools = l.sarif_tools.unwrap_or_default();
         }
         if let Some(t) = overrides.timeout {
             config.timeout = t;
@@ -1534,7 +1553,7 @@ env = { B = "repo" }
         let cases: &[(&str, &str)] = &[
             (
                 "[reviewers.claude]\nmodle = \"x\"\n",
-                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env",
+                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools",
             ),
             (
                 "[review]\nfail-on = \"critical\"\n",
@@ -1795,6 +1814,29 @@ env = { B = "repo" }
         assert_eq!(r.display_name(), "GPT-5");
         r.display = Some(" Codex ".into());
         assert_eq!(r.display_name(), "Codex");
+    }
+
+    #[test]
+    fn builtin_sarif_tools() {
+        let text = "[review]\nreviewers = [\"lint\"]\n\n[reviewers.lint]\nbackend = \"builtin\"\nsarif_tools = [[\"semgrep\", \"--sarif\", \".\"], [\"tool2\"]]\n";
+        let s = settings_from_texts(&[("deep-review.toml", text)], &Overrides::default()).unwrap();
+        assert_eq!(
+            s.panel[0].sarif_tools,
+            vec![
+                vec!["semgrep".to_string(), "--sarif".into(), ".".into()],
+                vec!["tool2".to_string()]
+            ]
+        );
+        for bad in [
+            "sarif_tools = \"semgrep\"",
+            "sarif_tools = [[]]",
+            "sarif_tools = [[1]]",
+        ] {
+            let text = format!("[reviewers.lint]\nbackend = \"builtin\"\n{bad}\n");
+            let err = settings_from_texts(&[("deep-review.toml", &text)], &Overrides::default())
+                .unwrap_err();
+            assert!(err.to_string().contains("sarif_tools"), "{bad}: {err}");
+        }
     }
 
     fn fake_bin(dir: &Path, name: &str, script: &str) -> PathBuf {

@@ -394,7 +394,7 @@ pub enum ReviewOutcome {
     Done {
         workdir: PathBuf,
         records: Vec<RunRecord>,
-        consolidated: Consolidated,
+        consolidated: Box<Consolidated>,
     },
 }
 
@@ -542,7 +542,7 @@ pub async fn review(
     Ok(ReviewOutcome::Done {
         workdir: dir.path,
         records,
-        consolidated,
+        consolidated: Box::new(consolidated),
     })
 }
 

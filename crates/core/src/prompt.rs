@@ -25,37 +25,9 @@ pub const REPO_CONTEXT_FILE: &str = "deep-review-context.md";
 /// At most this much of the conventions file is included.
 pub const REPO_CONTEXT_LIMIT: usize = 64 * 1024;
 
-/// The structured block every review ends with. The parser's
-/// `deep_review_core::parse::REVIEW_JSON_SCHEMA` is the reference; this text describes
-/// the same shape to the reviewer.
-pub const JSON_BLOCK_SPEC: &str = r#"```json
-{
-  "deep_review": 1,
-  "summary": "two to five sentences: what the change does and what matters most",
-  "verdict": "rework | merge_with_fixes | merge_as_is",
-  "findings": [
-    {
-      "id": "C1",
-      "severity": "critical | important | suggestion",
-      "title": "short statement of the problem",
-      "locations": ["path/to/file.rs:12-20", "path/to/other.rs:7"],
-      "body": "markdown: the code snippet, why it matters, the fix",
-      "tags": ["regression | gap | enhancement", "security", "..."]
-    }
-  ],
-  "design": {
-    "concerns": [
-      {"title": "...", "body": "markdown", "scope": "in-scope | future | pre-existing"}
-    ],
-    "strengths": [{"title": "...", "body": "markdown"}]
-  },
-  "testing": "markdown",
-  "documentation": "markdown",
-  "commits": "markdown",
-  "limitations": [{"path": "src/x.rs", "line": 35, "text": "TODO: ..."}],
-  "coverage": [{"path": "src/x.rs", "note": "what you checked; ids of findings here"}]
-}
-```"#;
+/// The structured block every review ends with: the parser's own description of what
+/// it reads (one source of truth for both sides).
+pub const JSON_BLOCK_SPEC: &str = crate::parse::REVIEW_JSON_SCHEMA;
 
 /// Where the diff is: in the prompt, or in a file the reviewer reads.
 #[derive(Debug, Clone, Copy)]
@@ -467,10 +439,9 @@ speculative ones.
 ";
 
 const JSON_INSTRUCTIONS: &str = "\
-After the Markdown, end your review with exactly one fenced `json` block in the shape \
-below. A program reads it; people read the Markdown; the two must say the same thing (same \
-ids, severities, titles and locations). Use `[]` or `\"\"` for empty parts; keep every \
-string valid JSON (escape quotes and newlines).
+After the Markdown comes the JSON block. A program reads it; people read the Markdown; the \
+two must say the same thing (same ids, severities, titles and locations). Use `[]` or `\"\"` \
+for empty parts; keep every string valid JSON (escape quotes and newlines; no comments).
 
 ";
 

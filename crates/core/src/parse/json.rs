@@ -19,22 +19,20 @@ use crate::model::{
 
 /// The JSON block reviewers are asked to end their review with. Human-readable, for
 /// the review prompt.
-pub const REVIEW_JSON_SCHEMA: &str = r#"End your review with ONE fenced ```json block holding this object (all fields but
-"deep_review" optional; Markdown allowed in every text field):
-
+pub const REVIEW_JSON_SCHEMA: &str = r#"```json
 {
   "deep_review": 1,
   "summary": "executive summary: what the change does and its main risks",
   "verdict": "rework | merge_with_fixes | merge_as_is",
   "findings": [
     {
-      "id": "C1",                        // your label: C1.. critical, I1.. important, S1.. suggestion
+      "id": "C1",
       "severity": "critical | important | suggestion",
       "title": "one line",
-      "locations": ["path/to/file.rs:12-20", {"path": "other.rs", "line_start": 3, "line_end": 3}],
+      "locations": ["path/to/file.rs:12-20", "path/to/other.rs:7"],
       "body": "explanation, the quoted code in a fenced block, and the fix",
       "tags": ["regression | gap | enhancement", "security", "nit"],
-      "source": "finding | testing | documentation | commits"   // where it belongs; default finding
+      "source": "finding | testing | documentation | commits"
     }
   ],
   "design": {
@@ -48,9 +46,12 @@ pub const REVIEW_JSON_SCHEMA: &str = r#"End your review with ONE fenced ```json 
   "limitations": [{"path": "file.rs", "line": 35, "text": "TODO: ..."}],
   "coverage": [{"path": "file.rs", "note": "C1, S2"}]
 }
+```
 
-Paths are relative to the repository root. Put every concrete problem in "findings" —
-gaps in tests, docs or commits too, with "source" saying which assessment names them."#;
+Only "deep_review" is required; Markdown is allowed in every text field. Ids: C1.. for
+critical, I1.. for important, S1.. for suggestions. Paths are relative to the repository
+root. Put every concrete problem in "findings" — gaps in tests, docs or commits too, with
+"source" saying which assessment names them (default "finding")."#;
 
 /// A value that failed to deserialize is kept as its error message.
 #[derive(Debug, Clone)]
