@@ -339,6 +339,9 @@ struct CommentStyle {
     /// Prose formats (Markdown, reStructuredText, text): only `<!--` comments, since
     /// `#` is a heading and `--`/`;` are punctuation there.
     prose: bool,
+    /// C-family languages (Rust, C, Go, Java, JavaScript, …): only `//` and `/*`
+    /// comments, since `;`, `#` and `--` are code there (`[&str; 4]`, `x--`).
+    c_family: bool,
 }
 
 impl CommentStyle {
@@ -347,6 +350,27 @@ impl CommentStyle {
         CommentStyle {
             single_quotes: ext != "rs",
             prose: matches!(ext.as_str(), "md" | "markdown" | "rst" | "txt" | "adoc"),
+            c_family: matches!(
+                ext.as_str(),
+                "rs" | "c"
+                    | "h"
+                    | "cc"
+                    | "cpp"
+                    | "hpp"
+                    | "go"
+                    | "java"
+                    | "kt"
+                    | "swift"
+                    | "cs"
+                    | "scala"
+                    | "dart"
+                    | "js"
+                    | "jsx"
+                    | "ts"
+                    | "tsx"
+                    | "mjs"
+                    | "cjs"
+            ),
         }
     }
 }
@@ -377,8 +401,14 @@ fn comment_start(line: &str, style: CommentStyle) -> Option<usize> {
     let indent = line.len() - trimmed.len();
     const CODE_TOKENS: [&str; 6] = ["<!--", "//", "/*", "--", "#", ";"];
     const PROSE_TOKENS: [&str; 1] = ["<!--"];
+    const C_FAMILY_TOKENS: [&str; 2] = ["//", "/*"];
     let tokens: &[&str] = if style.prose {
         &PROSE_TOKENS
+    } else if style.c_family {
+        if trimmed.starts_with("* ") || trimmed == "*" {
+            return Some(indent + 1);
+        }
+        &C_FAMILY_TOKENS
     } else {
         // Continuation line of a block comment: ` * TODO ...`.
         if trimmed.starts_with("* ") || trimmed == "*" {
@@ -696,6 +726,13 @@ new file mode 100644\n\
             "// TODO: `parse` skips the header, then FIXME",
             Some("TODO: `parse` skips the header, then FIXME"),
         );
+        check(
+            "a.rs",
+            r#"const MARKERS: [&str; 4] = ["TODO", "FIXME"];"#,
+            None,
+        );
+        check("a.c", "x--; // TODO bounds", Some("TODO bounds"));
+        check("a.sh", "x=1 # TODO quote", Some("TODO quote"));
         check("README.md", "## TODO list", None);
         check("README.md", "- [ ] TODO: write docs", None);
         check(

@@ -505,7 +505,8 @@ async fn keys_inside_nested_string_literals_in_tests_are_scanner_fixtures() {
         "src/scan.rs",
         format!(
             "pub fn scan() {{}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn finds() {{\n        \
-             check(r#\"aws = \"{key}\"\"#);\n        check(\"k = \\\"{key}\\\"\");\n    }}\n}}\n"
+             check(r#\"aws = \"{key}\"\"#);\n        check(\"k = \\\"{key}\\\"\");\n        \
+             assert!(!masked().contains(\"{key}\"));\n    }}\n}}\n"
         ),
     );
     let head = repo.commit("scanner fixtures");
