@@ -288,6 +288,32 @@ pub(crate) fn is_embedded_fixture(line: &str, value: &str) -> bool {
         || in_string_with_text
 }
 
+/// Whether a private key header on `line` comes without key material a test could
+/// leak: the header alone in a string literal (`"-----BEGIN RSA PRIVATE KEY-----"`),
+/// or a whole block on the line whose body is too short to be a key.
+pub(crate) fn is_private_key_stub(line: &str) -> bool {
+    let Some(re) = PRIVATE_KEY.as_ref() else {
+        return false;
+    };
+    let Some(header) = re.find(line) else {
+        return false;
+    };
+    let rest = line.get(header.end()..).unwrap_or("");
+    if rest.starts_with('"') || rest.starts_with('\'') {
+        return true;
+    }
+    match rest.find("-----END") {
+        Some(end) => {
+            let body = rest.get(..end).unwrap_or("");
+            body.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+                .count()
+                < 64
+        }
+        None => false,
+    }
+}
+
 /// Shannon entropy in bits per character.
 pub(crate) fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -446,6 +472,28 @@ mod tests {
             ("no key here", false),
         ] {
             assert_eq!(is_embedded_fixture(line, key), embedded, "{line}");
+        }
+    }
+
+    #[test]
+    fn private_key_stubs() {
+        for (line, stub) in [
+            (r#"check("-----BEGIN RSA PRIVATE KEY-----", &[]);"#, true),
+            (
+                r#""-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq\n-----END RSA PRIVATE KEY-----\n","#,
+                true,
+            ),
+            (r#"const KEY: &str = r"-----BEGIN PRIVATE KEY-----"#, false),
+            ("-----BEGIN OPENSSH PRIVATE KEY-----", false),
+            (
+                &format!(
+                    r#"k = "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----""#,
+                    "MIIEowIBAAKCAQEA7bq".repeat(5)
+                ),
+                false,
+            ),
+        ] {
+            assert_eq!(is_private_key_stub(line), stub, "{line}");
         }
     }
 
