@@ -339,6 +339,9 @@ struct CommentStyle {
     /// Prose formats (Markdown, reStructuredText, text): only `<!--` comments, since
     /// `#` is a heading and `--`/`;` are punctuation there.
     prose: bool,
+    /// C-family languages (Rust, C, Go, Java, JavaScript, …): only `//` and `/*`
+    /// comments, since `;`, `#` and `--` are code there (`[&str; 4]`, `x--`).
+    c_family: bool,
 }
 
 impl CommentStyle {
@@ -347,6 +350,27 @@ impl CommentStyle {
         CommentStyle {
             single_quotes: ext != "rs",
             prose: matches!(ext.as_str(), "md" | "markdown" | "rst" | "txt" | "adoc"),
+            c_family: matches!(
+                ext.as_str(),
+                "rs" | "c"
+                    | "h"
+                    | "cc"
+                    | "cpp"
+                    | "hpp"
+                    | "go"
+                    | "java"
+                    | "kt"
+                    | "swift"
+                    | "cs"
+                    | "scala"
+                    | "dart"
+                    | "js"
+                    | "jsx"
+                    | "ts"
+                    | "tsx"
+                    | "mjs"
+                    | "cjs"
+            ),
         }
     }
 }
@@ -356,6 +380,11 @@ fn limitation_text(line: &str, style: CommentStyle) -> Option<String> {
     let start = comment_start(line, style)?;
     let comment = line.get(start..)?;
     let at = find_marker(comment)?;
+    // A `\n` escape before the marker: the "comment" is inside a string literal
+    // holding several lines (a test's embedded diff or source file).
+    if !style.prose && comment.get(..at)?.contains("\\n") {
+        return None;
+    }
     let text = comment.get(at..)?;
     let text = text
         .trim_end()
@@ -372,8 +401,14 @@ fn comment_start(line: &str, style: CommentStyle) -> Option<usize> {
     let indent = line.len() - trimmed.len();
     const CODE_TOKENS: [&str; 6] = ["<!--", "//", "/*", "--", "#", ";"];
     const PROSE_TOKENS: [&str; 1] = ["<!--"];
+    const C_FAMILY_TOKENS: [&str; 2] = ["//", "/*"];
     let tokens: &[&str] = if style.prose {
         &PROSE_TOKENS
+    } else if style.c_family {
+        if trimmed.starts_with("* ") || trimmed == "*" {
+            return Some(indent + 1);
+        }
+        &C_FAMILY_TOKENS
     } else {
         // Continuation line of a block comment: ` * TODO ...`.
         if trimmed.starts_with("* ") || trimmed == "*" {
@@ -396,6 +431,12 @@ fn comment_start(line: &str, style: CommentStyle) -> Option<usize> {
                 }
             }
             None => {
+                // An escape outside any string (`\n`, `\"`): the line continues a
+                // string literal opened on an earlier line, such as a test's
+                // embedded diff, so what looks like a comment is text.
+                if b == b'\\' && !style.prose {
+                    return None;
+                }
                 if b == b'"' || b == b'`' || (single_quotes && b == b'\'') {
                     quote = Some(b);
                 } else if let Some(rest) = line.get(i..) {
@@ -410,7 +451,9 @@ fn comment_start(line: &str, style: CommentStyle) -> Option<usize> {
     None
 }
 
-/// Offset of the first marker that stands as a whole word.
+/// Offset of the first marker that stands as a whole word and is used, not mentioned:
+/// a marker in a Markdown code span (`` `TODO: x` ``) or in a list of markers
+/// (`TODO/FIXME`) is documentation about markers, not an acknowledged limitation.
 fn find_marker(text: &str) -> Option<usize> {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let mut best: Option<usize> = None;
@@ -419,9 +462,15 @@ fn find_marker(text: &str) -> Option<usize> {
         while let Some(pos) = text.get(from..).and_then(|t| t.find(marker)) {
             let at = from + pos;
             let end = at + marker.len();
-            let before_ok = text[..at].chars().next_back().is_none_or(|c| !is_word(c));
-            let after_ok = text[end..].chars().next().is_none_or(|c| !is_word(c));
-            if before_ok && after_ok {
+            let before = text.get(..at).unwrap_or("");
+            let after = text.get(end..).unwrap_or("");
+            let before_ok = before
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_word(c) && c != '/');
+            let after_ok = after.chars().next().is_none_or(|c| !is_word(c) && c != '/');
+            let in_code_span = before.matches('`').count() % 2 == 1;
+            if before_ok && after_ok && !in_code_span {
                 best = Some(best.map_or(at, |b| b.min(at)));
                 break;
             }
@@ -651,6 +700,39 @@ new file mode 100644\n\
             "fn f(s: &'static str) {} // TODO lifetimes",
             Some("TODO lifetimes"),
         );
+        // Mentioned, not used: code spans, lists of markers, embedded strings.
+        check(
+            "a.rs",
+            "/// the comment text (`TODO: handle retries`)",
+            None,
+        );
+        check(
+            "a.rs",
+            "//! Also the TODO/FIXME/XXX/HACK comments a diff adds",
+            None,
+        );
+        check(
+            "a.rs",
+            "// block comment continuation: ` * TODO ...`.",
+            None,
+        );
+        check(
+            "a.rs",
+            "--- a/y.go\\n+++ /dev/null\\n-// TODO gone\\n\",",
+            None,
+        );
+        check(
+            "a.rs",
+            "// TODO: `parse` skips the header, then FIXME",
+            Some("TODO: `parse` skips the header, then FIXME"),
+        );
+        check(
+            "a.rs",
+            r#"const MARKERS: [&str; 4] = ["TODO", "FIXME"];"#,
+            None,
+        );
+        check("a.c", "x--; // TODO bounds", Some("TODO bounds"));
+        check("a.sh", "x=1 # TODO quote", Some("TODO quote"));
         check("README.md", "## TODO list", None);
         check("README.md", "- [ ] TODO: write docs", None);
         check(

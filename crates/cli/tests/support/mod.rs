@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 pub struct Test {
     args: Vec<String>,
     env: BTreeMap<String, String>,
+    env_removed: Vec<String>,
     cwd: Option<PathBuf>,
 }
 
@@ -24,6 +25,7 @@ impl Test {
         Test {
             args: Vec::new(),
             env: BTreeMap::new(),
+            env_removed: Vec::new(),
             cwd: None,
         }
     }
@@ -48,6 +50,12 @@ impl Test {
         self
     }
 
+    /// Removes a variable the test process inherited (API keys, `CARGO_TARGET_DIR`).
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env_removed.push(key.to_string());
+        self
+    }
+
     pub fn cwd(mut self, dir: impl AsRef<Path>) -> Self {
         self.cwd = Some(dir.as_ref().to_path_buf());
         self
@@ -55,6 +63,9 @@ impl Test {
 
     pub fn run(self) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_deep-review"));
+        for key in &self.env_removed {
+            cmd.env_remove(key);
+        }
         cmd.args(&self.args).envs(&self.env).env("NO_COLOR", "1");
         // Keep the user's own configuration out of the tests.
         cmd.env(

@@ -178,22 +178,42 @@ pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Find
         }
         let test_file = is_test_path(&file.path);
         let test_from = rust_test_module_start(checkout, &file.path);
+        let in_test = |line: u32| test_file || test_from.is_some_and(|from| line >= from);
+        let scanned: Vec<(u32, &str, Vec<SecretHit>)> = file
+            .added
+            .iter()
+            .map(|(line, text)| (*line, text.as_str(), secrets::scan_line(text)))
+            .collect();
+        // A value the tests hand to the code under test as text (a scanner fixture)
+        // is a fixture on every test line of the file, `assert!(!out.contains(…))`
+        // included.
+        let fixtures: BTreeSet<&str> = scanned
+            .iter()
+            .filter(|(line, _, _)| in_test(*line))
+            .flat_map(|(_, text, hits)| {
+                hits.iter()
+                    .filter(|h| !h.value.is_empty() && secrets::is_embedded_fixture(text, &h.value))
+                    .map(|h| h.value.as_str())
+            })
+            .collect();
         let mut in_tests: Vec<(u32, SecretHit)> = Vec::new();
-        for (line, text) in &file.added {
-            let in_test = test_file || test_from.is_some_and(|from| *line >= from);
-            for hit in secrets::scan_line(text) {
+        for (line, text, hits) in &scanned {
+            let in_test = in_test(*line);
+            for hit in hits {
                 if !hit.value.is_empty() {
                     raw.push(hit.value.clone());
                 }
                 if (!hit.value.is_empty() && secrets::is_placeholder(&hit.value))
-                    || (in_test && secrets::name_is_placeholder(&hit))
+                    || (in_test && secrets::name_is_placeholder(hit))
+                    || (in_test && fixtures.contains(hit.value.as_str()))
+                    || (in_test && hit.rule == "private-key" && secrets::is_private_key_stub(text))
                 {
                     continue;
                 }
                 if in_test {
-                    in_tests.push((*line, hit));
+                    in_tests.push((*line, hit.clone()));
                 } else {
-                    findings.push(secret_finding(&file.path, *line, &hit));
+                    findings.push(secret_finding(&file.path, *line, hit));
                 }
             }
         }

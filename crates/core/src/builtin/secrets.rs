@@ -262,6 +262,58 @@ pub(crate) fn name_is_placeholder(hit: &SecretHit) -> bool {
     })
 }
 
+/// Whether `value` is part of a line of text a test hands to the code under test (a
+/// scanner's or parser's fixture) rather than a credential the test uses: it sits in
+/// a string literal nested inside another one (after an escaped quote,
+/// `"const K = \"AKIA…\""`, or inside a Rust raw string, `r#"key = "…""#`), or in a
+/// string literal that holds more than the value (`"token: ghp_…"`).
+pub(crate) fn is_embedded_fixture(line: &str, value: &str) -> bool {
+    let Some(at) = line.find(value) else {
+        return false;
+    };
+    let before = line.get(..at).unwrap_or("");
+    let mut quotes = 0;
+    let mut escaped = false;
+    for c in before.chars() {
+        if c == '"' && !escaped {
+            quotes += 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    let in_string_with_text = quotes % 2 == 1 && !before.ends_with('"');
+    before.ends_with("\\\"")
+        || before.ends_with("\\'")
+        || before.contains("r#\"")
+        || before.contains("r##\"")
+        || in_string_with_text
+}
+
+/// Whether a private key header on `line` comes without key material a test could
+/// leak: the header alone in a string literal (`"-----BEGIN RSA PRIVATE KEY-----"`),
+/// or a whole block on the line whose body is too short to be a key.
+pub(crate) fn is_private_key_stub(line: &str) -> bool {
+    let Some(re) = PRIVATE_KEY.as_ref() else {
+        return false;
+    };
+    let Some(header) = re.find(line) else {
+        return false;
+    };
+    let rest = line.get(header.end()..).unwrap_or("");
+    if rest.starts_with('"') || rest.starts_with('\'') {
+        return true;
+    }
+    match rest.find("-----END") {
+        Some(end) => {
+            let body = rest.get(..end).unwrap_or("");
+            body.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+                .count()
+                < 64
+        }
+        None => false,
+    }
+}
+
 /// Shannon entropy in bits per character.
 pub(crate) fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -397,6 +449,52 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert!(is_placeholder(&hits[0].value));
         assert!(name_is_placeholder(&hits[0]));
+    }
+
+    #[test]
+    fn embedded_fixtures() {
+        let key = "AKIAZ3MHQW7XK2PLV9TD";
+        for (line, embedded) in [
+            (
+                r#"    "mod t {\n const K: &str = \"AKIAZ3MHQW7XK2PLV9TD\";\n}\n","#,
+                true,
+            ),
+            (r##"check(r#"aws = "AKIAZ3MHQW7XK2PLV9TD""#, &[]);"##, true),
+            (r#"write("a.py", 'k = \'AKIAZ3MHQW7XK2PLV9TD\'')"#, true),
+            (r#"const K: &str = "AKIAZ3MHQW7XK2PLV9TD";"#, false),
+            (r#"aws_id = "AKIAZ3MHQW7XK2PLV9TD""#, false),
+            (r#"check("aws=AKIAZ3MHQW7XK2PLV9TD", &[]);"#, true),
+            (
+                r#"assert_eq!(mask("AKIAZ3MHQW7XK2PLV9TD"), "AKIA****");"#,
+                false,
+            ),
+            ("AWS_ACCESS_KEY_ID=AKIAZ3MHQW7XK2PLV9TD", false),
+            ("no key here", false),
+        ] {
+            assert_eq!(is_embedded_fixture(line, key), embedded, "{line}");
+        }
+    }
+
+    #[test]
+    fn private_key_stubs() {
+        for (line, stub) in [
+            (r#"check("-----BEGIN RSA PRIVATE KEY-----", &[]);"#, true),
+            (
+                r#""-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq\n-----END RSA PRIVATE KEY-----\n","#,
+                true,
+            ),
+            (r#"const KEY: &str = r"-----BEGIN PRIVATE KEY-----"#, false),
+            ("-----BEGIN OPENSSH PRIVATE KEY-----", false),
+            (
+                &format!(
+                    r#"k = "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----""#,
+                    "MIIEowIBAAKCAQEA7bq".repeat(5)
+                ),
+                false,
+            ),
+        ] {
+            assert_eq!(is_private_key_stub(line), stub, "{line}");
+        }
     }
 
     #[test]

@@ -496,6 +496,30 @@ async fn noise_fixtures_lockfiles_and_scripts_are_not_flagged() {
 }
 
 #[tokio::test]
+async fn keys_inside_nested_string_literals_in_tests_are_scanner_fixtures() {
+    let repo = Repo::new();
+    repo.write("src/scan.rs", "pub fn scan() {}\n");
+    let base = repo.commit("base");
+    let key = ["AKIA", "Z3MHQW7XK2PLV9TD"].concat();
+    repo.write(
+        "src/scan.rs",
+        format!(
+            "pub fn scan() {{}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn finds() {{\n        \
+             check(r#\"aws = \"{key}\"\"#);\n        check(\"k = \\\"{key}\\\"\");\n        \
+             assert!(!masked().contains(\"{key}\"));\n    }}\n}}\n"
+        ),
+    );
+    let head = repo.commit("scanner fixtures");
+    let out = review_range(repo.path(), &base, &head, &no_linters()).await;
+    let secrets: Vec<_> = findings(&out.review)
+        .into_iter()
+        .filter(|f| f.3.starts_with("secrets"))
+        .collect();
+    assert_eq!(secrets, vec![], "{}", out.review);
+    assert!(!outcome_text(&out).contains(&key));
+}
+
+#[tokio::test]
 async fn a_real_looking_key_in_a_test_file_is_important_not_critical() {
     let repo = Repo::new();
     repo.write("README.md", "x\n");
