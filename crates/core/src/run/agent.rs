@@ -69,6 +69,46 @@ pub(crate) fn run_dir(tool: &str) -> Result<tempfile::TempDir, String> {
     Ok(dir)
 }
 
+/// What one agent backend hands to [`launch`]: its command line and how to read its
+/// stream, plus notes from preparing the per-run directory.
+pub(crate) struct Launch<P> {
+    pub agent: AgentRun,
+    pub parser: P,
+    pub notes: Vec<String>,
+}
+
+/// Runs an agent CLI the way all of them are run: decide how the prompt is passed, make
+/// the per-run directory, let the backend build its launch there, run it, and put the
+/// preparation notes first. The directory is deleted when the run ends.
+pub(crate) async fn launch<P: StreamParser>(
+    tool: &'static str,
+    ctx: &RunContext,
+    progress: &Progress,
+    cancel: &CancellationToken,
+    build: impl FnOnce(&PromptInput, &Path) -> Result<Launch<P>, String>,
+) -> Outcome {
+    let prompt = match prompt_input(ctx) {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
+    let run_dir = match run_dir(tool) {
+        Ok(d) => d,
+        Err(e) => return Outcome::failed(e),
+    };
+    let Launch {
+        agent,
+        parser,
+        notes,
+    } = match build(&prompt, run_dir.path()) {
+        Ok(l) => l,
+        Err(e) => return Outcome::failed(e),
+    };
+    let mut outcome = run(agent, parser, progress, cancel).await;
+    outcome.notes.splice(0..0, notes);
+    drop(run_dir);
+    outcome
+}
+
 /// What a stream parser read out of a CLI's output.
 #[derive(Debug, Default)]
 pub(crate) struct StreamReport {

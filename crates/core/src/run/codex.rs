@@ -15,8 +15,8 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::agent::{
-    self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
-    StreamReport, ToolCounter,
+    self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, Launch, PromptInput,
+    StreamParser, StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
@@ -34,32 +34,25 @@ pub(super) async fn run(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
-    let prompt = match agent::prompt_input(ctx) {
-        Ok(p) => p,
-        Err(e) => return Outcome::failed(e),
-    };
-    let run_dir = match agent::run_dir("codex") {
-        Ok(d) => d,
-        Err(e) => return Outcome::failed(e),
-    };
-    let spec = build(config, ctx, host, run_dir.path(), &prompt);
-    let mut notes = Vec::new();
-    if let Err(e) = prepare(config, &spec, host, run_dir.path(), &mut notes) {
-        return Outcome::failed(e);
-    }
-    let agent_run = AgentRun {
-        tool: "codex",
-        spec,
-        install_hint:
-            "install Codex (`npm install -g @openai/codex`) or set `binary` for this reviewer",
-        exit_hint: |_| None,
-        last_message_file: Some(last_message_file(run_dir.path())),
-    };
-    let mut outcome =
-        agent::run(agent_run, CodexStream::new(&ctx.checkout), progress, cancel).await;
-    outcome.notes.splice(0..0, notes);
-    drop(run_dir);
-    outcome
+    agent::launch("codex", ctx, progress, cancel, |prompt, run_dir| {
+        let spec = build(config, ctx, host, run_dir, prompt);
+        let mut notes = Vec::new();
+        prepare(config, &spec, host, run_dir, &mut notes)?;
+        let agent = AgentRun {
+            tool: "codex",
+            spec,
+            install_hint:
+                "install Codex (`npm install -g @openai/codex`) or set `binary` for this reviewer",
+            exit_hint: |_| None,
+            last_message_file: Some(last_message_file(run_dir)),
+        };
+        Ok(Launch {
+            agent,
+            parser: CodexStream::new(&ctx.checkout),
+            notes,
+        })
+    })
+    .await
 }
 
 fn last_message_file(run_dir: &Path) -> PathBuf {

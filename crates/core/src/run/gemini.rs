@@ -15,8 +15,8 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::agent::{
-    self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, PromptInput, StreamParser,
-    StreamReport, ToolCounter,
+    self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, Launch, PromptInput,
+    StreamParser, StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
 use super::{Outcome, Progress, RunContext};
@@ -31,39 +31,23 @@ pub(super) async fn run(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
-    let prompt = match agent::prompt_input(ctx) {
-        Ok(p) => p,
-        Err(e) => return Outcome::failed(e),
-    };
-    let run_dir = match agent::run_dir("gemini") {
-        Ok(d) => d,
-        Err(e) => return Outcome::failed(e),
-    };
-    let spec = build(config, ctx, host, run_dir.path(), &prompt);
-    let mut notes = Vec::new();
-    if config.effort.is_some() {
-        notes.push("effort is not passed to the Gemini CLI (it has no such option)".to_string());
-    }
-    if let Err(e) = prepare(&spec, host, run_dir.path(), &mut notes) {
-        return Outcome::failed(e);
-    }
-    let agent_run = AgentRun {
-        tool: "gemini",
-        spec,
-        install_hint: "install Gemini CLI (`npm install -g @google/gemini-cli`) or set `binary` for this reviewer",
-        exit_hint,
-        last_message_file: None,
-    };
-    let mut outcome = agent::run(
-        agent_run,
-        GeminiStream::new(&ctx.checkout),
-        progress,
-        cancel,
-    )
-    .await;
-    outcome.notes.splice(0..0, notes);
-    drop(run_dir);
-    outcome
+    agent::launch("gemini", ctx, progress, cancel, |prompt, run_dir| {
+        let spec = build(config, ctx, host, run_dir, prompt);
+        let mut notes = Vec::new();
+        if config.effort.is_some() {
+            notes.push("effort is not passed to the Gemini CLI (it has no such option)".to_string());
+        }
+        prepare(&spec, host, run_dir, &mut notes)?;
+        let agent = AgentRun {
+            tool: "gemini",
+            spec,
+            install_hint: "install Gemini CLI (`npm install -g @google/gemini-cli`) or set `binary` for this reviewer",
+            exit_hint,
+            last_message_file: None,
+        };
+        Ok(Launch { agent, parser: GeminiStream::new(&ctx.checkout), notes })
+    })
+    .await
 }
 
 /// The exit codes Gemini CLI documents (and the ones it was seen to use), in words.
