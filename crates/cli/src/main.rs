@@ -271,7 +271,7 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
     let root = target::repo_root(&path).map_err(usage)?;
     let settings = load_config(&root, args.config.as_deref(), &Overrides::default())?;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
-    let (panel, note) = runtime.block_on(pipeline::choose_panel(&settings));
+    let (panel, _) = runtime.block_on(pipeline::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.
     let mut rows: Vec<(ReviewerConfig, bool)> = panel.iter().map(|r| (r.clone(), true)).collect();
     let candidates = settings.defined.iter().cloned().chain(
@@ -292,7 +292,16 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
     let path_var = std::env::var("PATH").ok();
     let env = |name: &str| std::env::var(name).ok();
     let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
-    let width = rows.iter().map(|(r, _)| r.name.len()).max().unwrap_or(8);
+    let width = rows
+        .iter()
+        .map(|(r, _)| r.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(4);
+    println!(
+        "{:<width$}  {:<17}  {:<5}  {:<9}  WHY",
+        "NAME", "BACKEND", "PANEL", "STATE"
+    );
     for (reviewer, in_panel) in &rows {
         let available = runtime.block_on(config::check_available(reviewer, &env, &lookup));
         let state = if available.ready {
@@ -315,9 +324,6 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             available.reason,
             version
         );
-    }
-    if let Some(note) = note {
-        eprintln!("{note}");
     }
     Ok(0)
 }
@@ -350,12 +356,14 @@ fn verdict_line(report: &Report) -> String {
     for f in &report.findings {
         counts[f.severity as usize] += 1;
     }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "verdict: {} — {} critical, {} important, {} suggestions",
+        "verdict: {} — {}, {}, {}",
         report.verdict.decision.label(),
-        counts[0],
-        counts[1],
-        counts[2]
+        plural(counts[0], "critical", "critical"),
+        plural(counts[1], "important", "important"),
+        plural(counts[2], "suggestion", "suggestions")
     )
 }
 

@@ -22,6 +22,8 @@ enum Mode {
     Bars {
         _multi: MultiProgress,
         bars: HashMap<String, ProgressBar>,
+        /// Without the spinner and the ticking elapsed time, for finished lines.
+        done_style: ProgressStyle,
     },
 }
 
@@ -35,8 +37,12 @@ impl Progress {
         {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let width = reviewers.iter().map(String::len).max().unwrap_or(8);
-            let style =
-                ProgressStyle::with_template(&format!("{{spinner}} {{prefix:<{width}}}  {{msg}}"))
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} {{prefix:<{width}}}  {{msg}} · {{elapsed}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let done_style =
+                ProgressStyle::with_template(&format!("  {{prefix:<{width}}}  {{msg}}"))
                     .unwrap_or_else(|_| ProgressStyle::default_spinner());
             let bars = reviewers
                 .iter()
@@ -52,6 +58,7 @@ impl Progress {
             Mode::Bars {
                 _multi: multi,
                 bars,
+                done_style,
             }
         } else {
             Mode::Plain
@@ -72,7 +79,7 @@ impl Progress {
             ProgressEvent::ToolCall { reviewer, tool } => {
                 let n = self.tool_calls.entry(reviewer.clone()).or_default();
                 *n += 1;
-                let line = format!("running · {} tool calls (last: {tool})", n);
+                let line = format!("running · {n} tool calls (last: {tool})");
                 // Plain logs would be too chatty with one line per tool call.
                 if matches!(self.mode, Mode::Bars { .. }) {
                     self.show(&reviewer, line, false);
@@ -104,9 +111,12 @@ impl Progress {
         match &self.mode {
             Mode::Quiet => {}
             Mode::Plain => eprintln!("{reviewer}: {line}"),
-            Mode::Bars { bars, .. } => {
+            Mode::Bars {
+                bars, done_style, ..
+            } => {
                 if let Some(bar) = bars.get(reviewer) {
                     if done {
+                        bar.set_style(done_style.clone());
                         bar.finish_with_message(line);
                     } else {
                         bar.set_message(line);
@@ -118,8 +128,12 @@ impl Progress {
 
     /// Stops every line still ticking (on interruption).
     pub fn finish(&self) {
-        if let Mode::Bars { bars, .. } = &self.mode {
+        if let Mode::Bars {
+            bars, done_style, ..
+        } = &self.mode
+        {
             for bar in bars.values().filter(|b| !b.is_finished()) {
+                bar.set_style(done_style.clone());
                 bar.abandon_with_message("interrupted");
             }
         }
