@@ -336,3 +336,36 @@ fn consolidate_reports_missing_reviews_clearly() {
         .status(2)
         .stderr_contains("review-<reviewer>-pass-<n>.md");
 }
+
+#[test]
+fn format_adds_to_the_report_and_review() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("review-alpha-pass-1.md"),
+        "## Findings\n\n### Important Issues\n\nI1. **Unchecked index** — `src/lib.rs:3`\n\nThe index is not checked.\n",
+    )
+    .unwrap();
+    let run = Test::new()
+        .args(["consolidate", "--format", "sarif", "--fail-on", "never"])
+        .arg(dir.path())
+        .run()
+        .status(0);
+    assert!(run.last_line().ends_with("REVIEW.md"), "{}", run.stdout);
+    for file in ["REVIEW.md", "report.json", "report.sarif"] {
+        assert!(dir.path().join(file).is_file(), "{file} missing");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("report.sarif"))).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "warning");
+    // The default --fail-on is critical: an important finding passes, `important` fails.
+    Test::new()
+        .args(["consolidate"])
+        .arg(dir.path())
+        .run()
+        .status(0);
+    Test::new()
+        .args(["consolidate", "--fail-on", "important"])
+        .arg(dir.path())
+        .run()
+        .status(1);
+}

@@ -247,9 +247,17 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     })?;
     let mut written = Vec::new();
     // REVIEW.md is written last so that its path is the last one reported.
+    // REVIEW.md and report.json are always written (the path printed last is REVIEW.md's,
+    // and report.json is what later rounds read back); `--format` adds to them.
     let mut formats = opts.formats.clone();
+    formats.extend([Format::Json, Format::Markdown]);
     formats.sort_by_key(|f| *f == Format::Markdown);
-    formats.dedup();
+    let mut seen = Vec::new();
+    formats.retain(|f| {
+        let first = !seen.contains(f);
+        seen.push(*f);
+        first
+    });
     for format in formats {
         let text = match format {
             Format::Markdown => render::render_markdown(&report, &raw),
