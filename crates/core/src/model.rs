@@ -53,8 +53,8 @@ impl Severity {
             "critical" | "blocker" | "blocking" | "p0" | "severe" | "error" | "high" => {
                 Severity::Critical
             }
-            "important" | "major" | "p1" | "medium" | "warning" | "moderate" | "should-fix"
-            | "should" => Severity::Important,
+            "important" | "major" | "p1" | "medium" | "med" | "warning" | "warn" | "moderate"
+            | "should-fix" | "should" | "problem" => Severity::Important,
             "suggestion" | "suggestions" | "minor" | "p2" | "p3" | "low" | "info" | "nit"
             | "nits" | "nitpick" | "optional" | "note" | "trivial" => Severity::Suggestion,
             _ => return None,

@@ -37,6 +37,9 @@ fixture_snapshot!(json_block_broken, "json_block_broken.md");
 fixture_snapshot!(empty, "empty.md");
 fixture_snapshot!(prose_only, "prose_only.md");
 fixture_snapshot!(demoted_mixed_spellings, "demoted_mixed_spellings.md");
+fixture_snapshot!(badge_bullets_python, "badge_bullets_python.md");
+fixture_snapshot!(bold_badge_blocks, "bold_badge_blocks.md");
+fixture_snapshot!(emoji_numbered_bot, "emoji_numbered_bot.md");
 
 /// Every fixture file has a snapshot test above.
 #[test]

@@ -487,6 +487,10 @@ pub(crate) fn heading_is_finding(
         ) {
             return true;
         }
+        // A heading over findings of its own (`**[high]** — Title`) is a container.
+        if candidate(l, j).is_some_and(|c| has_signals(&parse_title_line(&c.text, root))) {
+            return false;
+        }
         seen += 1;
         if seen >= 3 {
             break;

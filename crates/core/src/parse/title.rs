@@ -84,6 +84,10 @@ static SCOPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?P<pre>[`*_]{0,2})[(\[]\s{0,2}(?P<inner>in[- ]?scope|future|follow[- ]?up|out[- ]of[- ]scope|pre[- ]?existing)\s{0,2}[)\]](?P<post>[`*_]{0,2})")
         .expect("static regex")
 });
+static SEVERITY_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?P<w>critical|blocker|high|major|important|medium|warning|minor|low|nit|nitpick|suggestion)\s*(?::|\s[—–-])\s*")
+        .expect("static regex")
+});
 static EMOJI_SEVERITY: &[(&str, Severity)] = &[
     ("🔴", Severity::Critical),
     ("🛑", Severity::Critical),
@@ -272,6 +276,10 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
             break;
         }
     }
+    // `**[high]** — Title`: the separator after a badge is not part of the title.
+    if out.badge.is_some() || out.id.is_some() {
+        s = s.trim_start_matches(['—', '–', '-', ':', '|']).trim_start();
+    }
     let (title_part, rest_part): (String, String);
     if let Some(after_open) = s.strip_prefix("**").or_else(|| s.strip_prefix("__")) {
         let closer = &s[..2];
@@ -379,7 +387,18 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
         "" | "entire file" | "whole file" | "file" | "multiple" | "various" | "n/a" | "general"
     );
     out.rest = if meaningful { leftover } else { String::new() };
-    let title = clean_title(&title);
+    let mut title = clean_title(&title);
+    // `Critical: callback leak`, `Warning — scan interval`: a severity word leading the
+    // title is a statement of severity, not part of the title.
+    if let Some(c) = SEVERITY_LEAD.captures(&title) {
+        let word = c.name("w").map_or("", |m| m.as_str());
+        if let (Some(sev), Some(whole)) = (Severity::from_word(word), c.get(0)) {
+            if whole.end() < title.len() {
+                out.explicit = out.explicit.or(Some(sev));
+                title = title[whole.end()..].trim().to_string();
+            }
+        }
+    }
     out.title = if title.is_empty() {
         shorten(&clean_title(first_sentence(&out.rest)), 120)
     } else {
