@@ -15,6 +15,9 @@ pub(crate) const MERGE_THRESHOLD: f64 = 0.15;
 pub(crate) const LINK_FLOOR: f64 = 0.08;
 /// Neighbours looked at per entry in one file (keeps 10k items on one line cheap).
 const MAX_NEIGHBOURS: usize = 48;
+/// Up to this many items in all, every cross-reviewer pair is scored (at most ~45,000
+/// pairs, a few milliseconds); blocking could miss an item with no location.
+pub(crate) const ALL_PAIRS_UP_TO: usize = 300;
 /// Terms more frequent than this are useless for blocking.
 const MAX_BLOCK_DF: u32 = 40;
 /// Each entry is blocked by at most this many of its rarest terms.
@@ -122,8 +125,10 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     }
 }
 
-/// Pairs worth scoring, (lower index, higher index), sorted and unique. Never all
-/// pairs: entries near each other in one file, plus entries sharing a rare term.
+/// Pairs worth scoring, (lower index, higher index), sorted and unique. A pool of at
+/// most [`ALL_PAIRS_UP_TO`] entries (every real review panel) scores every
+/// cross-reviewer pair; larger pools only entries near each other in one file, plus
+/// entries sharing a rare term, so the work grows near-linearly.
 pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
     let entries = &pool.entries;
     let mut pairs: Vec<(usize, usize)> = Vec::new();
@@ -132,6 +137,14 @@ pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
             pairs.push((a.min(b), a.max(b)));
         }
     };
+    if entries.len() <= ALL_PAIRS_UP_TO {
+        for i in 0..entries.len() {
+            for j in i + 1..entries.len() {
+                push(i, j);
+            }
+        }
+        return pairs;
+    }
 
     // Location blocks: by file name, then a line window.
     let mut by_file: BTreeMap<&str, Vec<(u32, usize, usize)>> = BTreeMap::new();
