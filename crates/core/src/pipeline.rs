@@ -245,6 +245,8 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         path: out.clone(),
         source,
     })?;
+    // Absolute, so the printed REVIEW.md path works from anywhere.
+    let out = out.canonicalize().unwrap_or(out);
     let mut written = Vec::new();
     // REVIEW.md is written last so that its path is the last one reported.
     // REVIEW.md and report.json are always written (the path printed last is REVIEW.md's,
