@@ -198,22 +198,27 @@ fn build_finding(
     }
     let mut reviewer_names: Vec<String> = Vec::new();
     for (r, _) in &members {
-        let name = reviewer(*r).to_string();
-        if !reviewer_names.contains(&name) {
-            reviewer_names.push(name);
+        let name = reviewer(*r);
+        if !reviewer_names.iter().any(|n| n == name) {
+            reviewer_names.push(name.to_string());
         }
     }
-    let verification_status = members
-        .iter()
-        .map(|(r, i)| {
-            verification
-                .status
-                .get(&(reviewer(*r).to_string(), i.local_id.clone()))
-                .copied()
-                .unwrap_or(Verification::NotChecked)
-        })
-        .min_by_key(|v| verification_rank(*v))
-        .unwrap_or(Verification::NotChecked);
+    // The map is keyed by owned strings: skip building keys when nothing was checked.
+    let verification_status = if verification.status.is_empty() {
+        Verification::NotChecked
+    } else {
+        members
+            .iter()
+            .map(|(r, i)| {
+                verification
+                    .status
+                    .get(&(reviewer(*r).to_string(), i.local_id.clone()))
+                    .copied()
+                    .unwrap_or(Verification::NotChecked)
+            })
+            .min_by_key(|v| verification_rank(*v))
+            .unwrap_or(Verification::NotChecked)
+    };
 
     let primary_item = primary.map(|(_, p)| p);
     let kind = primary_item
@@ -446,24 +451,39 @@ fn fingerprint(item: &ReviewItem) -> String {
     let path = item
         .locations
         .first()
-        .map(|l| pool::normalise_path(&l.path).to_string())
+        .map(|l| pool::normalise_path(&l.path))
         .unwrap_or_default();
-    let snippet: Vec<String> = item
-        .snippets
-        .iter()
-        .flat_map(|s| s.lines())
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| l.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
-        .filter(|l| !l.contains("..."))
-        .take(3)
-        .collect();
+    // The first three distinctive lines, whitespace runs collapsed, joined by `\n`.
+    let mut snippet = String::new();
+    let mut line = String::new();
+    let mut taken = 0;
+    for raw in item.snippets.iter().flat_map(|s| s.lines()) {
+        if taken == 3 {
+            break;
+        }
+        line.clear();
+        for (k, w) in raw.split_whitespace().enumerate() {
+            if k > 0 {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        if line.chars().filter(|c| c.is_alphanumeric()).count() < 3 || line.contains("...") {
+            continue;
+        }
+        if taken > 0 {
+            snippet.push('\n');
+        }
+        snippet.push_str(&line);
+        taken += 1;
+    }
     let mut title = text::words(&item.title);
     title.sort();
     title.dedup();
     let mut hasher = Sha256::new();
     hasher.update(path.as_bytes());
     hasher.update(b"\n");
-    hasher.update(snippet.join("\n").as_bytes());
+    hasher.update(snippet.as_bytes());
     hasher.update(b"\n");
     hasher.update(title.join(" ").as_bytes());
     let mut hex = String::with_capacity(16);
