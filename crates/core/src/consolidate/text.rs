@@ -53,6 +53,7 @@ impl Hasher for FxHasher {
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A token of at most 15 bytes packed into one integer (its bytes, then its length),
 /// so a lookup compares two integers instead of following a pointer to the text.
@@ -475,8 +476,10 @@ fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
     (prose, spans)
 }
 
-/// Lowercase, stop-word-free, stemmed words of prose.
-pub(crate) fn words(text: &str) -> Vec<String> {
+/// Lowercase, stop-word-free, stemmed words of prose (the reference that
+/// [`Lexicon::push_words`] is checked against).
+#[cfg(test)]
+fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|raw| raw.trim_matches('\''))
         .filter(|raw| raw.len() >= 2)
@@ -677,7 +680,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn is_keyword(word: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<FxSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| KEYWORDS.iter().copied().collect())
         .contains(word)
 }
@@ -701,7 +704,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 fn is_stop_word(word: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<FxSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
         .contains(word)
 }
@@ -735,6 +738,41 @@ mod tests {
         check("message", "messag");
         check("concatenation", "concatenat");
         check("concatenated", "concatenat");
+    }
+
+    #[test]
+    fn lexicon_words_match_plain_words() {
+        let texts = [
+            "Leaking handles: the closed reader's buffer isn't flushed; 'quoted' words",
+            "Überprüfung der Dateien schlägt fehl, naïve café's état 42 x9 ''",
+            "a b cd e2e don't won't ''' rock'n'roll",
+            "",
+        ];
+        let mut lexicon = Lexicon::default();
+        for text in texts {
+            let mut keys = Vec::new();
+            lexicon.push_words(text, &mut keys);
+            let got: Vec<String> = keys.iter().map(|&k| lexicon.get(k).1.to_string()).collect();
+            assert_eq!(got, words(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn packed_tokens_keep_lengths_apart() {
+        let mut map = TokenMap::default();
+        for (i, token) in ["a", "a\0", "abcdefghijklmno", "abcdefghijklmnop", ""]
+            .iter()
+            .enumerate()
+        {
+            map.insert(token, i);
+        }
+        for (i, token) in ["a", "a\0", "abcdefghijklmno", "abcdefghijklmnop", ""]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(map.get(token), Some(i), "{token:?}");
+        }
+        assert_eq!(map.get("b"), None);
     }
 
     #[test]
