@@ -370,7 +370,7 @@ impl Lexicon {
 
     /// Adds the identifiers of one chain (`a.b::c`), if it counts where it stands.
     fn push_chain(&mut self, span: &str, called: bool, all_tokens: bool, out: &mut Vec<u32>) {
-        let dotted = span.contains(['.', ':']);
+        let dotted = span.bytes().any(|b| b == b'.' || b == b':');
         if !(all_tokens || dotted || called || is_code_like(span)) {
             return;
         }
@@ -574,6 +574,24 @@ fn looks_like_file_or_prose(chain: &str) -> bool {
 
 /// camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE.
 fn is_code_like(word: &str) -> bool {
+    if word.is_ascii() {
+        // The same tests byte by byte (the common case).
+        let b = word.as_bytes();
+        if b.contains(&b'_') && b.len() >= 3 {
+            return true;
+        }
+        let Some((&first, rest)) = b.split_first() else {
+            return false;
+        };
+        let inner_upper = rest.iter().any(u8::is_ascii_uppercase);
+        return if first.is_ascii_lowercase() {
+            inner_upper
+        } else if first.is_ascii_uppercase() {
+            inner_upper && rest.first().is_some_and(u8::is_ascii_lowercase)
+        } else {
+            false
+        };
+    }
     if word.contains('_') && word.chars().count() >= 3 {
         return true;
     }
@@ -755,6 +773,24 @@ mod tests {
             let got: Vec<String> = keys.iter().map(|&k| lexicon.get(k).1.to_string()).collect();
             assert_eq!(got, words(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn code_like_words() {
+        let check = |word: &str, expected: bool| assert_eq!(is_code_like(word), expected, "{word}");
+        check("watcherMu", true);
+        check("HandleLogs", true);
+        check("HTTP", false);
+        check("Handle", false);
+        check("snake_case", true);
+        check("a_", false);
+        check("_ab", true);
+        check("plain", false);
+        check("9Lives", false);
+        check("", false);
+        check("éTat", true);
+        check("Éta", false);
+        check("ÉtaT", true);
     }
 
     #[test]
