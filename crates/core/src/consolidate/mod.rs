@@ -25,6 +25,7 @@ pub use check::{check_complete, Incomplete};
 
 use cluster::{group, Merge};
 use pool::{line_gap, location_similarity, same_file, Input, Pool};
+use text::Lexicon;
 
 /// How a group's severity is decided from its members'.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,6 +93,14 @@ pub fn consolidate(
     let pool = Pool::new(inputs);
     let grouping = group(&pool);
 
+    // Memoises the title words of the fingerprints.
+    let mut lexicon = Lexicon::default();
+    let panel = Panel {
+        items: &items,
+        reviews,
+        policy,
+        verification,
+    };
     let mut findings: Vec<(FindingOrder, Finding)> = grouping
         .groups
         .iter()
@@ -101,15 +110,7 @@ pub fn consolidate(
                 .iter()
                 .map(|&m| pool.entries[m].input.handle)
                 .collect();
-            build_finding(
-                &handles,
-                &items,
-                reviews,
-                policy,
-                verification,
-                &pool,
-                merges,
-            )
+            build_finding(&handles, panel, &pool, merges, &mut lexicon)
         })
         .collect();
     findings.sort_by_key(|a| a.0);
@@ -147,15 +148,29 @@ pub fn consolidate(
 /// Severity, then more reviewers first, then first appearance (panel order, ordinal).
 type FindingOrder = (Severity, std::cmp::Reverse<usize>, usize, usize);
 
+/// What every finding is built from: the items (reviewer index, item) by handle, the
+/// reviews, the policy and what verification found.
+#[derive(Clone, Copy)]
+struct Panel<'a> {
+    items: &'a [(usize, &'a ReviewItem)],
+    reviews: &'a [ParsedReview],
+    policy: &'a Policy,
+    verification: &'a VerifyOutcome,
+}
+
 fn build_finding(
     handles: &[usize],
-    items: &[(usize, &ReviewItem)],
-    reviews: &[ParsedReview],
-    policy: &Policy,
-    verification: &VerifyOutcome,
+    panel: Panel,
     pool: &Pool,
     merges: &[Merge],
+    lexicon: &mut Lexicon,
 ) -> (FindingOrder, Finding) {
+    let Panel {
+        items,
+        reviews,
+        policy,
+        verification,
+    } = panel;
     // Members in panel order.
     let mut members: Vec<(usize, &ReviewItem)> = handles
         .iter()
@@ -198,22 +213,27 @@ fn build_finding(
     }
     let mut reviewer_names: Vec<String> = Vec::new();
     for (r, _) in &members {
-        let name = reviewer(*r).to_string();
-        if !reviewer_names.contains(&name) {
-            reviewer_names.push(name);
+        let name = reviewer(*r);
+        if !reviewer_names.iter().any(|n| n == name) {
+            reviewer_names.push(name.to_string());
         }
     }
-    let verification_status = members
-        .iter()
-        .map(|(r, i)| {
-            verification
-                .status
-                .get(&(reviewer(*r).to_string(), i.local_id.clone()))
-                .copied()
-                .unwrap_or(Verification::NotChecked)
-        })
-        .min_by_key(|v| verification_rank(*v))
-        .unwrap_or(Verification::NotChecked);
+    // The map is keyed by owned strings: skip building keys when nothing was checked.
+    let verification_status = if verification.status.is_empty() {
+        Verification::NotChecked
+    } else {
+        members
+            .iter()
+            .map(|(r, i)| {
+                verification
+                    .status
+                    .get(&(reviewer(*r).to_string(), i.local_id.clone()))
+                    .copied()
+                    .unwrap_or(Verification::NotChecked)
+            })
+            .min_by_key(|v| verification_rank(*v))
+            .unwrap_or(Verification::NotChecked)
+    };
 
     let primary_item = primary.map(|(_, p)| p);
     let kind = primary_item
@@ -267,7 +287,9 @@ fn build_finding(
         verification: verification_status,
         reconciliation: (!reconciliation.is_empty()).then(|| reconciliation.join("; ")),
         merge_reasons,
-        fingerprint: primary_item.map(fingerprint).unwrap_or_default(),
+        fingerprint: primary_item
+            .map(|p| fingerprint(p, lexicon))
+            .unwrap_or_default(),
     };
     (order, finding)
 }
@@ -442,30 +464,52 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Stable across line shifts: normalised path, the first distinctive lines of the
 /// primary snippet, and the title's content words.
-fn fingerprint(item: &ReviewItem) -> String {
+fn fingerprint(item: &ReviewItem, lexicon: &mut Lexicon) -> String {
     let path = item
         .locations
         .first()
-        .map(|l| pool::normalise_path(&l.path).to_string())
+        .map(|l| pool::normalise_path(&l.path))
         .unwrap_or_default();
-    let snippet: Vec<String> = item
-        .snippets
-        .iter()
-        .flat_map(|s| s.lines())
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| l.chars().filter(|c| c.is_alphanumeric()).count() >= 3)
-        .filter(|l| !l.contains("..."))
-        .take(3)
-        .collect();
-    let mut title = text::words(&item.title);
-    title.sort();
+    // The first three distinctive lines, whitespace runs collapsed, joined by `\n`.
+    let mut snippet = String::new();
+    let mut line = String::new();
+    let mut taken = 0;
+    for raw in item.snippets.iter().flat_map(|s| s.lines()) {
+        if taken == 3 {
+            break;
+        }
+        line.clear();
+        for (k, w) in raw.split_whitespace().enumerate() {
+            if k > 0 {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        if line.chars().filter(|c| c.is_alphanumeric()).count() < 3 || line.contains("...") {
+            continue;
+        }
+        if taken > 0 {
+            snippet.push('\n');
+        }
+        snippet.push_str(&line);
+        taken += 1;
+    }
+    let mut keys = Vec::new();
+    lexicon.push_words(&item.title, &mut keys);
+    let mut title: Vec<&str> = keys.iter().map(|&k| lexicon.get(k).1).collect();
+    title.sort_unstable();
     title.dedup();
     let mut hasher = Sha256::new();
     hasher.update(path.as_bytes());
     hasher.update(b"\n");
-    hasher.update(snippet.join("\n").as_bytes());
+    hasher.update(snippet.as_bytes());
     hasher.update(b"\n");
-    hasher.update(title.join(" ").as_bytes());
+    for (k, word) in title.iter().enumerate() {
+        if k > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(word.as_bytes());
+    }
     let mut hex = String::with_capacity(16);
     for b in hasher.finalize().iter().take(8) {
         hex.push(char::from(HEX[usize::from(b >> 4)]));
@@ -555,7 +599,7 @@ fn tally(
         .iter()
         .map(|r| (r.reviewer.clone(), ReviewerTally::default()))
         .collect();
-    let stated: BTreeMap<(&str, &str), bool> = reviews
+    let stated: text::FxMap<(&str, &str), bool> = reviews
         .iter()
         .flat_map(|r| {
             r.items.iter().map(move |i| {
@@ -568,7 +612,10 @@ fn tally(
         .collect();
     for f in findings {
         if let [only] = f.members.as_slice() {
-            tallies.entry(only.reviewer.clone()).or_default().unique += 1;
+            match tallies.get_mut(&only.reviewer) {
+                Some(t) => t.unique += 1,
+                None => tallies.entry(only.reviewer.clone()).or_default().unique += 1,
+            }
         }
         for m in &f.members {
             let was_stated = stated

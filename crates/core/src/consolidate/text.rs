@@ -53,6 +53,68 @@ impl Hasher for FxHasher {
 }
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// A token of at most 15 bytes packed into one integer (its bytes, then its length),
+/// so a lookup compares two integers instead of following a pointer to the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Packed(u128);
+
+impl Packed {
+    fn new(token: &str) -> Option<Packed> {
+        let bytes = token.as_bytes();
+        let len = u8::try_from(bytes.len()).ok().filter(|&n| n <= 15)?;
+        let mut buf = [0u8; 16];
+        buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        buf[15] = len;
+        Some(Packed(u128::from_le_bytes(buf)))
+    }
+}
+
+impl std::hash::Hash for Packed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Fold both halves so every byte reaches the low bits the table indexes by.
+        let (lo, hi) = (self.0 as u64, (self.0 >> 64) as u64);
+        let mixed = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ hi.wrapping_mul(FX_SEED);
+        state.write_u64(mixed.rotate_left(32));
+    }
+}
+
+/// A memo keyed by raw token text: short tokens packed inline, longer ones boxed.
+/// Only looked up, never iterated.
+struct TokenMap<V> {
+    short: FxMap<Packed, V>,
+    long: FxMap<Box<str>, V>,
+}
+
+impl<V> Default for TokenMap<V> {
+    fn default() -> Self {
+        TokenMap {
+            short: FxMap::default(),
+            long: FxMap::default(),
+        }
+    }
+}
+
+impl<V: Copy> TokenMap<V> {
+    fn get(&self, token: &str) -> Option<V> {
+        match Packed::new(token) {
+            Some(p) => self.short.get(&p).copied(),
+            None => self.long.get(token).copied(),
+        }
+    }
+
+    fn insert(&mut self, token: &str, value: V) {
+        match Packed::new(token) {
+            Some(p) => {
+                self.short.insert(p, value);
+            }
+            None => {
+                self.long.insert(token.into(), value);
+            }
+        }
+    }
+}
 
 /// What one item says, split by kind of evidence, as lexicon keys.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,12 +140,15 @@ pub(crate) struct Lexicon {
     words: FxMap<Box<str>, u32>,
     idents: FxMap<Box<str>, u32>,
     /// Raw prose token → its stemmed word, if it is a content word.
-    raw_words: FxMap<Box<str>, Option<u32>>,
+    raw_words: TokenMap<Option<u32>>,
     /// Raw identifier chain → (too short to be an identifier in prose, keys in
     /// `chain_keys`).
-    chains: FxMap<Box<str>, (bool, u32, u32)>,
+    chains: TokenMap<(bool, u32, u32)>,
     chain_keys: Vec<u32>,
     buffer: String,
+    /// Reused for the prose and the fenced code of each body.
+    prose_buffer: String,
+    code_buffer: String,
 }
 
 impl Lexicon {
@@ -127,8 +192,10 @@ impl Lexicon {
         for segment in &title_prose {
             self.push_idents(segment, false, &mut out.prose_idents);
         }
-        let (prose, code) = split_fences(body);
-        let (prose, spans) = split_spans(&prose);
+        let mut prose_text = std::mem::take(&mut self.prose_buffer);
+        let mut code = std::mem::take(&mut self.code_buffer);
+        split_fences(body, &mut prose_text, &mut code);
+        let (prose, spans) = split_spans(&prose_text);
         for segment in &prose {
             self.push_words(segment, &mut out.body_words);
         }
@@ -151,6 +218,9 @@ impl Lexicon {
         for snippet in snippets {
             self.push_idents(snippet, true, &mut out.code_idents);
         }
+        drop(prose);
+        self.prose_buffer = prose_text;
+        self.code_buffer = code;
         self.sort_by_text(&mut out.prose_idents);
         self.sort_by_text(&mut out.code_idents);
         out
@@ -164,22 +234,45 @@ impl Lexicon {
 
     /// The content words of `text`, as keys.
     pub fn push_words(&mut self, text: &str, out: &mut Vec<u32>) {
-        for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
-            let raw = raw.trim_matches('\'');
-            if raw.len() < 2 {
-                continue;
-            }
-            let key = match self.raw_words.get(raw) {
-                Some(&k) => k,
-                None => {
-                    let k = content_word(raw).map(|w| self.key(false, &w));
-                    self.raw_words.insert(raw.into(), k);
-                    k
+        if text.is_ascii() {
+            // The same split byte by byte (the common case).
+            let b = text.as_bytes();
+            let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'\'';
+            let mut i = 0;
+            while i < b.len() {
+                if !word_byte(b[i]) {
+                    i += 1;
+                    continue;
                 }
-            };
-            if let Some(k) = key {
-                out.push(k);
+                let start = i;
+                while i < b.len() && word_byte(b[i]) {
+                    i += 1;
+                }
+                self.push_word(text.get(start..i).unwrap_or(""), out);
             }
+        } else {
+            for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+                self.push_word(raw, out);
+            }
+        }
+    }
+
+    /// Adds one raw token's content word, if it has one.
+    fn push_word(&mut self, raw: &str, out: &mut Vec<u32>) {
+        let raw = raw.trim_matches('\'');
+        if raw.len() < 2 {
+            return;
+        }
+        let key = match self.raw_words.get(raw) {
+            Some(k) => k,
+            None => {
+                let k = content_word(raw).map(|w| self.key(false, &w));
+                self.raw_words.insert(raw, k);
+                k
+            }
+        };
+        if let Some(k) = key {
+            out.push(k);
         }
     }
 
@@ -277,15 +370,15 @@ impl Lexicon {
 
     /// Adds the identifiers of one chain (`a.b::c`), if it counts where it stands.
     fn push_chain(&mut self, span: &str, called: bool, all_tokens: bool, out: &mut Vec<u32>) {
-        let dotted = span.contains(['.', ':']);
+        let dotted = span.bytes().any(|b| b == b'.' || b == b':');
         if !(all_tokens || dotted || called || is_code_like(span)) {
             return;
         }
         let (short, from, len) = match self.chains.get(span) {
-            Some(&v) => v,
+            Some(v) => v,
             None => {
                 let v = self.chain(span, dotted);
-                self.chains.insert(span.into(), v);
+                self.chains.insert(span, v);
                 v
             }
         };
@@ -322,9 +415,10 @@ impl Lexicon {
 }
 
 /// Splits Markdown into prose and the contents of fenced code blocks.
-fn split_fences(text: &str) -> (String, String) {
-    let mut prose = String::with_capacity(text.len());
-    let mut code = String::new();
+/// Both are cleared first.
+fn split_fences(text: &str, prose: &mut String, code: &mut String) {
+    prose.clear();
+    code.clear();
     let mut fence: Option<&str> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
@@ -349,7 +443,6 @@ fn split_fences(text: &str) -> (String, String) {
             }
         }
     }
-    (prose, code)
 }
 
 /// A code line without a leading diff marker.
@@ -383,8 +476,10 @@ fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
     (prose, spans)
 }
 
-/// Lowercase, stop-word-free, stemmed words of prose.
-pub(crate) fn words(text: &str) -> Vec<String> {
+/// Lowercase, stop-word-free, stemmed words of prose (the reference that
+/// [`Lexicon::push_words`] is checked against).
+#[cfg(test)]
+fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|raw| raw.trim_matches('\''))
         .filter(|raw| raw.len() >= 2)
@@ -479,6 +574,24 @@ fn looks_like_file_or_prose(chain: &str) -> bool {
 
 /// camelCase, PascalCase with an inner capital, snake_case, SCREAMING_CASE.
 fn is_code_like(word: &str) -> bool {
+    if word.is_ascii() {
+        // The same tests byte by byte (the common case).
+        let b = word.as_bytes();
+        if b.contains(&b'_') && b.len() >= 3 {
+            return true;
+        }
+        let Some((&first, rest)) = b.split_first() else {
+            return false;
+        };
+        let inner_upper = rest.iter().any(u8::is_ascii_uppercase);
+        return if first.is_ascii_lowercase() {
+            inner_upper
+        } else if first.is_ascii_uppercase() {
+            inner_upper && rest.first().is_some_and(u8::is_ascii_lowercase)
+        } else {
+            false
+        };
+    }
     if word.contains('_') && word.chars().count() >= 3 {
         return true;
     }
@@ -585,7 +698,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn is_keyword(word: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<FxSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| KEYWORDS.iter().copied().collect())
         .contains(word)
 }
@@ -609,7 +722,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 fn is_stop_word(word: &str) -> bool {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static SET: OnceLock<FxSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
         .contains(word)
 }
@@ -643,6 +756,59 @@ mod tests {
         check("message", "messag");
         check("concatenation", "concatenat");
         check("concatenated", "concatenat");
+    }
+
+    #[test]
+    fn lexicon_words_match_plain_words() {
+        let texts = [
+            "Leaking handles: the closed reader's buffer isn't flushed; 'quoted' words",
+            "Überprüfung der Dateien schlägt fehl, naïve café's état 42 x9 ''",
+            "a b cd e2e don't won't ''' rock'n'roll",
+            "",
+        ];
+        let mut lexicon = Lexicon::default();
+        for text in texts {
+            let mut keys = Vec::new();
+            lexicon.push_words(text, &mut keys);
+            let got: Vec<String> = keys.iter().map(|&k| lexicon.get(k).1.to_string()).collect();
+            assert_eq!(got, words(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn code_like_words() {
+        let check = |word: &str, expected: bool| assert_eq!(is_code_like(word), expected, "{word}");
+        check("watcherMu", true);
+        check("HandleLogs", true);
+        check("HTTP", false);
+        check("Handle", false);
+        check("snake_case", true);
+        check("a_", false);
+        check("_ab", true);
+        check("plain", false);
+        check("9Lives", false);
+        check("", false);
+        check("éTat", true);
+        check("Éta", false);
+        check("ÉtaT", true);
+    }
+
+    #[test]
+    fn packed_tokens_keep_lengths_apart() {
+        let mut map = TokenMap::default();
+        for (i, token) in ["a", "a\0", "abcdefghijklmno", "abcdefghijklmnop", ""]
+            .iter()
+            .enumerate()
+        {
+            map.insert(token, i);
+        }
+        for (i, token) in ["a", "a\0", "abcdefghijklmno", "abcdefghijklmnop", ""]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(map.get(token), Some(i), "{token:?}");
+        }
+        assert_eq!(map.get("b"), None);
     }
 
     #[test]
