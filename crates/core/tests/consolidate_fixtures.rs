@@ -333,3 +333,39 @@ fn verification_status_and_dropped_items_are_carried() {
     let ids: Vec<&str> = result.findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["C1", "I1", "I2"]);
 }
+
+#[test]
+fn a_finding_gives_the_text_before_an_assessment_item() {
+    let body = "Nothing exercises `retry_with_backoff`: add tests for giving up after `max_attempts` and for the backoff cap.";
+    let mut gap = common::item(
+        "testing-1",
+        Severity::Important,
+        "",
+        "Retry loop untested",
+        "No test covers `retry_with_backoff` giving up after `max_attempts` or the backoff cap.",
+    );
+    gap.severity_stated = true;
+    let reviews = vec![
+        review(
+            "alpha",
+            vec![common::item(
+                "S1",
+                Severity::Suggestion,
+                "src/retry.rs",
+                "No tests for `retry_with_backoff`",
+                body,
+            )],
+        ),
+        review("beta", vec![gap]),
+    ];
+    let result = consolidate(&reviews, &Policy::default(), &VerifyOutcome::default());
+    let [finding] = result.findings.as_slice() else {
+        panic!("one group expected: {:#?}", result.findings)
+    };
+    assert_eq!(finding.members.len(), 2);
+    // The tie goes to the higher severity, but the text is alpha's finding.
+    assert_eq!(finding.severity, Severity::Important);
+    assert_eq!(finding.title, "No tests for `retry_with_backoff`");
+    assert_eq!(finding.members[0].reviewer, "alpha");
+    assert_eq!(finding.members[0].source, ItemSource::Finding);
+}

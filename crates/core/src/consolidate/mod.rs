@@ -180,11 +180,19 @@ fn build_finding(
     let reviewer = |r: usize| reviews.get(r).map(|x| x.reviewer.as_str()).unwrap_or("");
 
     let (severity, why) = reconcile(&members, policy);
+    // The member whose text the finding shows: a reviewer's finding before an
+    // assessment item (findings carry the snippet and the fix), then one that rated it
+    // as the group does, then panel order.
     let primary = members
         .iter()
-        .filter(|(_, i)| i.severity == severity)
-        .min_by_key(|(r, i)| (i.source != ItemSource::Finding, *r, i.ordinal))
-        .or_else(|| members.first())
+        .min_by_key(|(r, i)| {
+            (
+                i.source != ItemSource::Finding,
+                i.severity != severity,
+                *r,
+                i.ordinal,
+            )
+        })
         .copied();
 
     let mut reconciliation = Vec::new();
