@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
 
 use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
+use crate::config::ReviewerConfig;
 use crate::model::{RunStatus, Tokens};
 use crate::process::{self, ExitKind, ProcessOutcome, ProcessSpec};
 
@@ -51,6 +52,51 @@ pub(crate) fn safe_argument(prompt: &str) -> String {
         format!("\n{prompt}")
     } else {
         prompt.to_string()
+    }
+}
+
+/// The start of a `-p PROMPT` command line (Claude Code, Gemini CLI): `binary` or the
+/// CLI's own name, run in the checkout; a prompt too large for an argument goes on
+/// standard input with a short `-p` instruction (both CLIs append stdin to `-p`).
+pub(crate) fn print_mode_spec(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    program: &str,
+    prompt: &PromptInput,
+) -> (ProcessSpec, Vec<String>) {
+    let program = config.binary.clone().unwrap_or_else(|| program.to_string());
+    let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
+    let mut args = vec!["-p".to_string()];
+    match prompt {
+        PromptInput::Argument(text) => args.push(safe_argument(text)),
+        PromptInput::Stdin => {
+            args.push(STDIN_INSTRUCTION.to_string());
+            spec.stdin_file = Some(ctx.prompt_file.clone());
+        }
+    }
+    (spec, args)
+}
+
+/// Copies the user's existing CLI login (`from`, when it is a file) to `to`, so a
+/// subscription login keeps working in the per-run directory. Returns whether it did.
+pub(crate) fn copy_login(
+    from: Option<PathBuf>,
+    to: &Path,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> bool {
+    let Some(from) = from.filter(|p| p.is_file()) else {
+        return false;
+    };
+    match std::fs::copy(&from, to) {
+        Ok(_) => {
+            notes.push(format!("used the {what} login (no API key set)"));
+            true
+        }
+        Err(e) => {
+            notes.push(format!("cannot copy {}: {e}", from.display()));
+            false
+        }
     }
 }
 

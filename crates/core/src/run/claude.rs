@@ -7,7 +7,7 @@
 //! same `id` possibly repeated), `user` tool results, and a closing `result` with the
 //! final text, `is_error`, `api_error_status`, `usage`, `modelUsage`, `total_cost_usd`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -67,19 +67,7 @@ pub(crate) fn build(
     run_dir: &Path,
     prompt: &PromptInput,
 ) -> ProcessSpec {
-    let program = config
-        .binary
-        .clone()
-        .unwrap_or_else(|| "claude".to_string());
-    let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
-    let mut args = vec!["-p".to_string()];
-    match prompt {
-        PromptInput::Argument(text) => args.push(agent::safe_argument(text)),
-        PromptInput::Stdin => {
-            args.push(agent::STDIN_INSTRUCTION.to_string());
-            spec.stdin_file = Some(ctx.prompt_file.clone());
-        }
-    }
+    let (mut spec, mut args) = agent::print_mode_spec(config, ctx, "claude", prompt);
     args.extend(
         [
             "--output-format",
@@ -147,15 +135,15 @@ fn prepare(
     if !has_key {
         let login = host
             .get("CLAUDE_CONFIG_DIR")
-            .map(|d| Path::new(d).to_path_buf())
+            .map(PathBuf::from)
             .or_else(|| host.get("HOME").map(|h| Path::new(h).join(".claude")))
             .map(|d| d.join(".credentials.json"));
-        if let Some(login) = login.filter(|p| p.is_file()) {
-            match std::fs::copy(&login, config_dir.join(".credentials.json")) {
-                Ok(_) => notes.push("used the Claude Code login (no API key set)".to_string()),
-                Err(e) => notes.push(format!("cannot copy {}: {e}", login.display())),
-            }
-        }
+        agent::copy_login(
+            login,
+            &config_dir.join(".credentials.json"),
+            "Claude Code",
+            notes,
+        );
     }
     Ok(())
 }

@@ -179,12 +179,7 @@ fn prepare(
             .map(PathBuf::from)
             .or_else(|| host.get("HOME").map(|h| Path::new(h).join(".codex")))
             .map(|d| d.join("auth.json"));
-        if let Some(login) = login.filter(|p| p.is_file()) {
-            match std::fs::copy(&login, codex_home.join("auth.json")) {
-                Ok(_) => notes.push("used the Codex login (no API key set)".to_string()),
-                Err(e) => notes.push(format!("cannot copy {}: {e}", login.display())),
-            }
-        }
+        agent::copy_login(login, &codex_home.join("auth.json"), "Codex", notes);
     }
     Ok(())
 }

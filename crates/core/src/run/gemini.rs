@@ -71,20 +71,7 @@ pub(crate) fn build(
     run_dir: &Path,
     prompt: &PromptInput,
 ) -> ProcessSpec {
-    let program = config
-        .binary
-        .clone()
-        .unwrap_or_else(|| "gemini".to_string());
-    let mut spec = ProcessSpec::new(program, &ctx.checkout, config.timeout);
-    let mut args = vec!["-p".to_string()];
-    match prompt {
-        PromptInput::Argument(text) => args.push(agent::safe_argument(text)),
-        PromptInput::Stdin => {
-            // `-p` is appended to what comes on standard input.
-            args.push(agent::STDIN_INSTRUCTION.to_string());
-            spec.stdin_file = Some(ctx.prompt_file.clone());
-        }
-    }
+    let (mut spec, mut args) = agent::print_mode_spec(config, ctx, "gemini", prompt);
     args.extend(["--output-format".to_string(), "stream-json".to_string()]);
     if let Some(model) = &config.model {
         args.extend(["-m".to_string(), model.clone()]);
@@ -133,14 +120,9 @@ fn prepare(
         let login = host
             .get("HOME")
             .map(|h| PathBuf::from(h).join(".gemini").join("oauth_creds.json"));
-        if let Some(login) = login.filter(|p| p.is_file()) {
-            match std::fs::copy(&login, dot_gemini.join("oauth_creds.json")) {
-                Ok(_) => {
-                    auth_type = "oauth-personal";
-                    notes.push("used the Gemini CLI Google login (no API key set)".to_string());
-                }
-                Err(e) => notes.push(format!("cannot copy {}: {e}", login.display())),
-            }
+        let to = dot_gemini.join("oauth_creds.json");
+        if agent::copy_login(login, &to, "Gemini CLI Google", notes) {
+            auth_type = "oauth-personal";
         }
     }
     let path = dot_gemini.join("settings.json");
