@@ -168,9 +168,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             "--post needs a GitHub pull request target, and local reviews have none\nhint: run without --post; the report is in the work directory"
         )));
     }
-    let cwd = std::env::current_dir().map_err(usage)?;
-    let path = cwd.join(args.target.as_deref().unwrap_or(Path::new(".")));
-    let root = target::repo_root(&path).map_err(usage)?;
+    let (cwd, root) = locate(args.target.as_deref())?;
     let overrides = Overrides {
         reviewers: (!args.reviewers.is_empty()).then(|| args.reviewers.clone()),
         timeout: args
@@ -184,7 +182,7 @@ fn review(args: ReviewArgs) -> CmdResult {
         formats: (!args.format.is_empty()).then(|| args.format.clone()),
         prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
     };
-    let settings = load_config(&root, args.config.as_deref(), &overrides)?;
+    let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides)?;
     let fail_on = settings.fail_on;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
     let outcome = runtime.block_on(async {
@@ -253,12 +251,19 @@ async fn cancel_on_signal(cancel: CancellationToken) {
     cancel.cancel();
 }
 
+/// The current directory and the root of the repository `target` (default `.`) is in.
+fn locate(target: Option<&Path>) -> Result<(PathBuf, PathBuf), Exit> {
+    let cwd = std::env::current_dir().map_err(usage)?;
+    let root = target::repo_root(&cwd.join(target.unwrap_or(Path::new(".")))).map_err(usage)?;
+    Ok((cwd, root))
+}
+
 fn load_config(
+    cwd: &Path,
     root: &Path,
     explicit: Option<&Path>,
     overrides: &Overrides,
 ) -> Result<Settings, Exit> {
-    let cwd = std::env::current_dir().map_err(usage)?;
     let explicit = explicit.map(|p| cwd.join(p));
     let env = |name: &str| std::env::var(name).ok();
     let paths = ConfigPaths::discover(Some(root), explicit.as_deref(), &env);
@@ -266,10 +271,8 @@ fn load_config(
 }
 
 fn reviewers(args: ReviewersArgs) -> CmdResult {
-    let cwd = std::env::current_dir().map_err(usage)?;
-    let path = cwd.join(args.target.as_deref().unwrap_or(Path::new(".")));
-    let root = target::repo_root(&path).map_err(usage)?;
-    let settings = load_config(&root, args.config.as_deref(), &Overrides::default())?;
+    let (cwd, root) = locate(args.target.as_deref())?;
+    let settings = load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
     let (panel, _) = runtime.block_on(pipeline::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.

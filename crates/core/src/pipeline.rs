@@ -25,7 +25,7 @@ use crate::parse;
 use crate::render::{self, Format, RawReview};
 use crate::report::{Report, Target};
 use crate::verify::{self, VerifyOutcome};
-use crate::workdir::{Manifest, DIFF_FILE, TARGET_FILE};
+use crate::workdir::{Manifest, DIFF_FILE};
 
 /// Files of a work directory that the pipeline reads back.
 
@@ -135,11 +135,14 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         return Err(PipelineError::NoReviews(dir.clone()));
     }
 
-    let target = read_json::<Target>(&dir.join(TARGET_FILE)).unwrap_or_else(|| Target {
-        kind: "local".into(),
-        round: 1,
-        ..Target::default()
-    });
+    let target = workdir::load_target(dir)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Target {
+            kind: "local".into(),
+            round: 1,
+            ..Target::default()
+        });
     let checkout_root = manifest.as_ref().and_then(|m| m.checkout.clone());
 
     let mut reviews: Vec<ParsedReview> = Vec::new();
