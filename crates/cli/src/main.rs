@@ -186,7 +186,7 @@ fn review(args: ReviewArgs) -> CmdResult {
     let fail_on = settings.fail_on;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
     let outcome = runtime.block_on(async {
-        let (panel, note) = pipeline::choose_panel(&settings).await;
+        let pipeline::PanelChoice { panel, note, .. } = pipeline::choose_panel(&settings).await;
         if let (Some(note), false) = (note, args.quiet) {
             eprintln!("{note}");
         }
@@ -274,9 +274,10 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
     let (cwd, root) = locate(args.target.as_deref())?;
     let settings = load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
-    let (panel, _) = runtime.block_on(pipeline::choose_panel(&settings));
+    let choice = runtime.block_on(pipeline::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.
-    let mut rows: Vec<(ReviewerConfig, bool)> = panel.iter().map(|r| (r.clone(), true)).collect();
+    let mut rows: Vec<(ReviewerConfig, bool)> =
+        choice.panel.iter().map(|r| (r.clone(), true)).collect();
     let candidates = settings.defined.iter().cloned().chain(
         [
             BackendKind::Claude,
@@ -292,9 +293,20 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             rows.push((reviewer, false));
         }
     }
-    let path_var = std::env::var("PATH").ok();
-    let env = |name: &str| std::env::var(name).ok();
-    let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
+    // Reuse what choosing the panel checked; check the rest, all at once.
+    let unchecked: Vec<ReviewerConfig> = rows
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| !choice.checked.iter().any(|(c, _)| c.name == r.name))
+        .cloned()
+        .collect();
+    let mut checked = choice.checked;
+    checked.extend(
+        unchecked
+            .iter()
+            .cloned()
+            .zip(runtime.block_on(pipeline::check_all(&unchecked))),
+    );
     let width = rows
         .iter()
         .map(|(r, _)| r.name.len())
@@ -306,7 +318,9 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
         "NAME", "BACKEND", "PANEL", "STATE"
     );
     for (reviewer, in_panel) in &rows {
-        let available = runtime.block_on(config::check_available(reviewer, &env, &lookup));
+        let Some((_, available)) = checked.iter().find(|(c, _)| c.name == reviewer.name) else {
+            continue;
+        };
         let state = if available.ready {
             "ready"
         } else {

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{self, BackendKind, ReviewerConfig, Settings};
+use crate::config::{self, Availability, BackendKind, ReviewerConfig, Settings};
 use crate::prompt::{self, PromptInput};
 use crate::run::{self, ProgressSender, RunContext};
 use crate::target::{self, TargetError};
@@ -411,33 +412,50 @@ pub enum ReviewOutcome {
     },
 }
 
-/// The panel when none is configured: every agent CLI that is ready here (binary and
-/// credentials present) plus `builtin`. The note says what was chosen when that was
-/// `builtin` alone.
-pub async fn choose_panel(settings: &Settings) -> (Vec<ReviewerConfig>, Option<String>) {
+/// The panel a review runs, and the availability checks made to choose it.
+#[derive(Debug, Clone)]
+pub struct PanelChoice {
+    pub panel: Vec<ReviewerConfig>,
+    /// Said once when the default panel is `builtin` alone.
+    pub note: Option<String>,
+    /// The reviewers whose availability was checked, with the result.
+    pub checked: Vec<(ReviewerConfig, Availability)>,
+}
+
+/// The configured panel; when none is configured, every agent CLI that is ready here
+/// (binary and credentials present) plus `builtin`, with a note when that is `builtin`
+/// alone.
+pub async fn choose_panel(settings: &Settings) -> PanelChoice {
     if settings.panel_explicit {
-        return (settings.panel.clone(), None);
+        return PanelChoice {
+            panel: settings.panel.clone(),
+            note: None,
+            checked: Vec::new(),
+        };
     }
-    let host: BTreeMap<String, String> = std::env::vars().collect();
-    let env = |name: &str| host.get(name).cloned();
-    let path_var = host.get("PATH").cloned();
-    let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
-    let mut panel = Vec::new();
-    for backend in [BackendKind::Claude, BackendKind::Codex, BackendKind::Gemini] {
-        // A reviewer the files define under the backend's name keeps its settings.
-        let reviewer = settings
-            .defined
-            .iter()
-            .find(|r| r.name == backend.as_str())
-            .cloned()
-            .unwrap_or_else(|| ReviewerConfig::new(backend.as_str(), backend));
-        if config::check_available(&reviewer, &env, &lookup)
-            .await
-            .ready
-        {
-            panel.push(reviewer);
-        }
-    }
+    // A reviewer the files define under the backend's name keeps its settings.
+    let agents: Vec<ReviewerConfig> =
+        [BackendKind::Claude, BackendKind::Codex, BackendKind::Gemini]
+            .into_iter()
+            .map(|backend| {
+                settings
+                    .defined
+                    .iter()
+                    .find(|r| r.name == backend.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| ReviewerConfig::new(backend.as_str(), backend))
+            })
+            .collect();
+    let checked: Vec<(ReviewerConfig, Availability)> = agents
+        .iter()
+        .cloned()
+        .zip(check_all(&agents).await)
+        .collect();
+    let mut panel: Vec<ReviewerConfig> = checked
+        .iter()
+        .filter(|(_, a)| a.ready)
+        .map(|(r, _)| r.clone())
+        .collect();
     let builtin = settings
         .defined
         .iter()
@@ -453,7 +471,48 @@ pub async fn choose_panel(settings: &Settings) -> (Vec<ReviewerConfig>, Option<S
     for reviewer in &mut panel {
         reviewer.timeout = reviewer.timeout.min(settings.timeout);
     }
-    (panel, note)
+    PanelChoice {
+        panel,
+        note,
+        checked,
+    }
+}
+
+/// Checks whether each reviewer can run here, all at once (an agent CLI's check runs
+/// its `--version`, which can take seconds). Results in the reviewers' order.
+pub async fn check_all(reviewers: &[ReviewerConfig]) -> Vec<Availability> {
+    let host: Arc<BTreeMap<String, String>> = Arc::new(std::env::vars().collect());
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, reviewer) in reviewers.iter().cloned().enumerate() {
+        let host = Arc::clone(&host);
+        tasks.spawn(async move {
+            let env = |name: &str| host.get(name).cloned();
+            let path_var = host.get("PATH").cloned();
+            let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
+            (
+                index,
+                config::check_available(&reviewer, &env, &lookup).await,
+            )
+        });
+    }
+    let mut results: Vec<Option<Availability>> = vec![None; reviewers.len()];
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, available)) = joined {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(available);
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| Availability {
+                ready: false,
+                reason: "the availability check did not finish".to_string(),
+                version: None,
+            })
+        })
+        .collect()
 }
 
 /// Runs a whole review: resolves the change, prepares the work directory, runs the
