@@ -475,7 +475,8 @@ fn block_id(label: &str, content: &str) -> String {
     })
 }
 
-fn longest_backtick_run(text: &str) -> usize {
+/// The longest run of backticks in `text` (a fence around it must be longer).
+pub(crate) fn longest_backtick_run(text: &str) -> usize {
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {

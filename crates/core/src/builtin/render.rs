@@ -189,17 +189,7 @@ fn code_language(path: &str) -> &'static str {
 
 /// A fenced block whose fence is longer than any backtick run inside.
 fn fenced(text: &str, lang: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat((longest + 1).max(3));
+    let fence = "`".repeat((crate::prompt::longest_backtick_run(text) + 1).max(3));
     format!("{fence}{lang}\n{text}\n{fence}")
 }
 
