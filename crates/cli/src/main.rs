@@ -13,7 +13,7 @@ use deep_review_core::config::{
 use deep_review_core::consolidate::SeverityPolicy;
 use deep_review_core::pipeline::{self, ConsolidateOptions};
 use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
-use deep_review_core::report::Report;
+use deep_review_core::report::{Report, SeverityCounts};
 use deep_review_core::{target, workdir};
 use progress::Progress;
 use tokio_util::sync::CancellationToken;
@@ -369,18 +369,21 @@ fn finish(done: &pipeline::Consolidated, fail_on: FailOn, quiet: bool) -> CmdRes
 }
 
 fn verdict_line(report: &Report) -> String {
-    let mut counts = [0usize; 3];
+    let mut counts = SeverityCounts::default();
     for f in &report.findings {
-        counts[f.severity as usize] += 1;
+        counts.add(f.severity);
     }
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let suggestions = if counts.suggestion == 1 {
+        "suggestion"
+    } else {
+        "suggestions"
+    };
     format!(
-        "verdict: {} — {}, {}, {}",
+        "verdict: {} — {} critical, {} important, {} {suggestions}",
         report.verdict.decision.label(),
-        plural(counts[0], "critical", "critical"),
-        plural(counts[1], "important", "important"),
-        plural(counts[2], "suggestion", "suggestions")
+        counts.critical,
+        counts.important,
+        counts.suggestion,
     )
 }
 
