@@ -14,6 +14,7 @@ use deep_review_core::consolidate::SeverityPolicy;
 use deep_review_core::pipeline::{self, ConsolidateOptions};
 use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
 use deep_review_core::report::{Report, SeverityCounts};
+use deep_review_core::reviewers::ready;
 use deep_review_core::{target, workdir};
 use progress::Progress;
 use tokio_util::sync::CancellationToken;
@@ -186,7 +187,7 @@ fn review(args: ReviewArgs) -> CmdResult {
     let fail_on = settings.fail_on;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
     let outcome = runtime.block_on(async {
-        let pipeline::PanelChoice { panel, note, .. } = pipeline::choose_panel(&settings).await;
+        let ready::PanelChoice { panel, note, .. } = ready::choose_panel(&settings).await;
         if let (Some(note), false) = (note, args.quiet) {
             eprintln!("{note}");
         }
@@ -274,7 +275,7 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
     let (cwd, root) = locate(args.target.as_deref())?;
     let settings = load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
     let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
-    let choice = runtime.block_on(pipeline::choose_panel(&settings));
+    let choice = runtime.block_on(ready::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.
     let mut rows: Vec<(ReviewerConfig, bool)> =
         choice.panel.iter().map(|r| (r.clone(), true)).collect();
@@ -305,7 +306,7 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
         unchecked
             .iter()
             .cloned()
-            .zip(runtime.block_on(pipeline::check_all(&unchecked))),
+            .zip(runtime.block_on(ready::check_all(&unchecked))),
     );
     let width = rows
         .iter()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use deep_review_core::model::RunStatus;
 use deep_review_core::process::human_duration;
-use deep_review_core::run::ProgressEvent;
+use deep_review_core::reviewers::ProgressEvent;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Progress {

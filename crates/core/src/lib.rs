@@ -1,10 +1,9 @@
 //! deep-review's core: the model and every stage of the pipeline. No terminal, no
 //! command-line parsing, no printing: the `deep-review` binary does those.
 //!
-//! Data flows one way: [`target`] → [`workdir`] → [`run`] → [`parse`] → [`verify`] →
+//! Data flows one way: [`target`] → [`workdir`] → [`reviewers`] → [`parse`] → [`verify`] →
 //! [`consolidate`] → [`narrative`] → [`render`]; [`pipeline`] knows the order.
 
-pub mod builtin;
 pub mod config;
 pub mod consolidate;
 pub mod diff;
@@ -16,7 +15,7 @@ pub mod process;
 pub mod prompt;
 pub mod render;
 pub mod report;
-pub mod run;
+pub mod reviewers;
 pub mod target;
 pub mod verify;
 pub mod workdir;

@@ -7,14 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{self, Availability, BackendKind, ReviewerConfig, Settings};
+use crate::config::{self, ReviewerConfig, Settings};
 use crate::prompt::{self, PromptInput};
-use crate::run::{self, ProgressSender, RunContext};
+use crate::reviewers::{self, ProgressSender, RunContext};
 use crate::target::{self, TargetError};
 use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
@@ -389,7 +388,7 @@ pub struct ReviewRequest {
     pub base: Option<String>,
     pub head: Option<String>,
     pub settings: Settings,
-    /// The panel to run (see [`choose_panel`]).
+    /// The panel to run (see [`reviewers::ready::choose_panel`]).
     pub panel: Vec<ReviewerConfig>,
     pub dry_run: bool,
 }
@@ -410,109 +409,6 @@ pub enum ReviewOutcome {
         records: Vec<RunRecord>,
         consolidated: Box<Consolidated>,
     },
-}
-
-/// The panel a review runs, and the availability checks made to choose it.
-#[derive(Debug, Clone)]
-pub struct PanelChoice {
-    pub panel: Vec<ReviewerConfig>,
-    /// Said once when the default panel is `builtin` alone.
-    pub note: Option<String>,
-    /// The reviewers whose availability was checked, with the result.
-    pub checked: Vec<(ReviewerConfig, Availability)>,
-}
-
-/// The configured panel; when none is configured, every agent CLI that is ready here
-/// (binary and credentials present) plus `builtin`, with a note when that is `builtin`
-/// alone.
-pub async fn choose_panel(settings: &Settings) -> PanelChoice {
-    if settings.panel_explicit {
-        return PanelChoice {
-            panel: settings.panel.clone(),
-            note: None,
-            checked: Vec::new(),
-        };
-    }
-    // A reviewer the files define under the backend's name keeps its settings.
-    let agents: Vec<ReviewerConfig> =
-        [BackendKind::Claude, BackendKind::Codex, BackendKind::Gemini]
-            .into_iter()
-            .map(|backend| {
-                settings
-                    .defined
-                    .iter()
-                    .find(|r| r.name == backend.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| ReviewerConfig::new(backend.as_str(), backend))
-            })
-            .collect();
-    let checked: Vec<(ReviewerConfig, Availability)> = agents
-        .iter()
-        .cloned()
-        .zip(check_all(&agents).await)
-        .collect();
-    let mut panel: Vec<ReviewerConfig> = checked
-        .iter()
-        .filter(|(_, a)| a.ready)
-        .map(|(r, _)| r.clone())
-        .collect();
-    let builtin = settings
-        .defined
-        .iter()
-        .find(|r| r.backend == BackendKind::Builtin)
-        .cloned()
-        .unwrap_or_else(|| ReviewerConfig::new("builtin", BackendKind::Builtin));
-    let note = panel.is_empty().then(|| {
-        "no agent CLI is ready (claude, codex, gemini): reviewing with the builtin reviewer only\n\
-         hint: run `deep-review reviewers` to see why, or add a reviewer to deep-review.toml"
-            .to_string()
-    });
-    panel.push(builtin);
-    for reviewer in &mut panel {
-        reviewer.timeout = reviewer.timeout.min(settings.timeout);
-    }
-    PanelChoice {
-        panel,
-        note,
-        checked,
-    }
-}
-
-/// Checks whether each reviewer can run here, all at once (an agent CLI's check runs
-/// its `--version`, which can take seconds). Results in the reviewers' order.
-pub async fn check_all(reviewers: &[ReviewerConfig]) -> Vec<Availability> {
-    let host: Arc<BTreeMap<String, String>> = Arc::new(std::env::vars().collect());
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, reviewer) in reviewers.iter().cloned().enumerate() {
-        let host = Arc::clone(&host);
-        tasks.spawn(async move {
-            let env = |name: &str| host.get(name).cloned();
-            let path_var = host.get("PATH").cloned();
-            let lookup = |program: &str| config::find_on_path(program, path_var.as_deref());
-            (
-                index,
-                config::check_available(&reviewer, &env, &lookup).await,
-            )
-        });
-    }
-    let mut results: Vec<Option<Availability>> = vec![None; reviewers.len()];
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, available)) = joined {
-            if let Some(slot) = results.get_mut(index) {
-                *slot = Some(available);
-            }
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| Availability {
-                ready: false,
-                reason: "the availability check did not finish".to_string(),
-                version: None,
-            })
-        })
-        .collect()
 }
 
 /// Runs a whole review: resolves the change, prepares the work directory, runs the
@@ -591,7 +487,7 @@ pub async fn review(
         head: target.head.clone(),
         pass: manifest.pass.max(1),
     };
-    let records = run::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
+    let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
     // The checkout is removed before anything else can fail.
     let _ = checkout.cleanup();
     if cancel.is_cancelled() {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::{RunRecord, RunStatus};
-use deep_review_core::run::{run_panel, run_reviewer};
+use deep_review_core::reviewers::{run_panel, run_reviewer};
 use support::Fixture;
 use tokio_util::sync::CancellationToken;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::{RunStatus, Tokens};
-use deep_review_core::run::{run_reviewer, ProgressEvent};
+use deep_review_core::reviewers::{run_reviewer, ProgressEvent};
 use support::{drain, progress, stream, Fixture};
 use tokio_util::sync::CancellationToken;
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use deep_review_core::config::{BackendKind, OutputMode, ReviewerConfig};
 use deep_review_core::model::RunStatus;
-use deep_review_core::run::{run_reviewer, ProgressEvent};
+use deep_review_core::reviewers::{run_reviewer, ProgressEvent};
 use support::{drain, progress, sh, wait_gone, Fixture};
 use tokio_util::sync::CancellationToken;
 

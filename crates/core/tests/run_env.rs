@@ -5,7 +5,7 @@ mod support;
 
 use deep_review_core::config::BackendKind;
 use deep_review_core::model::RunStatus;
-use deep_review_core::run::run_reviewer;
+use deep_review_core::reviewers::run_reviewer;
 use support::{sh, stream, Fixture};
 use tokio_util::sync::CancellationToken;
 

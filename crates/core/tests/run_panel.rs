@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::RunStatus;
-use deep_review_core::run::{run_panel, ProgressEvent};
+use deep_review_core::reviewers::{run_panel, ProgressEvent};
 use support::{drain, progress, sh, Fixture};
 use tokio_util::sync::CancellationToken;
 

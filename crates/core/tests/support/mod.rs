@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::RunRecord;
-use deep_review_core::run::{ProgressEvent, RunContext};
+use deep_review_core::reviewers::{ProgressEvent, RunContext};
 use tokio::sync::mpsc;
 
 pub struct Fixture {

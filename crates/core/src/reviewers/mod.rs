@@ -4,7 +4,7 @@
 //!
 //! Backends live in submodules: `command`, `claude`, `codex`, `gemini` (external
 //! programs run through [`crate::process`], the agent CLIs sharing `agent`) and the
-//! builtin reviewer (in process, [`crate::builtin`]). [`env`] is the one place that says
+//! builtin reviewer (in process, [`builtin`]). [`env`] is the one place that says
 //! which environment variables a reviewer sees.
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,11 +19,14 @@ use crate::config::{BackendKind, ReviewerConfig};
 use crate::model::{RunRecord, RunStatus, Tokens};
 
 mod agent;
+pub mod builtin;
 mod claude;
 mod codex;
 pub mod command;
 pub mod env;
 mod gemini;
+pub mod needs;
+pub mod ready;
 pub mod text;
 
 /// What every reviewer run needs to know about the review it is part of.
@@ -402,7 +405,7 @@ async fn run_builtin(
     cancel: &CancellationToken,
 ) -> Outcome {
     let (c, x, k) = (config.clone(), ctx.clone(), cancel.clone());
-    let mut task = tokio::spawn(async move { crate::builtin::review(&c, &x, &k).await });
+    let mut task = tokio::spawn(async move { crate::reviewers::builtin::review(&c, &x, &k).await });
     let joined = tokio::select! {
         joined = &mut task => joined,
         _ = tokio::time::sleep(config.timeout) => {

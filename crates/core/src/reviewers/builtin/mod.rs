@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ReviewerConfig;
 use crate::diff::{acknowledged_limitations, parse_unified_diff, FileDiff, FileStatus};
 use crate::model::{ItemSource, Severity};
-use crate::run::RunContext;
+use crate::reviewers::RunContext;
 
 /// What a builtin run produced.
 #[derive(Debug, Clone, Default)]

@@ -77,29 +77,6 @@ pub(crate) fn print_mode_spec(
     (spec, args)
 }
 
-/// Copies the user's existing CLI login (`from`, when it is a file) to `to`, so a
-/// subscription login keeps working in the per-run directory. Returns whether it did.
-pub(crate) fn copy_login(
-    from: Option<PathBuf>,
-    to: &Path,
-    what: &str,
-    notes: &mut Vec<String>,
-) -> bool {
-    let Some(from) = from.filter(|p| p.is_file()) else {
-        return false;
-    };
-    match std::fs::copy(&from, to) {
-        Ok(_) => {
-            notes.push(format!("used the {what} login (no API key set)"));
-            true
-        }
-        Err(e) => {
-            notes.push(format!("cannot copy {}: {e}", from.display()));
-            false
-        }
-    }
-}
-
 /// A per-run temporary directory for the CLI's home and configuration, deleted when
 /// dropped.
 pub(crate) fn run_dir(tool: &str) -> Result<tempfile::TempDir, String> {

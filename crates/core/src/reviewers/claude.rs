@@ -7,7 +7,7 @@
 //! same `id` possibly repeated), `user` tool results, and a closing `result` with the
 //! final text, `is_error`, `api_error_status`, `usage`, `modelUsage`, `total_cost_usd`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +17,7 @@ use super::agent::{
     StreamParser, StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
+use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
@@ -24,6 +25,29 @@ use crate::process::ProcessSpec;
 
 /// Tools offered to the model: reading and searching, and a shell whose pre-approved
 /// commands are read-only git queries.
+/// Claude Code's credentials, endpoint and login (`.claude.json` beside `.claude/` is
+/// its settings file, not a login).
+pub(crate) const NEEDS: HostNeeds = HostNeeds {
+    program: Some("claude"),
+    key_vars: &[
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+    ],
+    key_aliases: &[],
+    key_target: Some("ANTHROPIC_API_KEY"),
+    base_url_var: Some("ANTHROPIC_BASE_URL"),
+    login: Some(Login {
+        what: "Claude Code",
+        dir_var: Some("CLAUDE_CONFIG_DIR"),
+        home_dir: ".claude",
+        file: ".credentials.json",
+        copy_to: "config/.credentials.json",
+    }),
+    login_needs_default_endpoint: false,
+    hint: "set ANTHROPIC_API_KEY or run `claude` and log in",
+};
+
 const TOOLS: &str = "Read,Grep,Glob,Bash";
 const ALLOWED_TOOLS: &[&str] = &[
     "Bash(git diff:*)",
@@ -45,7 +69,7 @@ pub(super) async fn run(
     agent::launch("claude", ctx, progress, cancel, |prompt, run_dir| {
         let spec = build(config, ctx, host, run_dir, prompt);
         let mut notes = Vec::new();
-        prepare(&spec, host, run_dir, &mut notes)?;
+        prepare(config, &spec, host, run_dir, &mut notes)?;
         let agent = AgentRun {
             tool: "claude",
             spec,
@@ -93,13 +117,7 @@ pub(crate) fn build(
     spec.args = args;
 
     let mut vars = env::base(host, Home::PerRun(run_dir));
-    env::pass_on(&mut vars, host, env::CLAUDE_CREDENTIALS);
-    if let Some(key_var) = &config.api_key_env {
-        env::copy_as(&mut vars, host, key_var, "ANTHROPIC_API_KEY");
-    }
-    if let Some(url) = &config.base_url {
-        vars.insert("ANTHROPIC_BASE_URL".to_string(), url.clone());
-    }
+    needs::credential_env(&mut vars, config, host);
     vars.insert(
         "CLAUDE_CONFIG_DIR".to_string(),
         run_dir.join("config").display().to_string(),
@@ -115,36 +133,17 @@ pub(crate) fn build(
 /// Creates the per-run home and config directories; with no API key in the environment,
 /// copies the user's Claude Code login so a subscription login keeps working.
 fn prepare(
+    config: &ReviewerConfig,
     spec: &ProcessSpec,
     host: &HostEnv,
     run_dir: &Path,
     notes: &mut Vec<String>,
 ) -> Result<(), String> {
-    let config_dir = run_dir.join("config");
-    for dir in [run_dir.join("home"), config_dir.clone()] {
+    for dir in [run_dir.join("home"), run_dir.join("config")] {
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let has_key = [
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_AUTH_TOKEN",
-        "CLAUDE_CODE_OAUTH_TOKEN",
-    ]
-    .iter()
-    .any(|k| spec.env.contains_key(*k));
-    if !has_key {
-        let login = host
-            .get("CLAUDE_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| host.get("HOME").map(|h| Path::new(h).join(".claude")))
-            .map(|d| d.join(".credentials.json"));
-        agent::copy_login(
-            login,
-            &config_dir.join(".credentials.json"),
-            "Claude Code",
-            notes,
-        );
-    }
+    needs::copy_login(config, &spec.env, host, run_dir, notes);
     Ok(())
 }
 

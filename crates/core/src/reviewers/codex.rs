@@ -19,12 +19,32 @@ use super::agent::{
     StreamParser, StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
+use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
 use crate::process::ProcessSpec;
 
 /// The provider name used in `config.toml` when `base_url` is configured.
+/// Codex's credentials, endpoint and login. A configured `api_key_env` is passed by
+/// its own name (the custom provider's `env_key`), see [`build`].
+pub(crate) const NEEDS: HostNeeds = HostNeeds {
+    program: Some("codex"),
+    key_vars: &["OPENAI_API_KEY", "CODEX_API_KEY"],
+    key_aliases: &[],
+    key_target: None,
+    base_url_var: Some("OPENAI_BASE_URL"),
+    login: Some(Login {
+        what: "Codex",
+        dir_var: Some("CODEX_HOME"),
+        home_dir: ".codex",
+        file: "auth.json",
+        copy_to: "codex/auth.json",
+    }),
+    login_needs_default_endpoint: true,
+    hint: "set OPENAI_API_KEY or run `codex login`",
+};
+
 const PROVIDER: &str = "deep-review";
 
 pub(super) async fn run(
@@ -100,7 +120,7 @@ pub(crate) fn build(
     spec.args = args;
 
     let mut vars = env::base(host, Home::PerRun(run_dir));
-    env::pass_on(&mut vars, host, env::CODEX_CREDENTIALS);
+    needs::credential_env(&mut vars, config, host);
     if let Some(key_var) = &config.api_key_env {
         // The custom provider reads it by name (`env_key`); the default provider reads
         // OPENAI_API_KEY.
@@ -170,17 +190,7 @@ fn prepare(
     let path = codex_home.join("config.toml");
     std::fs::write(&path, config_toml(config))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let has_key = ["OPENAI_API_KEY", "CODEX_API_KEY"]
-        .iter()
-        .any(|k| spec.env.contains_key(*k));
-    if !has_key && config.base_url.is_none() {
-        let login = host
-            .get("CODEX_HOME")
-            .map(PathBuf::from)
-            .or_else(|| host.get("HOME").map(|h| Path::new(h).join(".codex")))
-            .map(|d| d.join("auth.json"));
-        agent::copy_login(login, &codex_home.join("auth.json"), "Codex", notes);
-    }
+    needs::copy_login(config, &spec.env, host, run_dir, notes);
     Ok(())
 }
 

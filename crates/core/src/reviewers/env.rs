@@ -6,8 +6,8 @@
 //! - `HOME`: ours for `command` reviewers; agent CLIs get a per-run temporary home (and
 //!   `TMPDIR`) so they neither read nor write the user's own configuration;
 //! - `TERM=dumb`, always;
-//! - each backend's own credentials and endpoint variables ([`CLAUDE_CREDENTIALS`],
-//!   [`CODEX_CREDENTIALS`], [`GEMINI_CREDENTIALS`], the variable named by `api_key_env`);
+//! - each backend's own credentials and endpoint variables, as its [`HostNeeds`](super::needs::HostNeeds)
+//!   declares them (added by [`super::needs::credential_env`]);
 //! - for `command` reviewers the `DEEP_REVIEW_*` variables of SPEC section 5;
 //! - last, the reviewer's configured `env`, which wins over everything above (it is how a
 //!   user, or a test, sets `PATH` for one reviewer).
@@ -17,20 +17,6 @@ use std::path::Path;
 
 /// Taken from our environment when set.
 pub const PASSED_ON: &[&str] = &["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "USER"];
-
-/// Claude Code credentials and endpoint, passed on when set.
-pub const CLAUDE_CREDENTIALS: &[&str] = &[
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_AUTH_TOKEN",
-    "ANTHROPIC_BASE_URL",
-    "CLAUDE_CODE_OAUTH_TOKEN",
-];
-
-/// Codex credentials and endpoint, passed on when set.
-pub const CODEX_CREDENTIALS: &[&str] = &["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"];
-
-/// Gemini CLI credentials and endpoint, passed on when set.
-pub const GEMINI_CREDENTIALS: &[&str] = &["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"];
 
 /// Variables set for Claude Code so it makes no call but the model's (telemetry, update
 /// checks, error reports, bootstrap) and gives up on a failing API quickly.
@@ -176,7 +162,11 @@ mod tests {
     fn credentials_are_passed_only_when_set() {
         let host = HostEnv::from_pairs([("ANTHROPIC_API_KEY", "k"), ("MY_KEY", "m")]);
         let mut env = BTreeMap::new();
-        pass_on(&mut env, &host, CLAUDE_CREDENTIALS);
+        pass_on(
+            &mut env,
+            &host,
+            &["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
+        );
         copy_as(&mut env, &host, "MY_KEY", "GEMINI_API_KEY");
         copy_as(&mut env, &host, "UNSET", "OPENAI_API_KEY");
         assert_eq!(

@@ -9,7 +9,7 @@
 //! parameters}`, `tool_result`, `error{severity, message}`, `result{status, error,
 //! stats}`. The review is the assistant text after the last tool result.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +19,7 @@ use super::agent::{
     StreamParser, StreamReport, ToolCounter,
 };
 use super::env::{self, Home, HostEnv};
+use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::Tokens;
@@ -37,7 +38,7 @@ pub(super) async fn run(
         if config.effort.is_some() {
             notes.push("effort is not passed to the Gemini CLI (it has no such option)".to_string());
         }
-        prepare(&spec, host, run_dir, &mut notes)?;
+        prepare(config, &spec, host, run_dir, &mut notes)?;
         let agent = AgentRun {
             tool: "gemini",
             spec,
@@ -49,6 +50,25 @@ pub(super) async fn run(
     })
     .await
 }
+
+/// Gemini CLI's credentials, endpoint and login. It reads its key as `GEMINI_API_KEY`;
+/// a `GOOGLE_API_KEY` is given to it under that name.
+pub(crate) const NEEDS: HostNeeds = HostNeeds {
+    program: Some("gemini"),
+    key_vars: &["GEMINI_API_KEY"],
+    key_aliases: &[("GOOGLE_API_KEY", "GEMINI_API_KEY")],
+    key_target: Some("GEMINI_API_KEY"),
+    base_url_var: Some("GOOGLE_GEMINI_BASE_URL"),
+    login: Some(Login {
+        what: "Gemini CLI Google",
+        dir_var: None,
+        home_dir: ".gemini",
+        file: "oauth_creds.json",
+        copy_to: "home/.gemini/oauth_creds.json",
+    }),
+    login_needs_default_endpoint: false,
+    hint: "set GEMINI_API_KEY or run `gemini` and log in",
+};
 
 /// The exit codes Gemini CLI documents (and the ones it was seen to use), in words.
 pub(crate) fn exit_hint(code: i32) -> Option<String> {
@@ -80,13 +100,7 @@ pub(crate) fn build(
     spec.args = args;
 
     let mut vars = env::base(host, Home::PerRun(run_dir));
-    env::pass_on(&mut vars, host, env::GEMINI_CREDENTIALS);
-    if let Some(key_var) = &config.api_key_env {
-        env::copy_as(&mut vars, host, key_var, "GEMINI_API_KEY");
-    }
-    if let Some(url) = &config.base_url {
-        vars.insert("GOOGLE_GEMINI_BASE_URL".to_string(), url.clone());
-    }
+    needs::credential_env(&mut vars, config, host);
     vars.insert("GEMINI_CLI_TRUST_WORKSPACE".to_string(), "true".to_string());
     env::apply_configured(&mut vars, &config.env);
     spec.env = vars;
@@ -107,6 +121,7 @@ pub(crate) fn settings_json(auth_type: &str) -> String {
 /// Writes the settings; with no API key, copies the user's Google login so it keeps
 /// working.
 fn prepare(
+    config: &ReviewerConfig,
     spec: &ProcessSpec,
     host: &HostEnv,
     run_dir: &Path,
@@ -115,16 +130,11 @@ fn prepare(
     let dot_gemini = run_dir.join("home").join(".gemini");
     std::fs::create_dir_all(&dot_gemini)
         .map_err(|e| format!("cannot create {}: {e}", dot_gemini.display()))?;
-    let mut auth_type = "gemini-api-key";
-    if !spec.env.contains_key("GEMINI_API_KEY") {
-        let login = host
-            .get("HOME")
-            .map(|h| PathBuf::from(h).join(".gemini").join("oauth_creds.json"));
-        let to = dot_gemini.join("oauth_creds.json");
-        if agent::copy_login(login, &to, "Gemini CLI Google", notes) {
-            auth_type = "oauth-personal";
-        }
-    }
+    let auth_type = if needs::copy_login(config, &spec.env, host, run_dir, notes) {
+        "oauth-personal"
+    } else {
+        "gemini-api-key"
+    };
     let path = dot_gemini.join("settings.json");
     std::fs::write(&path, settings_json(auth_type))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -260,6 +270,7 @@ fn api_error(message: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::path::PathBuf;
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
         let mut parser = GeminiStream::new(Path::new("/home/user/probe/repo"));
