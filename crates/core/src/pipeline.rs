@@ -5,7 +5,6 @@
 //! work directory (or any folder of `review-<name>-pass-<n>.md` files) and writes the
 //! report. A full review runs the first half and then calls it.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,14 +17,13 @@ use crate::target::{self, TargetError};
 use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
 use crate::consolidate::{self, Policy, SeverityPolicy};
-use crate::diff;
-use crate::model::{Limitation, ParsedReview, RunRecord, RunStatus};
+use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::narrative::{self, ReportInput, VerdictPolicy};
 use crate::parse;
 use crate::render::{self, Format, RawReview};
 use crate::report::{Report, Target};
 use crate::verify::{self, VerifyOutcome};
-use crate::workdir::{Manifest, DIFF_FILE};
+use crate::workdir::Manifest;
 
 /// Files of a work directory that the pipeline reads back.
 
@@ -104,96 +102,24 @@ impl Consolidated {
     }
 }
 
-/// A review file found in a directory.
-#[derive(Debug, Clone)]
-struct ReviewFile {
-    reviewer: String,
-    pass: u32,
-    path: PathBuf,
-}
-
 /// Reads the reviews and run records in `opts.dir`, consolidates them and writes the
 /// requested formats. Reviewers that left a run record but no review appear in the
 /// report with their status; a run record still `not_finished` is reported as such.
 pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, PipelineError> {
     let dir = &opts.dir;
-    let manifest = read_manifest(dir);
-    let files = find_review_files(dir)?;
-    let mut runs = read_run_records(dir);
-
-    // Panel order: the manifest's, then any other reviewer by name.
-    let mut order: Vec<String> = manifest
-        .as_ref()
-        .map(|m| m.reviewers.iter().map(|r| r.name.clone()).collect())
-        .unwrap_or_default();
-    for name in files.iter().map(|f| &f.reviewer).chain(runs.keys()) {
-        if !order.contains(name) {
-            order.push(name.clone());
-        }
-    }
-    if files.is_empty() && runs.is_empty() {
+    let contents = workdir::read::read(dir).map_err(|source| PipelineError::Read {
+        path: dir.clone(),
+        source,
+    })?;
+    if contents.is_empty() {
         return Err(PipelineError::NoReviews(dir.clone()));
     }
-
-    let target = workdir::load_target(dir)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| Target {
-            kind: "local".into(),
-            round: 1,
-            ..Target::default()
-        });
-    let checkout_root = manifest.as_ref().and_then(|m| m.checkout.clone());
-
-    let mut reviews: Vec<ParsedReview> = Vec::new();
-    let mut raw: Vec<RawReview> = Vec::new();
-    let mut records: Vec<RunRecord> = Vec::new();
-    for name in &order {
-        let has_record = runs.contains_key(name);
-        let mut record = runs.remove(name).unwrap_or_else(|| RunRecord {
-            name: name.clone(),
-            status: RunStatus::Ok,
-            ..RunRecord::default()
-        });
-        if let Some(planned) = manifest
-            .as_ref()
-            .and_then(|m| m.reviewers.iter().find(|r| &r.name == name))
-        {
-            // A reviewer the manifest planned but that left no record never finished.
-            if !has_record {
-                record.status = RunStatus::NotFinished;
-                record.backend = Some(planned.backend.clone());
-            }
-            record.display = record
-                .display
-                .or_else(|| Some(planned.display.clone()).filter(|d| !d.is_empty()));
-            record.model = record.model.or_else(|| planned.model.clone());
-            record.effort = record.effort.or_else(|| planned.effort.clone());
-        }
-        // The latest pass of this reviewer.
-        if let Some(file) = files
-            .iter()
-            .filter(|f| &f.reviewer == name)
-            .max_by_key(|f| f.pass)
-        {
-            let text = read_text(&file.path)?;
-            let parsed = parse::parse_review(name, file.pass, &text, checkout_root.as_deref());
-            if record.status == RunStatus::NotFinished {
-                // A review file without a finished record: the reviewer wrote it, then
-                // the run was interrupted before the record was completed.
-                record.status = RunStatus::Ok;
-            }
-            raw.push(RawReview {
-                reviewer: name.clone(),
-                display: record.display_name().to_string(),
-                text,
-            });
-            reviews.push(parsed);
-        }
-        records.push(record);
-    }
-
-    let (changed_files, diff_limitations) = read_diff_facts(dir);
+    let (mut reviews, raw, records) = parse_reviews(&contents);
+    let target = contents.target.clone().unwrap_or_else(|| Target {
+        kind: "local".into(),
+        round: 1,
+        ..Target::default()
+    });
     let verification = match opts.repo.as_ref() {
         Some(repo) => {
             let rev = opts
@@ -206,54 +132,128 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         }
         None => VerifyOutcome::default(),
     };
-
     let policy = Policy {
         severity: opts.severity_policy,
     };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
     let usable_reviews = reviews.iter().filter(|r| is_usable(r)).count();
-
-    let id = opts
-        .id
-        .clone()
-        .or_else(|| {
-            manifest
-                .as_ref()
-                .map(|m| m.id.clone())
-                .filter(|id| !id.is_empty())
-        })
-        .unwrap_or_else(|| dir_name(dir));
-    let created_at = manifest
-        .as_ref()
-        .map(|m| m.created_at.clone())
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let manifest = contents.manifest.as_ref();
     let report = narrative::build_report(&ReportInput {
-        id,
-        created_at,
+        id: report_id(opts, manifest, dir),
+        created_at: manifest
+            .map(|m| m.created_at.clone())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         target,
         reviews: &reviews,
         runs: &records,
         consolidation: &consolidation,
-        changed_files: &changed_files,
-        diff_limitations: &diff_limitations,
+        changed_files: &contents.changed_files,
+        diff_limitations: &contents.limitations,
         wall_clock_ms: opts
             .wall_clock_ms
-            .or_else(|| manifest.as_ref().and_then(|m| m.wall_clock_ms)),
+            .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
         verdict_policy: opts.verdict_policy,
     });
+    let written = write_outputs(opts, &report, &raw)?;
+    Ok(Consolidated {
+        report,
+        written,
+        usable_reviews,
+    })
+}
 
-    let out = opts.out.clone().unwrap_or_else(|| dir.clone());
+/// Parses the latest review of every reviewer, in panel order, and completes each
+/// reviewer's run record from the manifest: a reviewer the manifest planned but that
+/// left no record never finished; one that left a review but no finished record wrote
+/// it before the run was interrupted.
+fn parse_reviews(
+    contents: &workdir::read::Contents,
+) -> (Vec<ParsedReview>, Vec<RawReview>, Vec<RunRecord>) {
+    let manifest = contents.manifest.as_ref();
+    let checkout_root = manifest.and_then(|m| m.checkout.clone());
+    let mut reviews = Vec::new();
+    let mut raw = Vec::new();
+    let mut records = Vec::new();
+    for name in contents.reviewer_order() {
+        let found = contents.records.get(&name).cloned();
+        let has_record = found.is_some();
+        let mut record = found.unwrap_or_else(|| RunRecord {
+            name: name.clone(),
+            status: RunStatus::Ok,
+            ..RunRecord::default()
+        });
+        if let Some(planned) = manifest.and_then(|m| m.reviewers.iter().find(|r| r.name == name)) {
+            if !has_record {
+                record.status = RunStatus::NotFinished;
+                record.backend = Some(planned.backend.clone());
+            }
+            record.display = record
+                .display
+                .or_else(|| Some(planned.display.clone()).filter(|d| !d.is_empty()));
+            record.model = record.model.or_else(|| planned.model.clone());
+            record.effort = record.effort.or_else(|| planned.effort.clone());
+        }
+        let review = contents.reviews.iter().find(|r| r.reviewer == name);
+        if let Some(skipped) = contents.skipped.get(&name) {
+            record
+                .notes
+                .extend(skipped.iter().map(|why| format!("not read: {why}")));
+            if review.is_none() && !has_record {
+                record.status = RunStatus::Failed;
+                record.error = Some(format!(
+                    "its review could not be read: {}",
+                    skipped.join("; ")
+                ));
+            }
+        }
+        if let Some(file) = review {
+            let parsed =
+                parse::parse_review(&name, file.pass, &file.text, checkout_root.as_deref());
+            if file.truncated {
+                record.notes.push(format!(
+                    "the review was cut at {} MiB",
+                    workdir::read::MAX_REVIEW_BYTES / (1024 * 1024)
+                ));
+            }
+            if record.status == RunStatus::NotFinished {
+                record.status = RunStatus::Ok;
+            }
+            raw.push(RawReview {
+                reviewer: name.clone(),
+                display: record.display_name().to_string(),
+                text: file.text.clone(),
+            });
+            reviews.push(parsed);
+        }
+        records.push(record);
+    }
+    (reviews, raw, records)
+}
+
+/// The report's id: `--id`, else the manifest's, else the directory's name.
+fn report_id(opts: &ConsolidateOptions, manifest: Option<&Manifest>, dir: &Path) -> String {
+    opts.id
+        .clone()
+        .or_else(|| manifest.map(|m| m.id.clone()).filter(|id| !id.is_empty()))
+        .unwrap_or_else(|| dir_name(dir))
+}
+
+/// Writes the report in every requested format. REVIEW.md and report.json are always
+/// written (report.json is what later rounds read back), REVIEW.md last so that its
+/// path is the last one reported; paths are absolute, so the printed REVIEW.md path
+/// works from anywhere.
+fn write_outputs(
+    opts: &ConsolidateOptions,
+    report: &Report,
+    raw: &[RawReview],
+) -> Result<Vec<PathBuf>, PipelineError> {
+    let out = opts.out.clone().unwrap_or_else(|| opts.dir.clone());
     std::fs::create_dir_all(&out).map_err(|source| PipelineError::Write {
         path: out.clone(),
         source,
     })?;
-    // Absolute, so the printed REVIEW.md path works from anywhere.
     let out = out.canonicalize().unwrap_or(out);
-    let mut written = Vec::new();
-    // REVIEW.md is written last so that its path is the last one reported.
-    // REVIEW.md and report.json are always written (the path printed last is REVIEW.md's,
-    // and report.json is what later rounds read back); `--format` adds to them.
     let mut formats = opts.formats.clone();
     formats.extend([Format::Json, Format::Markdown]);
     formats.sort_by_key(|f| *f == Format::Markdown);
@@ -263,12 +263,13 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         seen.push(*f);
         first
     });
+    let mut written = Vec::new();
     for format in formats {
         let text = match format {
-            Format::Markdown => render::render_markdown(&report, &raw),
-            Format::Json => render::render_json(&report),
-            Format::Sarif => render::render_sarif(&report),
-            Format::Html => render::render_html(&report, &raw),
+            Format::Markdown => render::render_markdown(report, raw),
+            Format::Json => render::render_json(report),
+            Format::Sarif => render::render_sarif(report),
+            Format::Html => render::render_html(report, raw),
         };
         let path = out.join(format.file_name());
         std::fs::write(&path, text).map_err(|source| PipelineError::Write {
@@ -277,11 +278,7 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         })?;
         written.push(path);
     }
-    Ok(Consolidated {
-        report,
-        written,
-        usable_reviews,
-    })
+    Ok(written)
 }
 
 /// A review counts as usable when it gave anything a maintainer can act on.
@@ -292,85 +289,6 @@ fn is_usable(review: &ParsedReview) -> bool {
             .summary
             .as_deref()
             .is_some_and(|s| !s.trim().is_empty())
-}
-
-fn read_manifest(dir: &Path) -> Option<Manifest> {
-    Manifest::load(dir).ok().flatten()
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
-    let text = std::fs::read_to_string(path).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-fn read_text(path: &Path) -> Result<String, PipelineError> {
-    let bytes = std::fs::read(path).map_err(|source| PipelineError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn find_review_files(dir: &Path) -> Result<Vec<ReviewFile>, PipelineError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| PipelineError::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files: Vec<ReviewFile> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let (reviewer, pass) = parse::review_file_name(&name)?;
-            Some(ReviewFile {
-                reviewer,
-                pass,
-                path: e.path(),
-            })
-        })
-        .collect();
-    files.sort_by(|a, b| (&a.reviewer, a.pass).cmp(&(&b.reviewer, b.pass)));
-    Ok(files)
-}
-
-/// `run-<name>.json` records by reviewer name. Unreadable records are skipped (the
-/// review itself, if any, is still used).
-fn read_run_records(dir: &Path) -> BTreeMap<String, RunRecord> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return BTreeMap::new();
-    };
-    let mut records = BTreeMap::new();
-    for entry in entries.filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(reviewer) = name
-            .strip_prefix("run-")
-            .and_then(|n| n.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        if reviewer.is_empty() {
-            continue;
-        }
-        let mut record: RunRecord = read_json(&entry.path()).unwrap_or_default();
-        if record.name.is_empty() {
-            record.name = reviewer.to_string();
-        }
-        records.insert(reviewer.to_string(), record);
-    }
-    records
-}
-
-/// Changed files and the TODO/FIXME lines the diff adds, when the directory has the diff.
-fn read_diff_facts(dir: &Path) -> (Vec<String>, Vec<Limitation>) {
-    let Ok(bytes) = std::fs::read(dir.join(DIFF_FILE)) else {
-        return (Vec::new(), Vec::new());
-    };
-    let files = diff::parse_unified_diff(&String::from_utf8_lossy(&bytes));
-    let changed = files
-        .iter()
-        .filter(|f| f.status != diff::FileStatus::Deleted)
-        .map(|f| f.path.clone())
-        .collect();
-    (changed, diff::acknowledged_limitations(&files))
 }
 
 fn dir_name(dir: &Path) -> String {
@@ -440,7 +358,13 @@ pub async fn review(
     )?;
 
     let template = match settings.prompt_path(&root) {
-        Some(path) => Some(read_text(&path)?),
+        Some(path) => {
+            let bytes = std::fs::read(&path).map_err(|source| PipelineError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
         None => None,
     };
     let diff_text = target.diff_text_within(prompt::DIFF_INLINE_LIMIT as u64);

@@ -28,13 +28,10 @@ use crate::config::ReviewerConfig;
 use crate::report;
 use crate::target::{git_command, ChangeStatus, ChangedFile, Commit, LocalTarget};
 
-pub const DIFF_FILE: &str = "diff.patch";
-pub const CONTEXT_FILE: &str = "context.md";
-pub const PROMPT_FILE: &str = "prompt.md";
-pub const TARGET_FILE: &str = "target.json";
-pub const MANIFEST_FILE: &str = "review.json";
-/// The directory under the repository root that holds deep-review's files.
-pub const STATE_DIR: &str = ".deep-review";
+pub mod layout;
+pub mod read;
+
+pub use layout::{CONTEXT_FILE, DIFF_FILE, MANIFEST_FILE, PROMPT_FILE, STATE_DIR, TARGET_FILE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkdirError {
@@ -59,7 +56,7 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> WorkdirError 
 
 /// `<repo>/.deep-review/reviews`, where work directories go by default.
 pub fn default_out_dir(repo_root: &Path) -> PathBuf {
-    repo_root.join(STATE_DIR).join("reviews")
+    repo_root.join(STATE_DIR).join(layout::REVIEWS_DIR)
 }
 
 /// Makes sure work directories under `out` never show in `git status`: writes

@@ -522,15 +522,5 @@ fn finish_design(raw: Vec<RawDesign>, prefix: &str) -> Vec<DesignItem> {
         .collect()
 }
 
-/// `review-<reviewer>-pass-<n>.md` → (`reviewer`, n).
-pub fn review_file_name(name: &str) -> Option<(String, u32)> {
-    let stem = name.strip_prefix("review-")?.strip_suffix(".md")?;
-    let (reviewer, pass) = stem.rsplit_once("-pass-")?;
-    if reviewer.is_empty() {
-        return None;
-    }
-    Some((reviewer.to_string(), pass.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests;

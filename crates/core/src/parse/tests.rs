@@ -6,24 +6,6 @@ use super::*;
 use crate::model::{Decision, Severity};
 
 #[test]
-fn review_file_names() {
-    let cases: &[(&str, Option<(&str, u32)>)] = &[
-        ("review-claude-pass-1.md", Some(("claude", 1))),
-        ("review-my-script-pass-12.md", Some(("my-script", 12))),
-        ("review-a-pass-b-pass-3.md", Some(("a-pass-b", 3))),
-        ("review--pass-1.md", None),
-        ("review-claude-pass-x.md", None),
-        ("review-claude-pass-1.txt", None),
-        ("claude-pass-1.md", None),
-        ("review-claude-pass--1.md", None),
-    ];
-    for (name, want) in cases {
-        let got = review_file_name(name);
-        assert_eq!(got, want.map(|(r, p)| (r.to_string(), p)), "{name}");
-    }
-}
-
-#[test]
 fn empty_and_prose() {
     let r = parse_review("x", 1, "  \n", None);
     assert!(r.items.is_empty());

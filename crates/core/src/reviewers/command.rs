@@ -19,7 +19,8 @@ pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
 
 /// Where a command reviewer writes its review in `output = "file"` mode.
 pub fn output_file(ctx: &RunContext, reviewer: &str) -> PathBuf {
-    ctx.workdir.join(format!("output-{reviewer}.md"))
+    ctx.workdir
+        .join(crate::workdir::layout::command_output_file(reviewer))
 }
 
 pub(super) async fn run(

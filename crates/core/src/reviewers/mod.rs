@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{BackendKind, ReviewerConfig};
 use crate::model::{RunRecord, RunStatus, Tokens};
+use crate::workdir::layout;
 
 mod agent;
 pub mod builtin;
@@ -50,18 +51,17 @@ pub struct RunContext {
 impl RunContext {
     /// `review-<name>-pass-<n>.md` in the work directory.
     pub fn review_path(&self, reviewer: &str) -> PathBuf {
-        self.workdir
-            .join(format!("review-{reviewer}-pass-{}.md", self.pass))
+        self.workdir.join(layout::review_file(reviewer, self.pass))
     }
 
     /// `run-<name>.json` in the work directory.
     pub fn record_path(&self, reviewer: &str) -> PathBuf {
-        self.workdir.join(format!("run-{reviewer}.json"))
+        self.workdir.join(layout::run_record_file(reviewer))
     }
 
     /// `transcript-<name>.jsonl` (the raw stream or output) in the work directory.
     pub fn transcript_path(&self, reviewer: &str) -> PathBuf {
-        self.workdir.join(format!("transcript-{reviewer}.jsonl"))
+        self.workdir.join(layout::transcript_file(reviewer))
     }
 }
 
