@@ -317,6 +317,30 @@ async fn output_file_mode_reads_the_file() {
     );
 }
 
+/// A reviewer that puts a FIFO where its output file goes must not block the run: the
+/// read refuses anything but a regular file, without opening it for a blocking read.
+#[tokio::test]
+async fn a_fifo_as_output_file_fails_instead_of_hanging() {
+    let fx = Fixture::new();
+    let mut config = support::sh(
+        "fifo",
+        "out=\"$DEEP_REVIEW_OUTPUT_FILE\"; rm -f \"$out\"; mkfifo \"$out\"; echo done",
+    );
+    config.output = OutputMode::File;
+    let run = run_reviewer(&config, &fx.ctx, None, CancellationToken::new());
+    let record = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("the run must not block on a FIFO");
+    assert_eq!(record.status, RunStatus::Failed, "{record:?}");
+    assert!(
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("not a regular file (a FIFO)")),
+        "{record:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_missing_program_or_command_is_failed() {
     let fx = Fixture::new();

@@ -3,7 +3,6 @@
 //! It runs in the read-only checkout with the allow-listed environment, our `HOME`, and
 //! the `DEEP_REVIEW_*` variables.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
@@ -86,17 +85,17 @@ pub(crate) fn build(
     spec
 }
 
-/// Reads at most [`MAX_OUTPUT`] bytes of `path`; the flag says whether there was more.
+/// Reads at most [`MAX_OUTPUT`] bytes of the output file, a regular file only (a FIFO
+/// or device put in its place is refused without blocking); the flag says whether
+/// there was more. The file is removed afterwards: the review is kept in its own file.
 fn read_capped(path: &Path) -> Result<(Vec<u8>, bool), String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("wrote no output file ({}: {e})", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_OUTPUT as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the output file {}: {e}", path.display()))?;
-    let truncated = bytes.len() > MAX_OUTPUT;
-    bytes.truncate(MAX_OUTPUT);
-    Ok((bytes, truncated))
+    if std::fs::symlink_metadata(path).is_err() {
+        return Err(format!("wrote no output file ({})", path.display()));
+    }
+    let read = crate::workdir::read::read_capped(path, MAX_OUTPUT as u64)
+        .map_err(|e| format!("cannot read the output file {}: {e}", path.display()));
+    let _ = std::fs::remove_file(path);
+    read
 }
 
 /// The outcome of a command run (status rule in [`super::run_reviewer`]): a usable review
