@@ -19,3 +19,6 @@ pub mod reviewers;
 pub mod target;
 pub mod verify;
 pub mod workdir;
+
+#[cfg(test)]
+mod architecture;

@@ -23,7 +23,7 @@ use crate::parse;
 use crate::render::{self, Format, RawReview};
 use crate::report::{Report, Target};
 use crate::verify::{self, VerifyOutcome};
-use crate::workdir::Manifest;
+use crate::workdir::{layout, Manifest};
 
 /// Files of a work directory that the pipeline reads back.
 
@@ -97,7 +97,7 @@ impl Consolidated {
     pub fn review_md(&self) -> Option<&Path> {
         self.written
             .iter()
-            .find(|p| p.ends_with(Format::Markdown.file_name()))
+            .find(|p| p.ends_with(layout::report_file(Format::Markdown)))
             .map(PathBuf::as_path)
     }
 }
@@ -271,7 +271,7 @@ fn write_outputs(
             Format::Sarif => render::render_sarif(report),
             Format::Html => render::render_html(report, raw),
         };
-        let path = out.join(format.file_name());
+        let path = out.join(layout::report_file(format));
         std::fs::write(&path, text).map_err(|source| PipelineError::Write {
             path: path.clone(),
             source,

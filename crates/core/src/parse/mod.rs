@@ -152,36 +152,38 @@ fn decide(text: &str, ctx: Option<Node>, doc: &Doc<'_>, line: usize, root: Optio
     }
 }
 
-fn parse_markdown(
-    review: &mut ParsedReview,
-    text: &str,
-    root: Option<&str>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let doc = Doc::new(text, sections::is_pseudo_heading, diagnostics);
+/// The headings of a review with what each one is, and which heading owns each line.
+struct Outline {
+    headings: Vec<Heading>,
+    /// `owner_of_line[i]`: the heading owning line `i` (`None`: before any heading).
+    owner_of_line: Vec<Option<usize>>,
+}
 
-    // 1. Headings, with what each one is.
-    let mut headings: Vec<Heading> = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    // owner_of_line[i] = index into `headings` owning line i (None: before any heading).
-    let mut owner_of_line: Vec<Option<usize>> = vec![None; doc.lines.len()];
-    for (i, kind) in doc.kinds.iter().enumerate() {
-        if let LineKind::Heading { level, text } = kind {
+impl Outline {
+    /// Step 1: classifies every heading in the context of the ones above it.
+    fn read(doc: &Doc<'_>, root: Option<&str>) -> Outline {
+        let mut headings: Vec<Heading> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        let mut owner_of_line: Vec<Option<usize>> = vec![None; doc.lines.len()];
+        for (i, kind) in doc.kinds.iter().enumerate() {
+            let LineKind::Heading { level, text } = kind else {
+                owner_of_line[i] = stack.last().map(|&h| headings[h].owner);
+                continue;
+            };
             while stack.last().is_some_and(|&h| headings[h].level >= *level) {
                 stack.pop();
             }
             let parent = stack.last().copied();
             let ctx_idx = parent.and_then(|p| headings[p].context);
             let ctx = ctx_idx.map(|c| headings[c].node);
-            let node = decide(text, ctx, &doc, i, root);
+            let node = decide(text, ctx, doc, i, root);
             let idx = headings.len();
             let owner = match (node, parent) {
                 (Node::Inherit, Some(p)) => headings[p].owner,
                 _ => idx,
             };
             let context = match node {
-                Node::Container => ctx_idx,
-                Node::Inherit => ctx_idx,
+                Node::Container | Node::Inherit => ctx_idx,
                 _ => Some(idx),
             };
             headings.push(Heading {
@@ -195,63 +197,89 @@ fn parse_markdown(
             });
             stack.push(idx);
             owner_of_line[i] = Some(owner);
-            continue;
         }
-        owner_of_line[i] = stack.last().map(|&h| headings[h].owner);
-    }
-
-    // 2. Lines per owner, in order.
-    let mut owned: Vec<Vec<usize>> = vec![Vec::new(); headings.len()];
-    let mut preamble: Vec<usize> = Vec::new();
-    for (i, o) in owner_of_line.iter().enumerate() {
-        match o {
-            Some(h) => owned[*h].push(i),
-            None => preamble.push(i),
-        }
-    }
-    // Sections with findings or severity groups as sub-headings.
-    let mut has_sub = vec![false; headings.len()];
-    for c in &headings {
-        if let (Some(p), Node::Finding(_) | Node::Section(SectionKind::SeverityGroup { .. })) =
-            (c.parent, c.node)
-        {
-            has_sub[p] = true;
-        }
-    }
-    let any_findings_section = headings.iter().any(|h| {
-        matches!(h.node, Node::Section(k) if k.holds_findings())
-            || matches!(h.node, Node::Finding(_))
-    });
-
-    // 3. Verdict: the first verdict line outside code, in any non-finding part.
-    let mut verdict_text: Option<String> = None;
-    for (i, line) in doc.lines.iter().enumerate() {
-        if doc.is_code(i) {
-            continue;
-        }
-        let in_finding = owner_of_line[i].is_some_and(|h| {
-            matches!(headings[h].node, Node::Finding(_))
-                || matches!(headings[h].node, Node::Section(k) if k.holds_findings())
-        });
-        if in_finding {
-            continue;
-        }
-        if let Some(v) = assess::verdict_in_line(line) {
-            verdict_text = Some(v);
-            break;
+        Outline {
+            headings,
+            owner_of_line,
         }
     }
 
-    let mut items: Vec<RawItem> = Vec::new();
-    let mut concerns: Vec<RawDesign> = Vec::new();
-    let mut strengths: Vec<RawDesign> = Vec::new();
-    let mut testing: Vec<String> = Vec::new();
-    let mut documentation: Vec<String> = Vec::new();
-    let mut commits: Vec<String> = Vec::new();
-    let mut summary: Option<String> = None;
-    let mut first_container_paragraph: Option<String> = None;
+    /// Step 2: the lines each owning heading holds, in order, and the preamble (lines
+    /// before the first heading).
+    fn owned_lines(&self) -> (Vec<Vec<usize>>, Vec<usize>) {
+        let mut owned: Vec<Vec<usize>> = vec![Vec::new(); self.headings.len()];
+        let mut preamble: Vec<usize> = Vec::new();
+        for (i, o) in self.owner_of_line.iter().enumerate() {
+            match o {
+                Some(h) => owned[*h].push(i),
+                None => preamble.push(i),
+            }
+        }
+        (owned, preamble)
+    }
 
-    for (h, heading) in headings.iter().enumerate() {
+    /// Sections with findings or severity groups as sub-headings.
+    fn has_sub_findings(&self) -> Vec<bool> {
+        let mut has_sub = vec![false; self.headings.len()];
+        for c in &self.headings {
+            if let (Some(p), Node::Finding(_) | Node::Section(SectionKind::SeverityGroup { .. })) =
+                (c.parent, c.node)
+            {
+                has_sub[p] = true;
+            }
+        }
+        has_sub
+    }
+
+    fn holds_findings(&self, h: usize) -> bool {
+        matches!(self.headings[h].node, Node::Finding(_))
+            || matches!(self.headings[h].node, Node::Section(k) if k.holds_findings())
+    }
+
+    /// Step 3: the first verdict line outside code, in any part that is not a finding.
+    fn verdict_line(&self, doc: &Doc<'_>) -> Option<String> {
+        doc.lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !doc.is_code(*i))
+            .filter(|(i, _)| !self.owner_of_line[*i].is_some_and(|h| self.holds_findings(h)))
+            .find_map(|(_, line)| assess::verdict_in_line(line))
+    }
+}
+
+/// What the sections of a review yield, gathered before it is finished into the
+/// [`ParsedReview`].
+#[derive(Default)]
+struct Gathered {
+    items: Vec<RawItem>,
+    concerns: Vec<RawDesign>,
+    strengths: Vec<RawDesign>,
+    testing: Vec<String>,
+    documentation: Vec<String>,
+    commits: Vec<String>,
+    summary: Option<String>,
+    verdict_text: Option<String>,
+    first_container_paragraph: Option<String>,
+}
+
+fn parse_markdown(
+    review: &mut ParsedReview,
+    text: &str,
+    root: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let doc = Doc::new(text, sections::is_pseudo_heading, diagnostics);
+    let outline = Outline::read(&doc, root);
+    let (owned, preamble) = outline.owned_lines();
+    let has_sub = outline.has_sub_findings();
+    let any_findings_section = (0..outline.headings.len()).any(|h| outline.holds_findings(h));
+    let mut got = Gathered {
+        verdict_text: outline.verdict_line(&doc),
+        ..Gathered::default()
+    };
+
+    // Step 4: each owning heading's section, read as what it is.
+    for (h, heading) in outline.headings.iter().enumerate() {
         if heading.owner != h {
             continue;
         }
@@ -261,129 +289,53 @@ fn parse_markdown(
             .copied()
             .filter(|&i| i != heading.line)
             .collect();
-        let body_text = || section_markdown(&doc, &lines);
+        let section = Section {
+            doc: &doc,
+            heading,
+            lines: &lines,
+            root,
+        };
         match heading.node {
-            Node::Container => {
-                // An unknown section: findings only where they carry an id, a
-                // severity or a location.
-                let found = findings::findings_in_region(&doc, &lines, None, true, root);
-                let unread = found.is_empty()
-                    && markdown::blocks(&doc, &lines).iter().any(|b| {
-                        matches!(
-                            b.kind,
-                            markdown::BlockKind::ListItem | markdown::BlockKind::Code
-                        )
-                    });
-                if unread && any_findings_section {
-                    diagnostics.push(Diagnostic {
-                        line: Some(heading.line + 1),
-                        message: format!("section `{}` is not a known section; its content was not read as items", heading.text),
-                    });
-                }
-                items.extend(found);
-                if first_container_paragraph.is_none() {
-                    first_container_paragraph = first_paragraph(&doc, &lines);
-                }
-            }
-            Node::Section(kind) => match kind {
-                SectionKind::Summary => {
-                    let md = body_text();
-                    if !md.is_empty() && summary.is_none() {
-                        summary = Some(md);
-                    }
-                }
-                SectionKind::Verdict => {
-                    if verdict_text.is_none() {
-                        let inline = heading
-                            .text
-                            .split_once(':')
-                            .map(|(_, v)| markdown::strip_emphasis(v).to_string())
-                            .filter(|v| !v.is_empty());
-                        verdict_text = inline.or_else(|| first_paragraph(&doc, &lines));
-                    }
-                }
-                SectionKind::Findings | SectionKind::SeverityGroup { .. } => {
-                    let sev = match kind {
-                        SectionKind::SeverityGroup { severity, nit } => Some((severity, nit)),
-                        _ => None,
-                    };
-                    // With findings or severity groups as sub-headings, the section's own
-                    // lines are an introduction: only strongly marked entries count.
-                    items.extend(findings::findings_in_region(
-                        &doc, &lines, sev, has_sub[h], root,
-                    ));
-                }
-                SectionKind::Design | SectionKind::Concerns => {
-                    concerns.extend(assess::design_items(&doc, &lines, root));
-                }
-                SectionKind::Strengths => {
-                    strengths.extend(assess::design_items(&doc, &lines, root))
-                }
-                SectionKind::Testing | SectionKind::Documentation | SectionKind::Commits => {
-                    let (source, into) = match kind {
-                        SectionKind::Testing => (ItemSource::Testing, &mut testing),
-                        SectionKind::Documentation => {
-                            (ItemSource::Documentation, &mut documentation)
-                        }
-                        _ => (ItemSource::Commits, &mut commits),
-                    };
-                    let md = body_text();
-                    if !md.is_empty() {
-                        into.push(md);
-                    }
-                    items.extend(assess::assessment_items(&doc, &lines, source, root));
-                }
-                SectionKind::Limitations => review
-                    .limitations
-                    .extend(assess::limitations(&doc, &lines, root)),
-                SectionKind::Coverage => {
-                    review.coverage.extend(assess::coverage(&doc, &lines, root))
-                }
-            },
-            Node::Finding(sev) => {
-                let body: Vec<String> = lines
-                    .iter()
-                    .map(|&i| findings::heading_as_bold(&doc, i, doc.lines[i].to_string()))
-                    .collect();
-                items.push(findings::build_item(
-                    &heading.text,
-                    &body,
-                    sev,
-                    heading.line,
-                    root,
-                ));
-            }
+            Node::Container => section.read_unknown(&mut got, any_findings_section, diagnostics),
+            Node::Section(kind) => section.read_known(kind, has_sub[h], &mut got, review),
+            Node::Finding(sev) => got.items.push(findings::build_item(
+                &heading.text,
+                &section.body_with_bold_headings(),
+                sev,
+                heading.line,
+                root,
+            )),
             Node::DesignEntry { strength } => {
-                let body: Vec<String> = lines
-                    .iter()
-                    .map(|&i| findings::heading_as_bold(&doc, i, doc.lines[i].to_string()))
-                    .collect();
+                let body = section.body_with_bold_headings();
                 let refs: Vec<&str> = body.iter().map(String::as_str).collect();
                 let d = assess::design_from_heading(&heading.text, &refs, heading.line, root);
                 if strength {
-                    strengths.push(d);
+                    got.strengths.push(d);
                 } else {
-                    concerns.push(d);
+                    got.concerns.push(d);
                 }
             }
             Node::Inherit => {}
         }
     }
 
-    // Before the first heading (or in a review without any): findings only where they
-    // carry an id, a severity or a location; the rest is preamble.
-    let before = items.len();
-    items.extend(findings::findings_in_region(
+    // Step 5: before the first heading (or in a review without any): findings only
+    // where they carry an id, a severity or a location; the rest is preamble.
+    let before = got.items.len();
+    got.items.extend(findings::findings_in_region(
         &doc, &preamble, None, true, root,
     ));
-    if headings.is_empty() && items.len() == before {
-        first_container_paragraph = first_paragraph(&doc, &preamble);
+    if outline.headings.is_empty() && got.items.len() == before {
+        got.first_container_paragraph = first_paragraph(&doc, &preamble);
     }
 
-    let structured = !items.is_empty()
-        || !concerns.is_empty()
-        || !strengths.is_empty()
-        || headings.iter().any(|h| matches!(h.node, Node::Section(_)));
+    let structured = !got.items.is_empty()
+        || !got.concerns.is_empty()
+        || !got.strengths.is_empty()
+        || outline
+            .headings
+            .iter()
+            .any(|h| matches!(h.node, Node::Section(_)));
     if !structured {
         diagnostics.push(Diagnostic {
             line: None,
@@ -392,19 +344,140 @@ fn parse_markdown(
                     .to_string(),
         });
     }
+    finish_review(review, got, diagnostics);
+}
 
-    items.sort_by_key(|i| i.line);
-    concerns.sort_by_key(|d| d.line);
-    strengths.sort_by_key(|d| d.line);
-    review.summary = summary.or(first_container_paragraph);
-    review.verdict = verdict_text.as_deref().and_then(assess::decision);
-    review.verdict_text = verdict_text;
-    review.items = finish_items(items, diagnostics);
-    review.design_concerns = finish_design(concerns, "design");
-    review.strengths = finish_design(strengths, "strength");
-    review.testing = join_sections(testing);
-    review.documentation = join_sections(documentation);
-    review.commits = join_sections(commits);
+/// Step 6: sorts what was gathered into document order and fills in the review.
+fn finish_review(review: &mut ParsedReview, mut got: Gathered, diagnostics: &mut Vec<Diagnostic>) {
+    got.items.sort_by_key(|i| i.line);
+    got.concerns.sort_by_key(|d| d.line);
+    got.strengths.sort_by_key(|d| d.line);
+    review.summary = got.summary.or(got.first_container_paragraph);
+    review.verdict = got.verdict_text.as_deref().and_then(assess::decision);
+    review.verdict_text = got.verdict_text;
+    review.items = finish_items(got.items, diagnostics);
+    review.design_concerns = finish_design(got.concerns, "design");
+    review.strengths = finish_design(got.strengths, "strength");
+    review.testing = join_sections(got.testing);
+    review.documentation = join_sections(got.documentation);
+    review.commits = join_sections(got.commits);
+}
+
+/// One owning heading's section: its heading and its lines (without the heading's).
+struct Section<'a> {
+    doc: &'a Doc<'a>,
+    heading: &'a Heading,
+    lines: &'a [usize],
+    root: Option<&'a str>,
+}
+
+impl Section<'_> {
+    fn markdown(&self) -> String {
+        section_markdown(self.doc, self.lines)
+    }
+
+    /// The body lines, sub-headings turned into bold lines.
+    fn body_with_bold_headings(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .map(|&i| findings::heading_as_bold(self.doc, i, self.doc.lines[i].to_string()))
+            .collect()
+    }
+
+    /// An unknown section: findings only where they carry an id, a severity or a
+    /// location. When it has list items or code but yields nothing while the review
+    /// does have findings sections, a diagnostic names the section.
+    fn read_unknown(
+        &self,
+        got: &mut Gathered,
+        any_findings_section: bool,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let found = findings::findings_in_region(self.doc, self.lines, None, true, self.root);
+        let unread = found.is_empty()
+            && markdown::blocks(self.doc, self.lines).iter().any(|b| {
+                matches!(
+                    b.kind,
+                    markdown::BlockKind::ListItem | markdown::BlockKind::Code
+                )
+            });
+        if unread && any_findings_section {
+            diagnostics.push(Diagnostic {
+                line: Some(self.heading.line + 1),
+                message: format!(
+                    "section `{}` is not a known section; its content was not read as items",
+                    self.heading.text
+                ),
+            });
+        }
+        got.items.extend(found);
+        if got.first_container_paragraph.is_none() {
+            got.first_container_paragraph = first_paragraph(self.doc, self.lines);
+        }
+    }
+
+    /// A known section. With findings or severity groups as sub-headings
+    /// (`has_sub`), a findings section's own lines are an introduction: only strongly
+    /// marked entries count.
+    fn read_known(
+        &self,
+        kind: SectionKind,
+        has_sub: bool,
+        got: &mut Gathered,
+        review: &mut ParsedReview,
+    ) {
+        let (doc, lines, root) = (self.doc, self.lines, self.root);
+        match kind {
+            SectionKind::Summary => {
+                let md = self.markdown();
+                if !md.is_empty() && got.summary.is_none() {
+                    got.summary = Some(md);
+                }
+            }
+            SectionKind::Verdict => {
+                if got.verdict_text.is_none() {
+                    let inline = self
+                        .heading
+                        .text
+                        .split_once(':')
+                        .map(|(_, v)| markdown::strip_emphasis(v).to_string())
+                        .filter(|v| !v.is_empty());
+                    got.verdict_text = inline.or_else(|| first_paragraph(doc, lines));
+                }
+            }
+            SectionKind::Findings | SectionKind::SeverityGroup { .. } => {
+                let sev = match kind {
+                    SectionKind::SeverityGroup { severity, nit } => Some((severity, nit)),
+                    _ => None,
+                };
+                got.items
+                    .extend(findings::findings_in_region(doc, lines, sev, has_sub, root));
+            }
+            SectionKind::Design | SectionKind::Concerns => {
+                got.concerns.extend(assess::design_items(doc, lines, root));
+            }
+            SectionKind::Strengths => got.strengths.extend(assess::design_items(doc, lines, root)),
+            SectionKind::Testing | SectionKind::Documentation | SectionKind::Commits => {
+                let (source, into) = match kind {
+                    SectionKind::Testing => (ItemSource::Testing, &mut got.testing),
+                    SectionKind::Documentation => {
+                        (ItemSource::Documentation, &mut got.documentation)
+                    }
+                    _ => (ItemSource::Commits, &mut got.commits),
+                };
+                let md = self.markdown();
+                if !md.is_empty() {
+                    into.push(md);
+                }
+                got.items
+                    .extend(assess::assessment_items(doc, lines, source, root));
+            }
+            SectionKind::Limitations => review
+                .limitations
+                .extend(assess::limitations(doc, lines, root)),
+            SectionKind::Coverage => review.coverage.extend(assess::coverage(doc, lines, root)),
+        }
+    }
 }
 
 fn join_sections(parts: Vec<String>) -> Option<String> {

@@ -38,16 +38,6 @@ impl Format {
             _ => None,
         }
     }
-
-    /// File name written in the work directory.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Markdown => "REVIEW.md",
-            Format::Json => "report.json",
-            Format::Sarif => "report.sarif",
-            Format::Html => "REVIEW.html",
-        }
-    }
 }
 
 /// `REVIEW.md`: the report in the seed's layout, with every original review in the

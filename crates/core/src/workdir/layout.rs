@@ -2,6 +2,8 @@
 //! reviewers' runs write, what `consolidate` reads back and what the report adds. No
 //! other module spells these names.
 
+use crate::render::Format;
+
 /// The unified diff of the change.
 pub const DIFF_FILE: &str = "diff.patch";
 /// The change at a glance, for people and reviewers.
@@ -17,11 +19,15 @@ pub const STATE_DIR: &str = ".deep-review";
 /// Under [`STATE_DIR`]: where work directories go by default.
 pub const REVIEWS_DIR: &str = "reviews";
 
-/// The consolidated report.
-pub const REVIEW_MD: &str = "REVIEW.md";
-pub const REPORT_JSON: &str = "report.json";
-pub const REPORT_SARIF: &str = "report.sarif";
-pub const REPORT_HTML: &str = "report.html";
+/// The file the report is written to in `format`.
+pub fn report_file(format: Format) -> &'static str {
+    match format {
+        Format::Markdown => "REVIEW.md",
+        Format::Json => "report.json",
+        Format::Sarif => "report.sarif",
+        Format::Html => "REVIEW.html",
+    }
+}
 
 /// `review-<reviewer>-pass-<n>.md`: one reviewer's review of one round.
 pub fn review_file(reviewer: &str, pass: u32) -> String {
