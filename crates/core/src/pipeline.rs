@@ -91,6 +91,8 @@ pub struct Consolidated {
     pub written: Vec<PathBuf>,
     /// Reviewers whose review parsed into something usable.
     pub usable_reviews: usize,
+    /// Things the user should know about how the report was made (shown as warnings).
+    pub notes: Vec<String>,
 }
 
 impl Consolidated {
@@ -120,16 +122,9 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         round: 1,
         ..Target::default()
     });
-    let verification = match opts.repo.as_ref() {
-        Some(repo) => {
-            let rev = opts
-                .rev
-                .clone()
-                .or_else(|| target.head.clone())
-                .unwrap_or_else(|| "HEAD".into());
-            let tree = verify::GitTree::open(repo.clone(), &rev)?;
-            verify::verify_reviews(&mut reviews, &tree)
-        }
+    let mut notes = Vec::new();
+    let verification = match verify_against(opts, &contents, &target, &mut notes)? {
+        Some(tree) => verify::verify_reviews(&mut reviews, &tree),
         None => VerifyOutcome::default(),
     };
     let policy = Policy {
@@ -160,7 +155,49 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         report,
         written,
         usable_reviews,
+        notes,
     })
+}
+
+/// The revision locations are verified against: `--repo` (and `--rev`, else the
+/// target's head) when given; else the repository the review was made in, as its
+/// manifest records it, when it still has the head revision. Says so in `notes` when it
+/// falls back, and when nothing can be verified.
+fn verify_against(
+    opts: &ConsolidateOptions,
+    contents: &workdir::read::Contents,
+    target: &Target,
+    notes: &mut Vec<String>,
+) -> Result<Option<verify::GitTree>, PipelineError> {
+    let manifest = contents.manifest.as_ref();
+    let head = opts
+        .rev
+        .clone()
+        .or_else(|| target.head.clone())
+        .or_else(|| manifest.and_then(|m| m.head.clone()));
+    if let Some(repo) = &opts.repo {
+        let rev = head.unwrap_or_else(|| "HEAD".into());
+        return Ok(Some(verify::GitTree::open(repo.clone(), &rev)?));
+    }
+    let recorded = manifest.and_then(|m| m.repo_root.clone());
+    let (Some(repo), Some(head)) = (recorded, head) else {
+        return Ok(None);
+    };
+    let short: String = head.chars().take(12).collect();
+    match verify::GitTree::open(PathBuf::from(&repo), &head) {
+        Ok(tree) => {
+            notes.push(format!(
+                "locations verified against {repo} at {short}, where the review was made"
+            ));
+            Ok(Some(tree))
+        }
+        Err(e) => {
+            notes.push(format!(
+                "locations not verified: the review's repository {repo} cannot be read at {short} ({e})\nhint: pass --repo DIR to verify against another clone"
+            ));
+            Ok(None)
+        }
+    }
 }
 
 /// Parses the latest review of every reviewer, in panel order, and completes each
@@ -386,6 +423,7 @@ pub async fn review(
     let mut manifest = Manifest::new(&dir.id, now, &request.panel);
     manifest.base = Some(target.base.clone());
     manifest.head = Some(target.head.clone());
+    manifest.repo_root = Some(root.display().to_string());
     manifest.formats = settings
         .formats
         .iter()
@@ -445,5 +483,59 @@ fn format_word(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Sarif => "sarif",
         Format::Html => "html",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Verification;
+    use crate::target::tests::feature_repo;
+
+    /// A finished review consolidated again without `--repo` verifies against the
+    /// repository its manifest names, and says so; without that repository it says the
+    /// locations were not verified.
+    #[test]
+    fn consolidate_again_verifies_against_the_recorded_repository() {
+        let repo = feature_repo();
+        let head = repo.git(&["rev-parse", "HEAD"]);
+        let dir = tempfile::tempdir().unwrap();
+        let wd = WorkDir::open(dir.path());
+        let mut manifest = Manifest::new("r1", chrono::Utc::now(), &[]);
+        manifest.head = Some(head.clone());
+        manifest.repo_root = Some(repo.path().display().to_string());
+        wd.write_manifest(&manifest).unwrap();
+        wd.write_file(
+            &layout::review_file("a", 1),
+            "## Important\n\n- **I1** `two()` lacks a test — `src/lib.rs:5`\n",
+        )
+        .unwrap();
+
+        let done = consolidate_dir(&ConsolidateOptions::new(dir.path())).unwrap();
+        let verification: Vec<Verification> = done
+            .report
+            .findings
+            .iter()
+            .map(|f| f.verification)
+            .collect();
+        assert_eq!(verification, [Verification::Verified], "{:?}", done.notes);
+        assert!(
+            done.notes[0].starts_with("locations verified against "),
+            "{:?}",
+            done.notes
+        );
+
+        manifest.repo_root = Some(dir.path().join("gone").display().to_string());
+        wd.write_manifest(&manifest).unwrap();
+        let done = consolidate_dir(&ConsolidateOptions::new(dir.path())).unwrap();
+        assert_eq!(
+            done.report.findings[0].verification,
+            Verification::NotChecked
+        );
+        assert!(
+            done.notes[0].starts_with("locations not verified: "),
+            "{:?}",
+            done.notes
+        );
     }
 }

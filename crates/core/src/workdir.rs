@@ -232,6 +232,9 @@ pub struct Manifest {
     /// Where the read-only checkout was, so its absolute paths can be stripped from
     /// reviews later.
     pub checkout: Option<String>,
+    /// The repository reviewed (its root), so a later `consolidate` can verify
+    /// locations against it without `--repo`.
+    pub repo_root: Option<String>,
     /// `--format` words (`md`, `json`, …).
     pub formats: Vec<String>,
     pub fail_on: Option<String>,
