@@ -302,6 +302,38 @@ pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
 /// Resolves `base..head` in the repository containing `repo_path`.
 ///
 /// `head` defaults to `HEAD`; `base` to the merge-base of head with the default branch
+/// A warning when the working tree has changes a review of `HEAD` leaves out (staged,
+/// unstaged or untracked files, those under `ignored_dir` aside): they are not
+/// reviewed. `None` when the tree is clean, or when `head` names another revision.
+pub fn uncommitted_warning(root: &Path, head: Option<&str>, ignored_dir: &str) -> Option<String> {
+    if head.is_some_and(|h| h != "HEAD") {
+        return None;
+    }
+    let args = ["status", "--porcelain=v1", "-z", "--untracked-files=normal"];
+    let out = git_output(root, &args).ok()?;
+    let ignored = format!("{}/", ignored_dir.trim_end_matches('/'));
+    let mut entries = out.split(|b| *b == 0).filter(|e| !e.is_empty());
+    let mut changed = 0usize;
+    while let Some(entry) = entries.next() {
+        if entry.len() < 4 {
+            continue;
+        }
+        // A rename or copy is followed by its old path, without a status.
+        if matches!(entry[0], b'R' | b'C') {
+            entries.next();
+        }
+        if !String::from_utf8_lossy(&entry[3..]).starts_with(&ignored) {
+            changed += 1;
+        }
+    }
+    (changed > 0).then(|| {
+        format!(
+            "the working tree has {changed} uncommitted {} that this review does not include\nhint: commit them first, or pass --head to say which revision to review",
+            if changed == 1 { "change" } else { "changes" }
+        )
+    })
+}
+
 /// (`origin/HEAD`, else `main`, else `master`).
 pub fn resolve_local(
     repo_path: &Path,
@@ -957,6 +989,25 @@ pub(crate) mod tests {
             Ok(_) => panic!("expected an error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn uncommitted_changes_are_counted() {
+        let repo = feature_repo();
+        let warn = |head| uncommitted_warning(repo.path(), head, ".deep-review");
+        assert_eq!(warn(None), None);
+        repo.write(".deep-review/reviews/x/prompt.md", "ours");
+        assert_eq!(warn(None), None);
+        repo.write("src/lib.rs", "changed");
+        repo.write("scratch.txt", "new");
+        repo.git(&["mv", "new_name.txt", "renamed.txt"]);
+        let w = warn(None).expect("a warning");
+        assert!(
+            w.starts_with("the working tree has 3 uncommitted changes"),
+            "{w}"
+        );
+        assert_eq!(warn(Some("HEAD")), Some(w));
+        assert_eq!(warn(Some("main")), None);
     }
 
     #[test]
