@@ -682,40 +682,6 @@ async fn measure_real_history() {
     }
 }
 
-#[test]
-fn diagnostics_are_kept_when_any_line_of_their_span_is_added() {
-    let file = FileDiff {
-        path: "src/a.rs".into(),
-        added: vec![(5, "x".into()), (9, "y".into())],
-        ..FileDiff::default()
-    };
-    let diag = |path: &str, start: u32, end: u32| linters::LintDiag {
-        tool: "clippy".into(),
-        rule: Some(format!("r{start}")),
-        severity: Severity::Suggestion,
-        path: path.into(),
-        line_start: start,
-        line_end: end,
-        message: "m".into(),
-        help: Vec::new(),
-    };
-    let diags = [
-        diag("src/a.rs", 1, 4),
-        diag("src/a.rs", 4, 6),
-        diag("src/a.rs", 6, 8),
-        diag("src/a.rs", 9, 9),
-        diag("src/a.rs", 9, 9),
-        diag("src/b.rs", 5, 5),
-    ];
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut cache = SourceCache::new(dir.path());
-    let kept: Vec<(u32, String)> = introduced(&diags, &[&file], &mut cache)
-        .into_iter()
-        .map(|f| (f.line.unwrap_or(0), f.rule))
-        .collect();
-    assert_eq!(kept, vec![(4, "r4".to_string()), (9, "r9".to_string())]);
-}
-
 #[tokio::test]
 async fn configured_sarif_tools_run_and_failures_become_notes() {
     let repo = Repo::new();
