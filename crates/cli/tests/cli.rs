@@ -177,21 +177,32 @@ fn no_usable_review_exits_three() {
 fn three_reviewers_run_at_the_same_time() {
     let repo = feature_repo();
     let bin = tempfile::tempdir().unwrap();
-    let slow = script(bin.path(), "slow.sh", &format!("sleep 2\n{SCRIPT_REVIEW}"));
+    // Each reviewer waits until all three have started (at most 15 s of the 20 s
+    // limit): run one after another, the first two would give up and fail.
+    let markers = tempfile::tempdir().unwrap();
+    let meet = format!(
+        "touch '{dir}'/\"$$\"; i=0\n\
+         while set -- '{dir}'/*; [ \"$#\" -lt 3 ]; do\n\
+         i=$((i + 1)); if [ \"$i\" -gt 150 ]; then echo 'the other reviewers never started' >&2; exit 9; fi\n\
+         sleep 0.1\n\
+         done\n",
+        dir = markers.path().display()
+    );
+    let slow = script(bin.path(), "slow.sh", &format!("{meet}{SCRIPT_REVIEW}"));
     let config = config_with(repo.path(), &[("a", &slow), ("b", &slow), ("c", &slow)]);
-    let started = Instant::now();
-    Test::new()
+    let run = Test::new()
         .args(["review", "--quiet", "--config"])
         .arg(&config)
         .cwd(repo.path())
         .run()
         .status(0);
-    // Sequential runs would take 6 s; the bound is loose on purpose (shared machines).
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    let statuses: Vec<_> = report_json(run.last_line())["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["ok", "ok", "ok"]);
 }
 
 #[test]

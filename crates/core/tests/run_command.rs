@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use deep_review_core::config::{BackendKind, OutputMode, ReviewerConfig};
 use deep_review_core::model::RunStatus;
@@ -145,9 +145,13 @@ async fn a_hang_times_out_and_leaves_no_process_behind() {
         ),
     );
     config.timeout = Duration::from_millis(800);
-    let started = Instant::now();
-    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // A safety bound only: without the time limit the reviewer sleeps for 300 s.
+    let record = tokio::time::timeout(
+        Duration::from_secs(120),
+        run_reviewer(&config, &fx.ctx, None, CancellationToken::new()),
+    )
+    .await
+    .expect("run_reviewer returns after the time limit");
     assert_eq!(record.status, RunStatus::TimedOut);
     assert_eq!(record.error.as_deref(), Some("timed out after 0s"));
     assert_eq!(fx.review("hang"), None);
@@ -244,21 +248,19 @@ async fn empty_and_letterless_output_fail() {
 #[tokio::test]
 async fn a_200_mb_flood_is_capped() {
     let fx = Fixture::new();
-    let config = sh(
+    let mut config = sh(
         "flood",
         "yes 'This line belongs to an extremely long review.' | head -c 200000000",
     );
-    let started = Instant::now();
+    // A safety bound only; how fast the cap is lives in `benches/output_cap.rs`.
+    config.timeout = Duration::from_secs(120);
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
-    let elapsed = started.elapsed();
-    eprintln!("200 MB of output read and capped in {elapsed:?}");
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     assert_eq!(record.notes, ["output beyond 8 MiB was cut"]);
     let review = std::fs::metadata(fx.ctx.review_path("flood"))
         .unwrap()
         .len();
     assert!(review <= 8 * 1024 * 1024 + 1, "review is {review} bytes");
-    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
 }
 
 #[tokio::test]

@@ -98,6 +98,22 @@ pub fn sh(name: &str, script: &str) -> ReviewerConfig {
     command(name, &["/bin/sh", "-c", script])
 }
 
+/// Shell lines that make `parties` reviewers meet: each leaves a marker in `dir` and
+/// waits until all markers are there, failing (exit 9) after `max_wait` if the others
+/// never started. Proves they ran at the same time without measuring how long they
+/// took.
+pub fn rendezvous(dir: &Path, parties: usize, max_wait: Duration) -> String {
+    let tries = max_wait.as_millis() / 100;
+    let dir = dir.display();
+    format!(
+        "touch '{dir}'/\"$$\"; i=0; \
+         while set -- '{dir}'/*; [ \"$#\" -lt {parties} ]; do \
+         i=$((i + 1)); if [ \"$i\" -gt {tries} ]; then \
+         echo 'rendezvous: the other reviewers never started' >&2; exit 9; fi; \
+         sleep 0.1; done"
+    )
+}
+
 /// A progress channel and a function that drains what was sent so far.
 pub fn progress() -> (
     mpsc::UnboundedSender<ProgressEvent>,

@@ -4,10 +4,10 @@
 //! Needs no model and no network. Its output is a review like any other reviewer's.
 //!
 //! Pieces, in data-flow order: [`crate::diff`] reads the change; `linters` runs and
-//! parses the tools; `checks` (with `secrets`) looks at added lines itself; this module
-//! keeps what the change introduced (reviewdog's `added` filter) and `render` writes
-//! the review (Markdown sections plus the fenced JSON block). Secret values never
-//! leave this module unmasked.
+//! parses the tools and keeps what the change introduced (reviewdog's `added`
+//! filter); `checks` (with `secrets`) looks at added lines itself; this module merges,
+//! orders and masks the findings, and `render` writes the review (Markdown sections
+//! plus the fenced JSON block). Secret values never leave this module unmasked.
 
 mod checks;
 mod linters;
@@ -17,8 +17,7 @@ mod secrets;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_util::sync::CancellationToken;
 
@@ -117,7 +116,7 @@ pub async fn review(
     let runs = linters::run_all(&live, &ctx.checkout, config, cancel).await;
     let mut tool_calls = BTreeMap::new();
     let mut coverage_tools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut sources = SourceCache::new(&ctx.checkout);
+    let mut sources = linters::SourceCache::new(&ctx.checkout);
     let mut tool_stats = Vec::new();
     let changed: BTreeSet<&str> = live.iter().map(|f| f.path.as_str()).collect();
     for run in &runs {
@@ -125,7 +124,7 @@ pub async fn review(
             *tool_calls.entry(run.tool.clone()).or_insert(0) += 1;
         }
         notes.extend(run.note.clone());
-        let kept = introduced(&run.diags, &live, &mut sources);
+        let kept = linters::introduced(&run.diags, &live, &mut sources);
         if run.ok {
             for f in &run.files {
                 coverage_tools
@@ -220,114 +219,6 @@ pub async fn review(
         tool_calls,
         notes,
         files_read,
-    }
-}
-
-/// Keeps the diagnostics on lines the change adds, as findings.
-fn introduced(
-    diags: &[linters::LintDiag],
-    files: &[&FileDiff],
-    sources: &mut SourceCache,
-) -> Vec<Finding> {
-    let added: HashMap<&str, BTreeSet<u32>> = files
-        .iter()
-        .map(|f| (f.path.as_str(), f.added.iter().map(|(n, _)| *n).collect()))
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for d in diags {
-        let Some(lines) = added.get(d.path.as_str()) else {
-            continue;
-        };
-        if lines.range(d.line_start..=d.line_end).next().is_none() {
-            continue;
-        }
-        let key = (
-            d.path.clone(),
-            d.line_start,
-            d.tool.clone(),
-            d.rule.clone(),
-            d.message.clone(),
-        );
-        if !seen.insert(key) {
-            continue;
-        }
-        out.push(lint_finding(d, sources));
-    }
-    out
-}
-
-fn lint_finding(d: &linters::LintDiag, sources: &mut SourceCache) -> Finding {
-    let message = d.message.lines().next().unwrap_or("").trim();
-    let short: String = message.chars().take(140).collect();
-    let title = match &d.rule {
-        Some(rule) => format!("{} `{rule}`: {short}", d.tool),
-        None => format!("{}: {short}", d.tool),
-    };
-    let mut body = format!("{} reports: {}", d.tool, d.message.trim());
-    for h in &d.help {
-        body.push_str(&format!("\n\nhelp: {}", h.trim()));
-    }
-    if let Some(rule) = &d.rule {
-        body.push_str(&format!("\n\nRule: `{rule}` ({}).", d.tool));
-    }
-    let end = d.line_end.min(d.line_start.saturating_add(4));
-    let mut tags = vec!["lint".to_string(), d.tool.replace(' ', "-")];
-    if d.rule.as_deref().is_some_and(|r| r.contains("security")) {
-        tags.push("security".into());
-    }
-    Finding {
-        severity: d.severity,
-        kind: if d.severity == Severity::Suggestion {
-            Kind::Enhancement
-        } else {
-            Kind::Regression
-        },
-        tool: d.tool.clone(),
-        rule: d.rule.clone().unwrap_or_default(),
-        title,
-        path: d.path.clone(),
-        line: Some(d.line_start),
-        line_end: Some(d.line_end),
-        body,
-        snippet: sources.lines(&d.path, d.line_start, end),
-        tags,
-        source: ItemSource::Finding,
-    }
-}
-
-/// Head-revision file contents, read once each, for snippets.
-struct SourceCache<'a> {
-    checkout: &'a Path,
-    files: HashMap<String, Option<Vec<String>>>,
-}
-
-impl<'a> SourceCache<'a> {
-    fn new(checkout: &'a Path) -> Self {
-        SourceCache {
-            checkout,
-            files: HashMap::new(),
-        }
-    }
-
-    /// Lines `start..=end` (1-based), each cut to 200 characters.
-    fn lines(&mut self, path: &str, start: u32, end: u32) -> Option<String> {
-        let checkout = self.checkout;
-        let content = self.files.entry(path.to_string()).or_insert_with(|| {
-            let full = checks::safe_join(checkout, path)?;
-            let bytes = std::fs::read(full).ok()?;
-            Some(
-                String::from_utf8_lossy(&bytes)
-                    .lines()
-                    .map(|l| l.chars().take(200).collect())
-                    .collect(),
-            )
-        });
-        let lines = content.as_ref()?;
-        let from = usize::try_from(start).ok()?.checked_sub(1)?;
-        let to = usize::try_from(end).ok()?.min(lines.len());
-        let picked = lines.get(from..to)?;
-        (!picked.is_empty()).then(|| picked.join("\n"))
     }
 }
 

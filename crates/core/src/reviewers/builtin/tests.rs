@@ -266,12 +266,9 @@ async fn conflict_markers_are_critical() {
     );
 }
 
-#[tokio::test]
-async fn clippy_reports_only_warnings_on_added_lines() {
-    if !has_tool("cargo") {
-        eprintln!("skipped: cargo not installed");
-        return;
-    }
+/// A tiny crate whose change adds a second needless `return` (line 6; line 2 was
+/// there before): clippy reports both, the review keeps the added one.
+async fn check_clippy_reports_only_warnings_on_added_lines(config: &ReviewerConfig) {
     let repo = Repo::new();
     repo.write(
         "Cargo.toml",
@@ -285,8 +282,7 @@ async fn clippy_reports_only_warnings_on_added_lines() {
         format!("{old}\npub fn new(x: u32) -> u32 {{\n    return x + 2;\n}}\n"),
     );
     let head = repo.commit("add new");
-    let target = tempfile::tempdir().expect("temp dir");
-    let out = review_range(repo.path(), &base, &head, &with_linters(target.path())).await;
+    let out = review_range(repo.path(), &base, &head, config).await;
     let clippy: Vec<_> = findings(&out.review)
         .into_iter()
         .filter(|f| f.3.starts_with("clippy/"))
@@ -321,11 +317,31 @@ async fn clippy_reports_only_warnings_on_added_lines() {
 }
 
 #[tokio::test]
-async fn ruff_reports_only_added_lines_when_installed() {
-    if !has_tool("ruff") {
-        eprintln!("skipped: ruff not installed");
-        return;
-    }
+async fn clippy_reports_only_warnings_on_added_lines() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "cargo",
+        "--message-format=json",
+        include_str!("../../../tests/fixtures/linters/clippy-needless-return.stdout.jsonl"),
+    );
+    check_clippy_reports_only_warnings_on_added_lines(&fakes.config()).await;
+    assert_eq!(
+        fakes.calls("cargo"),
+        ["clippy --message-format=json --quiet --offline"]
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cargo clippy; compiles a crate"]
+async fn clippy_reports_only_warnings_on_added_lines_with_real_clippy() {
+    assert!(has_tool("cargo"), "cargo is not on PATH");
+    let target = tempfile::tempdir().expect("temp dir");
+    check_clippy_reports_only_warnings_on_added_lines(&with_linters(target.path())).await;
+}
+
+/// `import sys` added under an unused `import os`: ruff reports both, the review
+/// keeps line 2.
+async fn check_ruff_reports_only_added_lines(config: &ReviewerConfig) -> BuiltinOutcome {
     let repo = Repo::new();
     repo.write("pkg/mod.py", "import os\n\n\ndef f():\n    return 1\n");
     let base = repo.commit("base");
@@ -334,7 +350,7 @@ async fn ruff_reports_only_added_lines_when_installed() {
         "import os\nimport sys\n\n\ndef f():\n    return 1\n",
     );
     let head = repo.commit("import sys");
-    let out = review_range(repo.path(), &base, &head, &no_linters_but_path()).await;
+    let out = review_range(repo.path(), &base, &head, config).await;
     let ruff: Vec<_> = findings(&out.review)
         .into_iter()
         .filter(|f| f.3.starts_with("ruff/"))
@@ -351,20 +367,47 @@ async fn ruff_reports_only_added_lines_when_installed() {
         out.notes,
         out.review
     );
+    out
 }
 
 #[tokio::test]
-async fn shellcheck_reports_only_added_lines_when_installed() {
-    if !has_tool("shellcheck") {
-        eprintln!("skipped: shellcheck not installed");
-        return;
-    }
+async fn ruff_reports_only_added_lines() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "ruff",
+        "--output-format=json",
+        include_str!("../../../tests/fixtures/linters/ruff-unused-imports.stdout.json"),
+    );
+    let out = check_ruff_reports_only_added_lines(&fakes.config()).await;
+    assert_eq!(
+        fakes.calls("ruff"),
+        ["check --output-format=json --no-cache --exit-zero --isolated --select=E4,E7,E9,F -- pkg/mod.py"]
+    );
+    assert_eq!(out.tool_calls.get("ruff"), Some(&1));
+    assert!(
+        out.review
+            .contains("- ruff: 2 diagnostics, 2 in changed files, 1 on added lines (reported)"),
+        "{}",
+        out.review
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs ruff"]
+async fn ruff_reports_only_added_lines_with_real_ruff() {
+    assert!(has_tool("ruff"), "ruff is not on PATH");
+    check_ruff_reports_only_added_lines(&no_linters_but_path()).await;
+}
+
+/// `ls $2` added under `echo $1` in a script found by its shebang: shellcheck reports
+/// SC2086 on both lines, the review keeps line 3.
+async fn check_shellcheck_reports_only_added_lines(config: &ReviewerConfig) -> BuiltinOutcome {
     let repo = Repo::new();
     repo.write("bin/run", "#!/bin/sh\necho $1\n");
     let base = repo.commit("base");
     repo.write("bin/run", "#!/bin/sh\necho $1\nls $2\n");
     let head = repo.commit("ls");
-    let out = review_range(repo.path(), &base, &head, &no_linters_but_path()).await;
+    let out = review_range(repo.path(), &base, &head, config).await;
     let sc: Vec<_> = findings(&out.review)
         .into_iter()
         .filter(|f| f.3.starts_with("shellcheck/"))
@@ -381,11 +424,89 @@ async fn shellcheck_reports_only_added_lines_when_installed() {
         out.notes,
         out.review
     );
+    out
+}
+
+#[tokio::test]
+async fn shellcheck_reports_only_added_lines() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "shellcheck",
+        "-f json",
+        include_str!("../../../tests/fixtures/linters/shellcheck-sc2086.stdout.json"),
+    );
+    let out = check_shellcheck_reports_only_added_lines(&fakes.config()).await;
+    assert_eq!(fakes.calls("shellcheck"), ["-f json -- bin/run"]);
+    assert_eq!(out.tool_calls.get("shellcheck"), Some(&1));
+    assert!(
+        out.review.contains(
+            "- shellcheck: 2 diagnostics, 2 in changed files, 1 on added lines (reported)"
+        ),
+        "{}",
+        out.review
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs shellcheck"]
+async fn shellcheck_reports_only_added_lines_with_real_shellcheck() {
+    assert!(has_tool("shellcheck"), "shellcheck is not on PATH");
+    check_shellcheck_reports_only_added_lines(&no_linters_but_path()).await;
 }
 
 /// The real PATH (so ruff/shellcheck are found) without cargo work for Python tests.
 fn no_linters_but_path() -> ReviewerConfig {
     ReviewerConfig::new("builtin", BackendKind::Builtin)
+}
+
+/// Fake linters: shell scripts in a temp dir that the builtin reviewer finds first on
+/// its `PATH` (the reviewer's configured `env.PATH`, as a user would set it). Each
+/// replays captured output in the real tool's format and records its arguments.
+struct FakeTools {
+    dir: tempfile::TempDir,
+}
+
+impl FakeTools {
+    fn new() -> Self {
+        FakeTools {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Installs `name`, which prints `captured` (with `@CHECKOUT@` replaced by the
+    /// directory it runs in, as the real tools print absolute paths) when its
+    /// arguments contain `format_flag`, and fails like a real tool given the wrong
+    /// flags otherwise.
+    fn replay(&self, name: &str, format_flag: &str, captured: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let calls = self.dir.path().join(format!("{name}.calls"));
+        let script = format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{calls}'\ncase \"$*\" in\n  *'{format_flag}'*) ;;\n  *) echo \"{name}: unexpected arguments: $*\" >&2; exit 2 ;;\nesac\nsed \"s|@CHECKOUT@|$PWD|g\" <<'CAPTURED'\n{captured}CAPTURED\n",
+            calls = calls.display(),
+        );
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, script).expect("write fake");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+
+    /// The argument lists `name` was called with, one per call.
+    fn calls(&self, name: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.calls")))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A builtin reviewer whose linters are the fakes (plus `sh` and `sed` for them).
+    fn config(&self) -> ReviewerConfig {
+        let mut c = ReviewerConfig::new("builtin", BackendKind::Builtin);
+        c.env.insert(
+            "PATH".into(),
+            format!("{}:/usr/bin:/bin", self.dir.path().display()),
+        );
+        c
+    }
 }
 
 #[tokio::test]
@@ -680,40 +801,6 @@ async fn measure_real_history() {
             started.elapsed().as_secs_f64()
         );
     }
-}
-
-#[test]
-fn diagnostics_are_kept_when_any_line_of_their_span_is_added() {
-    let file = FileDiff {
-        path: "src/a.rs".into(),
-        added: vec![(5, "x".into()), (9, "y".into())],
-        ..FileDiff::default()
-    };
-    let diag = |path: &str, start: u32, end: u32| linters::LintDiag {
-        tool: "clippy".into(),
-        rule: Some(format!("r{start}")),
-        severity: Severity::Suggestion,
-        path: path.into(),
-        line_start: start,
-        line_end: end,
-        message: "m".into(),
-        help: Vec::new(),
-    };
-    let diags = [
-        diag("src/a.rs", 1, 4),
-        diag("src/a.rs", 4, 6),
-        diag("src/a.rs", 6, 8),
-        diag("src/a.rs", 9, 9),
-        diag("src/a.rs", 9, 9),
-        diag("src/b.rs", 5, 5),
-    ];
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut cache = SourceCache::new(dir.path());
-    let kept: Vec<(u32, String)> = introduced(&diags, &[&file], &mut cache)
-        .into_iter()
-        .map(|f| (f.line.unwrap_or(0), f.rule))
-        .collect();
-    assert_eq!(kept, vec![(4, "r4".to_string()), (9, "r9".to_string())]);
 }
 
 #[tokio::test]

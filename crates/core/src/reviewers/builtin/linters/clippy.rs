@@ -1,0 +1,304 @@
+//! `cargo clippy --message-format=json` on a writable copy of the checkout, once per
+//! Cargo workspace or package the changed Rust files belong to.
+//!
+//! Severity: `error` (deny-by-default lints, such as the `clippy::correctness` group,
+//! and compile errors) → important; warnings in the `clippy::correctness` or
+//! `clippy::suspicious` groups → important; other warnings and notes → suggestion.
+//! Diagnostics whose code is not `clippy::…` are reported as tool `rustc`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::{finish, linter_env, run_tool, spec, which, writable, LintDiag, LinterRun};
+use crate::config::ReviewerConfig;
+use crate::model::Severity;
+
+/// Time limit for `cargo clippy` (it compiles).
+pub(super) const LIMIT: Duration = Duration::from_secs(10 * 60);
+/// At most this many Cargo roots are linted in one review.
+const MAX_ROOTS: usize = 3;
+
+pub(super) async fn run(
+    files: &[String],
+    checkout: &Path,
+    config: &ReviewerConfig,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> LinterRun {
+    let mut env = linter_env(&["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"], config);
+    let Some(cargo) = which("cargo", &env) else {
+        return LinterRun::skipped("clippy", "clippy: cargo not found on PATH".into());
+    };
+    let roots = manifest_roots(files, checkout);
+    if roots.is_empty() {
+        return LinterRun::skipped(
+            "clippy",
+            "clippy: no Cargo.toml above the changed Rust files".into(),
+        );
+    }
+    // Cargo writes (Cargo.lock, build scripts' OUT_DIR): work on a writable copy.
+    let copy = match writable::copy("clippy", checkout).await {
+        Ok(copy) => copy,
+        Err(note) => return LinterRun::skipped("clippy", note),
+    };
+    if !env.contains_key("CARGO_TARGET_DIR") {
+        env.insert(
+            "CARGO_TARGET_DIR".into(),
+            target_dir(&env, copy.path()).display().to_string(),
+        );
+    }
+    let mut run = LinterRun {
+        tool: "clippy".into(),
+        files: files.to_vec(),
+        ..LinterRun::default()
+    };
+    let mut notes = Vec::new();
+    for root in roots.iter().take(MAX_ROOTS) {
+        let cwd = copy.path().join(root);
+        let part = run_in(&cargo, &cwd, copy.path(), &env, timeout, cancel).await;
+        run.started |= part.started;
+        run.ok |= part.ok;
+        run.diags.extend(part.diags);
+        notes.extend(part.note);
+        if cancel.is_cancelled() {
+            break;
+        }
+    }
+    if !notes.is_empty() {
+        run.note = Some(notes.join("; "));
+    }
+    run
+}
+
+/// One `cargo clippy` in `cwd`, a directory of the copy at `root`.
+async fn run_in(
+    cargo: &Path,
+    cwd: &Path,
+    root: &Path,
+    env: &BTreeMap<String, String>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> LinterRun {
+    let mut args: Vec<String> = ["clippy", "--message-format=json", "--quiet", "--offline"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if is_workspace(cwd) {
+        args.push("--workspace".into());
+    }
+    let out = run_tool(
+        &spec(cargo.to_path_buf(), args, cwd, env.clone(), timeout),
+        cancel,
+    )
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parsed = parse(&text, cwd, root);
+    finish("clippy", Vec::new(), &out, parsed)
+}
+
+/// `$XDG_CACHE_HOME/deep-review/clippy-target` (or under `~/.cache`), shared across
+/// runs so dependencies compile once; a temp dir when there is no home.
+fn target_dir(env: &BTreeMap<String, String>, fallback: &Path) -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")));
+    match cache {
+        Some(dir) => dir.join("deep-review").join("clippy-target"),
+        None => fallback.join("target"),
+    }
+}
+
+fn is_workspace(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .map(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        .unwrap_or(false)
+}
+
+/// The directories (relative to the checkout) to run cargo in: the root when it is a
+/// workspace, else the nearest `Cargo.toml` above each changed file.
+fn manifest_roots(files: &[String], checkout: &Path) -> Vec<PathBuf> {
+    if is_workspace(checkout) {
+        return vec![PathBuf::new()];
+    }
+    let mut roots = BTreeSet::new();
+    for file in files {
+        let mut dir = Path::new(file).parent();
+        while let Some(d) = dir {
+            if checkout.join(d).join("Cargo.toml").is_file() {
+                roots.insert(d.to_path_buf());
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    roots.into_iter().collect()
+}
+
+/// Reads `cargo clippy --message-format=json` output. `None` when no line was a cargo
+/// message at all (cargo failed before building).
+pub(crate) fn parse(stdout: &str, cwd: &Path, root: &Path) -> Option<Vec<LintDiag>> {
+    let mut diags = Vec::new();
+    let mut any = false;
+    for line in stdout.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some(reason) = v.get("reason").and_then(Value::as_str) else {
+            continue;
+        };
+        any = true;
+        if reason == "compiler-message" {
+            diags.extend(diag(&v["message"], cwd, root));
+        }
+    }
+    any.then_some(diags)
+}
+
+/// One rustc/clippy diagnostic (`message` of a `compiler-message`) at its primary
+/// span; `None` for summaries ("1 warning emitted") and spans outside the copy.
+fn diag(msg: &Value, cwd: &Path, root: &Path) -> Option<LintDiag> {
+    let code = msg["code"]["code"].as_str();
+    let children: Vec<(&str, &str)> = msg["children"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|ch| {
+                    (
+                        ch["level"].as_str().unwrap_or(""),
+                        ch["message"].as_str().unwrap_or(""),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let severity = severity(msg["level"].as_str().unwrap_or(""), &children)?;
+    let span = msg["spans"]
+        .as_array()?
+        .iter()
+        .find(|sp| sp["is_primary"].as_bool() == Some(true))?;
+    let path = span_path(span["file_name"].as_str()?, cwd, root)?;
+    let start = span["line_start"].as_u64().unwrap_or(0) as u32;
+    let end = span["line_end"].as_u64().unwrap_or(u64::from(start)) as u32;
+    if start == 0 {
+        return None;
+    }
+    let rule = code.map(|c| c.strip_prefix("clippy::").unwrap_or(c).to_string());
+    let help = children
+        .iter()
+        .filter(|(l, m)| *l == "help" && !m.starts_with("for further information"))
+        .map(|(_, m)| m.to_string())
+        .collect();
+    Some(LintDiag {
+        tool: if code.is_some_and(|c| c.starts_with("clippy::")) {
+            "clippy".into()
+        } else {
+            "rustc".into()
+        },
+        rule,
+        severity,
+        path,
+        line_start: start,
+        line_end: end.max(start),
+        message: msg["message"].as_str().unwrap_or("").to_string(),
+        help,
+    })
+}
+
+/// The module's severity mapping; `None` for levels that are not diagnostics.
+fn severity(level: &str, children: &[(&str, &str)]) -> Option<Severity> {
+    let in_group = |g: &str| children.iter().any(|(_, m)| m.contains(g));
+    match level {
+        "error" | "error: internal compiler error" => Some(Severity::Important),
+        "warning" if in_group("clippy::correctness") || in_group("clippy::suspicious") => {
+            Some(Severity::Important)
+        }
+        "warning" | "note" | "help" => Some(Severity::Suggestion),
+        _ => None,
+    }
+}
+
+/// A clippy span's file name (relative to the workspace root cargo ran in, or
+/// absolute) as a path relative to the copied checkout.
+fn span_path(file: &str, cwd: &Path, root: &Path) -> Option<String> {
+    let candidates = [cwd.join(file), root.join(file)];
+    for full in candidates {
+        if let Ok(rel) = full.strip_prefix(root) {
+            if root.join(rel).is_file() {
+                return super::clean_relative(&rel.to_string_lossy());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::brief;
+    use super::*;
+
+    #[test]
+    fn clippy_json() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), "x").unwrap();
+        let line = |level: &str, code: &str, group_note: &str, line: u32| {
+            serde_json::json!({
+                "reason": "compiler-message",
+                "message": {
+                    "level": level, "message": "msg",
+                    "code": {"code": code},
+                    "spans": [{"file_name": "src/lib.rs", "line_start": line, "line_end": line, "is_primary": true}],
+                    "children": [{"level": "note", "message": group_note},
+                                 {"level": "help", "message": "remove `return`"},
+                                 {"level": "help", "message": "for further information visit https://x"}]
+                }
+            })
+            .to_string()
+        };
+        let out = [
+            line("warning", "clippy::needless_return", "`#[warn(clippy::needless_return)]` on by default", 3),
+            line("error", "clippy::absurd_extreme_comparisons", "`#[deny(clippy::correctness)]` on by default", 5),
+            line("warning", "unused_variables", "`#[warn(unused_variables)]` on by default", 7),
+            r#"{"reason":"compiler-artifact"}"#.to_string(),
+            r#"{"reason":"compiler-message","message":{"level":"warning","message":"1 warning emitted","spans":[],"children":[]}}"#.to_string(),
+            "not json".to_string(),
+        ]
+        .join("\n");
+        let got = parse(&out, dir.path(), dir.path()).unwrap();
+        assert_eq!(
+            brief(&got),
+            vec![
+                (
+                    "clippy".into(),
+                    Some("needless_return".into()),
+                    Severity::Suggestion,
+                    "src/lib.rs".into(),
+                    3,
+                    3
+                ),
+                (
+                    "clippy".into(),
+                    Some("absurd_extreme_comparisons".into()),
+                    Severity::Important,
+                    "src/lib.rs".into(),
+                    5,
+                    5
+                ),
+                (
+                    "rustc".into(),
+                    Some("unused_variables".into()),
+                    Severity::Suggestion,
+                    "src/lib.rs".into(),
+                    7,
+                    7
+                ),
+            ]
+        );
+        assert_eq!(got[0].help, vec!["remove `return`".to_string()]);
+        assert!(parse("error: no such command\n", dir.path(), dir.path()).is_none());
+    }
+}
