@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real agent CLIs (Claude Code, Codex, Gemini CLI) with npm into a cache
-# directory, for the opt-in real-CLI test tier (`DEEP_REVIEW_REAL_CLIS=1`).
+# directory, for the opt-in real-CLI test tier (`#[ignore]`d; `--ignored` runs it).
 #
 # Usage: scripts/install-agent-clis.sh [DIR]
 #   DIR defaults to $DEEP_REVIEW_AGENT_CLIS, else ${XDG_CACHE_HOME:-$HOME/.cache}/deep-review/agent-clis.

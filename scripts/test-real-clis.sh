@@ -7,5 +7,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(bash "$here/install-agent-clis.sh" "$@" | tail -n 1)
 cd "$here/.."
-DEEP_REVIEW_REAL_CLIS=1 DEEP_REVIEW_AGENT_CLIS_BIN="$bin" \
-  cargo test -p deep-review-core --test real_clis -- --nocapture
+DEEP_REVIEW_AGENT_CLIS_BIN="$bin" \
+  cargo test -p deep-review-core --test real_clis -- --ignored --nocapture
