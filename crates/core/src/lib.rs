@@ -16,6 +16,7 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod reviewers;
+pub mod secrets;
 pub mod target;
 pub mod verify;
 pub mod workdir;

@@ -309,7 +309,9 @@ fn write_outputs(
             Format::Html => render::render_html(report, raw),
         };
         let path = out.join(layout::report_file(format));
-        std::fs::write(&path, text).map_err(|source| PipelineError::Write {
+        // Whoever wrote it (a reviewer may quote a key), no secret is written out.
+        let text = crate::secrets::mask_secrets(&text);
+        std::fs::write(&path, text.as_bytes()).map_err(|source| PipelineError::Write {
             path: path.clone(),
             source,
         })?;
@@ -537,5 +539,39 @@ mod tests {
             "{:?}",
             done.notes
         );
+    }
+}
+
+#[cfg(test)]
+mod masking_tests {
+    use super::*;
+
+    /// A secret quoted by a reviewer never reaches a rendered output.
+    #[test]
+    fn secrets_in_reviews_are_masked_in_every_output() {
+        let aws = format!("AKIA{}", "Q7XZ3M2KPLR5TWNB");
+        let gh = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let dir = tempfile::tempdir().unwrap();
+        let wd = WorkDir::open(dir.path());
+        wd.write_file(
+            &layout::review_file("a", 1),
+            &format!(
+                "## Critical\n\n- **C1** Hard-coded key `{aws}` in `config.py:3`\n\n  The token {gh} is committed too.\n"
+            ),
+        )
+        .unwrap();
+        let mut opts = ConsolidateOptions::new(dir.path());
+        opts.formats = vec![Format::Sarif, Format::Html];
+        let done = consolidate_dir(&opts).unwrap();
+        assert_eq!(done.written.len(), 4);
+        for path in &done.written {
+            let text = std::fs::read_to_string(path).unwrap();
+            assert!(text.contains("AKIA****"), "{}", path.display());
+            assert!(
+                !text.contains(&aws) && !text.contains(&gh),
+                "{}",
+                path.display()
+            );
+        }
     }
 }

@@ -343,6 +343,27 @@ async fn a_fifo_as_output_file_fails_instead_of_hanging() {
     );
 }
 
+/// A failing reviewer's stderr can hold a token: the record masks it in memory and on
+/// disk.
+#[tokio::test]
+async fn secrets_in_a_failed_reviewers_stderr_are_masked() {
+    let fx = Fixture::new();
+    let token = format!("ghp_{}", "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7");
+    let config = support::sh(
+        "leaky",
+        &format!("echo 'auth failed for {token}' >&2; exit 1"),
+    );
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Failed);
+    let shown = format!("{:?} {:?}", record.error, record.stderr_tail);
+    assert!(
+        shown.contains("ghp_****") && !shown.contains(&token),
+        "{shown}"
+    );
+    let on_disk = std::fs::read_to_string(fx.ctx.record_path("leaky")).unwrap();
+    assert!(!on_disk.contains(&token), "{on_disk}");
+}
+
 #[tokio::test]
 async fn a_missing_program_or_command_is_failed() {
     let fx = Fixture::new();

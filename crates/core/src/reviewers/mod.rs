@@ -368,6 +368,7 @@ async fn finish(
         pass: Some(ctx.pass),
         notes: outcome.notes,
     };
+    mask_record(&mut record);
     let path = ctx.record_path(name);
     let written = match serde_json::to_string_pretty(&record) {
         Ok(mut json) => {
@@ -385,6 +386,19 @@ async fn finish(
         ));
     }
     record
+}
+
+/// Masks every secret in the record's free text (a failing CLI's stderr can hold a
+/// token), before it is written or shown.
+fn mask_record(record: &mut RunRecord) {
+    let mask = |text: &mut String| {
+        if let std::borrow::Cow::Owned(masked) = crate::secrets::mask_secrets(text) {
+            *text = masked;
+        }
+    };
+    record.error.iter_mut().for_each(mask);
+    record.stderr_tail.iter_mut().for_each(mask);
+    record.notes.iter_mut().for_each(mask);
 }
 
 /// Errors are one line: runs of whitespace (newlines included) become one space.

@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::secrets::{self, SecretHit};
 use super::{Finding, Kind};
 use crate::diff::{FileDiff, FileStatus};
 use crate::model::{ItemSource, Severity};
+use crate::secrets::{self, SecretHit};
 
 /// Above this size an added or changed file is flagged (bytes).
 const LARGE_FILE_BYTES: u64 = 1024 * 1024;

@@ -12,7 +12,6 @@
 mod checks;
 mod linters;
 mod render;
-mod secrets;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +24,7 @@ use crate::config::ReviewerConfig;
 use crate::diff::{acknowledged_limitations, parse_unified_diff, FileDiff, FileStatus};
 use crate::model::{ItemSource, Severity};
 use crate::reviewers::RunContext;
+use crate::secrets;
 
 /// What a builtin run produced.
 #[derive(Debug, Clone, Default)]

@@ -1,14 +1,17 @@
-//! Secrets on added lines, the way gitleaks finds them: well-known key formats, private
-//! key blocks, and high-entropy strings assigned to names such as `api_key` or
-//! `password`. Values are only ever shown masked ([`mask`]). Pure.
+//! Secrets in text, the way gitleaks finds them: well-known key formats, private key
+//! blocks, and high-entropy strings assigned to names such as `api_key` or `password`.
+//! The builtin reviewer reports them on added lines; [`mask_secrets`] masks every one
+//! it recognises in anything deep-review writes (reports, run records, terminal
+//! lines), whoever wrote the text. Values are only ever shown masked ([`mask`]). Pure.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 /// One secret-looking value on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SecretHit {
+pub struct SecretHit {
     /// Stable rule name, e.g. `aws-access-key-id`.
     pub rule: &'static str,
     /// What it looks like, for the title: "AWS access key id".
@@ -101,7 +104,7 @@ static ASSIGNMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// Secret-looking values on one line.
-pub(crate) fn scan_line(line: &str) -> Vec<SecretHit> {
+pub fn scan_line(line: &str) -> Vec<SecretHit> {
     let mut hits: Vec<SecretHit> = Vec::new();
     let name = assignment_name(line);
     for r in FORMATS.iter() {
@@ -236,7 +239,7 @@ const PLACEHOLDER_WORDS: [&str; 16] = [
 ];
 
 /// `xxx`, `changeme`, `<token>`, `${TOKEN}`, `EXAMPLE` keys, env lookups….
-pub(crate) fn is_placeholder(text: &str) -> bool {
+pub fn is_placeholder(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
         return true;
@@ -335,8 +338,71 @@ pub(crate) fn entropy(s: &str) -> f64 {
         .sum()
 }
 
+/// One pattern set over everything [`scan_line`] looks for, so text without a
+/// candidate anywhere is passed over in one scan.
+static ANY: LazyLock<Option<RegexSet>> = LazyLock::new(|| {
+    let mut patterns: Vec<String> = FORMATS
+        .iter()
+        .map(|r| r.pattern.as_str().to_string())
+        .collect();
+    patterns.extend(PRIVATE_KEY.as_ref().map(|r| r.as_str().to_string()));
+    patterns.extend(ASSIGNMENT.as_ref().map(|r| r.as_str().to_string()));
+    RegexSet::new(patterns).ok()
+});
+
+/// `text` with every secret value [`scan_line`] recognises masked (`AKIA****`), and
+/// the body of every private key block replaced by `****`. Placeholders are left as
+/// they are. Borrowed when there is nothing to mask.
+pub fn mask_secrets(text: &str) -> Cow<'_, str> {
+    let Some(any) = ANY.as_ref() else {
+        return Cow::Borrowed(text);
+    };
+    if !any.is_match(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_key = false;
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        if in_key {
+            if line.contains("-----END") {
+                in_key = false;
+                out.push_str(line);
+            } else {
+                let end = &line[line.trim_end_matches(['\n', '\r']).len()..];
+                out.push_str("****");
+                out.push_str(end);
+                changed = true;
+            }
+            continue;
+        }
+        if !any.is_match(line) {
+            out.push_str(line);
+            continue;
+        }
+        let mut masked = line.to_string();
+        for hit in scan_line(line) {
+            if hit.rule == "private-key" {
+                in_key = !line.contains("-----END");
+                continue;
+            }
+            if hit.value.is_empty() || is_placeholder(&hit.value) {
+                continue;
+            }
+            masked = masked.replace(&hit.value, &mask(&hit.value));
+        }
+        changed |= masked != line;
+        out.push_str(&masked);
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// The first four characters, then `****`: `AKIA****`.
-pub(crate) fn mask(value: &str) -> String {
+pub fn mask(value: &str) -> String {
     let head: String = value.chars().take(4).collect();
     format!("{head}****")
 }
@@ -344,6 +410,24 @@ pub(crate) fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masking_covers_every_kind_and_nothing_else() {
+        // Built at run time, so the repository holds no literal key.
+        let aws = format!("AKIA{}", "Q7XZ3M2KPLR5TWNB");
+        let gh = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let text = format!(
+            "The key `{aws}` and token {gh} leak.\nplain line\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----\napi_key = \"your_api_key_here\"\n"
+        );
+        let masked = mask_secrets(&text);
+        assert!(!masked.contains(&aws) && !masked.contains(&gh), "{masked}");
+        assert_eq!(
+            masked,
+            "The key `AKIA****` and token ghp_**** leak.\nplain line\n-----BEGIN RSA PRIVATE KEY-----\n****\n****\n-----END RSA PRIVATE KEY-----\napi_key = \"your_api_key_here\"\n"
+        );
+        assert!(matches!(mask_secrets("nothing here\n"), Cow::Borrowed(_)));
+        assert_eq!(mask_secrets(&masked), masked, "masking is idempotent");
+    }
 
     fn check(line: &str, expected: &[&str]) {
         let got: Vec<&str> = scan_line(line).iter().map(|h| h.rule).collect();
