@@ -2,6 +2,7 @@
 //! codes. Everything else lives in `deep_review_core`.
 
 mod progress;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use deep_review_core::config::{
     self, BackendKind, ConfigPaths, FailOn, Overrides, ReviewerConfig, Settings,
 };
-use deep_review_core::consolidate::SeverityPolicy;
+use deep_review_core::options::{Format, SeverityPolicy};
 use deep_review_core::pipeline::{self, ConsolidateOptions};
 use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
 use deep_review_core::report::{Report, SeverityCounts};
@@ -18,6 +19,7 @@ use deep_review_core::reviewers::ready;
 use deep_review_core::{target, workdir};
 use progress::Progress;
 use tokio_util::sync::CancellationToken;
+use words::{word_strings, words};
 
 /// Exit codes (SPEC section 3).
 const EXIT_FAIL_ON: u8 = 1;
@@ -63,15 +65,15 @@ struct ReviewArgs {
     /// Parent directory of work directories (default: .deep-review/reviews).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Output formats, comma-separated: md, json, sarif, html.
-    #[arg(long, value_delimiter = ',')]
+    /// Output formats, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = word_strings(&Format::ALL, Format::as_str))]
     format: Vec<String>,
     /// Per-reviewer time limit, e.g. 30m, 90s.
     #[arg(long)]
     timeout: Option<String>,
-    /// Exit with 1 when a finding is at least this severe: critical, important, suggestion, never.
-    #[arg(long)]
-    fail_on: Option<String>,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_parser = words(&FailOn::ALL, FailOn::as_str))]
+    fail_on: Option<FailOn>,
     /// Stop after writing the work directory and prompts.
     #[arg(long)]
     dry_run: bool,
@@ -96,8 +98,8 @@ struct ConsolidateArgs {
     /// Where to write the outputs (default: DIR).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Output formats, comma-separated: md, json, sarif, html.
-    #[arg(long, value_delimiter = ',')]
+    /// Output formats, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = word_strings(&Format::ALL, Format::as_str))]
     format: Vec<String>,
     /// Verify locations against this git repository.
     #[arg(long)]
@@ -105,12 +107,12 @@ struct ConsolidateArgs {
     /// Revision to verify against (default: the review's head, else HEAD).
     #[arg(long, requires = "repo")]
     rev: Option<String>,
-    /// Exit with 1 when a finding is at least this severe: critical, important, suggestion, never.
-    #[arg(long)]
-    fail_on: Option<String>,
-    /// How a finding's severity is chosen from its members': majority, highest, lowest.
-    #[arg(long, default_value = "majority")]
-    severity_policy: String,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_parser = words(&FailOn::ALL, FailOn::as_str))]
+    fail_on: Option<FailOn>,
+    /// How a finding's severity is chosen from its members'.
+    #[arg(long, default_value_t, value_parser = words(&SeverityPolicy::ALL, SeverityPolicy::as_str))]
+    severity_policy: SeverityPolicy,
 }
 
 #[derive(Args, Debug)]
@@ -157,8 +159,8 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     }
     opts.repo = args.repo;
     opts.rev = args.rev;
-    opts.severity_policy = parse_severity_policy(&args.severity_policy).map_err(usage)?;
-    let fail_on = parse_fail_on(args.fail_on.as_deref())?.unwrap_or_default();
+    opts.severity_policy = args.severity_policy;
+    let fail_on = args.fail_on.unwrap_or_default();
     let done = pipeline::consolidate_dir(&opts).map_err(usage)?;
     finish(&done, fail_on, false)
 }
@@ -178,7 +180,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             .map(config::parse_duration)
             .transpose()
             .map_err(|e| usage(anyhow::anyhow!("--timeout: {e}")))?,
-        fail_on: parse_fail_on(args.fail_on.as_deref())?,
+        fail_on: args.fail_on,
         out: args.out.as_ref().map(|p| cwd.join(p)),
         formats: (!args.format.is_empty()).then(|| args.format.clone()),
         prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
@@ -386,27 +388,4 @@ fn verdict_line(report: &Report) -> String {
         counts.important,
         counts.suggestion,
     )
-}
-
-/// `--fail-on WORD`, when given.
-fn parse_fail_on(word: Option<&str>) -> Result<Option<FailOn>, Exit> {
-    word.map(|w| {
-        FailOn::parse(w).ok_or_else(|| {
-            usage(anyhow::anyhow!(
-                "unknown --fail-on value `{w}`\nhint: use critical, important, suggestion or never"
-            ))
-        })
-    })
-    .transpose()
-}
-
-fn parse_severity_policy(word: &str) -> anyhow::Result<SeverityPolicy> {
-    match word.trim().to_ascii_lowercase().as_str() {
-        "majority" => Ok(SeverityPolicy::Majority),
-        "highest" => Ok(SeverityPolicy::Highest),
-        "lowest" => Ok(SeverityPolicy::Lowest),
-        other => anyhow::bail!(
-            "unknown severity policy `{other}`\nhint: use majority, highest or lowest"
-        ),
-    }
 }

@@ -9,6 +9,7 @@ pub mod consolidate;
 pub mod diff;
 pub mod model;
 pub mod narrative;
+pub mod options;
 pub mod parse;
 pub mod pipeline;
 pub mod process;

@@ -10,17 +10,18 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{self, ReviewerConfig, Settings};
+use crate::config::{ReviewerConfig, Settings};
 use crate::prompt::{self, PromptInput};
 use crate::reviewers::{self, ProgressSender, RunContext};
 use crate::target::{self, TargetError};
 use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
-use crate::consolidate::{self, Policy, SeverityPolicy};
+use crate::consolidate::{self, Policy};
 use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::narrative::{self, ReportInput, VerdictPolicy};
+use crate::options::{Format, SeverityPolicy};
 use crate::parse;
-use crate::render::{self, Format, RawReview};
+use crate::render::{self, RawReview};
 use crate::report::{Report, Target};
 use crate::verify::{self, VerifyOutcome};
 use crate::workdir::{layout, Manifest};
@@ -429,11 +430,10 @@ pub async fn review(
     manifest.formats = settings
         .formats
         .iter()
-        .map(|f| format_word(*f).to_string())
+        .map(|f| f.as_str().to_string())
         .collect();
     manifest.fail_on = Some(settings.fail_on.as_str().to_string());
-    manifest.severity_policy =
-        Some(config::severity_policy_name(settings.severity_policy).to_string());
+    manifest.severity_policy = Some(settings.severity_policy.as_str().to_string());
     dir.write_manifest(&manifest)?;
     if request.dry_run {
         return Ok(ReviewOutcome::DryRun { workdir: dir.path });
@@ -476,16 +476,6 @@ pub async fn review(
         records,
         consolidated: Box::new(consolidated),
     })
-}
-
-/// The `--format` word of a format (as the manifest records it).
-fn format_word(format: Format) -> &'static str {
-    match format {
-        Format::Markdown => "md",
-        Format::Json => "json",
-        Format::Sarif => "sarif",
-        Format::Html => "html",
-    }
 }
 
 #[cfg(test)]

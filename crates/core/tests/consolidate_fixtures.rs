@@ -152,7 +152,7 @@ fn severity_is_reconciled_with_reasons() {
     let highest = consolidate(
         &ci.reviews,
         &Policy {
-            severity: deep_review_core::consolidate::SeverityPolicy::Lowest,
+            severity: deep_review_core::options::SeverityPolicy::Lowest,
         },
         &VerifyOutcome::default(),
     );

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use crate::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
+use crate::options::SeverityPolicy;
 use crate::report::{Design, DesignGroup, DesignMember, Dropped, Finding, Member, Verification};
 use crate::verify::VerifyOutcome;
 
@@ -26,18 +27,6 @@ pub use check::{check_complete, Incomplete};
 use cluster::{group, Merge};
 use pool::{line_gap, location_similarity, same_file, Input, Pool};
 use text::Lexicon;
-
-/// How a group's severity is decided from its members'.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SeverityPolicy {
-    /// The severity most members gave; ties go to the higher one.
-    #[default]
-    Majority,
-    /// The highest severity any member gave.
-    Highest,
-    /// The lowest severity any member gave.
-    Lowest,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct Policy {

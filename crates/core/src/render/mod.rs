@@ -8,6 +8,7 @@ pub(crate) mod text;
 
 pub use sarif::{FINGERPRINT_KEY, SARIF_SCHEMA_URI};
 
+use crate::options::Format;
 use crate::report::Report;
 
 /// An original review for the appendix.
@@ -16,28 +17,6 @@ pub struct RawReview {
     pub reviewer: String,
     pub display: String,
     pub text: String,
-}
-
-/// Output formats `--format` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Markdown,
-    Json,
-    Sarif,
-    Html,
-}
-
-impl Format {
-    /// `md`, `json`, `sarif`, `html`.
-    pub fn parse(word: &str) -> Option<Format> {
-        match word.trim().to_ascii_lowercase().as_str() {
-            "md" | "markdown" => Some(Format::Markdown),
-            "json" => Some(Format::Json),
-            "sarif" => Some(Format::Sarif),
-            "html" => Some(Format::Html),
-            _ => None,
-        }
-    }
 }
 
 /// `REVIEW.md`: the report in the seed's layout, with every original review in the

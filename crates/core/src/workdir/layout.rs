@@ -2,7 +2,7 @@
 //! reviewers' runs write, what `consolidate` reads back and what the report adds. No
 //! other module spells these names.
 
-use crate::render::Format;
+use crate::options::Format;
 
 /// The unified diff of the change.
 pub const DIFF_FILE: &str = "diff.patch";
