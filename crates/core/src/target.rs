@@ -299,9 +299,6 @@ pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
     }
 }
 
-/// Resolves `base..head` in the repository containing `repo_path`.
-///
-/// `head` defaults to `HEAD`; `base` to the merge-base of head with the default branch
 /// A warning when the working tree has changes a review of `HEAD` leaves out (staged,
 /// unstaged or untracked files, those under `ignored_dir` aside): they are not
 /// reviewed. `None` when the tree is clean, or when `head` names another revision.
@@ -334,6 +331,75 @@ pub fn uncommitted_warning(root: &Path, head: Option<&str>, ignored_dir: &str) -
     })
 }
 
+/// The base of a review: `base` resolved to a commit, else the merge-base of the head
+/// commit `head_sha` with the default branch (`origin/HEAD`, else `main`, else
+/// `master`). Returns the name the user knows it by and the full SHA.
+pub fn resolve_base(
+    root: &Path,
+    base: Option<&str>,
+    head_ref: &str,
+    head_sha: &str,
+) -> Result<(String, String), TargetError> {
+    match base {
+        Some(b) => {
+            let sha =
+                resolve_commit(&root, b)?.ok_or_else(|| TargetError::UnknownRef(b.to_string()))?;
+            Ok((b.to_string(), sha))
+        }
+        None => {
+            let (name, tip) = default_branch(&root)?;
+            if tip == head_sha {
+                return Err(TargetError::HeadIsDefaultBranch {
+                    head: head_ref.to_string(),
+                    branch: name,
+                });
+            }
+            let merge_base = git_command(&root)
+                .args(["merge-base", &tip, &head_sha])
+                .output()
+                .map_err(TargetError::GitMissing)?;
+            let sha = String::from_utf8_lossy(&merge_base.stdout)
+                .trim()
+                .to_string();
+            if !merge_base.status.success() || sha.is_empty() {
+                return Err(TargetError::NoMergeBase {
+                    base: name,
+                    head: head_ref.to_string(),
+                });
+            }
+            Ok((name, sha))
+        }
+    }
+}
+
+/// The base commit a review of `head` (default `HEAD`) against `base` would use, without
+/// resolving the whole change (for reading configuration at the base revision).
+pub fn base_commit(
+    repo_path: &Path,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Result<String, TargetError> {
+    let root = repo_root(repo_path)?;
+    let head_ref = head.unwrap_or("HEAD");
+    let head_sha = resolve_commit(&root, head_ref)?
+        .ok_or_else(|| TargetError::UnknownRef(head_ref.to_string()))?;
+    Ok(resolve_base(&root, base, head_ref, &head_sha)?.1)
+}
+
+/// The bytes of `path` at commit `rev`, `None` when the file is not in that commit.
+pub fn file_at(root: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+    let spec = format!("{rev}:{path}");
+    let out = git_command(root)
+        .args(["cat-file", "blob", "--end-of-options", &spec])
+        .stderr(Stdio::null())
+        .output()
+        .map_err(TargetError::GitMissing)?;
+    Ok(out.status.success().then_some(out.stdout))
+}
+
+/// Resolves `base..head` in the repository containing `repo_path`.
+///
+/// `head` defaults to `HEAD`; `base` to the merge-base of head with the default branch
 /// (`origin/HEAD`, else `main`, else `master`).
 pub fn resolve_local(
     repo_path: &Path,
@@ -348,36 +414,7 @@ pub fn resolve_local(
     let head_sha = resolve_commit(&root, &head_ref)?
         .ok_or_else(|| TargetError::UnknownRef(head_ref.clone()))?;
 
-    let (base_ref, base_sha) = match base {
-        Some(b) => {
-            let sha =
-                resolve_commit(&root, b)?.ok_or_else(|| TargetError::UnknownRef(b.to_string()))?;
-            (b.to_string(), sha)
-        }
-        None => {
-            let (name, tip) = default_branch(&root)?;
-            if tip == head_sha {
-                return Err(TargetError::HeadIsDefaultBranch {
-                    head: head_ref,
-                    branch: name,
-                });
-            }
-            let merge_base = git_command(&root)
-                .args(["merge-base", &tip, &head_sha])
-                .output()
-                .map_err(TargetError::GitMissing)?;
-            let sha = String::from_utf8_lossy(&merge_base.stdout)
-                .trim()
-                .to_string();
-            if !merge_base.status.success() || sha.is_empty() {
-                return Err(TargetError::NoMergeBase {
-                    base: name,
-                    head: head_ref,
-                });
-            }
-            (name, sha)
-        }
-    };
+    let (base_ref, base_sha) = resolve_base(&root, base, &head_ref, &head_sha)?;
 
     let files_status = name_status(&root, &base_sha, &head_sha)?;
     let spool = tempfile::Builder::new()

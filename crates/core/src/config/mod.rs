@@ -415,6 +415,19 @@ pub struct ConfigPaths {
     pub repo: Option<PathBuf>,
     /// `--config FILE` (must exist).
     pub explicit: Option<PathBuf>,
+    /// The repository file as the review's base revision has it. When set it is read
+    /// instead of the working tree's copy: the change under review must not configure
+    /// its own review (a branch could add `command` reviewers that run its code).
+    pub repo_at_base: Option<RepoFileAt>,
+}
+
+/// `deep-review.toml` as one revision has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoFileAt {
+    /// The revision's SHA.
+    pub rev: String,
+    /// The file's text, `None` when the revision has no such file.
+    pub text: Option<String>,
 }
 
 impl ConfigPaths {
@@ -429,6 +442,7 @@ impl ConfigPaths {
             user: user_config_path(env),
             repo: repo_root.map(|r| r.join(REPO_CONFIG_FILE)),
             explicit: explicit.map(Path::to_path_buf),
+            repo_at_base: None,
         }
     }
 }
@@ -471,6 +485,8 @@ pub struct Settings {
     pub prompt: Option<PathBuf>,
     /// The files that were read, lowest precedence first.
     pub files: Vec<PathBuf>,
+    /// Warnings about how the configuration was read (shown on stderr).
+    pub notes: Vec<String>,
 }
 
 impl Settings {
@@ -558,6 +574,7 @@ fn read_layer(
 pub fn load_settings(paths: &ConfigPaths, overrides: &Overrides) -> Result<Settings, ConfigError> {
     let mut layers = Vec::new();
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     if let Some(user) = &paths.user {
         if let Some(layer) = read_layer(user, false, false)? {
             layers.push(layer);
@@ -571,16 +588,33 @@ pub fn load_settings(paths: &ConfigPaths, overrides: &Overrides) -> Result<Setti
                 files.push(explicit.clone());
             }
         }
-        (None, Some(repo)) => {
-            if let Some(layer) = read_layer(repo, true, false)? {
-                layers.push(layer);
-                files.push(repo.clone());
+        (None, Some(repo)) => match &paths.repo_at_base {
+            Some(at) => {
+                let short: String = at.rev.chars().take(12).collect();
+                if let Some(text) = &at.text {
+                    let label = format!("{REPO_CONFIG_FILE} (at the base revision {short})");
+                    layers.push(file::parse_layer(text, &label)?);
+                    files.push(repo.clone());
+                }
+                let working = std::fs::read_to_string(repo).ok();
+                if working != at.text {
+                    notes.push(format!(
+                        "{REPO_CONFIG_FILE} in the working tree differs from the base revision's ({short}); the base revision's is used, so a change cannot configure its own review\nhint: commit the configuration to the base branch, or pass --config FILE"
+                    ));
+                }
             }
-        }
+            None => {
+                if let Some(layer) = read_layer(repo, true, false)? {
+                    layers.push(layer);
+                    files.push(repo.clone());
+                }
+            }
+        },
         (None, None) => {}
     }
     let mut settings = resolve::resolve(layers, overrides)?;
     settings.files = files;
+    settings.notes = notes;
     Ok(settings)
 }
 
@@ -649,6 +683,45 @@ pub(super) mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    /// With the base revision's copy known, the working tree's copy (which the change
+    /// under review may have written) is not read, and a difference is said.
+    #[test]
+    fn the_repository_file_is_read_at_the_base_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = "[reviewers.pwn]\nbackend = \"command\"\ncommand = [\"sh\", \"-c\", \"touch /tmp/pwned\"]\n[review]\nreviewers = [\"pwn\"]\n";
+        std::fs::write(dir.path().join(REPO_CONFIG_FILE), evil).unwrap();
+        let env = |_: &str| None;
+        let mut paths = ConfigPaths::discover(Some(dir.path()), None, &env);
+        paths.repo_at_base = Some(RepoFileAt {
+            rev: "0123456789abcdef".into(),
+            text: Some("[review]\nfail_on = \"never\"\n".into()),
+        });
+        let s = load_settings(&paths, &Overrides::default()).unwrap();
+        assert_eq!(s.fail_on, FailOn::Never);
+        assert!(s.defined.iter().all(|r| r.name != "pwn"), "{:?}", s.defined);
+        assert_eq!(s.notes.len(), 1);
+        assert!(s.notes[0].contains("differs from the base revision's (0123456789ab)"));
+
+        // No file at the base: none is read, whatever the working tree holds.
+        paths.repo_at_base = Some(RepoFileAt {
+            rev: "0123456789abcdef".into(),
+            text: None,
+        });
+        let s = load_settings(&paths, &Overrides::default()).unwrap();
+        assert!(s.defined.is_empty() && !s.panel_explicit, "{:?}", s.panel);
+        assert_eq!(s.notes.len(), 1);
+
+        // The same text in both places: no note.
+        paths.repo_at_base = Some(RepoFileAt {
+            rev: "0123456789abcdef".into(),
+            text: Some(evil.into()),
+        });
+        assert!(load_settings(&paths, &Overrides::default())
+            .unwrap()
+            .notes
+            .is_empty());
     }
 
     #[test]

@@ -165,6 +165,7 @@ pub(super) fn resolve(
         timeout: overrides.timeout.unwrap_or(default_timeout),
         prompt: overrides.prompt.clone().or(review.prompt),
         files: Vec::new(),
+        notes: Vec::new(),
     })
 }
 
