@@ -343,19 +343,19 @@ pub fn resolve_base(
     match base {
         Some(b) => {
             let sha =
-                resolve_commit(&root, b)?.ok_or_else(|| TargetError::UnknownRef(b.to_string()))?;
+                resolve_commit(root, b)?.ok_or_else(|| TargetError::UnknownRef(b.to_string()))?;
             Ok((b.to_string(), sha))
         }
         None => {
-            let (name, tip) = default_branch(&root)?;
+            let (name, tip) = default_branch(root)?;
             if tip == head_sha {
                 return Err(TargetError::HeadIsDefaultBranch {
                     head: head_ref.to_string(),
                     branch: name,
                 });
             }
-            let merge_base = git_command(&root)
-                .args(["merge-base", &tip, &head_sha])
+            let merge_base = git_command(root)
+                .args(["merge-base", &tip, head_sha])
                 .output()
                 .map_err(TargetError::GitMissing)?;
             let sha = String::from_utf8_lossy(&merge_base.stdout)
