@@ -3,6 +3,9 @@
 //!
 //! Data flows one way: [`target`] → [`workdir`] → [`reviewers`] → [`parse`] → [`verify`] →
 //! [`consolidate`] → [`narrative`] → [`render`]; [`pipeline`] knows the order.
+//! Underneath them all, the ground floor any stage may use and that uses no stage:
+//! [`prose`] (words, durations, code fences), `git` (running git to read a repository)
+//! and `lang` (what a file extension says about the file).
 
 pub mod config;
 pub mod consolidate;
@@ -13,6 +16,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod process;
 pub mod prompt;
+pub mod prose;
 pub mod render;
 pub mod report;
 pub mod reviewers;

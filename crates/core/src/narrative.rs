@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use crate::consolidate::{Consolidation, ReviewerTally};
 use crate::model::Decision;
 use crate::model::{ItemSource, Limitation, ParsedReview, RunRecord, RunStatus, Severity};
-use crate::render::text::{
-    code, counts_compact, duration_short, join_and, one_line, plural, severity_phrase,
+use crate::prose::{
+    code_span, counts_compact, duration_terse, join_and, one_line, plural, severity_phrase,
 };
 use crate::report::{
     AcknowledgedLimitation, Finding, Report, ReportDiagnostic, ReviewerReport, SeverityCounts,
@@ -189,7 +189,7 @@ fn finding_ref(f: &Finding) -> String {
     let title = one_line(&f.title);
     let title = title.trim_end_matches('.');
     match &f.location {
-        Some(loc) => format!("{} ({}) {title}", f.id, code(&loc.to_string())),
+        Some(loc) => format!("{} ({}) {title}", f.id, code_span(&loc.to_string())),
         None => format!("{} {title}", f.id),
     }
 }
@@ -458,7 +458,7 @@ fn failure_phrase(status: RunStatus, run: Option<&RunRecord>) -> String {
         .filter(|e| !e.is_empty());
     let after = run
         .and_then(|r| r.duration_ms)
-        .map(|ms| format!(" after {}", duration_short(ms)))
+        .map(|ms| format!(" after {}", duration_terse(ms)))
         .unwrap_or_default();
     match status {
         RunStatus::TimedOut => format!("timed out{after}"),
@@ -630,7 +630,7 @@ fn retro(
         if r.coverage_misses.is_empty() {
             line.push('.');
         } else if r.coverage_misses.len() <= 5 {
-            let misses: Vec<String> = r.coverage_misses.iter().map(|p| code(p)).collect();
+            let misses: Vec<String> = r.coverage_misses.iter().map(|p| code_span(p)).collect();
             line.push_str(&format!("; missed {}.", join_and(&misses)));
         } else {
             line.push_str(&format!("; missed {}.", r.coverage_misses.len()));
@@ -640,7 +640,7 @@ fn retro(
     if status == RunStatus::Ok {
         let mut cost_bits: Vec<String> = Vec::new();
         if let Some(ms) = r.duration_ms {
-            cost_bits.push(duration_short(ms));
+            cost_bits.push(duration_terse(ms));
         }
         let calls: u64 = r.tool_calls.values().sum();
         if !r.tool_calls.is_empty() {
@@ -666,14 +666,14 @@ fn target_sentence(t: &Target, commits: usize, files: usize) -> String {
             None => "The pull request".to_string(),
         };
         if let Some(repo) = t.repo.as_deref().filter(|r| !r.is_empty()) {
-            w.push_str(&format!(" in {}", code(repo)));
+            w.push_str(&format!(" in {}", code_span(repo)));
         }
         w
     } else {
         match (t.branch.as_deref(), t.repo.as_deref()) {
-            (Some(b), Some(repo)) => format!("Branch {} of {}", code(b), code(repo)),
-            (Some(b), None) => format!("Branch {}", code(b)),
-            (None, Some(repo)) => format!("The local change in {}", code(repo)),
+            (Some(b), Some(repo)) => format!("Branch {} of {}", code_span(b), code_span(repo)),
+            (Some(b), None) => format!("Branch {}", code_span(b)),
+            (None, Some(repo)) => format!("The local change in {}", code_span(repo)),
             (None, None) => "The local change".to_string(),
         }
     };
@@ -1076,7 +1076,7 @@ fn skill_improvements(
         if r.status == RunStatus::TimedOut.as_str() {
             let after = r
                 .duration_ms
-                .map(|ms| format!(" after {}", duration_short(ms)))
+                .map(|ms| format!(" after {}", duration_terse(ms)))
                 .unwrap_or_default();
             out.push(format!(
                 "{} timed out{after}: raise its `timeout` or lower its `effort`",

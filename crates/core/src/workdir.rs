@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ReviewerConfig;
+use crate::prose::one_line;
 use crate::report;
 use crate::target::{git_command, ChangeStatus, ChangedFile, Commit, LocalTarget};
 
@@ -370,10 +371,6 @@ pub fn render_context(
         let _ = writeln!(out, "| {} | {name} | {a} | {d} |", f.status.letter());
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn table_cell(path: &str) -> String {

@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::prose::Fence;
+
 /// A fast, deterministic hasher for short strings and integer keys (FxHash). Maps
 /// keyed with it are only looked up, never iterated, so results do not depend on it.
 #[derive(Default, Clone, Copy)]
@@ -419,28 +421,24 @@ impl Lexicon {
 fn split_fences(text: &str, prose: &mut String, code: &mut String) {
     prose.clear();
     code.clear();
-    let mut fence: Option<&str> = None;
+    let mut fence: Option<Fence<'_>> = None;
     for line in text.lines() {
-        let trimmed = line.trim_start();
-        let marker_len = trimmed
-            .bytes()
-            .take_while(|&c| c == b'`' || c == b'~')
-            .count();
-        let marker = &trimmed[..marker_len];
         match fence {
             Some(open) => {
-                if marker.len() >= open.len() && marker.starts_with(&open[..1]) {
+                if Fence::read_indented(line).is_some_and(|f| f.closes(open.ch, open.len)) {
                     fence = None;
                 } else {
                     code.push_str(diff_body(line));
                     code.push('\n');
                 }
             }
-            None if marker.len() >= 3 => fence = Some(marker),
-            None => {
-                prose.push_str(line);
-                prose.push('\n');
-            }
+            None => match Fence::read_indented(line) {
+                Some(f) => fence = Some(f),
+                None => {
+                    prose.push_str(line);
+                    prose.push('\n');
+                }
+            },
         }
     }
 }
