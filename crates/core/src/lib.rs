@@ -10,6 +10,7 @@
 pub mod config;
 pub mod consolidate;
 pub mod diff;
+mod git;
 pub mod model;
 pub mod narrative;
 pub mod parse;

@@ -86,7 +86,7 @@ impl<'a> PromptInput<'a> {
 /// None when it does not exist there. Long files are cut at [`REPO_CONTEXT_LIMIT`].
 pub fn read_repo_context(repo_root: &Path, rev: &str) -> Option<String> {
     let spec = format!("{rev}:{REPO_CONTEXT_FILE}");
-    let bytes = crate::target::git_output(repo_root, &["show", "--no-textconv", &spec]).ok()?;
+    let bytes = crate::git::git_output(repo_root, &["show", "--no-textconv", &spec]).ok()?;
     let mut text = String::from_utf8_lossy(&bytes).into_owned();
     if text.len() > REPO_CONTEXT_LIMIT {
         let mut cut = REPO_CONTEXT_LIMIT;

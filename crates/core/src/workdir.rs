@@ -25,9 +25,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ReviewerConfig;
+use crate::git::git_command;
 use crate::prose::one_line;
 use crate::report;
-use crate::target::{git_command, ChangeStatus, ChangedFile, Commit, LocalTarget};
+use crate::target::{ChangeStatus, ChangedFile, Commit, LocalTarget};
 
 pub const DIFF_FILE: &str = "diff.patch";
 pub const CONTEXT_FILE: &str = "context.md";
