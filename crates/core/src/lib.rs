@@ -11,6 +11,7 @@ pub mod config;
 pub mod consolidate;
 pub mod diff;
 mod git;
+mod lang;
 pub mod model;
 pub mod narrative;
 pub mod parse;

@@ -9,6 +9,7 @@
 use serde_json::json;
 
 use super::Finding;
+use crate::lang::{extension, file_type};
 use crate::model::{Decision, ItemSource, Limitation, Severity};
 use crate::prose::{fence_for, plural};
 
@@ -165,23 +166,9 @@ fn testing_text(input: &ReviewInput<'_>, numbered: &[Numbered<'_>]) -> String {
     }
 }
 
+/// The info string of a fenced snippet from `path`.
 fn code_language(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "rs" => "rust",
-        "py" | "pyi" => "python",
-        "go" => "go",
-        "js" | "mjs" | "cjs" | "jsx" => "javascript",
-        "ts" | "tsx" => "typescript",
-        "sh" | "bash" => "bash",
-        "rb" => "ruby",
-        "java" => "java",
-        "c" | "h" => "c",
-        "cc" | "cpp" | "hpp" | "cxx" => "cpp",
-        "toml" => "toml",
-        "yml" | "yaml" => "yaml",
-        "json" => "json",
-        _ => "",
-    }
+    file_type(extension(path)).map_or("", |t| t.fence)
 }
 
 /// A fenced block whose fence is longer than any backtick run inside.
