@@ -70,6 +70,14 @@ pub(crate) fn code_span(text: &str) -> String {
     format!("{ticks} {text} {ticks}")
 }
 
+/// Percent-decodes `%XX` escapes (a `file://` URI's or a link's path); an invalid escape
+/// stays as it is, and bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 // ---------------------------------------------------------------------------------------
 // Durations
 //
@@ -241,6 +249,15 @@ mod tests {
         assert_eq!(one_line("  a\n\tb  c \r\n"), "a b c");
         assert_eq!(code_span("x.rs:3"), "`x.rs:3`");
         assert_eq!(code_span("a`b"), "`` a`b ``");
+    }
+
+    #[test]
+    fn percent_escapes() {
+        assert_eq!(percent_decode("docs/a%20b%3Ac.md"), "docs/a b:c.md");
+        assert_eq!(percent_decode("src/%C3%A9.rs"), "src/é.rs");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("a%zzb%2"), "a%zzb%2");
+        assert_eq!(percent_decode("plain.rs"), "plain.rs");
     }
 
     #[test]

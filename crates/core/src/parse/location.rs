@@ -13,6 +13,7 @@ use regex::Regex;
 
 use crate::lang::file_type;
 use crate::model::Location;
+use crate::prose::percent_decode;
 
 /// A location found in a line, with the byte range it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,28 +424,6 @@ fn url_location(url: &str, root: Option<&str>) -> Option<Location> {
         return None;
     }
     make_location_nums(&path, a, b, root)
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether a token is a plausible file path. `quoted` relaxes the rules for text the
