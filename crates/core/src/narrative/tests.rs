@@ -3,7 +3,7 @@
 
 use super::fixtures::{go_gateway, python_clean, rust_cache};
 use super::*;
-use crate::model::Location;
+use crate::model::{Decision, Location};
 use crate::report::{Member, Verification};
 
 fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Finding {
