@@ -289,4 +289,27 @@ mod tests {
         assert_eq!(fence_for("```rust"), "````");
         assert_eq!(fence_for("x ````` y"), "``````");
     }
+
+    /// The ground floor uses no stage: only the model's values, and each other (test
+    /// code left out).
+    #[test]
+    fn the_ground_floor_imports_no_stage() {
+        let allowed = ["crate::model", "crate::report", "crate::prose", "crate::lang"];
+        let sources = [
+            ("prose.rs", include_str!("prose.rs")),
+            ("git.rs", include_str!("git.rs")),
+            ("lang.rs", include_str!("lang.rs")),
+        ];
+        for (name, source) in sources {
+            let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+            for (at, _) in code.match_indices("crate::") {
+                let rest = &code[at..];
+                assert!(
+                    allowed.iter().any(|a| rest.starts_with(a)),
+                    "{name} uses {}",
+                    rest.lines().next().unwrap_or("")
+                );
+            }
+        }
+    }
 }

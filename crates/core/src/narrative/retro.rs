@@ -200,6 +200,8 @@ pub(super) fn failure_phrase(status: RunStatus, run: Option<&RunRecord>) -> Stri
     }
 }
 
+/// The retro: how the run ended, what it raised, where its items went, what was
+/// dropped, how much of the change it covered, and what it cost, a sentence each.
 fn retro(
     seat: &Seat<'_>,
     status: RunStatus,
@@ -208,121 +210,145 @@ fn retro(
     panel: &Panel<'_>,
 ) -> String {
     let mut s: Vec<String> = Vec::new();
-    let run = seat.run;
-    let changed = input.changed_files;
-    let panel_size = panel.reviewed().count();
-
-    if status != RunStatus::Ok {
-        let phrase = failure_phrase(status, run);
-        let first = match status {
-            RunStatus::TimedOut | RunStatus::NotFinished => format!("Did not finish: {phrase}."),
-            _ => {
-                let mut p = phrase;
-                if let Some(c) = p.get(..1) {
-                    p = c.to_uppercase() + &p[1..];
-                }
-                format!("{p}.")
-            }
-        };
-        s.push(first);
-    }
-
+    s.extend(how_it_ended(status, seat.run));
     let Some(review) = seat.review else {
-        if status == RunStatus::Ok {
-            s.push("Finished but left no review.".to_string());
-        } else {
-            s.push("It left no review, so nothing of it is in this report.".to_string());
-        }
+        s.push(no_review(status));
         return s.join(" ");
     };
-
     if status != RunStatus::Ok {
         s.push("What it wrote before stopping was read and counted.".to_string());
     }
+    s.push(what_it_raised(review, r));
+    s.extend(where_its_items_went(seat, input, panel.reviewed().count()));
+    s.extend(what_was_dropped(seat, input));
+    s.extend(coverage(r, input.changed_files));
+    if status == RunStatus::Ok {
+        s.extend(what_it_took(r));
+    }
+    s.join(" ")
+}
+
+/// `Did not finish: timed out after 30m.`, `Failed after 4s (exited with code 2).`;
+/// nothing for a run that finished.
+fn how_it_ended(status: RunStatus, run: Option<&RunRecord>) -> Option<String> {
+    if status == RunStatus::Ok {
+        return None;
+    }
+    let phrase = failure_phrase(status, run);
+    Some(match status {
+        RunStatus::TimedOut | RunStatus::NotFinished => format!("Did not finish: {phrase}."),
+        _ => {
+            let mut p = phrase;
+            if let Some(c) = p.get(..1) {
+                p = c.to_uppercase() + &p[1..];
+            }
+            format!("{p}.")
+        }
+    })
+}
+
+fn no_review(status: RunStatus) -> String {
+    if status == RunStatus::Ok {
+        "Finished but left no review.".to_string()
+    } else {
+        "It left no review, so nothing of it is in this report.".to_string()
+    }
+}
+
+/// `Raised 3 items (1C 2S) and 1 design observation.`
+fn what_it_raised(review: &ParsedReview, r: &ReviewerReport) -> String {
     let n = review.items.len();
     let design = r.design_observations as usize;
     if unreadable(review) {
-        s.push(
-            "Nothing could be read out of its review: no JSON block and no section the parser recognised (see the appendix)."
-                .to_string(),
-        );
-    } else if n == 0 {
+        return "Nothing could be read out of its review: no JSON block and no section the parser recognised (see the appendix)."
+            .to_string();
+    }
+    let observations = plural(design, "design observation", "design observations");
+    if n == 0 {
         let extra = if design > 0 {
-            format!(
-                " and gave {}",
-                plural(design, "design observation", "design observations")
-            )
+            format!(" and gave {observations}")
         } else {
             String::new()
         };
-        s.push(format!("Raised no issues{extra}."));
+        format!("Raised no issues{extra}.")
     } else {
         let extra = if design > 0 {
-            format!(
-                " and {}",
-                plural(design, "design observation", "design observations")
-            )
+            format!(" and {observations}")
         } else {
             String::new()
         };
-        s.push(format!(
+        format!(
             "Raised {} ({}){extra}.",
             plural(n, "item", "items"),
             counts_compact(&r.findings)
-        ));
+        )
     }
+}
 
-    // Where its items went, in report order.
+/// Which findings its items are in (report order), which only it raised, and where
+/// the consolidation rated one of them differently.
+fn where_its_items_went(
+    seat: &Seat<'_>,
+    input: &ReportInput<'_>,
+    panel_size: usize,
+) -> Vec<String> {
+    let mut s = Vec::new();
     let mine: Vec<&Finding> = input
         .consolidation
         .findings
         .iter()
         .filter(|f| f.members.iter().any(|m| m.reviewer == seat.name))
         .collect();
-    if !mine.is_empty() {
-        let ids: Vec<String> = mine.iter().map(|f| f.id.clone()).collect();
-        s.push(format!("Its items are in {}.", join_and(&ids)));
-        let alone: Vec<String> = mine
-            .iter()
-            .filter(|f| f.members.iter().all(|m| m.reviewer == seat.name))
-            .map(|f| f.id.clone())
-            .collect();
-        if panel_size > 1 {
-            if alone.is_empty() {
-                s.push("Every one of them was also raised by another reviewer.".to_string());
-            } else if alone.len() == mine.len() {
-                s.push("No other reviewer raised any of them.".to_string());
-            } else {
-                s.push(format!("Only it raised {}.", join_and(&alone)));
-            }
-        }
-        let changes: Vec<String> = mine
-            .iter()
-            .flat_map(|f| {
-                f.members
-                    .iter()
-                    .filter(|m| m.reviewer == seat.name && m.severity != f.severity)
-                    .map(|m| {
-                        format!(
-                            "{} (its {}: {} → {})",
-                            f.id, m.local_id, m.severity, f.severity
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        if !changes.is_empty() {
-            s.push(format!(
-                "The consolidation rated {} differently: {}.",
-                if changes.len() == 1 {
-                    "one of its items"
-                } else {
-                    "some of its items"
-                },
-                join_and(&changes)
-            ));
+    if mine.is_empty() {
+        return s;
+    }
+    let ids: Vec<String> = mine.iter().map(|f| f.id.clone()).collect();
+    s.push(format!("Its items are in {}.", join_and(&ids)));
+    let alone: Vec<String> = mine
+        .iter()
+        .filter(|f| f.members.iter().all(|m| m.reviewer == seat.name))
+        .map(|f| f.id.clone())
+        .collect();
+    if panel_size > 1 {
+        if alone.is_empty() {
+            s.push("Every one of them was also raised by another reviewer.".to_string());
+        } else if alone.len() == mine.len() {
+            s.push("No other reviewer raised any of them.".to_string());
+        } else {
+            s.push(format!("Only it raised {}.", join_and(&alone)));
         }
     }
+    let changes: Vec<String> = mine
+        .iter()
+        .flat_map(|f| {
+            f.members
+                .iter()
+                .filter(|m| m.reviewer == seat.name && m.severity != f.severity)
+                .map(|m| {
+                    format!(
+                        "{} (its {}: {} → {})",
+                        f.id, m.local_id, m.severity, f.severity
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !changes.is_empty() {
+        s.push(format!(
+            "The consolidation rated {} differently: {}.",
+            if changes.len() == 1 {
+                "one of its items"
+            } else {
+                "some of its items"
+            },
+            join_and(&changes)
+        ));
+    }
+    s
+}
+
+/// `Dropped: 3 “Title” (why).`
+fn what_was_dropped(seat: &Seat<'_>, input: &ReportInput<'_>) -> Option<String> {
     let dropped: Vec<String> = input
         .consolidation
         .dropped
@@ -337,40 +363,43 @@ fn retro(
             )
         })
         .collect();
-    if !dropped.is_empty() {
-        s.push(format!("Dropped: {}.", join_and(&dropped)));
+    (!dropped.is_empty()).then(|| format!("Dropped: {}.", join_and(&dropped)))
+}
+
+/// `Read or cited 4 of 5 changed files; missed `a.rs`.`; nothing when the changed
+/// files are not known.
+fn coverage(r: &ReviewerReport, changed: &[String]) -> Option<String> {
+    if changed.is_empty() {
+        return None;
     }
-    if !changed.is_empty() {
-        let mut line = format!(
-            "Read or cited {} of {} changed files",
-            r.files_reviewed.len(),
-            changed.len()
-        );
-        if r.coverage_misses.is_empty() {
-            line.push('.');
-        } else if r.coverage_misses.len() <= 5 {
-            let misses: Vec<String> = r.coverage_misses.iter().map(|p| code_span(p)).collect();
-            line.push_str(&format!("; missed {}.", join_and(&misses)));
-        } else {
-            line.push_str(&format!("; missed {}.", r.coverage_misses.len()));
-        }
-        s.push(line);
+    let mut line = format!(
+        "Read or cited {} of {} changed files",
+        r.files_reviewed.len(),
+        changed.len()
+    );
+    if r.coverage_misses.is_empty() {
+        line.push('.');
+    } else if r.coverage_misses.len() <= 5 {
+        let misses: Vec<String> = r.coverage_misses.iter().map(|p| code_span(p)).collect();
+        line.push_str(&format!("; missed {}.", join_and(&misses)));
+    } else {
+        line.push_str(&format!("; missed {}.", r.coverage_misses.len()));
     }
-    if status == RunStatus::Ok {
-        let mut cost_bits: Vec<String> = Vec::new();
-        if let Some(ms) = r.duration_ms {
-            cost_bits.push(duration_terse(ms));
-        }
-        let calls: u64 = r.tool_calls.values().sum();
-        if !r.tool_calls.is_empty() {
-            cost_bits.push(plural(calls as usize, "tool call", "tool calls"));
-        }
-        if let Some(usd) = r.cost_usd.filter(|c| c.is_finite()) {
-            cost_bits.push(format!("${usd:.2}"));
-        }
-        if !cost_bits.is_empty() {
-            s.push(format!("Took {}.", join_and(&cost_bits)));
-        }
+    Some(line)
+}
+
+/// `Took 4m 07s, 31 tool calls and $0.42.`
+fn what_it_took(r: &ReviewerReport) -> Option<String> {
+    let mut cost_bits: Vec<String> = Vec::new();
+    if let Some(ms) = r.duration_ms {
+        cost_bits.push(duration_terse(ms));
     }
-    s.join(" ")
+    let calls: u64 = r.tool_calls.values().sum();
+    if !r.tool_calls.is_empty() {
+        cost_bits.push(plural(calls as usize, "tool call", "tool calls"));
+    }
+    if let Some(usd) = r.cost_usd.filter(|c| c.is_finite()) {
+        cost_bits.push(format!("${usd:.2}"));
+    }
+    (!cost_bits.is_empty()).then(|| format!("Took {}.", join_and(&cost_bits)))
 }
