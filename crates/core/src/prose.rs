@@ -294,7 +294,12 @@ mod tests {
     /// code left out).
     #[test]
     fn the_ground_floor_imports_no_stage() {
-        let allowed = ["crate::model", "crate::report", "crate::prose", "crate::lang"];
+        let allowed = [
+            "crate::model",
+            "crate::report",
+            "crate::prose",
+            "crate::lang",
+        ];
         let sources = [
             ("prose.rs", include_str!("prose.rs")),
             ("git.rs", include_str!("git.rs")),
