@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use crate::git::{GitTree, GitTreeError};
 use crate::model::{Location, ParsedReview, ReviewItem};
+use crate::prose::one_line;
 use crate::report::{Dropped, Verification};
 
 /// Read access to the files of one revision.
@@ -128,12 +129,7 @@ fn verify_item(
 }
 
 fn split_lines(text: &str) -> Vec<String> {
-    text.lines().map(normalise_line).collect()
-}
-
-/// Whitespace collapsed, trimmed.
-fn normalise_line(line: &str) -> String {
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.lines().map(one_line).collect()
 }
 
 /// At most this many distinctive snippet lines must match.
@@ -146,7 +142,7 @@ const MAX_GAP: u32 = 6;
 fn distinctive_lines(snippet: &str) -> Option<Vec<String>> {
     let lines: Vec<String> = snippet
         .lines()
-        .map(normalise_line)
+        .map(one_line)
         .filter(|l| !l.contains("...") && !l.contains('…'))
         .filter(|l| l.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
         .collect();

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Diagnostic;
-use crate::prose::Fence;
+use crate::prose::{one_line, Fence};
 
 /// What a line is, once fences are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -443,12 +443,12 @@ pub(crate) fn first_sentence(text: &str) -> &str {
 
 /// Shortens a title to about `max` characters at a word boundary.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        return one_line;
+    let flat = one_line(text);
+    if flat.chars().count() <= max {
+        return flat;
     }
     let mut cut = String::new();
-    for word in one_line.split(' ') {
+    for word in flat.split(' ') {
         if cut.chars().count() + word.chars().count() + 1 > max {
             break;
         }
@@ -458,7 +458,7 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
         cut.push_str(word);
     }
     if cut.is_empty() {
-        cut = one_line.chars().take(max).collect();
+        cut = flat.chars().take(max).collect();
     }
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }
