@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use deep_review_core::model::RunStatus;
-use deep_review_core::process::human_duration;
+use deep_review_core::prose::duration_clock;
 use deep_review_core::reviewers::ProgressEvent;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -90,7 +90,7 @@ impl Progress {
                     .duration_ms
                     .map(Duration::from_millis)
                     .or_else(|| self.started.get(&reviewer).map(Instant::elapsed))
-                    .map(human_duration)
+                    .map(duration_clock)
                     .unwrap_or_default();
                 let calls = record.total_tool_calls();
                 let line = match record.status {

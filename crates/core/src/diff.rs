@@ -4,6 +4,7 @@
 //!
 //! Also the TODO/FIXME/XXX/HACK comments a diff adds ([`acknowledged_limitations`]).
 
+use crate::lang::{self, Comments, Lang};
 use crate::model::Limitation;
 
 /// One file in a unified diff.
@@ -346,31 +347,13 @@ struct CommentStyle {
 
 impl CommentStyle {
     fn for_path(path: &str) -> Self {
-        let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        let ext = lang::extension(path).to_ascii_lowercase();
+        let file_type = lang::file_type(&ext);
+        let comments = file_type.map(|t| t.comments);
         CommentStyle {
-            single_quotes: ext != "rs",
-            prose: matches!(ext.as_str(), "md" | "markdown" | "rst" | "txt" | "adoc"),
-            c_family: matches!(
-                ext.as_str(),
-                "rs" | "c"
-                    | "h"
-                    | "cc"
-                    | "cpp"
-                    | "hpp"
-                    | "go"
-                    | "java"
-                    | "kt"
-                    | "swift"
-                    | "cs"
-                    | "scala"
-                    | "dart"
-                    | "js"
-                    | "jsx"
-                    | "ts"
-                    | "tsx"
-                    | "mjs"
-                    | "cjs"
-            ),
+            single_quotes: file_type.is_none_or(|t| t.lang != Lang::Rust),
+            prose: comments == Some(Comments::Prose),
+            c_family: comments == Some(Comments::CFamily),
         }
     }
 }

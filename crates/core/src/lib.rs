@@ -3,10 +3,15 @@
 //!
 //! Data flows one way: [`target`] → [`workdir`] → [`reviewers`] → [`parse`] → [`verify`] →
 //! [`consolidate`] → [`narrative`] → [`render`]; [`pipeline`] knows the order.
+//! Underneath them all, the ground floor any stage may use and that uses no stage:
+//! [`prose`] (words, durations, code fences), `git` (running git to read a repository)
+//! and `lang` (what a file extension says about the file).
 
 pub mod config;
 pub mod consolidate;
 pub mod diff;
+mod git;
+mod lang;
 pub mod model;
 pub mod narrative;
 pub mod options;
@@ -14,6 +19,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod process;
 pub mod prompt;
+pub mod prose;
 pub mod render;
 pub mod report;
 pub mod reviewers;

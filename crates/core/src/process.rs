@@ -88,7 +88,10 @@ impl ProcessOutcome {
                 signal: Some(s), ..
             } => format!("killed by signal {s}"),
             ExitKind::Exited { .. } => "exited".to_string(),
-            ExitKind::TimedOut => format!("timed out after {}", human_duration(self.duration)),
+            ExitKind::TimedOut => format!(
+                "timed out after {}",
+                crate::prose::duration_clock(self.duration)
+            ),
             ExitKind::Cancelled => "cancelled".to_string(),
             ExitKind::SpawnFailed(e) => format!("could not start: {e}"),
         }
@@ -256,16 +259,6 @@ async fn read_tail(mut stream: impl AsyncRead + Unpin, limit: usize) -> String {
         tail.drain(..tail.len() - limit);
     }
     String::from_utf8_lossy(&tail).into_owned()
-}
-
-/// `3m 05s`, `42s`, `1h 02m`.
-pub fn human_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
-        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::prose::{fence_for, one_line};
 use crate::report;
 use crate::target::{ChangeStatus, ChangedFile, Commit};
 
@@ -85,7 +86,7 @@ impl<'a> PromptInput<'a> {
 /// None when it does not exist there. Long files are cut at [`REPO_CONTEXT_LIMIT`].
 pub fn read_repo_context(repo_root: &Path, rev: &str) -> Option<String> {
     let spec = format!("{rev}:{REPO_CONTEXT_FILE}");
-    let bytes = crate::target::git_output(repo_root, &["show", "--no-textconv", &spec]).ok()?;
+    let bytes = crate::git::git_output(repo_root, &["show", "--no-textconv", &spec]).ok()?;
     let mut text = String::from_utf8_lossy(&bytes).into_owned();
     if text.len() > REPO_CONTEXT_LIMIT {
         let mut cut = REPO_CONTEXT_LIMIT;
@@ -449,7 +450,7 @@ for empty parts; keep every string valid JSON (escape quotes and newlines; no co
 /// hash of the content, around a fence longer than any backtick run in it.
 pub fn data_block(label: &str, content: &str, info: &str) -> String {
     let id = block_id(label, content);
-    let fence = "`".repeat(longest_backtick_run(content).max(2) + 1);
+    let fence = fence_for(content);
     let label = one_line(label);
     let mut out = String::with_capacity(content.len() + 200);
     let _ = writeln!(out, "BEGIN DATA {id} ({label})");
@@ -475,40 +476,21 @@ fn block_id(label: &str, content: &str) -> String {
     })
 }
 
-/// The longest run of backticks in `text` (a fence around it must be longer).
-pub(crate) fn longest_backtick_run(text: &str) -> usize {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    longest
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prose::Fence;
     use crate::target::resolve_local;
     use crate::target::tests::feature_repo;
 
     /// Where the CommonMark rules would end a fenced block opened by `open_line` at
     /// `start`: the first later line that is a fence of at least as many backticks.
     fn fence_end(lines: &[&str], start: usize) -> Option<usize> {
-        let open = lines[start].trim_start();
-        let n = open.chars().take_while(|c| *c == '`').count();
+        let open = Fence::read(lines[start])?;
         lines.iter().enumerate().skip(start + 1).find_map(|(i, l)| {
-            let t = l.trim_start();
-            let ticks = t.chars().take_while(|c| *c == '`').count();
-            (l.len() - t.len() <= 3 && ticks >= n && t[ticks..].trim().is_empty()).then_some(i)
+            Fence::read(l)
+                .is_some_and(|f| f.closes(open.ch, open.len))
+                .then_some(i)
         })
     }
 

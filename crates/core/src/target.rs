@@ -7,15 +7,15 @@
 //! git command runs per file.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::git::{git_command, git_line, git_output, GitError};
 use crate::report;
 
 /// Why a target could not be resolved. Messages are for the user as they are.
@@ -45,6 +45,15 @@ pub enum TargetError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<GitError> for TargetError {
+    fn from(e: GitError) -> Self {
+        match e {
+            GitError::Missing(e) => TargetError::GitMissing(e),
+            GitError::Failed { args, stderr } => TargetError::Git { args, stderr },
+        }
+    }
 }
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> TargetError {
@@ -214,47 +223,6 @@ impl LocalTarget {
                 .collect(),
         }
     }
-}
-
-/// A `git` command run in `dir`, isolated from variables that would point it at
-/// another repository.
-pub(crate) fn git_command(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_OBJECT_DIRECTORY")
-        .env_remove("GIT_COMMON_DIR")
-        .env_remove("GIT_PREFIX")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// Runs git in `dir` and returns its standard output; a non-zero exit is an error.
-pub(crate) fn git_output<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Result<Vec<u8>, TargetError> {
-    let out = git_command(dir)
-        .args(args)
-        .output()
-        .map_err(TargetError::GitMissing)?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(TargetError::Git {
-            args: args
-                .iter()
-                .map(|a| a.as_ref().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
-    }
-}
-
-fn git_line<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Result<String, TargetError> {
-    let out = git_output(dir, args)?;
-    Ok(String::from_utf8_lossy(&out).trim().to_string())
 }
 
 /// The full SHA of the commit `rev` names, or None when it names none.

@@ -25,8 +25,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ReviewerConfig;
+use crate::git::git_command;
+use crate::prose::one_line;
 use crate::report;
-use crate::target::{git_command, ChangeStatus, ChangedFile, Commit, LocalTarget};
+use crate::target::{ChangeStatus, ChangedFile, Commit, LocalTarget};
 
 pub mod layout;
 pub mod read;
@@ -370,10 +372,6 @@ pub fn render_context(
         let _ = writeln!(out, "| {} | {name} | {a} | {d} |", f.status.letter());
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn table_cell(path: &str) -> String {

@@ -6,54 +6,14 @@
 //! token (`Leaking`, `self.tokens.lock`) became and hands out small integer keys, so
 //! reading ten thousand findings does not allocate per token.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-/// A fast, deterministic hasher for short strings and integer keys (FxHash). Maps
-/// keyed with it are only looked up, never iterated, so results do not depend on it.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
+use crate::prose::Fence;
 
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+/// Maps and sets with the fast, deterministic FxHash. They are only looked up, never
+/// iterated, so results do not depend on the hasher.
+pub(crate) type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
+type FxSet<K> = rustc_hash::FxHashSet<K>;
 
 /// A token of at most 15 bytes packed into one integer (its bytes, then its length),
 /// so a lookup compares two integers instead of following a pointer to the text.
@@ -72,10 +32,10 @@ impl Packed {
 }
 
 impl std::hash::Hash for Packed {
-    fn hash<H: Hasher>(&self, state: &mut H) {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // Fold both halves so every byte reaches the low bits the table indexes by.
         let (lo, hi) = (self.0 as u64, (self.0 >> 64) as u64);
-        let mixed = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ hi.wrapping_mul(FX_SEED);
+        let mixed = lo.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ hi.wrapping_mul(0x517c_c1b7_2722_0a95);
         state.write_u64(mixed.rotate_left(32));
     }
 }
@@ -419,28 +379,24 @@ impl Lexicon {
 fn split_fences(text: &str, prose: &mut String, code: &mut String) {
     prose.clear();
     code.clear();
-    let mut fence: Option<&str> = None;
+    let mut fence: Option<Fence<'_>> = None;
     for line in text.lines() {
-        let trimmed = line.trim_start();
-        let marker_len = trimmed
-            .bytes()
-            .take_while(|&c| c == b'`' || c == b'~')
-            .count();
-        let marker = &trimmed[..marker_len];
         match fence {
             Some(open) => {
-                if marker.len() >= open.len() && marker.starts_with(&open[..1]) {
+                if Fence::read_indented(line).is_some_and(|f| f.closes(open.ch, open.len)) {
                     fence = None;
                 } else {
                     code.push_str(diff_body(line));
                     code.push('\n');
                 }
             }
-            None if marker.len() >= 3 => fence = Some(marker),
-            None => {
-                prose.push_str(line);
-                prose.push('\n');
-            }
+            None => match Fence::read_indented(line) {
+                Some(f) => fence = Some(f),
+                None => {
+                    prose.push_str(line);
+                    prose.push('\n');
+                }
+            },
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::fixtures::{go_gateway, python_clean, rust_cache};
 use super::*;
-use crate::model::Location;
+use crate::model::{Decision, Location};
 use crate::report::{Member, Verification};
 
 fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Finding {
@@ -309,4 +309,23 @@ fn scale_10_reviewers_1000_items() {
         json.len()
     );
     assert_eq!(report.findings.len(), n_reviewers * 1000);
+}
+
+/// narrative sits below render (it builds the report render writes): its own code takes
+/// its text helpers from `crate::prose`, never from `crate::render`.
+#[test]
+fn narrative_does_not_import_render() {
+    let sources = [
+        ("mod.rs", include_str!("mod.rs")),
+        ("verdict.rs", include_str!("verdict.rs")),
+        ("retro.rs", include_str!("retro.rs")),
+        ("summary.rs", include_str!("summary.rs")),
+        ("assessments.rs", include_str!("assessments.rs")),
+    ];
+    for (name, source) in sources {
+        assert!(
+            !source.contains("crate::render") && !source.contains("super::super::render"),
+            "narrative/{name} imports from render"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use super::location::normalise_path;
 use super::markdown::{indent_width, is_rule, list_item, snippets, Doc, LineKind};
 use super::title::{metadata, parse_title_line, push_tag, trailer, Metadata, TitleLine};
 use crate::model::{ItemSource, Location, Scope, Severity};
+use crate::prose::Fence;
 
 /// An item before ids and ordinals are assigned.
 #[derive(Debug, Clone)]
@@ -354,17 +355,9 @@ pub(crate) fn build_item(
     let mut kept: Vec<&str> = Vec::with_capacity(body_lines.len());
     let mut fence: Option<(char, usize)> = None;
     for line in body_lines {
-        let t = line.trim_start();
-        let fence_here = t
-            .chars()
-            .next()
-            .filter(|c| *c == '`' || *c == '~')
-            .map(|c| (c, t.chars().take_while(|&x| x == c).count()))
-            .filter(|&(_, n)| n >= 3);
+        let fence_here = Fence::read_indented(line);
         match (fence, fence_here) {
-            (Some((c, n)), Some((c2, n2)))
-                if c == c2 && n2 >= n && t.trim_start_matches(c).trim().is_empty() =>
-            {
+            (Some((c, n)), Some(f)) if f.closes(c, n) => {
                 fence = None;
                 kept.push(line);
                 continue;
@@ -374,7 +367,7 @@ pub(crate) fn build_item(
                 continue;
             }
             (None, Some(f)) => {
-                fence = Some(f);
+                fence = Some((f.ch, f.len));
                 kept.push(line);
                 continue;
             }

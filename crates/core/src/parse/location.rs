@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::lang::file_type;
 use crate::model::Location;
+use crate::prose::percent_decode;
 
 /// A location found in a line, with the byte range it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,164 +56,6 @@ static LINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-
-const KNOWN_EXTENSIONS: &[&str] = &[
-    "go",
-    "rs",
-    "py",
-    "pyi",
-    "ts",
-    "tsx",
-    "js",
-    "jsx",
-    "mjs",
-    "cjs",
-    "java",
-    "kt",
-    "kts",
-    "swift",
-    "c",
-    "h",
-    "cc",
-    "cpp",
-    "hpp",
-    "cxx",
-    "hh",
-    "m",
-    "mm",
-    "cs",
-    "rb",
-    "php",
-    "scala",
-    "clj",
-    "ex",
-    "exs",
-    "erl",
-    "hs",
-    "ml",
-    "mli",
-    "fs",
-    "fsx",
-    "lua",
-    "pl",
-    "pm",
-    "r",
-    "jl",
-    "dart",
-    "vue",
-    "svelte",
-    "sh",
-    "bash",
-    "zsh",
-    "fish",
-    "ps1",
-    "bat",
-    "cmd",
-    "sql",
-    "graphql",
-    "gql",
-    "proto",
-    "thrift",
-    "yaml",
-    "yml",
-    "toml",
-    "json",
-    "json5",
-    "jsonc",
-    "xml",
-    "html",
-    "htm",
-    "css",
-    "scss",
-    "sass",
-    "less",
-    "md",
-    "mdx",
-    "markdown",
-    "rst",
-    "txt",
-    "adoc",
-    "cfg",
-    "ini",
-    "conf",
-    "env",
-    "lock",
-    "gradle",
-    "cmake",
-    "mk",
-    "make",
-    "dockerfile",
-    "tf",
-    "tfvars",
-    "hcl",
-    "nix",
-    "bzl",
-    "bazel",
-    "star",
-    "zig",
-    "nim",
-    "sol",
-    "ipynb",
-    "csv",
-    "tsv",
-    "bats",
-    "gitignore",
-    "gitattributes",
-    "dockerignore",
-    "editorconfig",
-    "mod",
-    "sum",
-    "tmpl",
-    "tpl",
-    "j2",
-    "jinja",
-    "hbs",
-    "ejs",
-    "erb",
-    "svg",
-    "sbt",
-    "groovy",
-    "pro",
-    "cabal",
-    "elm",
-    "purs",
-    "re",
-    "res",
-    "rei",
-    "v",
-    "sv",
-    "vhd",
-    "asm",
-    "s",
-    "wasm",
-    "wat",
-    "patch",
-    "diff",
-    "plist",
-    "props",
-    "csproj",
-    "sln",
-    "vcxproj",
-    "xaml",
-    "razor",
-    "cshtml",
-    "properties",
-    "in",
-    "ac",
-    "am",
-    "def",
-    "d",
-    "cu",
-    "cuh",
-    "metal",
-    "glsl",
-    "hlsl",
-    "wgsl",
-    "gd",
-    "tscn",
-    "cr",
-    "coffee",
-];
 
 const KNOWN_FILE_NAMES: &[&str] = &[
     "Makefile",
@@ -582,28 +426,6 @@ fn url_location(url: &str, root: Option<&str>) -> Option<Location> {
     make_location_nums(&path, a, b, root)
 }
 
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Whether a token is a plausible file path. `quoted` relaxes the rules for text the
 /// reviewer put in backticks or a link.
 fn looks_like_file(path: &str, has_line: bool, quoted: bool) -> bool {
@@ -623,9 +445,7 @@ fn looks_like_file(path: &str, has_line: bool, quoted: bool) -> bool {
         .filter(|(_, ext)| ext.chars().all(|c| c.is_alphanumeric() || c == '_'))
         .filter(|(_, ext)| ext.chars().any(|c| c.is_alphabetic()))
         .map(|(_, ext)| ext.to_ascii_lowercase());
-    let known_ext = ext
-        .as_deref()
-        .is_some_and(|e| KNOWN_EXTENSIONS.contains(&e));
+    let known_ext = ext.as_deref().and_then(file_type).is_some();
     let known_name = KNOWN_FILE_NAMES.contains(&name);
     if known_ext || known_name {
         return true;

@@ -1,12 +1,14 @@
 //! A small line-based Markdown reader, just enough for reviews: fenced code blocks,
 //! ATX headings of any depth (`#######` included), bold pseudo-headings, list items and
-//! paragraphs. Everything is linear in the size of the text.
+//! paragraphs. Everything is linear in the size of the text. Fences are read indented
+//! any amount ([`Fence::read_indented`]): reviewers nest code blocks in list items.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::model::Diagnostic;
+use crate::prose::{one_line, Fence};
 
 /// What a line is, once fences are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,24 +42,6 @@ static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\s*)([-*+]|[0-9]{1,4}[.)])(\s+)(\S.*)?$").expect("static regex")
 });
 
-/// A fence opener/closer: its character, run length and info string.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let t = line.trim_start();
-    let ch = t.chars().next()?;
-    if ch != '`' && ch != '~' {
-        return None;
-    }
-    let run = t.chars().take_while(|&c| c == ch).count();
-    if run < 3 {
-        return None;
-    }
-    let info = t[run * ch.len_utf8()..].trim();
-    if ch == '`' && info.contains('`') {
-        return None;
-    }
-    Some((ch, run, info))
-}
-
 impl<'a> Doc<'a> {
     /// Splits `text` into lines and classifies them. A fence that is never closed is
     /// read as plain text (with a diagnostic), so a truncated review keeps its headings.
@@ -73,13 +57,11 @@ impl<'a> Doc<'a> {
         let mut max_close_after: Vec<(usize, usize)> = vec![(0, 0); lines.len() + 1];
         for i in (0..lines.len()).rev() {
             let (mut bt, mut tl) = max_close_after[i + 1];
-            if let Some((ch, run, info)) = fence(lines[i]) {
-                if info.is_empty() {
-                    if ch == '`' {
-                        bt = bt.max(run);
-                    } else {
-                        tl = tl.max(run);
-                    }
+            if let Some(f) = Fence::read_indented(lines[i]).filter(|f| f.info.is_empty()) {
+                if f.ch == '`' {
+                    bt = bt.max(f.len);
+                } else {
+                    tl = tl.max(f.len);
                 }
             }
             max_close_after[i] = (bt, tl);
@@ -89,17 +71,15 @@ impl<'a> Doc<'a> {
         let mut last_heading_level = 0usize;
         for (i, line) in lines.iter().enumerate() {
             if let Some((ch, run)) = open {
-                if let Some((c2, r2, info)) = fence(line) {
-                    if c2 == ch && r2 >= run && info.is_empty() {
-                        open = None;
-                        kinds.push(LineKind::Fence);
-                        continue;
-                    }
+                if Fence::read_indented(line).is_some_and(|f| f.closes(ch, run)) {
+                    open = None;
+                    kinds.push(LineKind::Fence);
+                    continue;
                 }
                 kinds.push(LineKind::Code);
                 continue;
             }
-            if let Some((ch, run, _)) = fence(line) {
+            if let Some(Fence { ch, len: run, .. }) = Fence::read_indented(line) {
                 let (bt, tl) = max_close_after[i + 1];
                 let can_close = if ch == '`' { bt >= run } else { tl >= run };
                 if can_close {
@@ -343,18 +323,16 @@ pub(crate) fn code_blocks(body: &str) -> Vec<(String, String)> {
     for line in body.lines() {
         match &mut open {
             Some((ch, run, info, acc)) => {
-                if let Some((c2, r2, i2)) = fence(line) {
-                    if c2 == *ch && r2 >= *run && i2.is_empty() {
-                        out.push((std::mem::take(info), acc.join("\n")));
-                        open = None;
-                        continue;
-                    }
+                if Fence::read_indented(line).is_some_and(|f| f.closes(*ch, *run)) {
+                    out.push((std::mem::take(info), acc.join("\n")));
+                    open = None;
+                    continue;
                 }
                 acc.push(line);
             }
             None => {
-                if let Some((ch, run, info)) = fence(line) {
-                    open = Some((ch, run, info.to_string(), Vec::new()));
+                if let Some(f) = Fence::read_indented(line) {
+                    open = Some((f.ch, f.len, f.info.to_string(), Vec::new()));
                 }
             }
         }
@@ -465,12 +443,12 @@ pub(crate) fn first_sentence(text: &str) -> &str {
 
 /// Shortens a title to about `max` characters at a word boundary.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        return one_line;
+    let flat = one_line(text);
+    if flat.chars().count() <= max {
+        return flat;
     }
     let mut cut = String::new();
-    for word in one_line.split(' ') {
+    for word in flat.split(' ') {
         if cut.chars().count() + word.chars().count() + 1 > max {
             break;
         }
@@ -480,7 +458,7 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
         cut.push_str(word);
     }
     if cut.is_empty() {
-        cut = one_line.chars().take(max).collect();
+        cut = flat.chars().take(max).collect();
     }
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }

@@ -3,12 +3,10 @@
 //! kept as Markdown but cannot break the layout: titles become one line, table cells
 //! escape pipes, headings are nested under their section and open code fences closed.
 
-use super::text::{
-    cell, code, counts_compact, duration_long, duration_short, indent_continuation, nest_headings,
-    one_line,
-};
+use super::text::{cell, indent_continuation, nest_headings};
 use super::RawReview;
 use crate::model::Severity;
+use crate::prose::{code_span, counts_compact, duration_terse, duration_words, join_and, one_line};
 use crate::report::{DesignGroup, Finding, Report, ReviewerReport, Target, Verification};
 
 pub(super) fn render(report: &Report, appendix: &[RawReview]) -> String {
@@ -122,7 +120,7 @@ impl Markdown<'_> {
                 t.head
                     .as_deref()
                     .map(short_sha)
-                    .map_or_else(String::new, |s| code(&s)),
+                    .map_or_else(String::new, |s| code_span(&s)),
             );
         }
         row("Author", author_cell(t));
@@ -130,7 +128,7 @@ impl Markdown<'_> {
             row("PR", pr_cell(t));
         } else {
             if let Some(branch) = t.branch.as_deref() {
-                row("Branch", code(branch));
+                row("Branch", code_span(branch));
             }
             if let Some(title) = t.title.as_deref() {
                 row("Title", cell(title));
@@ -139,7 +137,7 @@ impl Markdown<'_> {
         let commits: Vec<String> = t
             .commits
             .iter()
-            .map(|c| format!("{} {}", code(&short_sha(&c.sha)), cell(&c.subject)))
+            .map(|c| format!("{} {}", code_span(&short_sha(&c.sha)), cell(&c.subject)))
             .collect();
         row("Commits", commits.join("<br>"));
         let reviewers: Vec<String> = r.reviewers.iter().map(reviewer_cell).collect();
@@ -155,7 +153,7 @@ impl Markdown<'_> {
         row(
             "Wall-clock time",
             r.wall_clock_ms
-                .map_or_else(String::new, |ms| code(&duration_long(ms))),
+                .map_or_else(String::new, |ms| code_span(&duration_words(ms))),
         );
         self.blank();
     }
@@ -187,7 +185,7 @@ impl Markdown<'_> {
     fn finding(&mut self, f: &Finding) {
         let mut head = format!("{}. **{}**", one_line(&f.id), one_line(&f.title));
         if let Some(loc) = &f.location {
-            head.push_str(&format!(" — {}", code(&loc.to_string())));
+            head.push_str(&format!(" — {}", code_span(&loc.to_string())));
         }
         match f.kind.as_deref().map(one_line).filter(|k| !k.is_empty()) {
             Some(kind) => head.push_str(&format!(" ({}, {kind})", f.severity)),
@@ -233,7 +231,7 @@ impl Markdown<'_> {
                 .locations
                 .iter()
                 .filter(|l| Some(*l) != f.location.as_ref())
-                .map(|l| code(&l.to_string()))
+                .map(|l| code_span(&l.to_string()))
                 .collect();
             if !others.is_empty() {
                 notes.push(format!("*Also at* {}.", others.join(", ")));
@@ -261,7 +259,7 @@ impl Markdown<'_> {
                     .collect();
                 notes.push(format!(
                     "*Also raised by* {} — the text above is {}'s {}{}.",
-                    super::text::join_and(&others),
+                    join_and(&others),
                     one_line(&self.display(&first.reviewer)),
                     one_line(&first.local_id),
                     rated(first)
@@ -338,8 +336,8 @@ impl Markdown<'_> {
             .iter()
             .map(|l| {
                 let place = match (&l.path, l.line) {
-                    (Some(p), Some(n)) => format!("{} — ", code(&format!("{p}:{n}"))),
-                    (Some(p), None) => format!("{} — ", code(p)),
+                    (Some(p), Some(n)) => format!("{} — ", code_span(&format!("{p}:{n}"))),
+                    (Some(p), None) => format!("{} — ", code_span(p)),
                     _ => String::new(),
                 };
                 let sources: Vec<String> = l
@@ -356,7 +354,7 @@ impl Markdown<'_> {
                 format!(
                     "- {place}{} *(noted in {})*",
                     one_line(&l.text),
-                    super::text::join_and(&sources)
+                    join_and(&sources)
                 )
             })
             .collect();
@@ -434,7 +432,7 @@ impl Markdown<'_> {
             ("Status", Box::new(|r| status_label(&r.status).to_string())),
             (
                 "Duration",
-                Box::new(move |r| r.duration_ms.map_or_else(dash, duration_short)),
+                Box::new(move |r| r.duration_ms.map_or_else(dash, duration_terse)),
             ),
             (
                 "Findings",
@@ -777,7 +775,7 @@ fn repo_cell(t: &Target) -> String {
         Some(repo) if t.kind == "github_pr" && is_owner_name(repo) => {
             format!("[{repo}]({}/{repo})", web_base(t))
         }
-        Some(repo) => code(repo),
+        Some(repo) => code_span(repo),
         None => String::new(),
     }
 }
@@ -827,7 +825,7 @@ fn reviewer_cell(r: &ReviewerReport) -> String {
     let model = r.model.as_deref().filter(|m| !m.trim().is_empty());
     if let Some(model) = model {
         if !r.display.contains(model) {
-            bits.push(code(model));
+            bits.push(code_span(model));
         }
     }
     let effort = r.effort.as_deref().map(cell).filter(|e| !e.is_empty());

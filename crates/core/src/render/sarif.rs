@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::text::one_line;
 use crate::model::{Location, Severity};
+use crate::prose::one_line;
 use crate::report::{Finding, Report, Verification};
 
 /// The `$schema` a SARIF log names.

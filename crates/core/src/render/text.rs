@@ -1,96 +1,12 @@
-//! Small text helpers shared by the narrative and the renderers: durations, counts,
-//! one-line titles, table cells, Markdown heading nesting and fence repair.
+//! Keeping untrusted text from breaking a rendered layout: table cells, Markdown heading
+//! nesting and fence repair. The prose helpers the renderers share with the narrative
+//! (counts, durations, one-line text, inline code) are in [`crate::prose`].
 
-use crate::model::Severity;
-use crate::report::SeverityCounts;
-
-/// `18m 27s`, `4m 07s`, `30m`, `45s`, `1h 02m`: the retro's compact duration.
-pub(crate) fn duration_short(ms: u64) -> String {
-    let secs = (ms + 500) / 1000;
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match (h, m, s) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m {s:02}s"),
-        (h, 0, _) => format!("{h}h"),
-        (h, m, _) => format!("{h}h {m:02}m"),
-    }
-}
-
-/// `30 min 23 s`, `45 s`, `1 h 02 min`: the header's wall-clock time.
-pub(crate) fn duration_long(ms: u64) -> String {
-    let secs = (ms + 500) / 1000;
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s} s"),
-        (0, m) => format!("{m} min {s} s"),
-        (h, m) => format!("{h} h {m:02} min"),
-    }
-}
-
-/// `1C 2I 6S`, leaving out zeros; `0` when there is nothing.
-pub(crate) fn counts_compact(c: &SeverityCounts) -> String {
-    let parts: Vec<String> = [(c.critical, 'C'), (c.important, 'I'), (c.suggestion, 'S')]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, l)| format!("{n}{l}"))
-        .collect();
-    if parts.is_empty() {
-        "0".to_string()
-    } else {
-        parts.join(" ")
-    }
-}
-
-/// `1 critical issue`, `2 important issues`, `3 suggestions`.
-pub(crate) fn severity_phrase(severity: Severity, n: usize) -> String {
-    match (severity, n == 1) {
-        (Severity::Critical, true) => "1 critical issue".to_string(),
-        (Severity::Critical, false) => format!("{n} critical issues"),
-        (Severity::Important, true) => "1 important issue".to_string(),
-        (Severity::Important, false) => format!("{n} important issues"),
-        (Severity::Suggestion, true) => "1 suggestion".to_string(),
-        (Severity::Suggestion, false) => format!("{n} suggestions"),
-    }
-}
-
-/// `1 item`, `3 items`.
-pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-pub(crate) fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// Collapses every run of whitespace (newlines included) into one space and trims.
-pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use crate::prose::{one_line, Fence};
 
 /// A value for a Markdown table cell: one line, pipes escaped.
 pub(crate) fn cell(text: &str) -> String {
     one_line(text).replace('|', "\\|")
-}
-
-/// Inline code that survives backticks inside the text (`` `a`b` `` → ``` `` a`b `` ```).
-pub(crate) fn code(text: &str) -> String {
-    let text = one_line(text);
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    if longest_run == 0 {
-        return format!("`{text}`");
-    }
-    let ticks = "`".repeat(longest_run + 1);
-    format!("{ticks} {text} {ticks}")
 }
 
 /// An ATX heading line's level (1–6) and its text; `None` for anything else (7 or more
@@ -111,25 +27,6 @@ fn atx_heading(line: &str) -> Option<(usize, &str)> {
     } else {
         None
     }
-}
-
-/// A fence opening or closing line: the fence character and its length.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
-        return None;
-    }
-    let rest = &line[indent..];
-    let ch = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = rest.len() - rest.trim_start_matches(ch).len();
-    if len < 3 {
-        return None;
-    }
-    let info = &rest[len..];
-    if ch == '`' && info.contains('`') {
-        return None;
-    }
-    Some((ch, len, info.trim()))
 }
 
 /// A setext underline (`===` or `---` alone on a line): the level it gives.
@@ -164,7 +61,7 @@ fn plain_paragraph_line(line: &str) -> bool {
         || t == "-"
         || t == "*"
         || atx_heading(line).is_some()
-        || fence(line).is_some()
+        || Fence::read(line).is_some()
         || setext_underline(line).is_some();
     let ordered = {
         let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
@@ -241,10 +138,8 @@ fn scan(lines: &[&str]) -> (Vec<bool>, Option<Block>, usize) {
         match open {
             Some(Block::Fence(ch, len)) => {
                 in_block[i] = true;
-                if let Some((c, l, info)) = fence(line) {
-                    if c == ch && l >= len && info.is_empty() {
-                        open = None;
-                    }
+                if Fence::read(line).is_some_and(|f| f.closes(ch, len)) {
+                    open = None;
                 }
             }
             Some(Block::Html(end)) => {
@@ -260,9 +155,9 @@ fn scan(lines: &[&str]) -> (Vec<bool>, Option<Block>, usize) {
                 }
             }
             None => {
-                if let Some((c, l, _)) = fence(line) {
+                if let Some(f) = Fence::read(line) {
                     in_block[i] = true;
-                    open = Some(Block::Fence(c, l));
+                    open = Some(Block::Fence(f.ch, f.len));
                 } else if let Some(end) = html_block_start(line) {
                     in_block[i] = true;
                     open = Some(Block::Html(end));
@@ -367,44 +262,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        let check = |ms: u64, short: &str, long: &str| {
-            assert_eq!(duration_short(ms), short, "short {ms}");
-            assert_eq!(duration_long(ms), long, "long {ms}");
-        };
-        check(0, "0s", "0 s");
-        check(45_200, "45s", "45 s");
-        check(247_000, "4m 07s", "4 min 7 s");
-        check(1_107_000, "18m 27s", "18 min 27 s");
-        check(1_800_000, "30m", "30 min 0 s");
-        check(1_823_000, "30m 23s", "30 min 23 s");
-        check(3_600_000, "1h", "1 h 00 min");
-        check(3_725_000, "1h 02m", "1 h 02 min");
-    }
-
-    #[test]
-    fn compact_counts_and_phrases() {
-        let c = SeverityCounts {
-            critical: 1,
-            important: 0,
-            suggestion: 6,
-        };
-        assert_eq!(counts_compact(&c), "1C 6S");
-        assert_eq!(counts_compact(&SeverityCounts::default()), "0");
-        assert_eq!(severity_phrase(Severity::Important, 1), "1 important issue");
-        assert_eq!(severity_phrase(Severity::Suggestion, 3), "3 suggestions");
-        assert_eq!(
-            join_and(&["a".into(), "b".into(), "c".into()]),
-            "a, b and c"
-        );
-        assert_eq!(join_and(&["a".into()]), "a");
-    }
-
-    #[test]
-    fn cells_and_code_spans() {
+    fn table_cells() {
         assert_eq!(cell("a | b\nc"), "a \\| b c");
-        assert_eq!(code("x.rs:3"), "`x.rs:3`");
-        assert_eq!(code("a`b"), "`` a`b ``");
     }
 
     #[test]

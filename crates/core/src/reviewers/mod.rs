@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{BackendKind, ReviewerConfig};
 use crate::model::{RunRecord, RunStatus, Tokens};
+use crate::prose::one_line;
 use crate::workdir::layout;
 
 mod agent;
@@ -401,11 +402,6 @@ fn mask_record(record: &mut RunRecord) {
     record.notes.iter_mut().for_each(mask);
 }
 
-/// Errors are one line: runs of whitespace (newlines included) become one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -426,7 +422,7 @@ async fn run_builtin(
             task.abort();
             return Outcome {
                 status: RunStatus::TimedOut,
-                error: Some(format!("timed out after {}", crate::process::human_duration(config.timeout))),
+                error: Some(format!("timed out after {}", crate::prose::duration_clock(config.timeout))),
                 ..Outcome::default()
             };
         }

@@ -10,6 +10,7 @@ use regex::Regex;
 
 use super::{Finding, Kind};
 use crate::diff::{FileDiff, FileStatus};
+use crate::lang::{extension, file_type, lang_of, Lang};
 use crate::model::{ItemSource, Severity};
 use crate::secrets::{self, SecretHit};
 
@@ -44,14 +45,6 @@ pub(crate) fn is_lockfile(path: &str) -> bool {
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-fn extension(path: &str) -> &str {
-    let name = file_name(path);
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => ext,
-        _ => "",
-    }
 }
 
 /// Test files by path: `tests/`, `spec/`, `_test.go`, `test_*.py`, `*.test.ts`, ….
@@ -93,7 +86,7 @@ pub(crate) fn is_test_path(path: &str) -> bool {
 
 /// Added lines that make a Rust file a test change.
 fn adds_rust_tests(file: &FileDiff) -> bool {
-    file.path.ends_with(".rs")
+    lang_of(&file.path) == Lang::Rust
         && file.added.iter().any(|(_, l)| {
             let t = l.trim();
             t.starts_with("#[test]")
@@ -107,7 +100,7 @@ fn adds_rust_tests(file: &FileDiff) -> bool {
 /// How many added lines are code rather than blank lines, comments, or (in Python)
 /// docstring prose: a change that only rewords comments needs no new test.
 fn code_lines(file: &FileDiff) -> usize {
-    let python = extension(&file.path) == "py";
+    let python = lang_of(&file.path) == Lang::Python;
     file.added
         .iter()
         .filter(|(_, line)| {
@@ -142,12 +135,7 @@ fn is_python_prose(line: &str) -> bool {
 
 /// Program code by extension.
 fn is_code(path: &str) -> bool {
-    const CODE: [&str; 30] = [
-        "rs", "py", "go", "js", "jsx", "ts", "tsx", "mjs", "cjs", "java", "kt", "kts", "scala",
-        "c", "cc", "cpp", "cxx", "h", "hpp", "cs", "rb", "php", "swift", "m", "mm", "ex", "exs",
-        "hs", "dart", "zig",
-    ];
-    CODE.contains(&extension(&path.to_ascii_lowercase()))
+    file_type(extension(&path.to_ascii_lowercase())).is_some_and(|t| t.program)
 }
 
 /// Source code by extension, leaving out docs, examples, build scripts and tests.
@@ -225,7 +213,7 @@ pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Find
 /// The line of the first `#[cfg(test)]` in a Rust file at head: inline test modules
 /// come last by convention, so every line from there on is test code.
 fn rust_test_module_start(checkout: &Path, path: &str) -> Option<u32> {
-    if !path.ends_with(".rs") {
+    if lang_of(path) != Lang::Rust {
         return None;
     }
     let text = read_head(checkout, path);
@@ -469,19 +457,18 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
             continue;
         }
         let path = file.path.as_str();
-        let ext = extension(path);
         let test = is_test_path(path);
         let script = is_script_path(path);
         let head = || read_head(checkout, path);
         let mut rules: Vec<DebugRule> = Vec::new();
-        match ext {
-            "rs" => rules.push(DebugRule {
+        match lang_of(path) {
+            Lang::Rust => rules.push(DebugRule {
                 rule: "dbg-macro",
                 what: "`dbg!` left in",
                 applies: Box::new(|l: &str| matches(&RUST_DBG, code_part(l, "//"))),
                 unless_established: false,
             }),
-            "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "vue" | "svelte" => {
+            Lang::JavaScript | Lang::TypeScript | Lang::Vue | Lang::Svelte => {
                 if !test && !script && !file_name(path).contains(".config.") {
                     rules.push(DebugRule {
                         rule: "console-log",
@@ -497,7 +484,7 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
                     unless_established: false,
                 });
             }
-            "py" => {
+            Lang::Python => {
                 let name = file_name(path);
                 let text = head();
                 let is_program = text.starts_with("#!")
@@ -516,7 +503,7 @@ pub(crate) fn debug_findings(files: &[&FileDiff], checkout: &Path) -> Vec<Findin
                     });
                 }
             }
-            "go" => {
+            Lang::Go => {
                 let text = head();
                 let is_main = text.lines().any(|l| l.trim() == "package main");
                 if !test && !is_main && !script {
@@ -620,7 +607,7 @@ pub(crate) fn repo_has_tests(checkout: &Path) -> bool {
             if is_test_path(&rel_str) && is_code(&rel_str) {
                 return true;
             }
-            if name.ends_with(".rs") && rust_reads < MAX_RUST_READS {
+            if lang_of(&name) == Lang::Rust && rust_reads < MAX_RUST_READS {
                 rust_reads += 1;
                 let text = read_head(checkout, &rel_str);
                 if text.contains("#[cfg(test)]") || text.contains("#[test]") {

@@ -9,7 +9,9 @@
 use serde_json::json;
 
 use super::Finding;
+use crate::lang::{extension, file_type};
 use crate::model::{Decision, ItemSource, Limitation, Severity};
+use crate::prose::{fence_for, plural};
 
 /// Version of the JSON block this module writes (`"deep_review": 1`).
 pub const REVIEW_SCHEMA_VERSION: u32 = 1;
@@ -80,10 +82,6 @@ fn verdict(findings: &[Finding]) -> Decision {
 
 fn count(findings: &[Finding], severity: Severity) -> usize {
     findings.iter().filter(|f| f.severity == severity).count()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn summary(input: &ReviewInput<'_>, numbered: &[Numbered<'_>]) -> String {
@@ -168,28 +166,14 @@ fn testing_text(input: &ReviewInput<'_>, numbered: &[Numbered<'_>]) -> String {
     }
 }
 
+/// The info string of a fenced snippet from `path`.
 fn code_language(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "rs" => "rust",
-        "py" | "pyi" => "python",
-        "go" => "go",
-        "js" | "mjs" | "cjs" | "jsx" => "javascript",
-        "ts" | "tsx" => "typescript",
-        "sh" | "bash" => "bash",
-        "rb" => "ruby",
-        "java" => "java",
-        "c" | "h" => "c",
-        "cc" | "cpp" | "hpp" | "cxx" => "cpp",
-        "toml" => "toml",
-        "yml" | "yaml" => "yaml",
-        "json" => "json",
-        _ => "",
-    }
+    file_type(extension(path)).map_or("", |t| t.fence)
 }
 
 /// A fenced block whose fence is longer than any backtick run inside.
 fn fenced(text: &str, lang: &str) -> String {
-    let fence = "`".repeat((crate::prompt::longest_backtick_run(text) + 1).max(3));
+    let fence = fence_for(text);
     format!("{fence}{lang}\n{text}\n{fence}")
 }
 

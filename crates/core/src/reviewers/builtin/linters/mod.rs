@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 use super::{checks, Finding, Kind};
 use crate::config::ReviewerConfig;
 use crate::diff::FileDiff;
+use crate::lang::{extension, lang_of, Lang};
 use crate::model::{ItemSource, Severity};
 use crate::process::{self, ExitKind, ProcessOutcome, ProcessSpec};
 
@@ -114,19 +115,11 @@ pub(crate) fn which(program: &str, env: &BTreeMap<String, String>) -> Option<Pat
     })
 }
 
-fn extension(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => ext,
-        _ => "",
-    }
-}
-
 /// Shell scripts: by extension, or by a `sh`/`bash` shebang.
 fn is_shell(path: &str, checkout: &Path) -> bool {
-    match extension(path) {
-        "sh" | "bash" | "ksh" | "bats" => true,
-        "" => checks::safe_join(checkout, path)
+    match (lang_of(path), extension(path)) {
+        (Lang::Shell, _) => true,
+        (_, "") => checks::safe_join(checkout, path)
             .and_then(|p| std::fs::read(p).ok())
             .map(|bytes| {
                 let first = bytes.split(|b| *b == b'\n').next().unwrap_or(&[]);
@@ -154,21 +147,21 @@ pub(crate) async fn run_all(
         .map(|f| f.path.as_str())
         .filter(|p| checks::safe_join(checkout, p).is_some_and(|full| full.is_file()))
         .collect();
-    let pick = |exts: &[&str]| -> Vec<String> {
+    let pick = |langs: &[Lang]| -> Vec<String> {
         with_added
             .iter()
-            .filter(|p| exts.contains(&extension(p)))
+            .filter(|p| langs.contains(&lang_of(p)))
             .map(|p| p.to_string())
             .collect()
     };
     let limit = |cap: Duration| config.timeout.min(cap);
     let mut runs = Vec::new();
 
-    let rust = pick(&["rs"]);
+    let rust = pick(&[Lang::Rust]);
     if !rust.is_empty() {
         runs.push(clippy::run(&rust, checkout, config, limit(clippy::LIMIT), cancel).await);
     }
-    let python = pick(&["py", "pyi"]);
+    let python = pick(&[Lang::Python, Lang::PythonStub]);
     if !python.is_empty() {
         runs.push(ruff::run(&python, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
@@ -180,11 +173,11 @@ pub(crate) async fn run_all(
     if !shell.is_empty() {
         runs.push(shellcheck::run(&shell, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
-    let go = pick(&["go"]);
+    let go = pick(&[Lang::Go]);
     if !go.is_empty() {
         runs.extend(run_go(&go, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
-    let js = pick(&["js", "jsx", "ts", "tsx", "mjs", "cjs"]);
+    let js = pick(&[Lang::JavaScript, Lang::TypeScript]);
     if !js.is_empty() {
         runs.push(eslint::run(&js, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }

@@ -96,23 +96,7 @@ fn diag(result: &Value, tool: &str, checkout: &Path) -> Option<LintDiag> {
 
 /// `file:///abs/p%20q.rs` → `/abs/p q.rs`; `./a.rs` → `a.rs`.
 fn decode_uri(uri: &str) -> String {
-    let path = uri.strip_prefix("file://").unwrap_or(uri);
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::prose::percent_decode(uri.strip_prefix("file://").unwrap_or(uri))
 }
 
 #[cfg(test)]
