@@ -1,13 +1,22 @@
 //! The `deep-review` binary: command-line parsing, terminal progress, signals and exit
 //! codes. Everything else lives in `deep_review_core`.
 
+// `println!` and `eprintln!` panic on a closed pipe: write through `output` instead.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod clean;
+mod exit;
+mod manual;
+mod output;
 mod progress;
 mod words;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use deep_review_core::config::{
     self, BackendKind, ConfigPaths, FailOn, Overrides, ReviewerConfig, Settings,
 };
@@ -17,26 +26,34 @@ use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
 use deep_review_core::report::{Report, SeverityCounts};
 use deep_review_core::reviewers::ready;
 use deep_review_core::{target, workdir};
+use exit::{usage, CmdResult, Failure};
 use progress::Progress;
 use tokio_util::sync::CancellationToken;
 use words::{word_strings, words};
 
-/// Exit codes (SPEC section 3).
-const EXIT_FAIL_ON: u8 = 1;
-const EXIT_USAGE: u8 = 2;
-const EXIT_NO_REVIEW: u8 = 3;
-/// Interrupted by Ctrl-C / SIGTERM (128 + SIGINT, as shells report it).
-const EXIT_INTERRUPTED: u8 = 130;
+/// `deep-review 0.1.0 (<commit> <commit date>)`; build.rs finds the commit.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("DEEP_REVIEW_COMMIT"),
+    " ",
+    env!("DEEP_REVIEW_COMMIT_DATE"),
+    ")"
+);
 
 #[derive(Parser, Debug)]
 #[command(
     name = "deep-review",
-    version,
+    version = VERSION,
+    after_help = exit::HELP,
     about = "Run a panel of code reviewers on a change and consolidate their reviews into one report"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour messages: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    color: clap::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +64,12 @@ enum Command {
     Consolidate(ConsolidateArgs),
     /// List the configured panel and whether each reviewer can run.
     Reviewers(ReviewersArgs),
+    /// Remove old work directories (default: not modified for 30 days).
+    Clean(clean::CleanArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
+    Completions(manual::CompletionsArgs),
+    /// Print the man page (roff): `deep-review man > deep-review.1`.
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -124,28 +147,27 @@ struct ReviewersArgs {
     config: Option<PathBuf>,
 }
 
-/// An error that maps to a specific exit code.
-#[derive(Debug)]
-struct Exit(u8, anyhow::Error);
-
-type CmdResult = Result<u8, Exit>;
-
-fn usage(e: impl Into<anyhow::Error>) -> Exit {
-    Exit(EXIT_USAGE, e.into())
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let color = output::color_from_args(std::env::args_os());
+    let matches = Cli::command().color(color).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    output::init_color(cli.color);
     let result = match cli.command {
         Command::Consolidate(args) => consolidate(args),
         Command::Review(args) => review(args),
         Command::Reviewers(args) => reviewers(args),
+        Command::Clean(args) => clean::clean(&args),
+        Command::Completions(args) => manual::completions(&args, Cli::command()),
+        Command::Man => manual::man(Cli::command()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(Exit(code, err)) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(code)
+        Err(failure) => {
+            output::error(&failure.error);
+            ExitCode::from(failure.code())
         }
     }
 }
@@ -161,7 +183,7 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.rev = args.rev;
     opts.severity_policy = args.severity_policy;
     let fail_on = args.fail_on.unwrap_or_default();
-    let done = pipeline::consolidate_dir(&opts).map_err(usage)?;
+    let done = pipeline::consolidate_dir(&opts)?;
     finish(&done, fail_on, false)
 }
 
@@ -187,11 +209,12 @@ fn review(args: ReviewArgs) -> CmdResult {
     };
     let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides)?;
     let fail_on = settings.fail_on;
-    let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
+    let received = Arc::new(AtomicI32::new(0));
     let outcome = runtime.block_on(async {
         let ready::PanelChoice { panel, note, .. } = ready::choose_panel(&settings).await;
         if let (Some(note), false) = (note, args.quiet) {
-            eprintln!("{note}");
+            output::note(&note);
         }
         let names: Vec<String> = panel.iter().map(|r| r.name.clone()).collect();
         let request = ReviewRequest {
@@ -203,7 +226,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             dry_run: args.dry_run,
         };
         let cancel = CancellationToken::new();
-        tokio::spawn(cancel_on_signal(cancel.clone()));
+        tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
         let quiet = args.quiet || args.dry_run;
         let display = tokio::spawn(async move {
@@ -217,47 +240,62 @@ fn review(args: ReviewArgs) -> CmdResult {
         let _ = display.await;
         outcome
     });
-    match outcome.map_err(usage)? {
+    match outcome? {
         ReviewOutcome::DryRun { workdir } => {
             if !args.quiet {
-                eprintln!(
+                output::note(&format!(
                     "dry run: the prompt is in {}",
                     workdir.join(workdir::PROMPT_FILE).display()
-                );
+                ));
             }
-            println!("{}", workdir.display());
-            Ok(0)
+            output::line(workdir.display())?;
+            Ok(exit::SUCCESS)
         }
         ReviewOutcome::Interrupted { workdir, .. } => {
-            eprintln!(
+            output::warning(&format!(
                 "interrupted: the reviewers that had not finished were stopped\nhint: finish the report from those that completed with `deep-review consolidate {}`",
                 workdir.display()
-            );
-            println!("{}", workdir.display());
-            Ok(EXIT_INTERRUPTED)
+            ));
+            output::line(workdir.display())?;
+            // Ended by a signal we caught: 128 + its number (SIGINT when none is known).
+            let signal = match received.load(Ordering::Relaxed) {
+                0 => SIGINT,
+                n => n,
+            };
+            Ok(exit::signal(signal))
         }
         ReviewOutcome::Done { consolidated, .. } => finish(&consolidated, fail_on, args.quiet),
     }
 }
 
-/// Cancels the review on Ctrl-C or SIGTERM; the runner then kills every reviewer's
-/// process group.
-async fn cancel_on_signal(cancel: CancellationToken) {
+const SIGHUP: i32 = 1;
+const SIGINT: i32 = 2;
+const SIGTERM: i32 = 15;
+
+/// Cancels the review on Ctrl-C, SIGTERM or SIGHUP, noting which in `received` (for
+/// the exit code); the runner then kills every reviewer's process group.
+async fn cancel_on_signal(cancel: CancellationToken, received: Arc<AtomicI32>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
         return;
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    let number = tokio::select! {
+        _ = tokio::signal::ctrl_c() => SIGINT,
+        _ = term.recv() => SIGTERM,
+        _ = hup.recv() => SIGHUP,
+    };
+    received.store(number, Ordering::Relaxed);
     cancel.cancel();
 }
 
 /// The current directory and the root of the repository `target` (default `.`) is in.
-fn locate(target: Option<&Path>) -> Result<(PathBuf, PathBuf), Exit> {
-    let cwd = std::env::current_dir().map_err(usage)?;
-    let root = target::repo_root(&cwd.join(target.unwrap_or(Path::new(".")))).map_err(usage)?;
+fn locate(target: Option<&Path>) -> Result<(PathBuf, PathBuf), Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| exit::runtime(anyhow::anyhow!("cannot read the current directory: {e}")))?;
+    let root = target::repo_root(&cwd.join(target.unwrap_or(Path::new("."))))?;
     Ok((cwd, root))
 }
 
@@ -266,17 +304,17 @@ fn load_config(
     root: &Path,
     explicit: Option<&Path>,
     overrides: &Overrides,
-) -> Result<Settings, Exit> {
+) -> Result<Settings, Failure> {
     let explicit = explicit.map(|p| cwd.join(p));
     let env = |name: &str| std::env::var(name).ok();
     let paths = ConfigPaths::discover(Some(root), explicit.as_deref(), &env);
-    config::load_settings(&paths, overrides).map_err(usage)
+    Ok(config::load_settings(&paths, overrides)?)
 }
 
 fn reviewers(args: ReviewersArgs) -> CmdResult {
     let (cwd, root) = locate(args.target.as_deref())?;
     let settings = load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
-    let runtime = tokio::runtime::Runtime::new().map_err(usage)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     let choice = runtime.block_on(ready::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.
     let mut rows: Vec<(ReviewerConfig, bool)> =
@@ -316,10 +354,10 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
         .max()
         .unwrap_or(8)
         .max(4);
-    println!(
+    output::line(format_args!(
         "{:<width$}  {:<17}  {:<5}  {:<9}  WHY",
         "NAME", "BACKEND", "PANEL", "STATE"
-    );
+    ))?;
     for (reviewer, in_panel) in &rows {
         let Some((_, available)) = checked.iter().find(|(c, _)| c.name == reviewer.name) else {
             continue;
@@ -335,7 +373,7 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             .as_deref()
             .map(|v| format!(" ({v})"))
             .unwrap_or_default();
-        println!(
+        output::line(format_args!(
             "{:<width$}  {:<17}  {:<5}  {:<9}  {}{}",
             reviewer.name,
             reviewer.backend.as_str(),
@@ -343,9 +381,9 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             state,
             available.reason,
             version
-        );
+        ))?;
     }
-    Ok(0)
+    Ok(exit::SUCCESS)
 }
 
 /// Prints the verdict line and the REVIEW.md path (last line of stdout) and picks the
@@ -353,22 +391,21 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
 fn finish(done: &pipeline::Consolidated, fail_on: FailOn, quiet: bool) -> CmdResult {
     if done.usable_reviews == 0 {
         if let Some(path) = done.review_md() {
-            println!("{}", path.display());
+            output::line(path.display())?;
         }
-        return Err(Exit(
-            EXIT_NO_REVIEW,
-            anyhow::anyhow!("no reviewer produced a usable review\nhint: look at the run-<reviewer>.json records in the work directory"),
-        ));
+        return Err(exit::no_review(anyhow::anyhow!(
+            "no reviewer produced a usable review\nhint: look at the run-<reviewer>.json records in the work directory"
+        )));
     }
     if !quiet {
-        eprintln!("{}", verdict_line(&done.report));
+        output::note(&verdict_line(&done.report));
     }
     if let Some(path) = done.review_md() {
-        println!("{}", path.display());
+        output::line(path.display())?;
     }
     let worst = done.report.findings.iter().map(|f| f.severity).min();
     let failed = fail_on.fails(worst);
-    Ok(if failed { EXIT_FAIL_ON } else { 0 })
+    Ok(if failed { exit::FAIL_ON } else { exit::SUCCESS })
 }
 
 fn verdict_line(report: &Report) -> String {

@@ -110,7 +110,7 @@ impl Progress {
     fn show(&self, reviewer: &str, line: String, done: bool) {
         match &self.mode {
             Mode::Quiet => {}
-            Mode::Plain => eprintln!("{reviewer}: {line}"),
+            Mode::Plain => crate::output::note(&format!("{reviewer}: {line}")),
             Mode::Bars {
                 bars, done_style, ..
             } => {

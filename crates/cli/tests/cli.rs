@@ -1,6 +1,7 @@
 //! The `deep-review` binary end to end: real git repositories, real reviewer processes
 //! (`command` reviewers written as shell scripts, the builtin reviewer), real signals.
 
+mod conventions;
 mod support;
 
 use std::path::{Path, PathBuf};

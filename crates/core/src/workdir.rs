@@ -61,6 +61,17 @@ pub fn default_out_dir(repo_root: &Path) -> PathBuf {
     repo_root.join(STATE_DIR).join(layout::REVIEWS_DIR)
 }
 
+/// Whether `name` has the shape [`WorkDir::create`] gives work directories:
+/// `YYYYMMDD-HHMMSS-<slug>` (what `deep-review clean` is allowed to remove).
+pub fn is_workdir_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 16
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'-'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'-'
+}
+
 /// Makes sure work directories under `out` never show in `git status`: writes
 /// `.deep-review/.gitignore` (`*`) when `out` is under `.deep-review/`, or
 /// `<out>/.gitignore` when `out` is elsewhere inside the repository. An existing
@@ -854,5 +865,22 @@ mod tests {
             err.starts_with("cannot check out 0123456789abcdef"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn workdir_names_have_the_created_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let created = WorkDir::create(dir.path(), "pr-323", at(16, 58, 17)).unwrap();
+        assert!(is_workdir_name(&created.id), "{}", created.id);
+        for name in [
+            "20260417-165817-",
+            "20260417-165817",
+            "2026041-165817-x",
+            "reviews",
+            ".gitignore",
+            "20260417_165817-x",
+        ] {
+            assert!(!is_workdir_name(name), "{name}");
+        }
     }
 }
