@@ -46,8 +46,13 @@ pub fn clean(args: &CleanArgs) -> CmdResult {
     let out = match &args.out {
         Some(out) => cwd.join(out),
         None => {
-            let settings =
-                crate::load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
+            let settings = crate::load_config(
+                &cwd,
+                &root,
+                args.config.as_deref(),
+                &Overrides::default(),
+                Some((None, None)),
+            )?;
             settings.out_dir(&root)
         }
     };

@@ -184,13 +184,16 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.severity_policy = args.severity_policy;
     let fail_on = args.fail_on.unwrap_or_default();
     let done = pipeline::consolidate_dir(&opts)?;
+    for note in &done.notes {
+        output::warning(note);
+    }
     finish(&done, fail_on, false)
 }
 
 fn review(args: ReviewArgs) -> CmdResult {
     if args.post {
         return Err(usage(anyhow::anyhow!(
-            "--post needs a GitHub pull request target, and local reviews have none\nhint: run without --post; the report is in the work directory"
+            "--post needs a GitHub pull request target; a local branch has nowhere to post to\nhint: run the review without --post"
         )));
     }
     let (cwd, root) = locate(args.target.as_deref())?;
@@ -207,7 +210,26 @@ fn review(args: ReviewArgs) -> CmdResult {
         formats: (!args.format.is_empty()).then(|| args.format.clone()),
         prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
     };
-    let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides)?;
+    let at = Some((args.base.as_deref(), args.head.as_deref()));
+    let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides, at)?;
+    if !args.quiet {
+        for note in &settings.notes {
+            output::warning(note);
+        }
+        let ignored = settings.out_dir(&root);
+        let ignored = ignored.strip_prefix(&root).unwrap_or(&ignored);
+        let first = ignored
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        if let Some(warning) = target::uncommitted_warning(
+            &root,
+            args.head.as_deref(),
+            first.as_deref().unwrap_or(workdir::STATE_DIR),
+        ) {
+            output::warning(&warning);
+        }
+    }
     let fail_on = settings.fail_on;
     let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     let received = Arc::new(AtomicI32::new(0));
@@ -304,16 +326,39 @@ fn load_config(
     root: &Path,
     explicit: Option<&Path>,
     overrides: &Overrides,
+    review_of: Option<(Option<&str>, Option<&str>)>,
 ) -> Result<Settings, Failure> {
     let explicit = explicit.map(|p| cwd.join(p));
     let env = |name: &str| std::env::var(name).ok();
-    let paths = ConfigPaths::discover(Some(root), explicit.as_deref(), &env);
+    let mut paths = ConfigPaths::discover(Some(root), explicit.as_deref(), &env);
+    paths.repo_at_base = review_of.and_then(|(base, head)| repo_file_at_base(root, base, head));
     Ok(config::load_settings(&paths, overrides)?)
+}
+
+/// The repository's `deep-review.toml` as the base of a review of `base..head` has it,
+/// so a branch cannot configure (and run commands in) its own review. `None` when no
+/// base can be resolved (on the default branch itself: the working tree is the user's).
+fn repo_file_at_base(
+    root: &Path,
+    base: Option<&str>,
+    head: Option<&str>,
+) -> Option<config::RepoFileAt> {
+    let rev = target::base_commit(root, base, head).ok()?;
+    let text = target::file_at(root, &rev, config::REPO_CONFIG_FILE)
+        .ok()?
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    Some(config::RepoFileAt { rev, text })
 }
 
 fn reviewers(args: ReviewersArgs) -> CmdResult {
     let (cwd, root) = locate(args.target.as_deref())?;
-    let settings = load_config(&cwd, &root, args.config.as_deref(), &Overrides::default())?;
+    let settings = load_config(
+        &cwd,
+        &root,
+        args.config.as_deref(),
+        &Overrides::default(),
+        Some((None, None)),
+    )?;
     let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     let choice = runtime.block_on(ready::choose_panel(&settings));
     // Show the panel, then every other reviewer the files define or we could detect.

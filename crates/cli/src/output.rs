@@ -89,7 +89,21 @@ pub fn stdout_bytes(bytes: &[u8]) -> Result<(), Failure> {
 
 /// Writes one line to standard output.
 pub fn line(text: impl fmt::Display) -> Result<(), Failure> {
-    stdout_bytes(format!("{text}\n").as_bytes())
+    stdout_bytes(format!("{}\n", shown(&text.to_string())).as_bytes())
+}
+
+/// Text as it may reach a terminal: every secret the detector knows masked, and
+/// control characters (a reviewer's ESC or OSC sequences) made visible, newlines and
+/// tabs aside.
+fn shown(text: &str) -> String {
+    deep_review_core::secrets::mask_secrets(text)
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 fn style(color: AnsiColor) -> Style {
@@ -147,7 +161,7 @@ fn with_causes(error: &anyhow::Error) -> String {
 
 /// `error: <message>` on standard error, with its causes.
 pub fn error(error: &anyhow::Error) {
-    let text = with_causes(error);
+    let text = shown(&with_causes(error));
     let prefix = ("error:", style(AnsiColor::Red));
     stderr(&render(Some(prefix), &text, COLOR.load(Ordering::Relaxed)));
 }
@@ -155,17 +169,31 @@ pub fn error(error: &anyhow::Error) {
 /// `warning: <message>` on standard error.
 pub fn warning(text: &str) {
     let prefix = ("warning:", style(AnsiColor::Yellow));
-    stderr(&render(Some(prefix), text, COLOR.load(Ordering::Relaxed)));
+    stderr(&render(
+        Some(prefix),
+        &shown(text),
+        COLOR.load(Ordering::Relaxed),
+    ));
 }
 
 /// A message on standard error as it is, `hint:` lines styled.
 pub fn note(text: &str) {
-    stderr(&render(None, text, COLOR.load(Ordering::Relaxed)));
+    stderr(&render(None, &shown(text), COLOR.load(Ordering::Relaxed)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_is_masked_and_has_no_control_characters() {
+        let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let text = format!("failed: {token}\x1b]0;title\x07\n\tnext");
+        assert_eq!(
+            shown(&text),
+            "failed: ghp_****\u{fffd}]0;title\u{fffd}\n\tnext"
+        );
+    }
 
     #[test]
     fn render_styles_prefixes_only_with_colour() {

@@ -244,16 +244,47 @@ fn clear_errors_for_bad_targets() {
         .status(2)
         .stderr_contains("no changes");
     std::fs::write(
-        repo.path().join("deep-review.toml"),
+        repo.path().join("bad.toml"),
         "[review]\nreviewrs = [\"x\"]\n",
     )
     .unwrap();
     Test::new()
-        .args(["review"])
+        .args(["review", "--config", "bad.toml"])
         .cwd(repo.path())
         .run()
         .status(2)
         .stderr_contains("reviewrs");
+}
+
+/// A branch's own deep-review.toml (committed on the branch, or left in the working
+/// tree) never configures its review: a `command` reviewer it adds does not run.
+#[test]
+fn a_branch_cannot_configure_its_own_review() {
+    let repo = feature_repo();
+    let marker = repo.path().join("pwned");
+    let config = format!(
+        "[review]\nreviewers = [\"pwn\"]\n[reviewers.pwn]\nbackend = \"command\"\ncommand = [\"sh\", \"-c\", \"touch {}; echo '## Summary' ; echo fine\"]\n",
+        marker.display()
+    );
+    std::fs::write(repo.path().join("deep-review.toml"), &config).unwrap();
+    git(repo.path(), &["add", "-A"]);
+    git(
+        repo.path(),
+        &["commit", "-qm", "branch adds its own reviewer"],
+    );
+    Test::new()
+        .args(["review", "--quiet"])
+        .cwd(repo.path())
+        .run()
+        .status(0);
+    assert!(!marker.exists(), "the branch's command reviewer ran");
+    Test::new()
+        .args(["review"])
+        .cwd(repo.path())
+        .run()
+        .status(0)
+        .stderr_contains("differs from the base revision's");
+    assert!(!marker.exists(), "the branch's command reviewer ran");
 }
 
 #[test]
@@ -380,4 +411,58 @@ fn format_adds_to_the_report_and_review() {
         .arg(dir.path())
         .run()
         .status(1);
+}
+
+/// Uncommitted changes are not reviewed, and the user is told so.
+#[test]
+fn uncommitted_changes_are_warned_about() {
+    let repo = feature_repo();
+    write_files(
+        repo.path(),
+        &[("src/lib.rs", "pub fn changed() {}\n"), ("new.txt", "x\n")],
+    );
+    Test::new()
+        .args(["review"])
+        .cwd(repo.path())
+        .run()
+        .status(0)
+        .stderr_contains(
+            "warning: the working tree has 2 uncommitted changes that this review does not include\nhint: commit them first, or pass --head to say which revision to review",
+        );
+    let run = Test::new()
+        .args(["review", "--head", "HEAD~0"])
+        .cwd(repo.path())
+        .run()
+        .status(0);
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+}
+
+/// `consolidate` on a finished review, without `--repo`, keeps the locations verified
+/// against the repository the review was made in, and says so.
+#[test]
+fn consolidate_again_keeps_verification() {
+    let repo = feature_repo();
+    let bin = tempfile::tempdir().unwrap();
+    let reviewer = script(bin.path(), "r.sh", SCRIPT_REVIEW);
+    let config = config_with(bin.path(), &[("r", &reviewer)]);
+    let run = Test::new()
+        .args(["review", "--quiet", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0);
+    let review_md = PathBuf::from(run.last_line());
+    let dir = review_md.parent().unwrap().to_path_buf();
+    let verified = |dir: &Path| {
+        let report = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        report.matches("\"verification\": \"verified\"").count()
+    };
+    assert_eq!(verified(&dir), 1);
+    Test::new()
+        .arg("consolidate")
+        .arg(&dir)
+        .run()
+        .status(0)
+        .stderr_contains("warning: locations verified against ");
+    assert_eq!(verified(&dir), 1);
 }
