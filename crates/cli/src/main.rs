@@ -438,8 +438,15 @@ fn finish(done: &pipeline::Consolidated, fail_on: FailOn, quiet: bool) -> CmdRes
         if let Some(path) = done.review_md() {
             output::line(path.display())?;
         }
+        let who = done
+            .report
+            .verdict
+            .reason
+            .split_once(": ")
+            .map(|(_, who)| format!(": {}", who.trim_end_matches('.')))
+            .unwrap_or_default();
         return Err(exit::no_review(anyhow::anyhow!(
-            "no reviewer produced a usable review\nhint: look at the run-<reviewer>.json records in the work directory"
+            "no reviewer produced a usable review{who}\nhint: look at the run-<reviewer>.json records in the work directory"
         )));
     }
     if !quiet {
@@ -454,6 +461,20 @@ fn finish(done: &pipeline::Consolidated, fail_on: FailOn, quiet: bool) -> CmdRes
 }
 
 fn verdict_line(report: &Report) -> String {
+    use deep_review_core::model::Decision;
+    if report.verdict.decision == Decision::Incomplete {
+        return format!(
+            "verdict: {} — {}",
+            report.verdict.decision.label(),
+            report.verdict.reason
+        );
+    }
+    let panel = report
+        .verdict
+        .reason
+        .rsplit_once(" — from ")
+        .map(|(_, from)| format!(" (from {})", from.trim_end_matches('.')))
+        .unwrap_or_default();
     let mut counts = SeverityCounts::default();
     for f in &report.findings {
         counts.add(f.severity);
@@ -464,7 +485,7 @@ fn verdict_line(report: &Report) -> String {
         "suggestions"
     };
     format!(
-        "verdict: {} — {} critical, {} important, {} {suggestions}",
+        "verdict: {} — {} critical, {} important, {} {suggestions}{panel}",
         report.verdict.decision.label(),
         counts.critical,
         counts.important,

@@ -466,3 +466,30 @@ fn consolidate_again_keeps_verification() {
         .stderr_contains("warning: locations verified against ");
     assert_eq!(verified(&dir), 1);
 }
+
+/// When every reviewer fails there is no verdict: the report says so and names who
+/// failed and why, and the exit code is 3.
+#[test]
+fn no_usable_review_is_no_verdict() {
+    let repo = feature_repo();
+    let bin = tempfile::tempdir().unwrap();
+    let broken = script(bin.path(), "broken.sh", "echo 'quota exceeded' >&2; exit 1");
+    let config = config_with(bin.path(), &[("broken", &broken)]);
+    let run = Test::new()
+        .args(["review", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(3)
+        .stderr_contains(
+            "error: no reviewer produced a usable review: broken failed (exited with code 1: quota exceeded)",
+        );
+    let review_md = read(run.last_line());
+    assert!(
+        review_md.contains("**No verdict — no reviewer finished**"),
+        "{review_md}"
+    );
+    assert!(!review_md.contains("Merge as-is"), "{review_md}");
+    let report = read(PathBuf::from(run.last_line()).with_file_name("report.json"));
+    assert!(report.contains("\"decision\": \"incomplete\""), "{report}");
+}

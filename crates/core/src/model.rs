@@ -208,6 +208,9 @@ pub enum Decision {
     Rework,
     MergeWithFixes,
     MergeAsIs,
+    /// No reviewer left a usable review: there is nothing to decide on. Only the
+    /// report gives it; a reviewer's own verdict is one of the three above.
+    Incomplete,
 }
 
 impl Decision {
@@ -216,6 +219,7 @@ impl Decision {
             Decision::Rework => "rework",
             Decision::MergeWithFixes => "merge_with_fixes",
             Decision::MergeAsIs => "merge_as_is",
+            Decision::Incomplete => "incomplete",
         }
     }
 
@@ -225,6 +229,7 @@ impl Decision {
             Decision::Rework => "Rework",
             Decision::MergeWithFixes => "Merge with fixes",
             Decision::MergeAsIs => "Merge as-is",
+            Decision::Incomplete => "No verdict — no reviewer finished",
         }
     }
 }

@@ -19,7 +19,9 @@ use assessments::{
 };
 use retro::reviewer_report;
 use summary::executive_summary;
+#[cfg(test)]
 use verdict::verdict;
+use verdict::verdict_of_panel;
 
 /// When the verdict is `rework` / `merge_with_fixes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +136,12 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         .iter()
         .map(|seat| reviewer_report(seat, input, &panel))
         .collect();
-    let verdict = verdict(findings, input.verdict_policy, panel.reviewed().count() > 0);
+    let seats: Vec<(&str, Option<&RunRecord>, bool)> = panel
+        .seats
+        .iter()
+        .map(|s| (s.name.as_str(), s.run, s.review.is_some()))
+        .collect();
+    let verdict = verdict_of_panel(findings, input.verdict_policy, &seats);
     let limitations = acknowledged_limitations(input.diff_limitations, &panel);
     let summary = executive_summary(input, &panel, &reviewers, &limitations);
 

@@ -32,6 +32,55 @@ fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Fin
     }
 }
 
+/// The panel's state is part of the verdict: who failed when nobody finished, how many
+/// reviewed when some did not.
+#[test]
+fn verdict_says_when_the_panel_is_partial_or_empty() {
+    use crate::model::{RunRecord, RunStatus};
+    let failed = RunRecord {
+        name: "claude".into(),
+        status: RunStatus::Failed,
+        error: Some("no credentials: set ANTHROPIC_API_KEY".into()),
+        ..RunRecord::default()
+    };
+    let timed_out = RunRecord {
+        name: "gemini".into(),
+        status: RunStatus::TimedOut,
+        error: Some("timed out after 30m".into()),
+        ..RunRecord::default()
+    };
+    let policy = VerdictPolicy::default();
+    let none = super::verdict::verdict_of_panel(
+        &[],
+        policy,
+        &[
+            ("claude", Some(&failed), false),
+            ("gemini", Some(&timed_out), false),
+        ],
+    );
+    assert_eq!(none.decision, Decision::Incomplete);
+    assert_eq!(
+        none.reason,
+        "No reviewer produced a usable review, so nothing was decided: claude failed (no credentials: set ANTHROPIC_API_KEY) and gemini timed out."
+    );
+    assert_eq!(none.decision.label(), "No verdict — no reviewer finished");
+    let findings = [finding("I1", Severity::Important, "Title.", None)];
+    let partial = super::verdict::verdict_of_panel(
+        &findings,
+        policy,
+        &[
+            ("codex", None, true),
+            ("builtin", None, true),
+            ("gemini", Some(&timed_out), false),
+        ],
+    );
+    assert_eq!(partial.decision, Decision::MergeWithFixes);
+    assert_eq!(
+        partial.reason,
+        "I1 Title needs fixes before merging — from 2 of 3 reviewers; gemini timed out."
+    );
+}
+
 #[test]
 fn verdict_follows_the_policy() {
     use Severity::{Critical as C, Important as I, Suggestion as S};
@@ -108,8 +157,8 @@ fn verdict_follows_the_policy() {
         &[],
         default,
         false,
-        Decision::MergeAsIs,
-        "No reviewer produced a usable review, so no finding stands against the change.",
+        Decision::Incomplete,
+        "No reviewer produced a usable review, so nothing was decided.",
     );
     check(
         &[I, S],

@@ -40,6 +40,70 @@ fn name_top(findings: &[&Finding]) -> String {
     join_and(&named)
 }
 
+/// What happened to the reviewers that left no usable review: `gemini timed out`,
+/// `claude failed (no credentials: set ANTHROPIC_API_KEY)`.
+pub(super) fn missing_reviewers(
+    seats: &[(&str, Option<&crate::model::RunRecord>, bool)],
+    with_why: bool,
+) -> Vec<String> {
+    use crate::model::RunStatus;
+    seats
+        .iter()
+        .filter(|(_, _, reviewed)| !reviewed)
+        .map(|(name, run, _)| {
+            let status = run.map_or(RunStatus::NotFinished, |r| r.status);
+            let what = match status {
+                RunStatus::TimedOut => "timed out",
+                RunStatus::Skipped => "was skipped",
+                RunStatus::NotFinished => "did not finish",
+                RunStatus::Failed => "failed",
+                RunStatus::Ok => "left no usable review",
+            };
+            let why = run
+                .and_then(|r| r.error.as_deref())
+                .filter(|_| with_why)
+                .filter(|_| status == RunStatus::Failed || status == RunStatus::Skipped)
+                .map(|e| {
+                    let e = one_line(e);
+                    let short: String = e.chars().take(80).collect();
+                    if short.len() < e.len() {
+                        format!(" ({short}…)")
+                    } else {
+                        format!(" ({short})")
+                    }
+                })
+                .unwrap_or_default();
+            format!("{name} {what}{why}")
+        })
+        .collect()
+}
+
+/// The verdict with the panel's state said: who failed when nobody finished, and a
+/// partial panel ("from 2 of 3 reviewers; gemini timed out") otherwise.
+pub(super) fn verdict_of_panel(
+    findings: &[Finding],
+    policy: VerdictPolicy,
+    seats: &[(&str, Option<&crate::model::RunRecord>, bool)],
+) -> Verdict {
+    let reviewed = seats.iter().filter(|(_, _, r)| *r).count();
+    let mut v = verdict(findings, policy, reviewed > 0);
+    let missing = missing_reviewers(seats, v.decision == Decision::Incomplete);
+    if missing.is_empty() {
+        return v;
+    }
+    let body = v.reason.trim_end_matches('.').to_string();
+    v.reason = if v.decision == Decision::Incomplete {
+        format!("{body}: {}.", join_and(&missing))
+    } else {
+        format!(
+            "{body} — from {reviewed} of {} reviewers; {}.",
+            seats.len(),
+            missing.join(", ")
+        )
+    };
+    v
+}
+
 pub(super) fn verdict(findings: &[Finding], policy: VerdictPolicy, any_review: bool) -> Verdict {
     let blocking: Vec<&Finding> = findings
         .iter()
@@ -86,9 +150,8 @@ pub(super) fn verdict(findings: &[Finding], policy: VerdictPolicy, any_review: b
         (Decision::MergeWithFixes, reason)
     } else if !any_review {
         (
-            Decision::MergeAsIs,
-            "No reviewer produced a usable review, so no finding stands against the change"
-                .to_string(),
+            Decision::Incomplete,
+            "No reviewer produced a usable review, so nothing was decided".to_string(),
         )
     } else if optional.is_empty() {
         (
