@@ -157,7 +157,11 @@ pub(crate) fn is_source(path: &str) -> bool {
 
 /// Secrets on added lines. Returns the findings and every raw value found (so the
 /// caller can make sure none of them leaves the reviewer).
-pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Finding>, Vec<String>) {
+pub(crate) fn secret_findings(
+    files: &[&FileDiff],
+    checkout: &Path,
+    base: &str,
+) -> (Vec<Finding>, Vec<String>) {
     let mut findings = Vec::new();
     let mut raw = Vec::new();
     for file in files {
@@ -185,6 +189,9 @@ pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Find
             })
             .collect();
         let mut in_tests: Vec<(u32, SecretHit)> = Vec::new();
+        // The file at the base revision, read when a secret is found: a value already
+        // there is not introduced by this change.
+        let mut base_text: Option<String> = None;
         for (line, text, hits) in &scanned {
             let in_test = in_test(*line);
             for hit in hits {
@@ -201,7 +208,12 @@ pub(crate) fn secret_findings(files: &[&FileDiff], checkout: &Path) -> (Vec<Find
                 if in_test {
                     in_tests.push((*line, hit.clone()));
                 } else {
-                    findings.push(secret_finding(&file.path, *line, hit));
+                    let before = base_text.get_or_insert_with(|| {
+                        let path = file.old_path.as_deref().unwrap_or(&file.path);
+                        text_at(checkout, base, path)
+                    });
+                    let new = hit.value.is_empty() || !before.contains(&hit.value);
+                    findings.push(secret_finding(&file.path, *line, hit, new));
                 }
             }
         }
@@ -283,7 +295,37 @@ fn test_secrets_finding(path: &str, hits: &[(u32, SecretHit)]) -> Option<Finding
     })
 }
 
-fn secret_finding(path: &str, line: u32, hit: &SecretHit) -> Finding {
+/// `an AWS access key id`, `a GitHub token`.
+fn article(what: &str) -> String {
+    let vowel = what
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {what}", if vowel { "an" } else { "a" })
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `path` at revision `rev` in the checkout's repository; empty when it is not there
+/// (a new file, or a checkout that is plain files).
+fn text_at(checkout: &Path, rev: &str, path: &str) -> String {
+    if rev.is_empty() || !checkout.join(".git").exists() {
+        return String::new();
+    }
+    crate::git::git_output(checkout, &["cat-file", "blob", &format!("{rev}:{path}")])
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+/// The finding for one secret on an added line; `new` says whether the value is new
+/// in the change (a value the base revision already had is a gap, not a regression).
+fn secret_finding(path: &str, line: u32, hit: &SecretHit, new: bool) -> Finding {
     let shown = if hit.value.is_empty() {
         String::new()
     } else {
@@ -302,19 +344,40 @@ fn secret_finding(path: &str, line: u32, hit: &SecretHit) -> Finding {
         )
     } else {
         format!(
-            "Line {line} adds a value that looks like a {what}{shown}{assigned}. Once pushed \
+            "Line {line} adds a value that looks like {what}{shown}{assigned}. Once pushed \
              it stays in the history even if a later commit removes it.\n\n\
              Fix: revoke or rotate the credential, remove it from the change, and read it \
              from the environment or a secret store.",
-            what = hit.what,
+            what = article(hit.what),
         )
     };
+    let body = if new {
+        body
+    } else {
+        format!(
+            "{body}\n\nThe value is already in the base revision: the change moves or keeps \
+             it rather than introducing it, so it is not a blocker of this change, but the \
+             credential is leaked all the same."
+        )
+    };
+    let title = match (&hit.name, hit.rule) {
+        (_, "private-key") => "A private key block is committed".to_string(),
+        (Some(name), "high-entropy-assignment") => {
+            format!("`{name}` is assigned a literal secret{shown}")
+        }
+        (Some(name), _) => format!("`{name}` is assigned {}{shown}", article(hit.what)),
+        (None, _) => format!("{}{shown} is committed", capitalized(&article(hit.what))),
+    };
     Finding {
-        severity: Severity::Critical,
-        kind: Kind::Regression,
+        severity: if new {
+            Severity::Critical
+        } else {
+            Severity::Important
+        },
+        kind: if new { Kind::Regression } else { Kind::Gap },
         tool: "secrets".into(),
         rule: hit.rule.into(),
-        title: format!("secrets `{}`: {}{shown} added", hit.rule, hit.what),
+        title,
         path: path.to_string(),
         line: Some(line),
         line_end: Some(line),

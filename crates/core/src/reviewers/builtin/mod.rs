@@ -100,7 +100,7 @@ pub async fn review(
         .filter(|f| f.status != FileStatus::Deleted)
         .collect();
 
-    let (mut findings, raw_secrets) = checks::secret_findings(&live, &ctx.checkout);
+    let (mut findings, raw_secrets) = checks::secret_findings(&live, &ctx.checkout, &ctx.base);
     findings.extend(checks::conflict_findings(&live));
     findings.extend(checks::debug_findings(&live, &ctx.checkout));
     findings.extend(checks::size_findings(&live, &ctx.checkout));

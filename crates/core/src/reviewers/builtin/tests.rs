@@ -244,6 +244,62 @@ async fn leaked_keys_are_critical_and_masked_everywhere() {
     assert_eq!(lim, "TODO rotate AKIA****");
 }
 
+/// A secret the base revision already had (the change only moves it) is a gap of
+/// important severity, not a critical regression of this change; a new one next to it
+/// stays critical. Needs a checkout that is a git repository, as production makes.
+#[tokio::test]
+async fn a_secret_already_in_the_base_is_not_a_regression_of_the_change() {
+    let repo = Repo::new();
+    let old = ["AKIA", "Z3MHQW7XK2PLV9TD"].concat();
+    let new = ["ghp_", "4Fq9ZkLm2Rt7Yw1Xv8Bn3Cd6Ef0Gh5Ij2Kl9"].concat();
+    repo.write("app/settings.py", format!("AWS_KEY = \"{old}\"\n"));
+    let base = repo.commit("base");
+    repo.write(
+        "app/settings.py",
+        format!("# renamed\nAWS_KEY_ID = \"{old}\"\nGITHUB_TOKEN = \"{new}\"\n"),
+    );
+    let head = repo.commit("move the key, add a token");
+    let work = tempfile::tempdir().unwrap();
+    let checkout = work.path().join("checkout");
+    git(
+        repo.path(),
+        &["clone", "-q", ".", checkout.to_str().unwrap()],
+    );
+    let diff = git(repo.path(), &["diff", "--no-color", &base, &head]);
+    std::fs::write(work.path().join("diff.patch"), diff).unwrap();
+    let ctx = RunContext {
+        workdir: work.path().to_path_buf(),
+        checkout,
+        prompt_file: work.path().join("prompt.md"),
+        diff_file: work.path().join("diff.patch"),
+        base,
+        head,
+        pass: 1,
+    };
+    let out = review(&no_linters(), &ctx, &CancellationToken::new()).await;
+    let got: Vec<(String, String)> = findings(&out.review)
+        .into_iter()
+        .filter(|f| f.3.starts_with("secrets/"))
+        .map(|f| (f.1, f.2))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("critical".to_string(), "app/settings.py:3".to_string()),
+            ("important".to_string(), "app/settings.py:2".to_string()),
+        ],
+        "{}",
+        out.review
+    );
+    assert!(
+        out.review
+            .contains("`AWS_KEY_ID` is assigned an AWS access key id (`AKIA****`)"),
+        "{}",
+        out.review
+    );
+    assert!(out.review.contains("(important, gap)"), "{}", out.review);
+}
+
 #[tokio::test]
 async fn conflict_markers_are_critical() {
     let repo = Repo::new();
