@@ -84,9 +84,12 @@ pub(crate) fn percent_decode(s: &str) -> String {
 // Three forms, each where a test or a reader expects it; `humantime` writes none of them
 // (it pads nothing and prints every unit down to milliseconds).
 
-/// `18m 27s`, `4m 07s`, `30m`, `45s`, `1h`, `1h 02m`: rounded to the second, trailing
+/// `18m 27s`, `4m 07s`, `30m`, `45s`, `1h`, `1h 02m`, `450ms` under a second: rounded to the second, trailing
 /// zero units left out (the retro and the reviewer table).
 pub(crate) fn duration_terse(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
     let secs = (ms + 500) / 1000;
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m, s) {
@@ -98,9 +101,12 @@ pub(crate) fn duration_terse(ms: u64) -> String {
     }
 }
 
-/// `30 min 23 s`, `30 min 0 s`, `45 s`, `1 h 02 min`: rounded to the second, units
+/// `30 min 23 s`, `30 min 0 s`, `45 s`, `1 h 02 min`, `450 ms` under a second: rounded to the second, units
 /// spelled out (the report header's wall-clock time).
 pub(crate) fn duration_words(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
     let secs = (ms + 500) / 1000;
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m) {
@@ -110,9 +116,12 @@ pub(crate) fn duration_words(ms: u64) -> String {
     }
 }
 
-/// `3m 05s`, `4m 00s`, `42s`, `1h 02m`: whole seconds (truncated), always two units past
+/// `3m 05s`, `4m 00s`, `42s`, `1h 02m`, `450ms` under a second: whole seconds (truncated), always two units past
 /// a minute, like a clock (progress lines and timeout messages).
 pub fn duration_clock(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        return format!("{}ms", d.as_millis());
+    }
     let s = d.as_secs();
     match s {
         0..=59 => format!("{s}s"),
@@ -200,12 +209,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clock_durations() {
+        assert_eq!(duration_clock(Duration::from_millis(250)), "250ms");
+        assert_eq!(duration_clock(Duration::from_millis(1_900)), "1s");
+        assert_eq!(duration_clock(Duration::from_secs(185)), "3m 05s");
+    }
+
+    #[test]
     fn durations() {
         let check = |ms: u64, terse: &str, words: &str| {
             assert_eq!(duration_terse(ms), terse, "terse {ms}");
             assert_eq!(duration_words(ms), words, "words {ms}");
         };
-        check(0, "0s", "0 s");
+        check(0, "0ms", "0 ms");
+        check(450, "450ms", "450 ms");
+        check(999, "999ms", "999 ms");
+        check(1_000, "1s", "1 s");
         check(45_200, "45s", "45 s");
         check(247_000, "4m 07s", "4 min 7 s");
         check(1_107_000, "18m 27s", "18 min 27 s");

@@ -153,7 +153,7 @@ async fn a_hang_times_out_and_leaves_no_process_behind() {
     .await
     .expect("run_reviewer returns after the time limit");
     assert_eq!(record.status, RunStatus::TimedOut);
-    assert_eq!(record.error.as_deref(), Some("timed out after 0s"));
+    assert_eq!(record.error.as_deref(), Some("timed out after 800ms"));
     assert_eq!(fx.review("hang"), None);
     let pid: u32 = std::fs::read_to_string(&pid_file)
         .unwrap()
