@@ -8,4 +8,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(bash "$here/install-agent-clis.sh" "$@" | tail -n 1)
 cd "$here/.."
 DEEP_REVIEW_AGENT_CLIS_BIN="$bin" \
-  cargo test -p deep-review-core --test real_clis -- --ignored --nocapture
+  cargo test -p deep-review-core --test it real_clis -- --ignored --nocapture

@@ -1,9 +1,9 @@
 //! Output-cap speed: a `command` reviewer that prints 200 MB, read and cut to 8 MiB,
 //! median of several runs. The claim (formerly a timed assertion in
-//! `tests/run_command.rs`): well under a minute. `cargo bench -p deep-review-core
+//! `tests/it/run_command.rs`): well under a minute. `cargo bench -p deep-review-core
 //! --bench output_cap` (or `scripts/bench-output-cap.sh`).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

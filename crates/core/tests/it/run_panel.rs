@@ -1,6 +1,6 @@
 //! The whole panel at once: concurrency, order of the records, isolation of failures.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

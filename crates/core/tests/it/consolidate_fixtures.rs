@@ -8,7 +8,7 @@ use deep_review_core::consolidate::{check_complete, consolidate, Policy};
 use deep_review_core::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
 use deep_review_core::verify::VerifyOutcome;
 
-mod common;
+use crate::common;
 use common::{review, scenarios, Scenario};
 
 type Pair = ((String, String), (String, String));

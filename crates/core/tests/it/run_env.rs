@@ -1,7 +1,7 @@
 //! A secret in our environment is not visible to any reviewer. One test in its own
 //! binary: it sets a variable in the process environment before anything else runs.
 
-mod support;
+use crate::support;
 
 use deep_review_core::config::BackendKind;
 use deep_review_core::model::RunStatus;

@@ -1,7 +1,7 @@
 //! `command` reviewers run as real processes: success, crash, hang, garbage, floods,
 //! output files, cancellation, and the environment they see.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,11 +2,9 @@
 //! repositories (and on the README's demo), checking what a user sees — findings,
 //! verdict, exit codes, masking of leaked secrets in every output file.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use support::{git, repo_with, write_files, Test};
+use crate::support::{git, repo_with, write_files, Test};
 
 /// Agent CLIs' credential variables: removed so the default panel is the builtin alone.
 const API_KEY_VARS: [&str; 8] = [

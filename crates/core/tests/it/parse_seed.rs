@@ -1,5 +1,5 @@
 //! The three real reviews of the seed (never committed): run with
-//! `cargo test -p deep-review-core --test parse_seed -- --ignored` when
+//! `cargo test -p deep-review-core --test it parse_seed -- --ignored` when
 //! `/tmp/seed-reviews/` holds them; skipped otherwise.
 
 use std::path::Path;

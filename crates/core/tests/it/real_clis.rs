@@ -1,10 +1,10 @@
 //! The real Claude Code, Codex and Gemini CLIs, driven through `run_reviewer` against the
-//! local mock model server (`tests/support/mock_llm_server.py`). Opt-in (`#[ignore]`),
-//! because it installs the CLIs with npm: `cargo test --test real_clis -- --ignored`
+//! local mock model server (`tests/it/support/mock_llm_server.py`). Opt-in (`#[ignore]`),
+//! because it installs the CLIs with npm: `cargo test --test it real_clis -- --ignored`
 //! (see `scripts/test-real-clis.sh`).
 //! `DEEP_REVIEW_AGENT_CLIS_BIN` points at already installed executables.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -49,7 +49,8 @@ impl Mock {
 
     fn start_with(dir: &Path, checkout: &Path, extra: &[&str]) -> Mock {
         let log = dir.join("mock-requests.jsonl");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/mock_llm_server.py");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support/mock_llm_server.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .args(["--port", "0", "--log"])

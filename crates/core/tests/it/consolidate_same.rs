@@ -7,7 +7,7 @@ use deep_review_core::consolidate::{consolidate, explain_pairs, Consolidation, P
 use deep_review_core::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
 use deep_review_core::verify::VerifyOutcome;
 
-mod common;
+use crate::common;
 
 /// The whole result as JSON (tallies in their Debug form).
 fn render(c: &Consolidation) -> String {

@@ -8,7 +8,7 @@ use deep_review_core::model::{ParsedReview, Severity};
 use deep_review_core::verify::VerifyOutcome;
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::{item, review};
 
 const WORDS: &[&str] = &[

@@ -2,7 +2,7 @@
 //! replay event streams captured from the real CLIs (tests/fixtures/streams) and dump the
 //! command line, environment, standard input and generated configuration they got.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
