@@ -237,17 +237,43 @@ pub(crate) fn id_severity(id: &str) -> Option<Severity> {
     }
 }
 
-/// Parses an introducing line (list marker and heading hashes already removed).
+/// Parses an introducing line (list marker and heading hashes already removed), in
+/// steps: leading badges, the title and the rest, the title's own scope and tags, the
+/// locations, the leftover prose, and a leading severity word.
 pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     let mut out = TitleLine::default();
-    let mut s = line.trim();
+    let s = take_badges(&mut out, line.trim());
+    let (title_part, rest_part) = split_title(&mut out, s, root);
+
+    // The title may itself carry a scope, tags or be a location (`**path:12**`).
+    let (scope, title_no_scope) = take_scope(&title_part);
+    out.scope = out.scope.or(scope);
+    let title = strip_tag_groups(&title_no_scope, &mut out);
+    let (scope, rest) = take_scope(&rest_part);
+    out.scope = out.scope.or(scope);
+    let (title, leftover) = take_locations(&mut out, title, &rest, root);
+    out.rest = meaningful_rest(&leftover);
+    let title = take_severity_lead(&mut out, clean_title(&title));
+    out.title = if title.is_empty() {
+        shorten(&clean_title(first_sentence(&out.rest)), 120)
+    } else {
+        title
+    };
+    if out.badge.is_none() {
+        out.badge = out.id.as_deref().and_then(id_severity);
+    }
+    out
+}
+
+/// Step 1: leading emoji and bracketed badges (`🔴`, `[P1]`, `[critical]`,
+/// `[security]`, `[C2]`) into `out`; returns what follows them.
+fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
     for (emoji, sev) in EMOJI_SEVERITY {
         if let Some(rest) = s.strip_prefix(emoji) {
             out.badge = Some(*sev);
             s = rest.trim_start();
         }
     }
-    // Leading badges: [P1], [critical], [security].
     let mut guard = 0;
     while let Some(c) = BADGE.captures(s) {
         guard += 1;
@@ -280,71 +306,64 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     if out.badge.is_some() || out.id.is_some() {
         s = s.trim_start_matches(['—', '–', '-', ':', '|']).trim_start();
     }
-    let (title_part, rest_part): (String, String);
+    s
+}
+
+/// Step 2: the title (bold, or plain up to a spaced dash, a location or a tag group)
+/// and the rest of the line; a reviewer id in front goes into `out.id`.
+fn split_title(out: &mut TitleLine, s: &str, root: Option<&str>) -> (String, String) {
     if let Some(after_open) = s.strip_prefix("**").or_else(|| s.strip_prefix("__")) {
         let closer = &s[..2];
-        match after_open.find(closer) {
-            Some(close) => {
-                let inner = &after_open[..close];
-                title_part = take_id(&mut out, inner.trim());
-                rest_part = after_open[close + 2..].to_string();
+        return match after_open.find(closer) {
+            Some(close) => (
+                take_id(out, after_open[..close].trim()),
+                after_open[close + 2..].to_string(),
+            ),
+            None => (take_id(out, after_open), String::new()),
+        };
+    }
+    let after_id = take_id(out, s);
+    let after_id = after_id.trim_start();
+    if let Some(inner) = after_id.strip_prefix("**") {
+        return match inner.find("**") {
+            Some(close) => (inner[..close].to_string(), inner[close + 2..].to_string()),
+            None => (inner.to_string(), String::new()),
+        };
+    }
+    let mut cut = after_id.len();
+    if let Some(m) = SEPARATOR.find(after_id) {
+        cut = cut.min(m.start());
+    }
+    if let Some(f) = find_locations(after_id, root).first() {
+        cut = cut.min(f.span.start);
+    }
+    for c in PAREN_GROUP.captures_iter(after_id) {
+        if let Some(inner) = c.name("inner") {
+            if tag_group(inner.as_str()).is_some() {
+                cut = cut.min(group_span(&c).start);
+                break;
             }
-            None => {
-                title_part = take_id(&mut out, after_open);
-                rest_part = String::new();
-            }
-        }
-    } else {
-        let after_id = take_id(&mut out, s);
-        let after_id = after_id.trim_start();
-        if let Some(inner) = after_id.strip_prefix("**") {
-            match inner.find("**") {
-                Some(close) => {
-                    title_part = inner[..close].to_string();
-                    rest_part = inner[close + 2..].to_string();
-                }
-                None => {
-                    title_part = inner.to_string();
-                    rest_part = String::new();
-                }
-            }
-        } else {
-            // Plain: the title runs up to a spaced dash, a location or a tag group.
-            let mut cut = after_id.len();
-            if let Some(m) = SEPARATOR.find(after_id) {
-                cut = cut.min(m.start());
-            }
-            if let Some(f) = find_locations(after_id, root).first() {
-                cut = cut.min(f.span.start);
-            }
-            for c in PAREN_GROUP.captures_iter(after_id) {
-                if let Some(inner) = c.name("inner") {
-                    if tag_group(inner.as_str()).is_some() {
-                        cut = cut.min(group_span(&c).start);
-                        break;
-                    }
-                }
-            }
-            let cut = floor_char_boundary(after_id, cut);
-            title_part = after_id[..cut].to_string();
-            rest_part = after_id[cut..].to_string();
         }
     }
+    let cut = floor_char_boundary(after_id, cut);
+    (after_id[..cut].to_string(), after_id[cut..].to_string())
+}
 
-    // The title may itself carry a scope, tags or be a location (`**path:12**`).
-    let (scope, title_no_scope) = take_scope(&title_part);
-    out.scope = out.scope.or(scope);
-    let mut title = strip_tag_groups(&title_no_scope, &mut out);
+/// Step 3: the locations of the rest (and of a title that is only a location, which
+/// then leaves no title; else strong locations in the title itself) into `out`.
+/// Returns the title and the rest's leftover prose without locations or tag groups.
+fn take_locations(
+    out: &mut TitleLine,
+    mut title: String,
+    rest: &str,
+    root: Option<&str>,
+) -> (String, String) {
     let title_locs = find_locations(&title, root);
     let title_is_location = title_locs.len() == 1
         && title_locs.first().is_some_and(|f| {
             title[..f.span.start].trim().is_empty() && title[f.span.end..].trim().is_empty()
         });
-
-    // The rest: locations, tag groups, scope, then leftover prose.
-    let (scope, rest) = take_scope(&rest_part);
-    out.scope = out.scope.or(scope);
-    let rest_locs = find_locations(&rest, root);
+    let rest_locs = find_locations(rest, root);
     let mut leftover = String::with_capacity(rest.len());
     let mut pos = 0;
     for f in &rest_locs {
@@ -354,7 +373,7 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
         }
     }
     leftover.push_str(&rest[pos.min(rest.len())..]);
-    let leftover = strip_tag_groups(&leftover, &mut out);
+    let leftover = strip_tag_groups(&leftover, out);
     if title_is_location {
         out.locations
             .extend(title_locs.into_iter().map(|f| f.location));
@@ -371,6 +390,12 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
                 .filter(|l| l.line_start.is_some() || l.path.contains('/')),
         );
     }
+    (title, leftover)
+}
+
+/// Step 4: the leftover prose after the title, trimmed of separators; empty when it
+/// says nothing (`(entire file)` and friends).
+fn meaningful_rest(leftover: &str) -> String {
     let leftover = leftover
         .trim()
         .trim_start_matches(|c: char| {
@@ -378,36 +403,33 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
         })
         .trim()
         .to_string();
-    // `(entire file)` and friends carry no prose.
-    let meaningful = leftover
+    let words = leftover
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_ascii_lowercase();
-    let meaningful = !matches!(
-        meaningful.as_str(),
+    let empty = matches!(
+        words.as_str(),
         "" | "entire file" | "whole file" | "file" | "multiple" | "various" | "n/a" | "general"
     );
-    out.rest = if meaningful { leftover } else { String::new() };
-    let mut title = clean_title(&title);
-    // `Critical: callback leak`, `Warning — scan interval`: a severity word leading the
-    // title is a statement of severity, not part of the title.
+    if empty {
+        String::new()
+    } else {
+        leftover
+    }
+}
+
+/// Step 5: `Critical: callback leak`, `Warning — scan interval`: a severity word leading
+/// the title is a statement of severity (into `out.explicit`), not part of the title.
+fn take_severity_lead(out: &mut TitleLine, title: String) -> String {
     if let Some(c) = SEVERITY_LEAD.captures(&title) {
         let word = c.name("w").map_or("", |m| m.as_str());
         if let (Some(sev), Some(whole)) = (Severity::from_word(word), c.get(0)) {
             if whole.end() < title.len() {
                 out.explicit = out.explicit.or(Some(sev));
-                title = title[whole.end()..].trim().to_string();
+                return title[whole.end()..].trim().to_string();
             }
         }
     }
-    out.title = if title.is_empty() {
-        shorten(&clean_title(first_sentence(&out.rest)), 120)
-    } else {
-        title
-    };
-    if out.badge.is_none() {
-        out.badge = out.id.as_deref().and_then(id_severity);
-    }
-    out
+    title
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
