@@ -6,7 +6,9 @@
 use super::text::{cell, indent_continuation, nest_headings};
 use super::RawReview;
 use crate::model::Severity;
-use crate::prose::{code_span, counts_compact, duration_terse, duration_words, join_and, one_line};
+use crate::prose::{
+    code_span, counts_compact, duration_terse, duration_words, join_and, one_line, Fence,
+};
 use crate::report::{DesignGroup, Finding, Report, ReviewerReport, Target, Verification};
 
 pub(super) fn render(report: &Report, appendix: &[RawReview]) -> String {
@@ -640,11 +642,11 @@ impl Markdown<'_> {
         };
         self.line(&format!("### [{}]", one_line(&display)));
         self.blank();
-        let text = raw.text.trim();
+        let text = without_machine_block(raw.text.trim());
         if text.is_empty() {
             self.line("*The review is empty.*");
         } else {
-            self.line(nest_headings(text, 4).trim_end());
+            self.line(nest_headings(&text, 4).trim_end());
         }
         self.blank();
     }
@@ -843,4 +845,60 @@ fn reviewer_cell(r: &ReviewerReport) -> String {
         s.push_str(&format!(" — {}", status_label(&r.status)));
     }
     s
+}
+
+/// A review's text for the appendix without its machine-readable JSON block (the
+/// ```` ```json ```` block with `"deep_review"` reviewers are asked to end with): it
+/// repeats the Markdown above it, and the raw review file in the work directory keeps
+/// it. A review that is nothing but that block keeps it.
+fn without_machine_block(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(open) = Fence::read(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let end = (i + 1..lines.len())
+            .find(|&j| Fence::read(lines[j]).is_some_and(|f| f.closes(open.ch, open.len)));
+        let Some(end) = end else { break };
+        let is_json = open
+            .info
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("json"));
+        let body = &lines[i + 1..end];
+        let machine = is_json && body.iter().any(|l| l.contains("\"deep_review\""));
+        let elsewhere = lines[..i]
+            .iter()
+            .chain(&lines[end + 1..])
+            .any(|l| !l.trim().is_empty());
+        if machine && elsewhere {
+            let mut out: Vec<&str> = lines[..i].to_vec();
+            out.push("*(Its machine-readable JSON block is left out here; the raw review file in the work directory keeps it.)*");
+            out.extend(&lines[end + 1..]);
+            return out.join("\n").trim().to_string();
+        }
+        i = end + 1;
+    }
+    text.to_string()
+}
+
+#[cfg(test)]
+mod machine_block_tests {
+    use super::without_machine_block;
+
+    #[test]
+    fn the_appendix_leaves_out_the_machine_block_only() {
+        let review = "## Summary\n\nFine.\n\n```json\n{\"deep_review\": {\"summary\": \"Fine.\"}}\n```\n";
+        assert_eq!(
+            without_machine_block(review),
+            "## Summary\n\nFine.\n\n*(Its machine-readable JSON block is left out here; the raw review file in the work directory keeps it.)*"
+        );
+        // Other JSON, and a review that is only the block, stay as written.
+        let other = "Example:\n\n```json\n{\"a\": 1}\n```";
+        assert_eq!(without_machine_block(other), other);
+        let only = "```json\n{\"deep_review\": {}}\n```";
+        assert_eq!(without_machine_block(only), only);
+    }
 }
