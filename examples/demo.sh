@@ -8,6 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 repo="${DEEP_REVIEW_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/deep-review-demo.XXXXXX")}"
 
+echo "building deep-review (the first build takes a minute or two)..." >&2
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p deep-review
 
 rm -rf "$repo/sample-app"
