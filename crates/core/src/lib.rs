@@ -22,6 +22,7 @@ pub mod prompt;
 pub mod prose;
 pub mod render;
 pub mod report;
+pub mod review_text;
 pub mod reviewers;
 pub mod secrets;
 pub mod target;

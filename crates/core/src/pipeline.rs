@@ -123,7 +123,11 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         round: 1,
         ..Target::default()
     });
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = contents
+        .ignored
+        .iter()
+        .map(|name| format!("{name} was left out: its reviewer name is not [A-Za-z0-9_-]+"))
+        .collect();
     let verification = match verify_against(opts, &contents, &target, &mut notes)? {
         Some(tree) => verify::verify_reviews(&mut reviews, &tree),
         None => VerifyOutcome::default(),
@@ -237,7 +241,7 @@ fn parse_reviews(
             record
                 .notes
                 .extend(skipped.iter().map(|why| format!("not read: {why}")));
-            if review.is_none() && !has_record {
+            if review.is_none() && (!has_record || record.status == RunStatus::Ok) {
                 record.status = RunStatus::Failed;
                 record.error = Some(format!(
                     "its review could not be read: {}",

@@ -890,7 +890,8 @@ mod machine_block_tests {
 
     #[test]
     fn the_appendix_leaves_out_the_machine_block_only() {
-        let review = "## Summary\n\nFine.\n\n```json\n{\"deep_review\": {\"summary\": \"Fine.\"}}\n```\n";
+        let review =
+            "## Summary\n\nFine.\n\n```json\n{\"deep_review\": {\"summary\": \"Fine.\"}}\n```\n";
         assert_eq!(
             without_machine_block(review),
             "## Summary\n\nFine.\n\n*(Its machine-readable JSON block is left out here; the raw review file in the work directory keeps it.)*"

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
+use super::{last_stderr_line, stderr_tail, Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
 use crate::model::{RunStatus, Tokens};
 use crate::process::{self, ExitKind, ProcessOutcome, ProcessSpec};
+use crate::review_text as text;
 
 /// Prompts up to this size are passed as a command-line argument; larger ones go through
 /// standard input (a single argument is limited to 128 KiB on Linux).

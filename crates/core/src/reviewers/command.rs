@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
 
 use super::env::{self, Home, HostEnv};
-use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
+use super::{last_stderr_line, stderr_tail, Outcome, Progress, RunContext};
 use crate::config::{OutputMode, ReviewerConfig};
 use crate::model::RunStatus;
 use crate::process::{self, ExitKind, ProcessOutcome, ProcessSpec};
+use crate::review_text as text;
 
 /// The most of a command's output (standard output, or its output file) that is kept.
 pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;

@@ -29,7 +29,6 @@ pub mod env;
 mod gemini;
 pub mod needs;
 pub mod ready;
-pub mod text;
 
 /// What every reviewer run needs to know about the review it is part of.
 #[derive(Debug, Clone)]
@@ -449,7 +448,7 @@ async fn run_builtin(
         notes: built.notes,
         ..Outcome::default()
     };
-    match text::usable_review(built.review.as_bytes()) {
+    match crate::review_text::usable_review(built.review.as_bytes()) {
         Ok(review) => {
             outcome.status = RunStatus::Ok;
             outcome.review = Some(review);

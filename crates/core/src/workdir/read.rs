@@ -50,8 +50,11 @@ pub struct Contents {
     /// TODO/FIXME lines the diff adds.
     pub limitations: Vec<Limitation>,
     /// Entries that look like reviews or records but could not be read, by reviewer:
-    /// why (not a regular file, unreadable).
+    /// why (not a regular file, unreadable, not text).
     pub skipped: BTreeMap<String, Vec<String>>,
+    /// Files named like reviews whose reviewer name is not one (`[A-Za-z0-9_-]+`):
+    /// left out, by file name (control characters made visible).
+    pub ignored: Vec<String>,
 }
 
 impl Contents {
@@ -89,21 +92,34 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
     for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some((reviewer, pass)) = layout::review_file_name(&name) {
+            if !crate::config::valid_name(&reviewer) {
+                contents.ignored.push(name.escape_debug().to_string());
+                continue;
+            }
             let newer = passes.get(&reviewer).is_none_or(|(p, _)| pass > *p);
             if newer {
                 passes.insert(reviewer, (pass, entry.path()));
             }
         } else if let Some(reviewer) = layout::run_record_name(&name) {
+            if !crate::config::valid_name(reviewer) {
+                contents.ignored.push(name.escape_debug().to_string());
+                continue;
+            }
             record_files.push((reviewer.to_string(), entry.path()));
         }
     }
     for (reviewer, (pass, path)) in passes {
-        match read_capped(&path, MAX_REVIEW_BYTES) {
-            Ok((bytes, truncated)) => contents.reviews.push(ReviewText {
+        let read = read_capped(&path, MAX_REVIEW_BYTES).and_then(|(bytes, truncated)| {
+            crate::review_text::usable_review(&bytes)
+                .map(|text| (text, truncated))
+                .map_err(|why| format!("not a usable review: {why}"))
+        });
+        match read {
+            Ok((text, truncated)) => contents.reviews.push(ReviewText {
                 reviewer,
                 pass,
                 path,
-                text: String::from_utf8_lossy(&bytes).into_owned(),
+                text,
                 truncated,
             }),
             Err(why) => contents
@@ -231,6 +247,36 @@ mod tests {
         assert!(why.iter().any(|w| w.contains("a FIFO")), "{why:?}");
         assert!(why.iter().any(|w| w.contains("a device")), "{why:?}");
         assert!(why.iter().any(|w| w.contains("a directory")), "{why:?}");
+    }
+
+    #[test]
+    fn garbage_and_odd_names_are_not_reviews() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(
+            d.join("review-bin-pass-1.md"),
+            [0u8, 159, 146, 150, 1, 2, 3, 0, 255],
+        )
+        .unwrap();
+        fs::write(d.join("review-a\u{1b}[31m-pass-1.md"), "## Summary\n\nok\n").unwrap();
+        fs::write(
+            d.join("review-ok-pass-1.md"),
+            "## Summary\n\nFine\u{1b}]0;x\u{7}\n",
+        )
+        .unwrap();
+        let c = read(d).unwrap();
+        assert_eq!(c.reviews.len(), 1);
+        assert!(!c.reviews[0]
+            .text
+            .chars()
+            .any(|ch| ch.is_control() && ch != '\n'));
+        assert!(
+            c.skipped["bin"][0].contains("not a usable review"),
+            "{:?}",
+            c.skipped
+        );
+        assert_eq!(c.ignored.len(), 1, "{:?}", c.ignored);
+        assert!(!c.ignored[0].contains('\u{1b}'));
     }
 
     #[test]

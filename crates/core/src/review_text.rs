@@ -1,5 +1,6 @@
 //! Deciding whether what a reviewer printed is a review: text with words in it, not
-//! nothing, not binary noise.
+//! nothing, not binary noise. One rule for a review a run produced and a review file
+//! `consolidate` reads: colour sequences removed, stray control characters replaced.
 
 use std::sync::LazyLock;
 
@@ -39,7 +40,15 @@ pub fn usable_review(raw: &[u8]) -> Result<String, String> {
     if !text.chars().any(char::is_alphabetic) {
         return Err("output has no letters".to_string());
     }
-    Ok(text.replace("\r\n", "\n"))
+    Ok(text
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -74,6 +83,16 @@ mod tests {
         check(
             b"\x00\x01\x02\xff\xfe\x80abc",
             Err("output is not text (66% undecodable or control bytes)"),
+        );
+    }
+
+    #[test]
+    fn stray_control_characters_never_pass_through() {
+        let raw = "## Summary\n\nFine\u{0}, really\u{1b}]8;;x\u{7} — ok.\r\n";
+        let text = usable_review(raw.as_bytes()).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
         );
     }
 
