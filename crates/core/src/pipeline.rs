@@ -316,7 +316,7 @@ fn write_outputs(
         let path = out.join(layout::report_file(format));
         // Whoever wrote it (a reviewer may quote a key), no secret is written out.
         let text = crate::secrets::mask_secrets(&text);
-        std::fs::write(&path, text.as_bytes()).map_err(|source| PipelineError::Write {
+        workdir::write_atomic(&path, text.as_bytes()).map_err(|source| PipelineError::Write {
             path: path.clone(),
             source,
         })?;

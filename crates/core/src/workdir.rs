@@ -56,6 +56,33 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> WorkdirError 
     move |source| WorkdirError::Io { context, source }
 }
 
+/// The mode of every file deep-review writes in a work directory: they hold the change
+/// (its diff, the prompt that quotes it, reports that quote it), so only the user reads
+/// them.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Writes `contents` to `path` atomically: into a temporary file beside it (mode
+/// [`FILE_MODE`]), flushed, then renamed over `path`. A full disk or a crash leaves the
+/// earlier file as it was, never a truncated one.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".deep-review-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// `<repo>/.deep-review/reviews`, where work directories go by default.
 pub fn default_out_dir(repo_root: &Path) -> PathBuf {
     repo_root.join(STATE_DIR).join(layout::REVIEWS_DIR)
@@ -198,7 +225,8 @@ impl WorkDir {
     /// Writes `name` inside the work directory.
     pub fn write_file(&self, name: &str, contents: &str) -> Result<(), WorkdirError> {
         let path = self.path.join(name);
-        fs::write(&path, contents).map_err(io_err(format!("cannot write {}", path.display())))
+        write_atomic(&path, contents.as_bytes())
+            .map_err(io_err(format!("cannot write {}", path.display())))
     }
 }
 
@@ -597,6 +625,23 @@ fn set_writable(root: &Path, writable: bool) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_are_atomic_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("REVIEW.md");
+        fs::write(&path, "old").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, FILE_MODE);
+        // Nothing is left beside it.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A failed write leaves the earlier file whole.
+        assert!(write_atomic(&dir.path().join("missing/x.md"), b"x").is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
     use crate::config::BackendKind;
     use crate::target::resolve_local;
     use crate::target::tests::{feature_repo, Repo};

@@ -318,7 +318,7 @@ async fn finish(
                 let path = ctx.review_path(name);
                 let mut text = review.clone();
                 text.push('\n');
-                match tokio::fs::write(&path, text).await {
+                match write_atomic(path.clone(), text.into_bytes()).await {
                     Ok(()) => review_file = Some(file_name(&path)),
                     Err(e) => {
                         outcome.status = RunStatus::Failed;
@@ -338,7 +338,7 @@ async fn finish(
     let mut transcript_file = None;
     if let Some(transcript) = outcome.transcript.take().filter(|t| !t.is_empty()) {
         let path = ctx.transcript_path(name);
-        match tokio::fs::write(&path, transcript).await {
+        match write_atomic(path.clone(), transcript).await {
             Ok(()) => transcript_file = Some(file_name(&path)),
             Err(e) => outcome.notes.push(format!(
                 "cannot write the transcript to {}: {e}",
@@ -373,7 +373,7 @@ async fn finish(
     let written = match serde_json::to_string_pretty(&record) {
         Ok(mut json) => {
             json.push('\n');
-            tokio::fs::write(&path, json)
+            write_atomic(path.clone(), json.into_bytes())
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -386,6 +386,13 @@ async fn finish(
         ));
     }
     record
+}
+
+/// [`crate::workdir::write_atomic`] off the async runtime's threads.
+async fn write_atomic(path: PathBuf, bytes: Vec<u8>) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(move || crate::workdir::write_atomic(&path, &bytes))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
 /// Masks every secret in the record's free text (a failing CLI's stderr can hold a
