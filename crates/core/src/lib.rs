@@ -23,6 +23,7 @@ pub mod prose;
 pub mod render;
 pub mod report;
 pub mod reviewers;
+pub mod sandbox;
 pub mod secrets;
 pub mod target;
 pub mod verify;

@@ -325,6 +325,7 @@ mod tests {
             base: "b".repeat(40),
             head: "h".repeat(40),
             pass: 1,
+            sandbox: None,
         }
     }
 

@@ -407,6 +407,7 @@ mod tests {
             base: String::new(),
             head: String::new(),
             pass: 1,
+            sandbox: None,
         };
         let host = HostEnv::from_pairs([
             ("PATH", "/bin"),

@@ -361,6 +361,7 @@ mod tests {
             base: String::new(),
             head: String::new(),
             pass: 1,
+            sandbox: None,
         };
         let host = HostEnv::from_pairs([("PATH", "/bin"), ("GEMINI_API_KEY", "g"), ("X", "y")]);
         let spec = build(

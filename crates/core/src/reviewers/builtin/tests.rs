@@ -112,6 +112,7 @@ async fn review_range(
         base: base.to_string(),
         head: head.to_string(),
         pass: 1,
+        sandbox: None,
     };
     let outcome = review(config, &ctx, &CancellationToken::new()).await;
     set_writable(&checkout, true);
@@ -706,6 +707,7 @@ async fn empty_or_missing_diff_is_a_clean_review() {
         base: String::new(),
         head: String::new(),
         pass: 1,
+        sandbox: None,
     };
     let out = review(&no_linters(), &ctx, &CancellationToken::new()).await;
     assert!(out.notes.iter().any(|n| n.starts_with("diff: cannot read")));
