@@ -8,6 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::RunStatus;
 use deep_review_core::reviewers::run_reviewer;
 use deep_review_core::sandbox::{self, Support};
@@ -145,6 +146,104 @@ async fn without_the_launcher_the_record_says_the_reviewer_was_not_sandboxed() {
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     assert!(
         record.notes.iter().any(|n| n.starts_with("not sandboxed")),
+        "{:?}",
+        record.notes
+    );
+}
+
+/// A `cargo` standing in for one whose build script misbehaves: it tries to write
+/// outside its scratch copy, to read the user's home and to connect to a local port,
+/// records what happened in its target directory (which it may write), and reports no
+/// diagnostic.
+fn hostile_cargo(fx: &Fixture, outside: &Path, home: &Path, port: u16) {
+    fx.script(
+        "cargo",
+        &format!(
+            r#"try() {{ if sh -c "$2" 2>/dev/null; then echo "$1: done"; else echo "$1: denied"; fi; }}
+mkdir -p "$CARGO_TARGET_DIR"
+{{
+try control "bash -c 'exit 0'"
+try outside "echo x > {outside}"
+try home "cat {home}/.ssh/id_rsa"
+try connect "bash -c 'echo hello > /dev/tcp/127.0.0.1/{port}'"
+try scratch "echo x > $PWD/scratch-file"
+}} > "$CARGO_TARGET_DIR/attempts.txt"
+echo '{{"reason":"build-finished","success":true}}'
+"#,
+            outside = outside.display(),
+            home = home.display(),
+        ),
+    );
+}
+
+#[tokio::test]
+async fn the_builtin_reviewer_runs_the_changes_build_without_network_or_writes_outside() {
+    let support = sandbox::probe();
+    assert!(
+        support.network(),
+        "this test needs a kernel whose Landlock can deny TCP (ABI 4 or later)"
+    );
+    let fx = Fixture::sandboxed();
+    let top = tempfile::tempdir().unwrap();
+    let outside = top.path().join("written-by-build-rs");
+    let home = top.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(home.join(".ssh/id_rsa"), "PRIVATE-KEY-STAND-IN\n").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    hostile_cargo(&fx, &outside, &home, port);
+
+    let checkout = &fx.ctx.checkout;
+    std::fs::write(
+        checkout.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        checkout.join("src/lib.rs"),
+        "pub fn f() {}\npub fn g() {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &fx.ctx.diff_file,
+        "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n\
+         @@ -1 +1,2 @@\n pub fn f() {}\n+pub fn g() {}\n",
+    )
+    .unwrap();
+    // The attempts are recorded in a target directory the test names: the one extra
+    // writable place a configuration can give cargo.
+    let target = top.path().join("target");
+    let mut config = ReviewerConfig::new("builtin", BackendKind::Builtin);
+    config.env.insert(
+        "PATH".into(),
+        format!("{}:/usr/bin:/bin", fx.bin_dir().display()),
+    );
+    config
+        .env
+        .insert("CARGO_TARGET_DIR".into(), target.display().to_string());
+    config.env.insert("HOME".into(), home.display().to_string());
+
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    let attempts = std::fs::read_to_string(target.join("attempts.txt"))
+        .unwrap_or_else(|e| panic!("the fake cargo did not run ({e}): {:?}", record.notes));
+    for attack in ["outside", "home", "connect"] {
+        assert!(
+            attempts.contains(&format!("{attack}: denied")),
+            "{attack}:\n{attempts}"
+        );
+    }
+    // The tools the attempts use work: a denial is the sandbox's.
+    assert!(attempts.contains("control: done"), "{attempts}");
+    assert!(attempts.contains("scratch: done"), "{attempts}");
+    assert!(!outside.exists());
+    assert!(
+        listener.accept().is_err(),
+        "the build connected to 127.0.0.1"
+    );
+    assert!(
+        !record.notes.iter().any(|n| n.contains("clippy: skipped")),
         "{:?}",
         record.notes
     );

@@ -102,6 +102,10 @@ pub struct ReviewerConfig {
     /// `builtin` backend: extra linters that print SARIF on standard output, each an
     /// argv run in the checkout (e.g. `["semgrep", "--sarif", "--quiet", "."]`).
     pub sarif_tools: Vec<Vec<String>>,
+    /// `builtin` backend: run the linters that execute the change's code (`cargo clippy`
+    /// with build scripts and proc macros, ESLint with JavaScript configs) even when they
+    /// cannot be sandboxed. Off by default: then such linters are skipped with a note.
+    pub trust_code: bool,
 }
 
 impl ReviewerConfig {
@@ -121,6 +125,7 @@ impl ReviewerConfig {
             base_url: None,
             api_key_env: None,
             sarif_tools: Vec::new(),
+            trust_code: false,
         }
     }
 }

@@ -39,7 +39,8 @@ impl ReviewerFile {
             binary,
             base_url,
             api_key_env,
-            sarif_tools
+            sarif_tools,
+            trust_code
         );
         self.env.extend(other.env);
     }
@@ -104,6 +105,7 @@ pub(super) fn resolve(
             config.base_url = l.base_url;
             config.api_key_env = l.api_key_env;
             config.sarif_tools = l.sarif_tools.unwrap_or_default();
+            config.trust_code = l.trust_code.unwrap_or(false);
         }
         if let Some(t) = overrides.timeout {
             config.timeout = t;

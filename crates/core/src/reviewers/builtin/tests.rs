@@ -126,8 +126,11 @@ fn no_linters() -> ReviewerConfig {
     c
 }
 
+/// The real linters, unconfined: these unit tests have no sandbox launcher (the
+/// sandboxed runs are in `tests/run_sandbox.rs`).
 fn with_linters(target: &Path) -> ReviewerConfig {
     let mut c = ReviewerConfig::new("builtin", BackendKind::Builtin);
+    c.trust_code = true;
     c.env
         .insert("CARGO_TARGET_DIR".into(), target.display().to_string());
     c
@@ -333,6 +336,36 @@ async fn clippy_reports_only_warnings_on_added_lines() {
 }
 
 #[tokio::test]
+async fn clippy_without_a_sandbox_is_skipped_unless_the_code_is_trusted() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "cargo",
+        "--message-format=json",
+        include_str!("../../../tests/fixtures/linters/clippy-needless-return.stdout.jsonl"),
+    );
+    let mut config = fakes.config();
+    config.trust_code = false;
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let base = repo.commit("base");
+    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
+    let head = repo.commit("g");
+    let out = review_range(repo.path(), &base, &head, &config).await;
+    assert!(fakes.calls("cargo").is_empty(), "cargo ran unconfined");
+    assert!(
+        out.notes.iter().any(|n| n
+            .starts_with("clippy: skipped: it runs the change's build scripts")
+            && n.contains("hint: set `trust_code = true` under `[reviewers.builtin]`")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[tokio::test]
 #[ignore = "needs cargo clippy; compiles a crate"]
 async fn clippy_reports_only_warnings_on_added_lines_with_real_clippy() {
     assert!(has_tool("cargo"), "cargo is not on PATH");
@@ -499,9 +532,11 @@ impl FakeTools {
             .collect()
     }
 
-    /// A builtin reviewer whose linters are the fakes (plus `sh` and `sed` for them).
+    /// A builtin reviewer whose linters are the fakes (plus `sh` and `sed` for them),
+    /// unconfined (`trust_code`): the fakes record their calls next to themselves.
     fn config(&self) -> ReviewerConfig {
         let mut c = ReviewerConfig::new("builtin", BackendKind::Builtin);
+        c.trust_code = true;
         c.env.insert(
             "PATH".into(),
             format!("{}:/usr/bin:/bin", self.dir.path().display()),
