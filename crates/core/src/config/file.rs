@@ -115,6 +115,8 @@ pub(super) struct ReviewerFile {
     pub sarif_tools: Option<Vec<Vec<String>>>,
     #[serde(deserialize_with = "flag")]
     pub trust_code: Option<bool>,
+    #[serde(deserialize_with = "strings")]
+    pub writable: Option<Vec<String>>,
 }
 
 /// Parses one configuration file's text; `file` names it in errors.
@@ -457,7 +459,7 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             (
                 "[reviewers.claude]\nmodle = \"x\"\n",
-                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code",
+                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable",
             ),
             (
                 "[review]\nfail-on = \"critical\"\n",
@@ -573,6 +575,13 @@ mod tests {
             err.to_string(),
             "invalid value for `reviewers.lint.trust_code` in deep-review.toml: expected true or false, found a string"
         );
+    }
+
+    #[test]
+    fn command_writable_paths() {
+        let text = "[reviewers.s]\nbackend = \"command\"\ncommand = [\"s\"]\nwritable = [\"/cache\"]\n\n[review]\nreviewers = [\"s\"]\n";
+        let s = settings_from_texts(&[("deep-review.toml", text)], &Overrides::default()).unwrap();
+        assert_eq!(s.panel[0].writable, [std::path::PathBuf::from("/cache")]);
     }
 
     #[test]

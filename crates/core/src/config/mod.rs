@@ -106,6 +106,10 @@ pub struct ReviewerConfig {
     /// with build scripts and proc macros, ESLint with JavaScript configs) even when they
     /// cannot be sandboxed. Off by default: then such linters are skipped with a note.
     pub trust_code: bool,
+    /// `command` backend: paths the sandboxed reviewer may also write (and read) — the
+    /// explicit pass-through; everything else outside its checkout, work directory and
+    /// per-run scratch stays out of reach.
+    pub writable: Vec<PathBuf>,
 }
 
 impl ReviewerConfig {
@@ -126,6 +130,7 @@ impl ReviewerConfig {
             api_key_env: None,
             sarif_tools: Vec::new(),
             trust_code: false,
+            writable: Vec::new(),
         }
     }
 }

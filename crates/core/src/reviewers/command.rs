@@ -79,10 +79,11 @@ fn confine(
     for store in crate::workdir::borrowed_object_stores(&ctx.checkout) {
         policy.read(store);
     }
-    // A configured `HOME` (or other directory) is the user's explicit pass-through.
+    // A configured `HOME` and `writable` paths are the user's explicit pass-through.
     if let Some(home) = config.env.get("HOME") {
         policy.read(home);
     }
+    policy.write.extend(config.writable.iter().cloned());
     if config.output == OutputMode::File {
         // Landlock names files that exist: the output file is created empty, and only
         // it is writable in the work directory.
