@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use super::env::{self, Home, HostEnv};
+use super::env::{self, HostEnv};
 use super::{last_stderr_line, stderr_tail, text, Outcome, Progress, RunContext};
 use crate::config::{OutputMode, ReviewerConfig};
 use crate::model::RunStatus;
@@ -121,7 +121,7 @@ pub(crate) fn build(
     spec.args = argv.collect();
     spec.stdin_file = Some(ctx.prompt_file.clone());
     spec.max_stdout = MAX_OUTPUT;
-    let mut vars = env::base(host, Home::PerRun(run_dir));
+    let mut vars = env::base(host, run_dir);
     let path = |p: &Path| p.display().to_string();
     for (name, value) in [
         ("DEEP_REVIEW_PROMPT_FILE", path(&ctx.prompt_file)),
