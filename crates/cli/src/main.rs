@@ -393,6 +393,8 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             .cloned()
             .zip(runtime.block_on(ready::check_all(&unchecked))),
     );
+    let launcher = deep_review_core::sandbox::find_launcher();
+    let support = deep_review_core::sandbox::probe();
     let width = rows
         .iter()
         .map(|(r, _)| r.name.len())
@@ -418,14 +420,18 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             .as_deref()
             .map(|v| format!(" ({v})"))
             .unwrap_or_default();
+        let sandbox = ready::sandbox_state(reviewer, launcher.as_deref(), support)
+            .map(|s| format!("; {s}"))
+            .unwrap_or_default();
         output::line(format_args!(
-            "{:<width$}  {:<17}  {:<5}  {:<9}  {}{}",
+            "{:<width$}  {:<17}  {:<5}  {:<9}  {}{}{}",
             reviewer.name,
             reviewer.backend.as_str(),
             panel_mark,
             state,
             available.reason,
-            version
+            version,
+            sandbox
         ))?;
     }
     Ok(exit::SUCCESS)

@@ -75,6 +75,18 @@ fn config_with(repo: &Path, reviewers: &[(&str, &Path)]) -> PathBuf {
     path
 }
 
+/// Lets every reviewer of `config` write `dir` (the sandbox allows nothing else).
+fn allow_writes(config: &Path, dir: &Path) {
+    let toml = read(config).replace(
+        "backend = \"command\"\n",
+        &format!(
+            "backend = \"command\"\nwritable = [\"{}\"]\n",
+            dir.display()
+        ),
+    );
+    std::fs::write(config, toml).unwrap();
+}
+
 fn read(path: impl AsRef<Path>) -> String {
     std::fs::read_to_string(path.as_ref())
         .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
@@ -192,6 +204,7 @@ fn three_reviewers_run_at_the_same_time() {
     );
     let slow = script(bin.path(), "slow.sh", &format!("{meet}{SCRIPT_REVIEW}"));
     let config = config_with(repo.path(), &[("a", &slow), ("b", &slow), ("c", &slow)]);
+    allow_writes(&config, markers.path());
     let run = Test::new()
         .args(["review", "--quiet", "--config"])
         .arg(&config)
@@ -303,6 +316,7 @@ fn interrupted_review_is_finished_by_consolidate() {
         repo.path(),
         &[("fast", &fast), ("slow1", &slow), ("slow2", &slow)],
     );
+    allow_writes(&config, bin.path());
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_deep-review"))
         .args(["review", "--quiet", "--config"])
         .arg(&config)

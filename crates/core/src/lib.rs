@@ -24,6 +24,7 @@ pub mod render;
 pub mod report;
 pub mod review_text;
 pub mod reviewers;
+pub mod sandbox;
 pub mod secrets;
 pub mod target;
 pub mod verify;

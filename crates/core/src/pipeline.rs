@@ -454,6 +454,7 @@ pub async fn review(
         base: target.base.clone(),
         head: target.head.clone(),
         pass: manifest.pass.max(1),
+        sandbox: crate::sandbox::find_launcher(),
     };
     let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
     // The checkout is removed before anything else can fail.

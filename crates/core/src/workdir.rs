@@ -13,8 +13,12 @@
 //! nothing done in it can reach the user's repository. The user's repository is only
 //! read. When cloning is impossible (for example a shallow or foreign-owned repository)
 //! the tree is exported with `git archive` instead, and the checkout is plain files.
-//! Root ignores permission bits, so under root the checkout is read-only only by
-//! convention.
+//! Root ignores permission bits, so the removed write permission is a convention; what
+//! enforces it is the sandbox ([`crate::sandbox`]): a confined reviewer may read the
+//! checkout and the object store it borrows ([`borrowed_object_stores`]) and write
+//! neither, and cannot reach anything else of the user's repository. The `--shared`
+//! clone is kept on purpose: copying the objects (`--no-local`) costs a full pack of
+//! the repository per review, and hard links (`--local`) would share writable inodes.
 
 use std::fs;
 use std::io;
@@ -526,6 +530,22 @@ fn run_checked(mut cmd: std::process::Command, sha: &str) -> Result<(), WorkdirE
             message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         })
     }
+}
+
+/// The object directories a checkout borrows (its `.git/objects/info/alternates`): the
+/// user's object store, which a confined reviewer may read (for `git log`) and not write.
+pub fn borrowed_object_stores(checkout: &Path) -> Vec<PathBuf> {
+    let alternates = checkout.join(".git/objects/info/alternates");
+    let Ok(text) = read::read_capped(&alternates, 64 * 1024) else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&text.0)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .collect()
 }
 
 /// `git clone --shared --no-checkout`, detached checkout of `sha`, no remote.

@@ -113,6 +113,10 @@ pub(super) struct ReviewerFile {
     pub api_key_env: Option<String>,
     #[serde(deserialize_with = "sarif_tools")]
     pub sarif_tools: Option<Vec<Vec<String>>>,
+    #[serde(deserialize_with = "flag")]
+    pub trust_code: Option<bool>,
+    #[serde(deserialize_with = "strings")]
+    pub writable: Option<Vec<String>>,
 }
 
 /// Parses one configuration file's text; `file` names it in errors.
@@ -273,6 +277,13 @@ fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Er
 
 fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     read(d, words)
+}
+
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    read(d, |v| match v {
+        toml::Value::Boolean(b) => Ok(b),
+        other => Err(format!("expected true or false, found {}", kind(&other))),
+    })
 }
 
 fn path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
@@ -448,7 +459,7 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             (
                 "[reviewers.claude]\nmodle = \"x\"\n",
-                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools",
+                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable",
             ),
             (
                 "[review]\nfail-on = \"critical\"\n",
@@ -544,6 +555,33 @@ mod tests {
             let err = error(&[("f.toml", text)], &Overrides::default());
             assert_eq!(err, format!("invalid value for {expected}"), "{text}");
         }
+    }
+
+    #[test]
+    fn builtin_trust_code() {
+        let check = |line: &str, expected: bool| {
+            let text = format!("[review]\nreviewers = [\"lint\"]\n\n[reviewers.lint]\nbackend = \"builtin\"\n{line}\n");
+            let s =
+                settings_from_texts(&[("deep-review.toml", &text)], &Overrides::default()).unwrap();
+            assert_eq!(s.panel[0].trust_code, expected, "{line}");
+        };
+        check("", false);
+        check("trust_code = true", true);
+        check("trust_code = false", false);
+        let text = "[reviewers.lint]\nbackend = \"builtin\"\ntrust_code = \"yes\"\n";
+        let err =
+            settings_from_texts(&[("deep-review.toml", text)], &Overrides::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `reviewers.lint.trust_code` in deep-review.toml: expected true or false, found a string"
+        );
+    }
+
+    #[test]
+    fn command_writable_paths() {
+        let text = "[reviewers.s]\nbackend = \"command\"\ncommand = [\"s\"]\nwritable = [\"/cache\"]\n\n[review]\nreviewers = [\"s\"]\n";
+        let s = settings_from_texts(&[("deep-review.toml", text)], &Overrides::default()).unwrap();
+        assert_eq!(s.panel[0].writable, [std::path::PathBuf::from("/cache")]);
     }
 
     #[test]

@@ -102,6 +102,14 @@ pub struct ReviewerConfig {
     /// `builtin` backend: extra linters that print SARIF on standard output, each an
     /// argv run in the checkout (e.g. `["semgrep", "--sarif", "--quiet", "."]`).
     pub sarif_tools: Vec<Vec<String>>,
+    /// `builtin` backend: run the linters that execute the change's code (`cargo clippy`
+    /// with build scripts and proc macros, ESLint with JavaScript configs) even when they
+    /// cannot be sandboxed. Off by default: then such linters are skipped with a note.
+    pub trust_code: bool,
+    /// `command` backend: paths the sandboxed reviewer may also write (and read) — the
+    /// explicit pass-through; everything else outside its checkout, work directory and
+    /// per-run scratch stays out of reach.
+    pub writable: Vec<PathBuf>,
 }
 
 impl ReviewerConfig {
@@ -121,6 +129,8 @@ impl ReviewerConfig {
             base_url: None,
             api_key_env: None,
             sarif_tools: Vec::new(),
+            trust_code: false,
+            writable: Vec::new(),
         }
     }
 }

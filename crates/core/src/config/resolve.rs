@@ -2,11 +2,14 @@
 //! [`Settings`]. Tables merge key by key, reviewer tables by name, `env` tables by
 //! variable; defaults come last, and a panel's reviewers are checked to be runnable.
 
+use std::path::PathBuf;
+
 use super::file::{FileLayer, ReviewFile, ReviewerFile};
 use super::{
     parse_formats, valid_name, BackendKind, ConfigError, Overrides, ReviewerConfig, Settings,
     DEFAULT_TIMEOUT,
 };
+
 use crate::options::Format;
 
 /// Takes every field `other` sets.
@@ -39,7 +42,9 @@ impl ReviewerFile {
             binary,
             base_url,
             api_key_env,
-            sarif_tools
+            sarif_tools,
+            trust_code,
+            writable
         );
         self.env.extend(other.env);
     }
@@ -104,6 +109,13 @@ pub(super) fn resolve(
             config.base_url = l.base_url;
             config.api_key_env = l.api_key_env;
             config.sarif_tools = l.sarif_tools.unwrap_or_default();
+            config.trust_code = l.trust_code.unwrap_or(false);
+            config.writable = l
+                .writable
+                .unwrap_or_default()
+                .into_iter()
+                .map(PathBuf::from)
+                .collect();
         }
         if let Some(t) = overrides.timeout {
             config.timeout = t;

@@ -16,7 +16,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, Launch, PromptInput,
     StreamParser, StreamReport, ToolCounter,
 };
-use super::env::{self, Home, HostEnv};
+use super::env::{self, HostEnv};
 use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
@@ -116,7 +116,7 @@ pub(crate) fn build(
     args.extend(config.args.iter().cloned());
     spec.args = args;
 
-    let mut vars = env::base(host, Home::PerRun(run_dir));
+    let mut vars = env::base(host, run_dir);
     needs::credential_env(&mut vars, config, host);
     vars.insert(
         "CLAUDE_CONFIG_DIR".to_string(),
@@ -325,6 +325,7 @@ mod tests {
             base: "b".repeat(40),
             head: "h".repeat(40),
             pass: 1,
+            sandbox: None,
         }
     }
 

@@ -18,7 +18,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, Launch, PromptInput,
     StreamParser, StreamReport, ToolCounter,
 };
-use super::env::{self, Home, HostEnv};
+use super::env::{self, HostEnv};
 use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
@@ -119,7 +119,7 @@ pub(crate) fn build(
     }
     spec.args = args;
 
-    let mut vars = env::base(host, Home::PerRun(run_dir));
+    let mut vars = env::base(host, run_dir);
     needs::credential_env(&mut vars, config, host);
     if let Some(key_var) = &config.api_key_env {
         // The custom provider reads it by name (`env_key`); the default provider reads
@@ -407,6 +407,7 @@ mod tests {
             base: String::new(),
             head: String::new(),
             pass: 1,
+            sandbox: None,
         };
         let host = HostEnv::from_pairs([
             ("PATH", "/bin"),

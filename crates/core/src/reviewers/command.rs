@@ -1,13 +1,16 @@
 //! The `command` backend: any executable. The prompt comes on standard input and as a
 //! file; the review is read from standard output or from `{output_file}` (SPEC section 5).
-//! It runs in the read-only checkout with the allow-listed environment, our `HOME`, and
-//! the `DEEP_REVIEW_*` variables.
+//! It runs in the read-only checkout with the allow-listed environment, a per-run `HOME`
+//! and `TMPDIR` (unless its configured `env` passes its own), and the `DEEP_REVIEW_*`
+//! variables, confined by [`crate::sandbox`] when the launcher and the kernel allow:
+//! read access to the system, its checkout (and the object store the checkout borrows),
+//! the work directory; write access to its per-run directory and its output file only.
 
 use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use super::env::{self, Home, HostEnv};
+use super::env::{self, HostEnv};
 use super::{last_stderr_line, stderr_tail, Outcome, Progress, RunContext};
 use crate::config::{OutputMode, ReviewerConfig};
 use crate::model::RunStatus;
@@ -41,10 +44,60 @@ pub(super) async fn run(
         // A file left by an earlier run must not pass for this run's review.
         let _ = std::fs::remove_file(&output);
     }
-    let spec = build(config, ctx, host, &output);
+    let run_dir = match super::agent::run_dir("command") {
+        Ok(dir) => dir,
+        Err(e) => return Outcome::failed(e),
+    };
+    let mut spec = build(config, ctx, host, &output, run_dir.path());
+    let note = confine(&mut spec, config, ctx, &output, run_dir.path());
     let out = process::run(&spec, |_| {}, cancel).await;
     let written = (config.output == OutputMode::File).then(|| read_capped(&output));
-    decide(config, out, written)
+    let mut outcome = decide(config, out, written);
+    outcome.notes.extend(note);
+    outcome
+}
+
+/// Runs `spec` through the sandbox launcher when there is one and the kernel has
+/// Landlock; otherwise returns the note saying the reviewer ran unconfined.
+fn confine(
+    spec: &mut ProcessSpec,
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    output: &Path,
+    run_dir: &Path,
+) -> Option<String> {
+    let support = crate::sandbox::probe();
+    if let Some(note) = crate::sandbox::unavailable_note(ctx.sandbox.as_deref(), support) {
+        return Some(note);
+    }
+    let launcher = ctx.sandbox.as_deref()?;
+    let mut policy = crate::sandbox::Policy::new();
+    policy
+        .allow_program(spec)
+        .read(&ctx.checkout)
+        .read(&ctx.workdir)
+        .write(run_dir);
+    for store in crate::workdir::borrowed_object_stores(&ctx.checkout) {
+        policy.read(store);
+    }
+    // A configured `HOME` and `writable` paths are the user's explicit pass-through.
+    if let Some(home) = config.env.get("HOME") {
+        policy.read(home);
+    }
+    policy.write.extend(config.writable.iter().cloned());
+    if config.output == OutputMode::File {
+        // Landlock names files that exist: the output file is created empty, and only
+        // it is writable in the work directory.
+        if let Err(e) = std::fs::write(output, "") {
+            return Some(format!(
+                "not sandboxed: cannot create the output file {}: {e}",
+                output.display()
+            ));
+        }
+        policy.write(output);
+    }
+    crate::sandbox::wrap(spec, launcher, &policy);
+    None
 }
 
 /// Replaces the `{prompt_file}`, `{output_file}`, `{repo}` and `{workdir}` placeholders.
@@ -61,6 +114,7 @@ pub(crate) fn build(
     ctx: &RunContext,
     host: &HostEnv,
     output: &Path,
+    run_dir: &Path,
 ) -> ProcessSpec {
     let mut argv = config.command.iter().map(|a| substitute(a, ctx, output));
     let program = argv.next().unwrap_or_default();
@@ -68,7 +122,7 @@ pub(crate) fn build(
     spec.args = argv.collect();
     spec.stdin_file = Some(ctx.prompt_file.clone());
     spec.max_stdout = MAX_OUTPUT;
-    let mut vars = env::base(host, Home::Inherit);
+    let mut vars = env::base(host, run_dir);
     let path = |p: &Path| p.display().to_string();
     for (name, value) in [
         ("DEEP_REVIEW_PROMPT_FILE", path(&ctx.prompt_file)),
@@ -90,7 +144,8 @@ pub(crate) fn build(
 /// or device put in its place is refused without blocking); the flag says whether
 /// there was more. The file is removed afterwards: the review is kept in its own file.
 fn read_capped(path: &Path) -> Result<(Vec<u8>, bool), String> {
-    if std::fs::symlink_metadata(path).is_err() {
+    // An empty file is what the sandbox created for the reviewer to write into.
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.len() > 0 || !m.is_file()) {
         return Err(format!("wrote no output file ({})", path.display()));
     }
     let read = crate::workdir::read::read_capped(path, MAX_OUTPUT as u64)
@@ -189,6 +244,7 @@ mod tests {
             base: "base-sha".into(),
             head: "head-sha".into(),
             pass: 2,
+            sandbox: None,
         }
     }
 
@@ -213,7 +269,13 @@ mod tests {
             ("HOME", "/home/me"),
             ("AWS_SECRET_ACCESS_KEY", "nope"),
         ]);
-        let spec = build(&config, &ctx(), &host, Path::new("/w/output-script.md"));
+        let spec = build(
+            &config,
+            &ctx(),
+            &host,
+            Path::new("/w/output-script.md"),
+            Path::new("/run-1"),
+        );
         assert_eq!(spec.program, "./review.sh");
         assert_eq!(spec.args, ["/w/prompt.md"]);
         assert_eq!(spec.stdin_file, Some(PathBuf::from("/w/prompt.md")));
@@ -229,9 +291,10 @@ mod tests {
                 "DEEP_REVIEW_REVIEWER=script",
                 "DEEP_REVIEW_WORKDIR=/w",
                 "EXTRA=1",
-                "HOME=/home/me",
+                "HOME=/run-1/home",
                 "PATH=/bin",
                 "TERM=dumb",
+                "TMPDIR=/run-1/tmp",
             ]
         );
     }

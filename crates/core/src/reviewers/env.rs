@@ -3,8 +3,9 @@
 //! Every variable a reviewer can see is named in this module:
 //!
 //! - [`PASSED_ON`]: taken from our environment when set (`PATH`, locale, `TMPDIR`, `USER`);
-//! - `HOME`: ours for `command` reviewers; agent CLIs get a per-run temporary home (and
-//!   `TMPDIR`) so they neither read nor write the user's own configuration;
+//! - `HOME`: a per-run temporary home (and `TMPDIR`) for `command` reviewers and agent
+//!   CLIs alike, so they neither read nor write the user's own configuration (a
+//!   reviewer's configured `env.HOME` passes one through explicitly);
 //! - `TERM=dumb`, always;
 //! - each backend's own credentials and endpoint variables, as its [`HostNeeds`](super::needs::HostNeeds)
 //!   declares them (added by [`super::needs::credential_env`]);
@@ -58,27 +59,20 @@ impl HostEnv {
     }
 }
 
-/// Where the reviewer's `HOME` (and temporary files) go.
-#[derive(Debug, Clone, Copy)]
-pub enum Home<'a> {
-    /// Ours (command reviewers).
-    Inherit,
-    /// A per-run directory (agent CLIs): `HOME=<dir>/home`, `TMPDIR=<dir>/tmp`, so what
-    /// the CLI leaves behind is deleted with the directory.
-    PerRun(&'a Path),
-}
-
-/// The allow-listed base every reviewer starts from.
-pub fn base(host: &HostEnv, home: Home<'_>) -> BTreeMap<String, String> {
+/// The allow-listed base every reviewer starts from. `run_dir` is the reviewer's per-run
+/// directory: `HOME=<run_dir>/home`, `TMPDIR=<run_dir>/tmp`, so what it leaves behind is
+/// deleted with the directory and the user's own home is never its home.
+pub fn base(host: &HostEnv, run_dir: &Path) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     pass_on(&mut env, host, PASSED_ON);
-    match home {
-        Home::Inherit => pass_on(&mut env, host, &["HOME"]),
-        Home::PerRun(dir) => {
-            env.insert("HOME".to_string(), dir.join("home").display().to_string());
-            env.insert("TMPDIR".to_string(), dir.join("tmp").display().to_string());
-        }
-    }
+    env.insert(
+        "HOME".to_string(),
+        run_dir.join("home").display().to_string(),
+    );
+    env.insert(
+        "TMPDIR".to_string(),
+        run_dir.join("tmp").display().to_string(),
+    );
     env.insert("TERM".to_string(), "dumb".to_string());
     env
 }
@@ -121,8 +115,8 @@ mod tests {
         ])
     }
 
-    fn check(home: Home<'_>, expected: &[(&str, &str)]) {
-        let env = base(&host(), home);
+    fn check(run_dir: &Path, expected: &[(&str, &str)]) {
+        let env = base(&host(), run_dir);
         let got: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(got, expected);
     }
@@ -130,16 +124,7 @@ mod tests {
     #[test]
     fn base_keeps_only_the_allow_list() {
         check(
-            Home::Inherit,
-            &[
-                ("HOME", "/home/me"),
-                ("LANG", "C.UTF-8"),
-                ("PATH", "/usr/bin:/bin"),
-                ("TERM", "dumb"),
-            ],
-        );
-        check(
-            Home::PerRun(Path::new("/tmp/run-1")),
+            Path::new("/tmp/run-1"),
             &[
                 ("HOME", "/tmp/run-1/home"),
                 ("LANG", "C.UTF-8"),
@@ -152,7 +137,7 @@ mod tests {
 
     #[test]
     fn configured_variables_win() {
-        let mut env = base(&host(), Home::Inherit);
+        let mut env = base(&host(), Path::new("/tmp/run-1"));
         let configured = BTreeMap::from([("PATH".to_string(), "/fake:/bin".to_string())]);
         apply_configured(&mut env, &configured);
         assert_eq!(env.get("PATH").map(String::as_str), Some("/fake:/bin"));

@@ -18,7 +18,7 @@ use super::agent::{
     self, clip, parse_event, str_at, u64_at, AgentRun, FilesRead, Launch, PromptInput,
     StreamParser, StreamReport, ToolCounter,
 };
-use super::env::{self, Home, HostEnv};
+use super::env::{self, HostEnv};
 use super::needs::{self, HostNeeds, Login};
 use super::{Outcome, Progress, RunContext};
 use crate::config::ReviewerConfig;
@@ -99,7 +99,7 @@ pub(crate) fn build(
     args.extend(config.args.iter().cloned());
     spec.args = args;
 
-    let mut vars = env::base(host, Home::PerRun(run_dir));
+    let mut vars = env::base(host, run_dir);
     needs::credential_env(&mut vars, config, host);
     vars.insert("GEMINI_CLI_TRUST_WORKSPACE".to_string(), "true".to_string());
     env::apply_configured(&mut vars, &config.env);
@@ -361,6 +361,7 @@ mod tests {
             base: String::new(),
             head: String::new(),
             pass: 1,
+            sandbox: None,
         };
         let host = HostEnv::from_pairs([("PATH", "/bin"), ("GEMINI_API_KEY", "g"), ("X", "y")]);
         let spec = build(

@@ -46,6 +46,10 @@ pub struct RunContext {
     pub head: String,
     /// Review round (the `pass` in `review-<name>-pass-<n>.md`).
     pub pass: u32,
+    /// The `deep-review-sandbox` launcher ([`crate::sandbox`]) that confines `command`
+    /// reviewers and the builtin reviewer's linters; `None` runs them unconfined, which
+    /// their run records say.
+    pub sandbox: Option<PathBuf>,
 }
 
 impl RunContext {

@@ -32,6 +32,37 @@ impl Availability {
     }
 }
 
+/// What the kernel enforces on `config`'s processes here, for `deep-review reviewers`:
+/// `launcher` is the sandbox launcher ([`crate::sandbox::find_launcher`]), `support`
+/// what the kernel can do ([`crate::sandbox::probe`]). `None` for the agent CLIs, which
+/// are confined by their own read-only tools or sandbox, not by deep-review.
+pub fn sandbox_state(
+    config: &ReviewerConfig,
+    launcher: Option<&Path>,
+    support: crate::sandbox::Support,
+) -> Option<String> {
+    let missing = crate::sandbox::unavailable_note(launcher, support);
+    match config.backend {
+        BackendKind::Command => Some(missing.unwrap_or_else(|| {
+            "sandboxed (Landlock: reads its checkout and the system, writes only its own files)"
+                .to_string()
+        })),
+        BackendKind::Builtin => Some(match (missing, support.network()) {
+            (None, true) => "clippy and eslint sandboxed (Landlock, no network)".to_string(),
+            _ if config.trust_code => {
+                "clippy and eslint run unconfined (trust_code = true)".to_string()
+            }
+            (Some(reason), _) => format!(
+                "clippy and eslint skipped: they run the change's code and the reviewer is {reason}"
+            ),
+            (None, false) => "clippy and eslint skipped: the kernel's Landlock cannot deny \
+                              network access (ABI 4 or later)"
+                .to_string(),
+        }),
+        _ => None,
+    }
+}
+
 /// How long `--version` may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -429,5 +460,32 @@ mod tests {
             "the `anthropic` backend is not implemented yet (uses ANTHROPIC_API_KEY)",
             None,
         );
+    }
+
+    #[test]
+    fn the_sandbox_state_says_what_the_kernel_enforces() {
+        use crate::sandbox::Support;
+        let launcher = Some(Path::new("/bin/deep-review-sandbox"));
+        let mut script = ReviewerConfig::new("s", BackendKind::Command);
+        script.command = vec!["review.sh".into()];
+        let mut builtin = ReviewerConfig::new("lint", BackendKind::Builtin);
+        let state = |c: &ReviewerConfig, l: Option<&Path>, s: Support| {
+            sandbox_state(c, l, s).unwrap_or_default()
+        };
+        assert!(state(&script, launcher, Support::Filesystem).starts_with("sandboxed"));
+        assert!(state(&script, launcher, Support::None)
+            .starts_with("not sandboxed: the kernel has no Landlock"));
+        assert!(state(&script, None, Support::FilesystemAndNetwork)
+            .starts_with("not sandboxed: the `deep-review-sandbox` launcher"));
+        assert_eq!(
+            state(&builtin, launcher, Support::FilesystemAndNetwork),
+            "clippy and eslint sandboxed (Landlock, no network)"
+        );
+        assert!(state(&builtin, launcher, Support::Filesystem).contains("cannot deny network"));
+        assert!(state(&builtin, launcher, Support::None).contains("skipped"));
+        builtin.trust_code = true;
+        assert!(state(&builtin, launcher, Support::None).contains("unconfined"));
+        let claude = ReviewerConfig::new("c", BackendKind::Claude);
+        assert_eq!(sandbox_state(&claude, launcher, Support::None), None);
     }
 }

@@ -15,4 +15,5 @@ mod run_agents;
 mod run_command;
 mod run_env;
 mod run_panel;
+mod run_sandbox;
 mod verify_git;

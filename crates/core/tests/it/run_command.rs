@@ -118,7 +118,7 @@ async fn a_crash_is_failed_with_the_stderr_tail() {
 
 #[tokio::test]
 async fn a_non_zero_exit_with_a_review_keeps_the_review() {
-    let fx = Fixture::new();
+    let fx = Fixture::sandboxed();
     let config = sh("lint", "echo 'Found 2 problems in src/lib.rs'; exit 1");
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
@@ -252,7 +252,7 @@ async fn empty_and_letterless_output_fail() {
 
 #[tokio::test]
 async fn a_200_mb_flood_is_capped() {
-    let fx = Fixture::new();
+    let fx = Fixture::sandboxed();
     let mut config = sh(
         "flood",
         "yes 'This line belongs to an extremely long review.' | head -c 200000000",

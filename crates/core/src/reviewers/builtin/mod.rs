@@ -113,7 +113,7 @@ pub async fn review(
     let inline_tests = checks::touches_inline_tests(&live, &ctx.checkout);
     findings.extend(checks::testing_gap(&live, has_tests, inline_tests));
 
-    let runs = linters::run_all(&live, &ctx.checkout, config, cancel).await;
+    let runs = linters::run_all(&live, &ctx.checkout, config, ctx.sandbox.as_deref(), cancel).await;
     let mut tool_calls = BTreeMap::new();
     let mut coverage_tools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut sources = linters::SourceCache::new(&ctx.checkout);

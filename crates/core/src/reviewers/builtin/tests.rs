@@ -112,6 +112,7 @@ async fn review_range(
         base: base.to_string(),
         head: head.to_string(),
         pass: 1,
+        sandbox: None,
     };
     let outcome = review(config, &ctx, &CancellationToken::new()).await;
     set_writable(&checkout, true);
@@ -125,8 +126,11 @@ fn no_linters() -> ReviewerConfig {
     c
 }
 
+/// The real linters, unconfined: these unit tests have no sandbox launcher (the
+/// sandboxed runs are in `tests/run_sandbox.rs`).
 fn with_linters(target: &Path) -> ReviewerConfig {
     let mut c = ReviewerConfig::new("builtin", BackendKind::Builtin);
+    c.trust_code = true;
     c.env
         .insert("CARGO_TARGET_DIR".into(), target.display().to_string());
     c
@@ -275,6 +279,7 @@ async fn a_secret_already_in_the_base_is_not_a_regression_of_the_change() {
         base,
         head,
         pass: 1,
+        sandbox: None,
     };
     let out = review(&no_linters(), &ctx, &CancellationToken::new()).await;
     let got: Vec<(String, String)> = findings(&out.review)
@@ -384,6 +389,36 @@ async fn clippy_reports_only_warnings_on_added_lines() {
     assert_eq!(
         fakes.calls("cargo"),
         ["clippy --message-format=json --quiet --offline"]
+    );
+}
+
+#[tokio::test]
+async fn clippy_without_a_sandbox_is_skipped_unless_the_code_is_trusted() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "cargo",
+        "--message-format=json",
+        include_str!("../../../tests/fixtures/linters/clippy-needless-return.stdout.jsonl"),
+    );
+    let mut config = fakes.config();
+    config.trust_code = false;
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let base = repo.commit("base");
+    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
+    let head = repo.commit("g");
+    let out = review_range(repo.path(), &base, &head, &config).await;
+    assert!(fakes.calls("cargo").is_empty(), "cargo ran unconfined");
+    assert!(
+        out.notes.iter().any(|n| n
+            .starts_with("clippy: skipped: it runs the change's build scripts")
+            && n.contains("hint: set `trust_code = true` under `[reviewers.builtin]`")),
+        "{:?}",
+        out.notes
     );
 }
 
@@ -554,9 +589,11 @@ impl FakeTools {
             .collect()
     }
 
-    /// A builtin reviewer whose linters are the fakes (plus `sh` and `sed` for them).
+    /// A builtin reviewer whose linters are the fakes (plus `sh` and `sed` for them),
+    /// unconfined (`trust_code`): the fakes record their calls next to themselves.
     fn config(&self) -> ReviewerConfig {
         let mut c = ReviewerConfig::new("builtin", BackendKind::Builtin);
+        c.trust_code = true;
         c.env.insert(
             "PATH".into(),
             format!("{}:/usr/bin:/bin", self.dir.path().display()),
@@ -762,6 +799,7 @@ async fn empty_or_missing_diff_is_a_clean_review() {
         base: String::new(),
         head: String::new(),
         pass: 1,
+        sandbox: None,
     };
     let out = review(&no_linters(), &ctx, &CancellationToken::new()).await;
     assert!(out.notes.iter().any(|n| n.starts_with("diff: cannot read")));

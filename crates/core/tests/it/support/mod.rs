@@ -21,6 +21,13 @@ impl Fixture {
         Self::with_prompt("# Review this change\n\nPlease review the diff below.\n")
     }
 
+    /// A fixture whose reviewers run through the `deep-review-sandbox` launcher.
+    pub fn sandboxed() -> Self {
+        let mut fx = Self::new();
+        fx.ctx.sandbox = Some(PathBuf::from(env!("CARGO_BIN_EXE_deep-review-sandbox")));
+        fx
+    }
+
     pub fn with_prompt(prompt: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let workdir = dir.path().join("work");
@@ -43,6 +50,7 @@ impl Fixture {
             base: "1".repeat(40),
             head: "2".repeat(40),
             pass: 1,
+            sandbox: None,
         };
         Fixture { dir, ctx }
     }

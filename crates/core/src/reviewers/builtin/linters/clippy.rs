@@ -13,7 +13,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::{finish, linter_env, run_tool, spec, which, writable, LintDiag, LinterRun};
+use super::{
+    code_gate, confine_code, finish, linter_env, run_tool, spec, which, writable, CodeGate,
+    LintDiag, LinterRun,
+};
 use crate::config::ReviewerConfig;
 use crate::model::Severity;
 
@@ -26,6 +29,7 @@ pub(super) async fn run(
     files: &[String],
     checkout: &Path,
     config: &ReviewerConfig,
+    sandbox: Option<&Path>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> LinterRun {
@@ -40,10 +44,21 @@ pub(super) async fn run(
             "clippy: no Cargo.toml above the changed Rust files".into(),
         );
     }
+    let gate = code_gate("clippy", "build scripts and proc macros", config, sandbox);
+    if let CodeGate::Refused(note) = gate {
+        return LinterRun::skipped("clippy", note);
+    }
     // Cargo writes (Cargo.lock, build scripts' OUT_DIR): work on a writable copy.
     let copy = match writable::copy("clippy", checkout).await {
         Ok(copy) => copy,
         Err(note) => return LinterRun::skipped("clippy", note),
+    };
+    let confinement = match &gate {
+        CodeGate::Sandboxed(launcher) => match sandboxed_env(&mut env, config, copy.path()) {
+            Ok(paths) => Some((launcher.clone(), paths)),
+            Err(note) => return LinterRun::skipped("clippy", note),
+        },
+        _ => None,
     };
     if !env.contains_key("CARGO_TARGET_DIR") {
         env.insert(
@@ -59,7 +74,16 @@ pub(super) async fn run(
     let mut notes = Vec::new();
     for root in roots.iter().take(MAX_ROOTS) {
         let cwd = copy.path().join(root);
-        let part = run_in(&cargo, &cwd, copy.path(), &env, timeout, cancel).await;
+        let part = run_in(
+            &cargo,
+            &cwd,
+            copy.path(),
+            &env,
+            confinement.as_ref(),
+            timeout,
+            cancel,
+        )
+        .await;
         run.started |= part.started;
         run.ok |= part.ok;
         run.diags.extend(part.diags);
@@ -80,6 +104,7 @@ async fn run_in(
     cwd: &Path,
     root: &Path,
     env: &BTreeMap<String, String>,
+    confinement: Option<&(PathBuf, Confined)>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> LinterRun {
@@ -90,14 +115,65 @@ async fn run_in(
     if is_workspace(cwd) {
         args.push("--workspace".into());
     }
-    let out = run_tool(
-        &spec(cargo.to_path_buf(), args, cwd, env.clone(), timeout),
-        cancel,
-    )
-    .await;
+    let mut spec = spec(cargo.to_path_buf(), args, cwd, env.clone(), timeout);
+    if let Some((launcher, paths)) = confinement {
+        confine_code(&mut spec, launcher, &paths.read, &paths.write);
+    }
+    let out = run_tool(&spec, cancel).await;
     let text = String::from_utf8_lossy(&out.stdout);
     let parsed = parse(&text, cwd, root);
     finish("clippy", Vec::new(), &out, parsed)
+}
+
+/// What a sandboxed cargo may read besides the system, and write.
+struct Confined {
+    read: Vec<PathBuf>,
+    write: Vec<PathBuf>,
+}
+
+/// The environment of a sandboxed cargo: `CARGO_HOME` and `RUSTUP_HOME` (default
+/// `~/.cargo`, `~/.rustup`) stay readable — the one deliberate exception to "nothing of
+/// the home", so dependencies and the toolchain are found — while `HOME`, `TMPDIR` and
+/// the target directory move into the scratch copy, the only place it may write (plus a
+/// `CARGO_TARGET_DIR` the reviewer's configuration names).
+fn sandboxed_env(
+    env: &mut BTreeMap<String, String>,
+    config: &ReviewerConfig,
+    copy: &Path,
+) -> Result<Confined, String> {
+    let home = env.get("HOME").map(PathBuf::from);
+    let mut read = Vec::new();
+    for (name, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+        let dir = env
+            .get(name)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(default)));
+        if let Some(dir) = dir {
+            env.insert(name.into(), dir.display().to_string());
+            read.push(dir);
+        }
+    }
+    let scratch_home = copy.join(".deep-review-home");
+    let scratch_tmp = copy.join(".deep-review-tmp");
+    for dir in [&scratch_home, &scratch_tmp] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("clippy: {}: {e}", dir.display()))?;
+    }
+    env.insert("HOME".into(), scratch_home.display().to_string());
+    env.insert("TMPDIR".into(), scratch_tmp.display().to_string());
+    let mut write = vec![copy.to_path_buf()];
+    match config.env.get("CARGO_TARGET_DIR") {
+        Some(target) => {
+            let _ = std::fs::create_dir_all(target);
+            write.push(PathBuf::from(target));
+        }
+        None => {
+            env.insert(
+                "CARGO_TARGET_DIR".into(),
+                copy.join("target").display().to_string(),
+            );
+        }
+    }
+    Ok(Confined { read, write })
 }
 
 /// `$XDG_CACHE_HOME/deep-review/clippy-target` (or under `~/.cache`), shared across

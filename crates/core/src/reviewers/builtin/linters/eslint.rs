@@ -9,7 +9,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::{finish, linter_env, relative_to, run_tool, spec, which, LintDiag, LinterRun};
+use super::{
+    code_gate, confine_code, finish, linter_env, relative_to, run_tool, spec, which, CodeGate,
+    LintDiag, LinterRun,
+};
 use crate::config::ReviewerConfig;
 use crate::model::Severity;
 
@@ -38,6 +41,7 @@ pub(super) async fn run(
     files: &[String],
     checkout: &Path,
     config: &ReviewerConfig,
+    sandbox: Option<&Path>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> LinterRun {
@@ -47,13 +51,43 @@ pub(super) async fn run(
             "eslint: skipped (no ESLint configuration in the repository)".into(),
         );
     }
-    let env = linter_env(&["NODE_PATH"], config);
+    let mut env = linter_env(&["NODE_PATH"], config);
     let Some(bin) = which("eslint", &env) else {
         return LinterRun::skipped("eslint", "eslint: not installed (not found on PATH)".into());
     };
+    let gate = code_gate("eslint", "JavaScript configuration", config, sandbox);
+    if let CodeGate::Refused(note) = gate {
+        return LinterRun::skipped("eslint", note);
+    }
     let mut args: Vec<String> = vec!["-f".into(), "json".into(), "--".into()];
     args.extend(files.iter().cloned());
-    let out = run_tool(&spec(bin, args, checkout, env, timeout), cancel).await;
+    // Sandboxed: a scratch home and temp dir, the only writable places; the checkout,
+    // the program's directories and NODE_PATH readable.
+    let scratch = match &gate {
+        CodeGate::Sandboxed(_) => match tempfile::Builder::new()
+            .prefix("deep-review-eslint-")
+            .tempdir()
+        {
+            Ok(dir) => Some(dir),
+            Err(e) => return LinterRun::skipped("eslint", format!("eslint: no temp dir: {e}")),
+        },
+        _ => None,
+    };
+    if let Some(dir) = &scratch {
+        env.insert("HOME".into(), dir.path().display().to_string());
+        env.insert("TMPDIR".into(), dir.path().display().to_string());
+    }
+    let node_path: Vec<std::path::PathBuf> = env
+        .get("NODE_PATH")
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    let mut spec = spec(bin, args, checkout, env, timeout);
+    if let (CodeGate::Sandboxed(launcher), Some(dir)) = (&gate, &scratch) {
+        let mut read = vec![checkout.to_path_buf()];
+        read.extend(node_path);
+        confine_code(&mut spec, launcher, &read, &[dir.path().to_path_buf()]);
+    }
+    let out = run_tool(&spec, cancel).await;
     let parsed = parse(&String::from_utf8_lossy(&out.stdout), checkout);
     finish("eslint", files.to_vec(), &out, parsed)
 }

@@ -7,7 +7,11 @@
 //! the environment allow-list, running through [`crate::process::run`] with a time
 //! limit, and turning a finished process into a [`LinterRun`] (a linter that is
 //! missing, times out or fails becomes a note, never an error). `writable` makes the
-//! writable copy of the checkout for tools that write. Each linter has its own module
+//! writable copy of the checkout for tools that write. Linters that execute the
+//! change's code (clippy: build scripts and proc macros; ESLint: JavaScript configs)
+//! run only inside the sandbox ([`crate::sandbox`], no network, writes confined to
+//! their scratch copy) — or unconfined when the reviewer says `trust_code = true`;
+//! otherwise they are skipped with a note ([`code_gate`]). Each linter has its own module
 //! with its command line, its output parser and its severity mapping: `clippy`,
 //! `ruff`, `shellcheck`, `go_vet`, `staticcheck`, `eslint`, `sarif`.
 
@@ -134,11 +138,64 @@ fn is_shell(path: &str, checkout: &Path) -> bool {
     }
 }
 
-/// Runs every linter that applies to the changed files and is installed.
+/// How a linter that executes the change's code may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CodeGate {
+    /// Through this launcher, with no network and writes confined to its scratch.
+    Sandboxed(PathBuf),
+    /// Unconfined, because the reviewer's configuration trusts the change's code.
+    Trusted,
+    /// Not at all; the note says why and what to do.
+    Refused(String),
+}
+
+/// Decides how `tool`, which runs the change's `what`, may run.
+pub(crate) fn code_gate(
+    tool: &str,
+    what: &str,
+    config: &ReviewerConfig,
+    sandbox: Option<&Path>,
+) -> CodeGate {
+    let support = crate::sandbox::probe();
+    let reason = match (sandbox, support.network()) {
+        (Some(launcher), true) => return CodeGate::Sandboxed(launcher.to_path_buf()),
+        _ if config.trust_code => return CodeGate::Trusted,
+        (None, _) => "the sandbox launcher was not found".to_string(),
+        (Some(_), false) if support.filesystem() => {
+            "the kernel cannot deny network access (Landlock ABI 4 or later)".to_string()
+        }
+        (Some(_), false) => "the kernel has no Landlock".to_string(),
+    };
+    CodeGate::Refused(format!(
+        "{tool}: skipped: it runs the change's {what}, and no sandbox is available ({reason}); \
+         hint: set `trust_code = true` under `[reviewers.{}]` to run it unconfined",
+        config.name
+    ))
+}
+
+/// Confines `spec` (a linter executing the change's code) to reading the system, its
+/// program's directories and `read`, and writing `write`, with no network.
+pub(crate) fn confine_code(
+    spec: &mut ProcessSpec,
+    launcher: &Path,
+    read: &[PathBuf],
+    write: &[PathBuf],
+) {
+    let mut policy = crate::sandbox::Policy::new();
+    policy.allow_program(spec);
+    policy.read.extend(read.iter().cloned());
+    policy.write.extend(write.iter().cloned());
+    policy.no_network = true;
+    crate::sandbox::wrap(spec, launcher, &policy);
+}
+
+/// Runs every linter that applies to the changed files and is installed; `sandbox` is
+/// the launcher for the linters that execute the change's code.
 pub(crate) async fn run_all(
     files: &[&FileDiff],
     checkout: &Path,
     config: &ReviewerConfig,
+    sandbox: Option<&Path>,
     cancel: &CancellationToken,
 ) -> Vec<LinterRun> {
     let with_added: Vec<&str> = files
@@ -159,7 +216,17 @@ pub(crate) async fn run_all(
 
     let rust = pick(&[Lang::Rust]);
     if !rust.is_empty() {
-        runs.push(clippy::run(&rust, checkout, config, limit(clippy::LIMIT), cancel).await);
+        runs.push(
+            clippy::run(
+                &rust,
+                checkout,
+                config,
+                sandbox,
+                limit(clippy::LIMIT),
+                cancel,
+            )
+            .await,
+        );
     }
     let python = pick(&[Lang::Python, Lang::PythonStub]);
     if !python.is_empty() {
@@ -179,7 +246,7 @@ pub(crate) async fn run_all(
     }
     let js = pick(&[Lang::JavaScript, Lang::TypeScript]);
     if !js.is_empty() {
-        runs.push(eslint::run(&js, checkout, config, limit(LINTER_LIMIT), cancel).await);
+        runs.push(eslint::run(&js, checkout, config, sandbox, limit(LINTER_LIMIT), cancel).await);
     }
     for argv in &config.sarif_tools {
         runs.push(
