@@ -9,7 +9,9 @@ root="$(cd "$here/.." && pwd)"
 repo="${DEEP_REVIEW_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/deep-review-demo.XXXXXX")}"
 
 echo "building deep-review (the first build takes a minute or two)..." >&2
-cargo build --quiet --manifest-path "$root/Cargo.toml" -p deep-review
+# deep-review-sandbox (the Landlock launcher) sits beside deep-review; without it
+# linters that run the change's code are skipped.
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p deep-review -p deep-review-core --bins
 
 rm -rf "$repo/sample-app"
 mkdir -p "$repo/sample-app"
