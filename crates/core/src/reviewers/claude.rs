@@ -317,16 +317,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn ctx() -> RunContext {
-        RunContext {
-            workdir: PathBuf::from("/w"),
-            checkout: PathBuf::from("/co"),
-            prompt_file: PathBuf::from("/w/prompt.md"),
-            diff_file: PathBuf::from("/w/diff.patch"),
-            base: "b".repeat(40),
-            head: "h".repeat(40),
-            pass: 1,
-            sandbox: None,
-        }
+        RunContext::for_tests(&"b".repeat(40), &"h".repeat(40), 1)
     }
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {

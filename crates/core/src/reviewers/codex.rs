@@ -399,16 +399,7 @@ mod tests {
         let mut config = ReviewerConfig::new("codex", crate::config::BackendKind::Codex);
         config.model = Some("gpt-5.5".into());
         config.api_key_env = Some("LOCAL_KEY".into());
-        let ctx = RunContext {
-            workdir: PathBuf::from("/w"),
-            checkout: PathBuf::from("/co"),
-            prompt_file: PathBuf::from("/w/prompt.md"),
-            diff_file: PathBuf::from("/w/diff.patch"),
-            base: String::new(),
-            head: String::new(),
-            pass: 1,
-            sandbox: None,
-        };
+        let ctx = RunContext::for_tests("", "", 1);
         let host = HostEnv::from_pairs([
             ("PATH", "/bin"),
             ("LOCAL_KEY", "k"),

@@ -236,16 +236,7 @@ mod tests {
     use crate::config::BackendKind;
 
     fn ctx() -> RunContext {
-        RunContext {
-            workdir: PathBuf::from("/w"),
-            checkout: PathBuf::from("/co"),
-            prompt_file: PathBuf::from("/w/prompt.md"),
-            diff_file: PathBuf::from("/w/diff.patch"),
-            base: "base-sha".into(),
-            head: "head-sha".into(),
-            pass: 2,
-            sandbox: None,
-        }
+        RunContext::for_tests("base-sha", "head-sha", 2)
     }
 
     #[test]

@@ -270,7 +270,6 @@ fn api_error(message: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::path::PathBuf;
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
         let mut parser = GeminiStream::new(Path::new("/home/user/probe/repo"));
@@ -353,16 +352,7 @@ mod tests {
         let mut config = ReviewerConfig::new("gemini", crate::config::BackendKind::Gemini);
         config.model = Some("gemini-2.5-pro".into());
         config.base_url = Some("http://127.0.0.1:9".into());
-        let ctx = RunContext {
-            workdir: PathBuf::from("/w"),
-            checkout: PathBuf::from("/co"),
-            prompt_file: PathBuf::from("/w/prompt.md"),
-            diff_file: PathBuf::from("/w/diff.patch"),
-            base: String::new(),
-            head: String::new(),
-            pass: 1,
-            sandbox: None,
-        };
+        let ctx = RunContext::for_tests("", "", 1);
         let host = HostEnv::from_pairs([("PATH", "/bin"), ("GEMINI_API_KEY", "g"), ("X", "y")]);
         let spec = build(
             &config,

@@ -53,6 +53,22 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// A context for unit tests of the backends' command lines: work directory `/w`,
+    /// checkout `/co`, the usual file names, no sandbox.
+    #[cfg(test)]
+    pub(crate) fn for_tests(base: &str, head: &str, pass: u32) -> RunContext {
+        RunContext {
+            workdir: PathBuf::from("/w"),
+            checkout: PathBuf::from("/co"),
+            prompt_file: PathBuf::from("/w").join(crate::workdir::PROMPT_FILE),
+            diff_file: PathBuf::from("/w").join(crate::workdir::DIFF_FILE),
+            base: base.to_string(),
+            head: head.to_string(),
+            pass,
+            sandbox: None,
+        }
+    }
+
     /// `review-<name>-pass-<n>.md` in the work directory.
     pub fn review_path(&self, reviewer: &str) -> PathBuf {
         self.workdir.join(layout::review_file(reviewer, self.pass))
