@@ -8,6 +8,7 @@ mod support;
 mod consolidate_fixtures;
 mod consolidate_props;
 mod consolidate_same;
+mod corpus;
 mod parse_fixtures;
 mod parse_seed;
 mod real_clis;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use deep_review_core::options::Format;
 use deep_review_core::parse::parse_review;
 use deep_review_core::pipeline::{consolidate_dir, ConsolidateOptions};
-use deep_review_core::render::Format;
 use deep_review_core::report::Report;
 use serde::{Deserialize, Serialize};
 
