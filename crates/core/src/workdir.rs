@@ -239,18 +239,19 @@ pub fn load_target(dir: &Path) -> Result<Option<report::Target>, WorkdirError> {
     load_json(&dir.join(TARGET_FILE))
 }
 
+/// Reads a JSON file of a work directory the way every reviewer-reachable file is read
+/// ([`read::read_capped`]: a regular file only, never a blocking open, capped);
+/// `Ok(None)` when there is none.
 fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, WorkdirError> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(WorkdirError::Io {
-                context: format!("cannot read {}", path.display()),
-                source: e,
-            })
-        }
-    };
-    serde_json::from_str(&text)
+    if matches!(fs::symlink_metadata(path), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    let (bytes, _) =
+        read::read_capped(path, read::MAX_JSON_BYTES).map_err(|message| WorkdirError::BadFile {
+            path: path.to_path_buf(),
+            message,
+        })?;
+    serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| WorkdirError::BadFile {
             path: path.to_path_buf(),
@@ -787,6 +788,19 @@ mod tests {
         let m = Manifest::load(dir.path()).unwrap().unwrap();
         assert_eq!(m.reviewers[0].name, "x");
         assert_eq!(m.pass, 0);
+    }
+
+    /// A FIFO under the manifest's name is an error, not a read that never returns.
+    #[test]
+    fn a_fifo_manifest_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(MANIFEST_FILE))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a regular file (a FIFO)"), "{err}");
     }
 
     /// Whether this process can write to read-only files (root can).

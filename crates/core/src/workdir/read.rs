@@ -20,7 +20,7 @@ use crate::report;
 /// The most of one review file that is read; the rest is cut, with a note.
 pub const MAX_REVIEW_BYTES: u64 = 16 * 1024 * 1024;
 /// The most of a run record or other JSON file that is read.
-const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
 /// The most of `diff.patch` that is read for the diff facts.
 const MAX_DIFF_BYTES: u64 = 256 * 1024 * 1024;
 
