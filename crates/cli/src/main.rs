@@ -344,9 +344,9 @@ fn repo_file_at_base(
     head: Option<&str>,
 ) -> Option<config::RepoFileAt> {
     let rev = target::base_commit(root, base, head).ok()?;
-    let text = target::file_at(root, &rev, config::REPO_CONFIG_FILE)
+    let text = deep_review_core::verify::GitTree::open(root, &rev)
         .ok()?
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        .read_file(config::REPO_CONFIG_FILE);
     Some(config::RepoFileAt { rev, text })
 }
 

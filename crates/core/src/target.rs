@@ -354,17 +354,6 @@ pub fn base_commit(
     Ok(resolve_base(&root, base, head_ref, &head_sha)?.1)
 }
 
-/// The bytes of `path` at commit `rev`, `None` when the file is not in that commit.
-pub fn file_at(root: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
-    let spec = format!("{rev}:{path}");
-    let out = git_command(root)
-        .args(["cat-file", "blob", "--end-of-options", &spec])
-        .stderr(Stdio::null())
-        .output()
-        .map_err(TargetError::GitMissing)?;
-    Ok(out.status.success().then_some(out.stdout))
-}
-
 /// Resolves `base..head` in the repository containing `repo_path`.
 ///
 /// `head` defaults to `HEAD`; `base` to the merge-base of head with the default branch

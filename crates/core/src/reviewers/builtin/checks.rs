@@ -318,8 +318,9 @@ fn text_at(checkout: &Path, rev: &str, path: &str) -> String {
     if rev.is_empty() || !checkout.join(".git").exists() {
         return String::new();
     }
-    crate::git::git_output(checkout, &["cat-file", "blob", &format!("{rev}:{path}")])
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    crate::git::GitTree::open(checkout, rev)
+        .ok()
+        .and_then(|tree| tree.read_file(path))
         .unwrap_or_default()
 }
 
