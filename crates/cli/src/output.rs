@@ -96,14 +96,7 @@ pub fn line(text: impl fmt::Display) -> Result<(), Failure> {
 /// control characters (a reviewer's ESC or OSC sequences) made visible, newlines and
 /// tabs aside.
 fn shown(text: &str) -> String {
-    deep_review_core::secrets::mask_secrets(text)
-        .chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => char::REPLACEMENT_CHARACTER,
-            c => c,
-        })
-        .collect()
+    deep_review_core::prose::replace_controls(&deep_review_core::secrets::mask_secrets(text))
 }
 
 fn style(color: AnsiColor) -> Style {

@@ -54,6 +54,18 @@ pub(crate) fn counts_compact(c: &SeverityCounts) -> String {
     }
 }
 
+/// `text` with every control character but newline and tab replaced by U+FFFD, so an
+/// ESC, OSC or NUL a reviewer printed reaches neither a report nor a terminal as such.
+pub fn replace_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
+}
+
 /// Collapses every run of whitespace (newlines included) into one space and trims.
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -40,15 +40,7 @@ pub fn usable_review(raw: &[u8]) -> Result<String, String> {
     if !text.chars().any(char::is_alphabetic) {
         return Err("output has no letters".to_string());
     }
-    Ok(text
-        .replace("\r\n", "\n")
-        .chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect())
+    Ok(crate::prose::replace_controls(&text.replace("\r\n", "\n")))
 }
 
 #[cfg(test)]

@@ -116,14 +116,9 @@ pub fn of(backend: BackendKind) -> HostNeeds {
 
 const fn api(key_vars: &'static [&'static str], base_url_var: &'static str) -> HostNeeds {
     HostNeeds {
-        program: None,
         key_vars,
-        key_aliases: &[],
-        key_target: None,
         base_url_var: Some(base_url_var),
-        login: None,
-        login_needs_default_endpoint: false,
-        hint: "",
+        ..HostNeeds::NOTHING
     }
 }
 
