@@ -154,6 +154,19 @@ pub(crate) trait StreamParser: Send {
     /// Reads one line of standard output; pushes onto `tools` the tool calls it starts.
     fn line(&mut self, line: &str, tools: &mut Vec<String>);
     fn finish(self) -> StreamReport;
+
+    /// Reads a whole captured stream (the backends' unit tests).
+    #[cfg(test)]
+    fn read_all(mut self, stream: &str) -> (StreamReport, Vec<String>)
+    where
+        Self: Sized,
+    {
+        let mut tools = Vec::new();
+        for line in stream.lines() {
+            self.line(line, &mut tools);
+        }
+        (self.finish(), tools)
+    }
 }
 
 /// Counts tool calls by name, each call once however many events mention it.

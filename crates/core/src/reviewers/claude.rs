@@ -321,12 +321,7 @@ mod tests {
     }
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
-        let mut parser = ClaudeStream::new(Path::new("/home/user/probe/repo"));
-        let mut tools = Vec::new();
-        for line in stream.lines() {
-            parser.line(line, &mut tools);
-        }
-        (parser.finish(), tools)
+        ClaudeStream::new(Path::new("/home/user/probe/repo")).read_all(stream)
     }
 
     #[test]

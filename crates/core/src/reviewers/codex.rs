@@ -352,12 +352,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
-        let mut parser = CodexStream::new(Path::new("/nonexistent-checkout"));
-        let mut tools = Vec::new();
-        for line in stream.lines() {
-            parser.line(line, &mut tools);
-        }
-        (parser.finish(), tools)
+        CodexStream::new(Path::new("/nonexistent-checkout")).read_all(stream)
     }
 
     #[test]

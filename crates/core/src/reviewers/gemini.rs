@@ -272,12 +272,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn parse(stream: &str) -> (StreamReport, Vec<String>) {
-        let mut parser = GeminiStream::new(Path::new("/home/user/probe/repo"));
-        let mut tools = Vec::new();
-        for line in stream.lines() {
-            parser.line(line, &mut tools);
-        }
-        (parser.finish(), tools)
+        GeminiStream::new(Path::new("/home/user/probe/repo")).read_all(stream)
     }
 
     #[test]
