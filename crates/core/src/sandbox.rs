@@ -73,8 +73,14 @@ impl Support {
     }
 }
 
-/// Asks the kernel which Landlock features it has, without restricting anything.
+/// Asks the kernel which Landlock features it has, without restricting anything. The
+/// answer is a fact of the machine: asked once per process, then remembered.
 pub fn probe() -> Support {
+    static SUPPORT: std::sync::OnceLock<Support> = std::sync::OnceLock::new();
+    *SUPPORT.get_or_init(ask_kernel)
+}
+
+fn ask_kernel() -> Support {
     let hard = || Ruleset::default().set_compatibility(CompatLevel::HardRequirement);
     let fs = hard()
         .handle_access(AccessFs::from_all(MIN_FS_ABI))
