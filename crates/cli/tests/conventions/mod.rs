@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{repo_with, Test};
-use crate::{config_with, feature_repo, script, SCRIPT_REVIEW};
+use crate::{allow_writes, config_with, feature_repo, script, SCRIPT_REVIEW};
 
 const BIN: &str = env!("CARGO_BIN_EXE_deep-review");
 
@@ -172,6 +172,8 @@ fn signals_exit_128_plus_their_number() {
             &format!("touch {}\nsleep 60\n{SCRIPT_REVIEW}", started.display()),
         );
         let config = config_with(repo.path(), &[("slow", &slow)]);
+        // The sandbox lets the reviewer write its start marker there, and nowhere else.
+        allow_writes(&config, bin.path());
         let child = Command::new(BIN)
             .args(["review", "--quiet", "--config"])
             .arg(&config)
@@ -186,6 +188,7 @@ fn signals_exit_128_plus_their_number() {
         while !started.exists() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
+        assert!(started.exists(), "{signal}: the reviewer never started");
         std::thread::sleep(Duration::from_millis(200));
         let sent = Command::new("kill")
             .args([format!("-{signal}"), child.id().to_string()])
