@@ -189,6 +189,10 @@ pub struct Member {
     pub title: String,
     pub source: ItemSource,
     pub locations: Vec<Location>,
+    /// Set when this member restates another member of the same reviewer (its id):
+    /// an assessment line pointing at the reviewer's own finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restates: Option<String>,
 }
 
 /// An item removed from the findings, with the reason.

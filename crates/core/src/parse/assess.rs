@@ -38,6 +38,24 @@ static NO_ISSUES: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// The entries of a section that is report material rather than findings (Unresolved
+/// Feedback, a later round's verification): each list item, else each paragraph, as one
+/// line; "None." and its friends are no entry. A paragraph that only introduces the list
+/// after it (ends with `:`) is no entry either.
+pub(crate) fn section_entries(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<String> {
+    let bs = blocks(doc, line_ids);
+    let has_list = bs.iter().any(|b| b.kind == BlockKind::ListItem);
+    bs.iter()
+        .filter(|b| match b.kind {
+            BlockKind::ListItem => true,
+            BlockKind::Paragraph => !has_list || !b.text.trim_end().ends_with(':'),
+            BlockKind::Table | BlockKind::Code => false,
+        })
+        .map(|b| crate::prose::one_line(&b.text))
+        .filter(|t| !NO_ISSUES.is_match(t) && !t.trim().is_empty())
+        .collect()
+}
+
 /// The items an assessment section names: entries with gap language. An intro
 /// paragraph that states the gap (`No tests are added. Ranked by risk:`) followed by a
 /// list of specifics is one item; a list whose entries each state a gap gives one item
@@ -118,12 +136,62 @@ fn gap_sentence(text: &str) -> &str {
     first
 }
 
+/// Whether an assessment entry is an item: it states a gap, or it points at a finding
+/// by id (kept only if the review has that finding, see [`super::refs`]).
 fn is_gap(text: &str) -> bool {
-    let lead = lead_of(text);
-    if NO_ISSUES.is_match(strip_emphasis(lead)) {
-        return false;
+    states_gap(text) || (!not_a_finding_lead(text) && super::refs::mentions_id(text))
+}
+
+/// Whether an assessment entry states a gap in words.
+pub(crate) fn states_gap(text: &str) -> bool {
+    !not_a_finding_lead(text) && (STRONG_GAP.is_match(text) || WEAK_GAP.is_match(text))
+}
+
+fn not_a_finding_lead(text: &str) -> bool {
+    NO_ISSUES.is_match(strip_emphasis(lead_of(text))) || not_a_finding(text)
+}
+
+/// What a reviewer says in an assessment that is never a finding: a disclaimer about
+/// what they did not run ("I did not run the suite; this is from reading the code"),
+/// a "nothing to do" remark ("No documentation updates needed"), a list lead-in
+/// ("Missing:") or a bold label alone ("**Retry state machine**").
+pub(crate) fn not_a_finding(text: &str) -> bool {
+    static NOTHING_TO_DO: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+            ^\W*no\s+(?:further\s+|additional\s+|other\s+|more\s+|new\s+|extra\s+)?(?:[\w`'./-]+\s+){0,3}?(?:updates?|changes?|tests?|docs?|documentation|work|action|edits?)\s+(?:are\s+|is\s+|seem\s+|seems\s+)?(?:needed|required|necessary|warranted|expected|called\s+for)(?-u:\b)
+            | (?-u:\b)nothing\s+(?:else\s+|more\s+|further\s+)?(?:to\s+(?:add|change|do|fix|test|update|report|flag|note)|(?:is\s+)?(?:needed|required)|else)(?-u:\b)
+            | ^\W*(?:none|no\s+issues?|no\s+concerns?|no\s+problems?)\s+(?:found|spotted|seen|noted)",
+        )
+        .expect("static regex")
+    });
+    static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+            ^\W*I\s+(?:did\s+not|didn't|have\s+not|haven't|could\s+not|couldn't|cannot|can't|was\s+unable\s+to|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:\w+\s+){0,2}?(?:run|build|execute|test|compile|verify|check|reproduce|try|deploy|apply|plan)(?-u:\b)
+            | ^\W*I\s+ran\s
+            | ^\W*(?:this|the\s+review)\s+is\s+(?:from|based\s+on)\s+reading(?-u:\b)
+            | ^\W*(?:not\s+run|untried)\s+(?:locally|here)(?-u:\b)",
+        )
+        .expect("static regex")
+    });
+    let t = strip_emphasis(text.trim());
+    let words = t.split_whitespace().count();
+    // A lead-in: a few words ending with a colon, introducing what follows.
+    if words <= 5 && t.ends_with(':') {
+        return true;
     }
-    STRONG_GAP.is_match(text) || WEAK_GAP.is_match(text)
+    // A bold label alone.
+    let trimmed = text.trim();
+    if trimmed.starts_with("**")
+        && trimmed.ends_with("**")
+        && words <= 4
+        && !trimmed[2..trimmed.len() - 2].contains("**")
+    {
+        return true;
+    }
+    let first = first_sentence(t);
+    NOTHING_TO_DO.is_match(first) || DISCLAIMER.is_match(first)
 }
 
 fn is_strong_gap(text: &str) -> bool {
@@ -141,26 +209,18 @@ fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawIte
     let text = first.text.trim();
     // `**Title (High Risk)**: explanation` or plain prose.
     let (title_src, rest) = split_bold_lead(text);
-    let (mut severity, mut stated) = (Severity::Suggestion, false);
+    // Risk words in an assessment (`(High Risk)`) rank the gaps against each other;
+    // they are not a finding's severity: an assessment item is a suggestion unless a
+    // findings-section member of its finding says otherwise.
+    let (severity, stated) = (Severity::Suggestion, false);
     let mut title = String::new();
     if let Some(bold) = title_src {
-        let (sev, cleaned) = risk_severity(bold);
-        if let Some(s) = sev {
-            severity = s;
-            stated = true;
-        }
+        let (_, cleaned) = risk_severity(bold);
         title = clean_title(&cleaned);
     }
     let prose = if title.is_empty() { text } else { rest };
     // The sentence that states the gap (`Tests pass. X is not covered.` → the second).
     let lead_sentence = gap_sentence(prose);
-    if !stated {
-        let (sev, _) = risk_severity(lead_sentence);
-        if let Some(s) = sev {
-            severity = s;
-            stated = true;
-        }
-    }
     if title.is_empty() {
         title = shorten(&clean_title(lead_sentence), 120);
     }

@@ -54,11 +54,23 @@ fn severity_precedence() {
 }
 
 #[test]
-fn duplicate_ids_get_our_labels() {
-    let text = "## Critical\n\n1. **A** — `a.rs:1`\n\n## Important\n\n1. **B** — `b.rs:1`\n";
+fn numbering_per_section_takes_the_severity_letter() {
+    let text = "## Critical\n\n1. **A** — `a.rs:1`\n\n## Important\n\n1. **B** — `b.rs:1`\n2. **C** — `c.rs:1`\n";
     let r = parse_review("x", 1, text, None);
     let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
-    assert_eq!(ids, vec!["1", "finding-1"]);
+    assert_eq!(ids, vec!["C1", "I1", "I2"]);
+    assert!(r
+        .diagnostics
+        .iter()
+        .all(|d| !d.message.contains("used twice")));
+}
+
+#[test]
+fn duplicate_ids_get_our_labels() {
+    let text = "## Critical\n\n**C1. A** — `a.rs:1`\n\n**C1. B** — `b.rs:1`\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, vec!["C1", "finding-1"]);
 }
 
 fn fragment() -> impl Strategy<Value = String> {

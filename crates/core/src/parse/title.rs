@@ -242,7 +242,18 @@ pub(crate) fn id_severity(id: &str) -> Option<Severity> {
 /// locations, the leftover prose, and a leading severity word.
 pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     let mut out = TitleLine::default();
-    let s = take_badges(&mut out, line.trim());
+    let line = line.trim();
+    let s = take_badges(&mut out, line);
+    // `**[P1] Data race in take** — loc`: the badge sat inside the bold title, so the
+    // title is still bold up to its closing `**`.
+    let reopened;
+    let s = match bold_opened_by_badge(line, s) {
+        Some(open) => {
+            reopened = format!("{open}{s}");
+            reopened.as_str()
+        }
+        None => s,
+    };
     let (title_part, rest_part) = split_title(&mut out, s, root);
 
     // The title may itself carry a scope, tags or be a location (`**path:12**`).
@@ -307,6 +318,16 @@ fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
         s = s.trim_start_matches(['—', '–', '-', ':', '|']).trim_start();
     }
     s
+}
+
+/// The bold marker a leading badge took with it when the bold run goes on after the
+/// badge (`**[P1] Title** — …`), not when the badge was bold alone (`**[P1]** Title`).
+fn bold_opened_by_badge(line: &str, after_badges: &str) -> Option<&'static str> {
+    let open = ["**", "__"].into_iter().find(|m| line.starts_with(m))?;
+    let consumed = line.strip_suffix(after_badges)?;
+    let closed_in_badge = consumed.get(open.len()..)?.contains(open);
+    (!after_badges.starts_with(open) && !closed_in_badge && after_badges.contains(open))
+        .then_some(open)
 }
 
 /// Step 2: the title (bold, or plain up to a spaced dash, a location or a tag group)
@@ -628,7 +649,7 @@ mod tests {
             None,
             "Retry loop never ends",
             &["app/retry.py:3"],
-            Some(Critical),
+            Some(Important),
             None,
             &[],
         );
@@ -673,7 +694,7 @@ mod tests {
             None,
             "Passthrough lifecycle",
             &[],
-            Some(Critical),
+            Some(Important),
             None,
             &[],
         );
@@ -682,6 +703,24 @@ mod tests {
             Some("C7"),
             "Stale cache",
             &["cache/lru.rs:12"],
+            None,
+            Some(Critical),
+            &[],
+        );
+        check(
+            "**[P1] Data race in `take`** — `bucket.py:16`",
+            None,
+            "Data race in `take`",
+            &["bucket.py:16"],
+            None,
+            Some(Important),
+            &[],
+        );
+        check(
+            "**[P0]** Unbounded copy — `src/parse.c:35-43, 50-58`",
+            None,
+            "Unbounded copy",
+            &["src/parse.c:35-43", "src/parse.c:50-58"],
             None,
             Some(Critical),
             &[],
