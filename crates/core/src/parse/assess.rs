@@ -56,6 +56,38 @@ pub(crate) fn section_entries(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<String> 
         .collect()
 }
 
+/// A list entry outside any section that is a later round's verdict on an earlier
+/// finding (`Round 2 P1 (unbounded retries): fixed.`).
+static PRIOR_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:round\s+[0-9]{1,3}|(?:previous|prior|earlier|last)(?:\s+round)?|previously\s+reported)(?-u:\b).{0,200}?(?-u:\b)(?:fixed|resolved|addressed|still\s+(?:open|present|there)|not\s+(?:yet\s+)?fixed|unresolved|remains?)(?-u:\b)")
+        .expect("static regex")
+});
+
+/// Splits the later round's verdict entries (see [`PRIOR_ENTRY`]) off a run of lines
+/// that is not a known section: the entries, and the lines left for the findings.
+pub(crate) fn take_prior_entries(doc: &Doc<'_>, line_ids: &[usize]) -> (Vec<String>, Vec<usize>) {
+    let bs = blocks(doc, line_ids);
+    let mut entries = Vec::new();
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    for (k, b) in bs.iter().enumerate() {
+        if b.kind != BlockKind::ListItem || !PRIOR_ENTRY.is_match(lead_of(&b.text)) {
+            continue;
+        }
+        entries.push(crate::prose::one_line(&b.text));
+        let end = bs.get(k + 1).map_or(usize::MAX, |n| n.start);
+        taken.push(b.start..end);
+    }
+    if entries.is_empty() {
+        return (entries, line_ids.to_vec());
+    }
+    let rest = line_ids
+        .iter()
+        .copied()
+        .filter(|i| !taken.iter().any(|r| r.contains(i)))
+        .collect();
+    (entries, rest)
+}
+
 /// The items an assessment section names: entries with gap language. An intro
 /// paragraph that states the gap (`No tests are added. Ranked by risk:`) followed by a
 /// list of specifics is one item; a list whose entries each state a gap gives one item

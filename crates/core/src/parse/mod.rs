@@ -362,6 +362,8 @@ fn parse_markdown(
     // Step 5: before the first heading (or in a review without any): findings only
     // where they carry an id, a severity or a location; the rest is preamble.
     let before = got.items.len();
+    let (prior, preamble) = assess::take_prior_entries(&doc, &preamble);
+    review.prior_round.extend(prior);
     got.items.extend(findings::findings_in_region(
         &doc, &preamble, None, true, root,
     ));

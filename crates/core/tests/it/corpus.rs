@@ -631,3 +631,74 @@ fn report_quality_on_the_labelled_corpus() {
     );
     assert!(pooled.lost <= 6, "lost {} labelled members", pooled.lost);
 }
+
+/// Items labelled as a pull request's open threads or as a later round's fix
+/// verification are in the report's own sections (Unresolved Feedback, Prior-Round
+/// Verification), attributed to the reviewer that listed them, and never findings.
+#[test]
+fn round_material_lands_in_its_own_report_sections() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut checked = 0;
+    let mut misplaced = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("labels.toml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let labels: Labels =
+            toml::from_str(&std::fs::read_to_string(dir.join("labels.toml")).expect("labels"))
+                .expect("labels.toml");
+        let round: Vec<&LabelNot> = labels
+            .not_finding
+            .iter()
+            .filter(|n| matches!(n.why.as_str(), "unresolved feedback" | "fix verification"))
+            .collect();
+        if round.is_empty() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (_, _, path) in review_files(&dir) {
+            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).expect("copy");
+        }
+        let mut opts = ConsolidateOptions::new(tmp.path());
+        opts.formats = vec![Format::Json];
+        let report = consolidate_dir(&opts).expect("consolidate").report;
+        for label in round {
+            let r = parse_ref(&label.item).expect("label");
+            let in_findings = report.findings.iter().any(|f| {
+                f.members.iter().any(|m| {
+                    m.reviewer == r.reviewer && normalise(&m.title).contains(r.needle.trim())
+                })
+            });
+            let section: Vec<(String, String)> = if label.why == "unresolved feedback" {
+                report
+                    .unresolved_feedback
+                    .iter()
+                    .map(|f| (f.source.clone(), f.text.clone()))
+                    .collect()
+            } else {
+                report
+                    .prior_round
+                    .iter()
+                    .map(|c| (c.reviewer.clone(), c.text.clone()))
+                    .collect()
+            };
+            let listed = section.iter().any(|(who, text)| {
+                who.to_lowercase().contains(&r.reviewer) && normalise(text).contains(&r.needle)
+            });
+            checked += 1;
+            if in_findings || !listed {
+                misplaced.push(format!(
+                    "{}: {} ({}): in findings {in_findings}, in its section {listed}",
+                    dir.file_name().unwrap().to_string_lossy(),
+                    label.item,
+                    label.why
+                ));
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} round labels in the corpus");
+    assert!(misplaced.is_empty(), "{misplaced:#?}");
+}
