@@ -368,8 +368,8 @@ fn with_left_out(mut text: String, omitted: &[String], budget_tokens: usize) -> 
 
 fn left_out_heading(budget_tokens: usize) -> String {
     format!(
-        "Left out to stay within the context budget of ≈{} tokens (read it in the \
-         checkout if you need it):\n",
+        "Left out of this context (its budget is ≈{} tokens); read it in the checkout if \
+         you need it:\n",
         thousands(budget_tokens)
     )
 }
