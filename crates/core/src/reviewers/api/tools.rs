@@ -396,7 +396,8 @@ impl Toolbox {
             None => String::new(),
         };
         let mut out = format!("{rel}: lines {start}-{last}{of}\n{body}");
-        if let Some(next) = cut_at.filter(|n| end.is_none_or(|e| *n <= e)) {
+        let more = |n: &u64| end.is_none_or(|e| *n <= e) && total.is_none_or(|t| *n <= t);
+        if let Some(next) = cut_at.filter(more) {
             let _ = write!(
                 out,
                 "[output cap reached: lines from {next} on are not shown; call read_file with \
@@ -673,15 +674,18 @@ impl Toolbox {
     fn files(&mut self) -> Result<&[String], String> {
         if self.files.is_none() {
             let root = self.root()?.to_path_buf();
-            let files = if self.is_git {
-                let out = git_output(&root, &["ls-files", "-z", "--cached"])
-                    .map_err(|e| format!("cannot list the repository's files: {e}"))?;
-                out.split(|b| *b == 0)
+            // A repository whose index cannot be read is searched like plain files.
+            let tracked = self
+                .is_git
+                .then(|| git_output(&root, &["ls-files", "-z", "--cached"]).ok())
+                .flatten();
+            let files = match tracked {
+                Some(out) => out
+                    .split(|b| *b == 0)
                     .filter(|p| !p.is_empty())
                     .map(|p| String::from_utf8_lossy(p).into_owned())
-                    .collect()
-            } else {
-                walk(&root)
+                    .collect(),
+                None => walk(&root),
             };
             self.files = Some(files);
         }
