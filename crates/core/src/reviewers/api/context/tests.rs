@@ -103,6 +103,38 @@ fn distant_hunks_get_separate_ranges() {
 }
 
 #[test]
+fn a_hunk_that_only_removes_lines_shows_where_they_were() {
+    let repo = Repo::new();
+    let original = lines("c", 100);
+    repo.write("c.go", &original);
+    repo.commit("base");
+    let kept: String = original
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| !(39..45).contains(i))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    repo.write("c.go", kept);
+    repo.commit("head");
+    let diff = diff(&repo);
+    assert!(diff.contains("@@ -37,12 +37,6 @@"), "{diff}");
+    let packed = pack(repo.path(), &diff, DEFAULT_BUDGET_TOKENS);
+    // Head lines 37-42 around the removal, ±20.
+    assert!(
+        packed.text.contains("`c.go`, lines 17-62 of 94:"),
+        "{}",
+        packed.text
+    );
+    assert!(
+        packed
+            .text
+            .contains("    39\tc line 39\n    40\tc line 46\n"),
+        "{}",
+        packed.text
+    );
+}
+
+#[test]
 fn what_does_not_fit_is_listed_in_plain_words() {
     let repo = Repo::new();
     // big.rs has long lines, so its surroundings cost many tokens; small.rs is cheap.
