@@ -21,6 +21,7 @@ use crate::prose::one_line;
 use crate::workdir::layout;
 
 mod agent;
+pub mod api;
 pub mod builtin;
 mod claude;
 mod codex;
