@@ -29,7 +29,7 @@ static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WEAK_GAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+(?:benefit|help)|worth\s+adding)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -137,6 +137,26 @@ pub(crate) fn assessment_items(
                 k = list_end;
             }
             BlockKind::ListItem => {
+                if is_gap_lead_in(&b.text) {
+                    // `- Missing:` then `- a concurrency test`: a flattened nested
+                    // list; each following entry is one of the gaps it announces.
+                    let lead = strip_emphasis(b.text.trim()).trim_end_matches(':').trim();
+                    k += 1;
+                    while let Some(entry) = bs.get(k).filter(|e| e.kind == BlockKind::ListItem) {
+                        if is_gap_lead_in(&entry.text) {
+                            break;
+                        }
+                        if !not_a_finding(&entry.text) {
+                            let mut item = item_from(&[entry], source, root);
+                            if !is_gap(&entry.text) {
+                                item.title = format!("{lead}: {}", item.title);
+                            }
+                            out.push(item);
+                        }
+                        k += 1;
+                    }
+                    continue;
+                }
                 if is_gap(&b.text) {
                     out.push(item_from(&[b], source, root));
                 }
@@ -171,16 +191,42 @@ fn gap_sentence(text: &str) -> &str {
 /// Whether an assessment entry is an item: it states a gap, or it points at a finding
 /// by id (kept only if the review has that finding, see [`super::refs`]).
 fn is_gap(text: &str) -> bool {
-    states_gap(text) || (!not_a_finding_lead(text) && super::refs::mentions_id(text))
+    states_gap(text)
+        || (!is_label_or_lead_in(text)
+            && sentences(text).any(|s| !not_a_finding(s) && super::refs::mentions_id(s)))
 }
 
-/// Whether an assessment entry states a gap in words.
+/// The sentences of a text, in order (at most 20).
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text.trim();
+    std::iter::from_fn(move || {
+        let s = first_sentence(rest);
+        if s.is_empty() {
+            return None;
+        }
+        rest = match rest.find(s) {
+            Some(i) => rest[i + s.len()..].trim_start(),
+            None => "",
+        };
+        Some(s)
+    })
+    .take(20)
+}
+
+/// Whether an assessment entry states a gap in words: one of its sentences has gap
+/// language and is not a remark that is never a finding ("The docstrings are clear.
+/// No README changes required." states none).
 pub(crate) fn states_gap(text: &str) -> bool {
-    !not_a_finding_lead(text) && (STRONG_GAP.is_match(text) || WEAK_GAP.is_match(text))
+    if NO_ISSUES.is_match(strip_emphasis(lead_of(text))) || is_label_or_lead_in(text) {
+        return false;
+    }
+    sentences(text).any(|s| (STRONG_GAP.is_match(s) || WEAK_GAP.is_match(s)) && !not_a_finding(s))
 }
 
-fn not_a_finding_lead(text: &str) -> bool {
-    NO_ISSUES.is_match(strip_emphasis(lead_of(text))) || not_a_finding(text)
+/// `Missing:`, `Untested:`, `**Not covered:**` alone: a lead-in announcing gaps.
+fn is_gap_lead_in(text: &str) -> bool {
+    let t = strip_emphasis(text.trim());
+    t.ends_with(':') && t.split_whitespace().count() <= 4 && STRONG_GAP.is_match(t)
 }
 
 /// What a reviewer says in an assessment that is never a finding: a disclaimer about
@@ -207,23 +253,27 @@ pub(crate) fn not_a_finding(text: &str) -> bool {
         )
         .expect("static regex")
     });
+    if is_label_or_lead_in(text) {
+        return true;
+    }
+    let first = first_sentence(strip_emphasis(text.trim()));
+    NOTHING_TO_DO.is_match(first) || DISCLAIMER.is_match(first)
+}
+
+/// A lead-in (a few words ending with a colon, introducing what follows) or a bold
+/// label alone (`**Retry state machine**`).
+fn is_label_or_lead_in(text: &str) -> bool {
     let t = strip_emphasis(text.trim());
     let words = t.split_whitespace().count();
-    // A lead-in: a few words ending with a colon, introducing what follows.
     if words <= 5 && t.ends_with(':') {
         return true;
     }
-    // A bold label alone.
     let trimmed = text.trim();
-    if trimmed.starts_with("**")
+    trimmed.len() > 4
+        && trimmed.starts_with("**")
         && trimmed.ends_with("**")
         && words <= 4
         && !trimmed[2..trimmed.len() - 2].contains("**")
-    {
-        return true;
-    }
-    let first = first_sentence(t);
-    NOTHING_TO_DO.is_match(first) || DISCLAIMER.is_match(first)
 }
 
 fn is_strong_gap(text: &str) -> bool {

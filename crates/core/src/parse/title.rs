@@ -74,6 +74,11 @@ static BADGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\*\*)?\[(?P<b>[A-Za-z][A-Za-z0-9_\- ]{0,20})\](?:\*\*)?\s*")
         .expect("static regex")
 });
+/// A Markdown image whose alt text names a severity, optionally in `<sub>` tags.
+static IMAGE_BADGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\s*<sub>)*\s*!\[(?P<alt>[^\]\n]{1,40})\]\([^)\s]{0,400}\)(?:\s*</sub>)*\s*")
+        .expect("static regex")
+});
 static SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s[—–]\s|\s--?\s|\s[—–]$").expect("static regex"));
 static METADATA: LazyLock<Regex> = LazyLock::new(|| {
@@ -279,6 +284,20 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
 /// Step 1: leading emoji and bracketed badges (`🔴`, `[P1]`, `[critical]`,
 /// `[security]`, `[C2]`) into `out`; returns what follows them.
 fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
+    // Image badges: Codex's `<sub><sub>![P1 Badge](…shields.io…)</sub></sub>`, Gemini
+    // Code Assist's `![high](…high-priority.svg)`. A bold run the badge opened is
+    // re-opened by `bold_opened_by_badge`.
+    let bold = if s.starts_with("**") { 2 } else { 0 };
+    if let Some(c) = IMAGE_BADGE.captures(&s[bold..]) {
+        let alt = c.name("alt").map_or("", |m| m.as_str());
+        let word = alt
+            .split(|ch: char| !ch.is_alphanumeric())
+            .find_map(Severity::from_word);
+        if let (Some(sev), Some(whole)) = (word, c.get(0)) {
+            out.badge = out.badge.or(Some(sev));
+            s = &s[bold + whole.end()..];
+        }
+    }
     for (emoji, sev) in EMOJI_SEVERITY {
         if let Some(rest) = s.strip_prefix(emoji) {
             out.badge = Some(*sev);
