@@ -330,7 +330,13 @@ fn severity_group(words: &[&str]) -> Option<SectionKind> {
 /// Whether a bold-only line names a section (then it is read as a heading).
 pub(crate) fn is_pseudo_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':');
-    if t.split_whitespace().count() > 4 {
+    // `Critical Issues — must fix before merge`: the name is what counts.
+    let name = [" — ", " – ", " - ", ": "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min()
+        .map_or(t, |cut| &t[..cut]);
+    if heading_words(name).len() > 4 {
         return false;
     }
     matches!(
