@@ -121,6 +121,7 @@ pub fn consolidate(
         out.push(finding);
     }
     restate::attach(&mut out, &echoes, &items, reviews);
+    restate::rewrite_references(&mut out);
 
     let design = Design {
         concerns: design_groups(reviews, |r| &r.design_concerns, true),
