@@ -38,7 +38,7 @@ fn word(i: usize) -> String {
 /// a paragraph and a code block per finding; about a third of the issues are shared
 /// with other reviewers (same file, nearby line, overlapping words).
 fn review(reviewer: usize, findings: usize, shared: &[(usize, u32, Vec<usize>)]) -> String {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (reviewer as u64 + 1) * 7919);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((reviewer as u64 + 1) * 7919));
     let files = (findings / 5).max(1);
     let mut out =
         format!("# Review by reviewer {reviewer}\n\n## Summary\n\nThe change adds a cache.\n\n");
