@@ -139,6 +139,12 @@ fn measure(reviewers: usize, findings: usize) -> Duration {
 }
 
 fn main() {
+    // `DEEP_REVIEW_BENCH_WRITE=DIR`: only write the 10 x 1,000 reviews there (to profile).
+    if let Some(dir) = std::env::var_os("DEEP_REVIEW_BENCH_WRITE") {
+        std::fs::create_dir_all(&dir).expect("create dir");
+        write_reviews(Path::new(&dir), 10, 1000);
+        return;
+    }
     let small = measure(10, 1000);
     let large = measure(10, 4000);
     println!(

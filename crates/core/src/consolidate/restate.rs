@@ -83,7 +83,7 @@ pub(super) fn attach(
 
 /// `C1`, `I12`, `S3` as whole words.
 static LOCAL_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[CIS][0-9]{1,3}\b").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)[CIS][0-9]{1,3}(?-u:\b)").expect("static regex"));
 
 /// Rewrites the reviewer-local ids in each finding's body (outside code) to the ids
 /// of the report's findings those items became: the body comes from its primary

@@ -13,16 +13,16 @@ use crate::model::{ItemSource, ReviewItem, Severity};
 static ID_REF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?:\b(?:see|cf\.?|per|in|of|from|for|by|caught|catch|catches|covers?|exercises?|reproduces?|found|find)\s+(?:also\s+)?(?:finding\s+|issue\s+)?\#?(?P<a>[CIS]-?[0-9]{1,3})\b)
+        (?:(?-u:\b)(?:see|cf\.?|per|in|of|from|for|by|caught|catch|catches|covers?|exercises?|reproduces?|found|find)\s+(?:also\s+)?(?:finding\s+|issue\s+)?\#?(?P<a>[CIS]-?[0-9]{1,3})(?-u:\b))
       | (?:\(\s*(?:see\s+(?:also\s+)?)?\#?(?P<b>[CIS]-?[0-9]{1,3})\s*\))
-      | (?:\b(?P<c>[CIS]-?[0-9]{1,3})\s+above\b)",
+      | (?:(?-u:\b)(?P<c>[CIS]-?[0-9]{1,3})\s+above(?-u:\b))",
     )
     .expect("static regex")
 });
 /// `see Critical 1`, `(Important #2)`, `Suggestion 3 above`.
 static WORD_REF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?P<w>critical|important|suggestion)s?(?:\s+(?:issue|finding))?\s*\#?(?P<n>[0-9]{1,3})\b",
+        r"(?i)(?-u:\b)(?P<w>critical|important|suggestion)s?(?:\s+(?:issue|finding))?\s*\#?(?P<n>[0-9]{1,3})(?-u:\b)",
     )
     .expect("static regex")
 });
