@@ -460,6 +460,14 @@ fn meaningful_rest(leftover: &str) -> String {
 /// Step 5: `Critical: callback leak`, `Warning — scan interval`: a severity word leading
 /// the title is a statement of severity (into `out.explicit`), not part of the title.
 fn take_severity_lead(out: &mut TitleLine, title: String) -> String {
+    // `CRITICAL: `deploy.sh:44` — empty `$OLD` …`: the word alone before the location
+    // is the severity, and the prose after it the title.
+    if !out.rest.is_empty() && !title.contains(' ') {
+        if let Some(sev) = Severity::from_word(&title) {
+            out.explicit = out.explicit.or(Some(sev));
+            return String::new();
+        }
+    }
     if let Some(c) = SEVERITY_LEAD.captures(&title) {
         let word = c.name("w").map_or("", |m| m.as_str());
         if let (Some(sev), Some(whole)) = (Severity::from_word(word), c.get(0)) {
@@ -742,6 +750,15 @@ mod tests {
             &["src/parse.c:35-43", "src/parse.c:50-58"],
             None,
             Some(Critical),
+            &[],
+        );
+        check(
+            "CRITICAL: `scripts/deploy.sh:44` — empty `$OLD` deletes every release.",
+            None,
+            "empty `$OLD` deletes every release",
+            &["scripts/deploy.sh:44"],
+            Some(Critical),
+            None,
             &[],
         );
         check(
