@@ -369,8 +369,8 @@ fn answer_scenario(
             )
         }
         "too-long" => return Answer::Error(400, "too_long", too_long_message(wire), None),
-        "cut" => script.ending = Ending::Cut(4),
-        "stream-error" => script.ending = Ending::Error(4),
+        "cut" => script.ending = Ending::Cut(after_two_chunks(wire)),
+        "stream-error" => script.ending = Ending::Error(after_two_chunks(wire)),
         "hang" => script.ending = Ending::Hang(2),
         "expensive" => {
             script.usage.input = 2_000_000;
@@ -387,6 +387,19 @@ fn answer_scenario(
         }
     }
     Answer::Turn(script)
+}
+
+/// How many events of a plain review's stream carry its first two text chunks.
+fn after_two_chunks(wire: Wire) -> usize {
+    match wire {
+        // message_start, ping, content_block_start, two deltas
+        Wire::Anthropic => 5,
+        // created, in_progress, output_item.added, content_part.added, two deltas
+        Wire::OpenAi => 6,
+        Wire::Gemini => 2,
+        // the role chunk, two content chunks
+        Wire::Chat => 3,
+    }
 }
 
 /// What the second request of `tools` lacks from the first turn's echo.
