@@ -148,6 +148,9 @@ struct ReviewersArgs {
     /// Configuration file (replaces the repository's deep-review.toml).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Also ask each API reviewer's endpoint whether it answers and lists the model.
+    #[arg(long)]
+    check: bool,
 }
 
 fn main() -> ExitCode {
@@ -403,7 +406,11 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
         unchecked
             .iter()
             .cloned()
-            .zip(runtime.block_on(ready::check_all(&unchecked))),
+            .zip(runtime.block_on(ready::check_all_in(
+                &unchecked,
+                &deep_review_core::reviewers::env::HostEnv::capture(),
+                args.check,
+            ))),
     );
     let launcher = deep_review_core::sandbox::find_launcher();
     let support = deep_review_core::sandbox::probe();
