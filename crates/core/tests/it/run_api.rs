@@ -367,3 +367,30 @@ async fn a_panel_of_local_models() {
     }
     assert_eq!(records[1].tokens.map(|t| t.reasoning), Some(40));
 }
+
+/// `deep-review reviewers --check`: the endpoint answers and lists the model; a model
+/// it does not list, or a server that is not there, is not ready.
+#[tokio::test]
+async fn the_check_asks_each_endpoint_for_its_models() {
+    use deep_review_core::reviewers::ready::check_all_in;
+    let server = FakeApis::start().await.unwrap();
+    let mut configs: Vec<ReviewerConfig> = BACKENDS
+        .iter()
+        .map(|(backend, model, _)| reviewer(&server, *backend, model, "review"))
+        .collect();
+    let results = check_all_in(&configs, &host(), true).await;
+    for (config, available) in configs.iter().zip(&results) {
+        assert!(available.ready, "{}: {available:?}", config.name);
+        assert!(available.reason.contains("lists"), "{available:?}");
+    }
+    configs[0].model = Some("claude-nonexistent".into());
+    configs[1].base_url = Some("http://127.0.0.1:9/v1".into());
+    let results = check_all_in(&configs[..2], &host(), true).await;
+    assert!(!results[0].ready && results[0].reason.contains("does not list model `claude-nonexistent`"), "{:?}", results[0]);
+    assert!(!results[1].ready && results[1].reason.contains("cannot connect to http://127.0.0.1:9/v1"), "{:?}", results[1]);
+    // Without --check nothing is asked.
+    let before = server.requests().len();
+    let results = check_all_in(&configs, &host(), false).await;
+    assert!(results[0].ready);
+    assert_eq!(server.requests().len(), before);
+}
