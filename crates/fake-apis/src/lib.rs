@@ -143,6 +143,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/models", get(list_models))
         .route("/v1beta/models", get(gemini_models))
         .route("/v1beta/models/{call}", post(gemini_generate))
+        // The google-genai SDK's default version; the same API.
+        .route("/v1/models/{call}", post(gemini_generate))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -229,7 +231,8 @@ impl Sse {
 /// Signatures the fakes put in thinking blocks and expect back.
 pub const ANTHROPIC_SIGNATURE: &str = "sig-fake-1";
 pub const OPENAI_ENCRYPTED: &str = "enc-fake-1";
-pub const GEMINI_SIGNATURE: &str = "tsig-fake-1";
+/// Base64, as the real API sends thought signatures (the SDK decodes them to bytes).
+pub const GEMINI_SIGNATURE: &str = "dHNpZy1mYWtlLTE=";
 /// A tool result containing this makes the review say it saw it.
 pub const TOOL_MARKER: &str = "TOOL-MARKER-42";
 
@@ -507,7 +510,9 @@ async fn anthropic_messages(State(shared): State<Arc<Shared>>, request: Request)
     }
     let model = body["model"].as_str().unwrap_or("").to_string();
     let stream = body["stream"].as_bool() == Some(true);
-    match answer(&shared, Wire::Anthropic, &model, &body, header(&headers, "x-api-key")) {
+    // `x-api-key`, or a bearer token (newer SDKs send the key that way).
+    let key = header(&headers, "x-api-key").or_else(|| bearer(&headers));
+    match answer(&shared, Wire::Anthropic, &model, &body, key) {
         Answer::Error(status, kind, message, retry) => {
             with_retry(anthropic::error(status, kind, &message), retry)
         }
@@ -602,9 +607,13 @@ pub fn listed_models() -> Vec<String> {
 async fn list_models(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (method, uri, headers, body) = read_json(request).await;
     record(&shared, &method, &uri, &headers, &body);
+    if header(&headers, "x-goog-api-key").is_some() {
+        // google-genai lists models under /v1 by default.
+        return gemini_list();
+    }
     let anthropic = header(&headers, "anthropic-version").is_some();
     let key = if anthropic {
-        header(&headers, "x-api-key")
+        header(&headers, "x-api-key").or_else(|| bearer(&headers))
     } else {
         bearer(&headers)
     };
@@ -634,6 +643,10 @@ async fn gemini_models(State(shared): State<Arc<Shared>>, request: Request) -> R
     if header(&headers, "x-goog-api-key").is_none() && !uri.query().unwrap_or("").contains("key=") {
         return gemini::error(401, "auth", "no API key was sent");
     }
+    gemini_list()
+}
+
+fn gemini_list() -> Response {
     let models: Vec<Value> = listed_models()
         .iter()
         .map(|n| json!({"name": format!("models/{n}"), "displayName": n, "supportedGenerationMethods": ["generateContent", "countTokens"]}))
