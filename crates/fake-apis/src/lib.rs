@@ -77,6 +77,17 @@ struct Shared {
     requests: Mutex<Vec<Recorded>>,
     /// Requests seen per model (for `rate-limited`).
     seen: Mutex<HashMap<String, u32>>,
+    /// The pause before each event, in microseconds (`u64::MAX`: the default, 1 ms).
+    pace_us: std::sync::atomic::AtomicU64,
+}
+
+impl Shared {
+    fn pace(&self) -> Duration {
+        match self.pace_us.load(std::sync::atomic::Ordering::Relaxed) {
+            u64::MAX => Duration::from_millis(1),
+            us => Duration::from_micros(us),
+        }
+    }
 }
 
 /// A running fake server on 127.0.0.1.
@@ -100,6 +111,7 @@ impl FakeApis {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             scenario,
+            pace_us: u64::MAX.into(),
             ..Shared::default()
         });
         let app = router(shared.clone());
@@ -121,6 +133,15 @@ impl FakeApis {
             .lock()
             .map(|r| r.clone())
             .unwrap_or_default()
+    }
+
+    /// The pause before each streamed event (1 ms unless set; zero for benchmarks that
+    /// measure the client).
+    pub fn set_pace(&self, pace: Duration) {
+        let us = u64::try_from(pace.as_micros()).unwrap_or(u64::MAX - 1);
+        self.shared
+            .pace_us
+            .store(us, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Serves until the process ends (the binary).
@@ -516,7 +537,7 @@ async fn anthropic_messages(State(shared): State<Arc<Shared>>, request: Request)
         Answer::Error(status, kind, message, retry) => {
             with_retry(anthropic::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(anthropic::events(&script), &script.ending),
+        Answer::Turn(script) if stream => sse_response(anthropic::events(&script), &script.ending, shared.pace()),
         Answer::Turn(script) => axum::Json(anthropic::full(&script)).into_response(),
     }
 }
@@ -530,7 +551,7 @@ async fn openai_responses(State(shared): State<Arc<Shared>>, request: Request) -
         Answer::Error(status, kind, message, retry) => {
             with_retry(openai::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(openai::events(&script), &script.ending),
+        Answer::Turn(script) if stream => sse_response(openai::events(&script), &script.ending, shared.pace()),
         Answer::Turn(script) => axum::Json(openai::full(&script)).into_response(),
     }
 }
@@ -544,7 +565,7 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, request: Request) -
         Answer::Error(status, kind, message, retry) => {
             with_retry(openai::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(chat::events(&script), &script.ending),
+        Answer::Turn(script) if stream => sse_response(chat::events(&script), &script.ending, shared.pace()),
         Answer::Turn(script) => axum::Json(chat::full(&script)).into_response(),
     }
 }
@@ -580,7 +601,7 @@ async fn gemini_generate(
             if !uri.query().unwrap_or("").contains("alt=sse") {
                 return gemini::error(400, "invalid", "fake-apis streams only with alt=sse");
             }
-            sse_response(gemini::events(&script), &script.ending)
+            sse_response(gemini::events(&script), &script.ending, shared.pace())
         }
         Answer::Turn(script) => axum::Json(gemini::full(&script)).into_response(),
     }
@@ -668,7 +689,7 @@ fn with_retry(mut response: Response, retry_after: Option<&'static str>) -> Resp
 }
 
 /// Server-sent events as a streamed body, ended as the script says.
-fn sse_response(events: Vec<Sse>, ending: &Ending) -> Response {
+fn sse_response(events: Vec<Sse>, ending: &Ending, pace: Duration) -> Response {
     let encode = |e: &Sse| {
         let mut out = String::new();
         if let Some(name) = &e.event {
@@ -688,8 +709,10 @@ fn sse_response(events: Vec<Sse>, ending: &Ending) -> Response {
     };
     let chunks: Vec<Bytes> = events.iter().take(keep).map(encode).collect();
     // Small pauses between events, as a real stream has.
-    let head = futures_util::stream::iter(chunks).then(|chunk| async move {
-        tokio::time::sleep(Duration::from_millis(1)).await;
+    let head = futures_util::stream::iter(chunks).then(move |chunk| async move {
+        if !pace.is_zero() {
+            tokio::time::sleep(pace).await;
+        }
         Ok::<Bytes, std::io::Error>(chunk)
     });
     let body = match tail {

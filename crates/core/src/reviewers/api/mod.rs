@@ -42,6 +42,10 @@ const MIN_OUTPUT_PER_TURN: u64 = 256;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// How much of an error body is read.
 const ERROR_BODY_CAP: usize = 64 * 1024;
+/// The most one response may send (its events, before parsing).
+const MAX_RESPONSE_BYTES: usize = 64 << 20;
+/// The most of a run's transcript kept.
+const MAX_TRANSCRIPT_BYTES: usize = 32 << 20;
 /// Connecting may take this long (the whole run is bounded by the reviewer's timeout).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -428,9 +432,18 @@ impl Session {
 
     /// One transcript line.
     fn log(&mut self, line: Value) {
+        if self.transcript.len() > MAX_TRANSCRIPT_BYTES {
+            return;
+        }
         let text = self.redact(&line.to_string());
         self.transcript.extend_from_slice(text.as_bytes());
         self.transcript.push(b'\n');
+        if self.transcript.len() > MAX_TRANSCRIPT_BYTES {
+            self.notes.push(format!(
+                "the transcript was cut at {} MiB",
+                MAX_TRANSCRIPT_BYTES >> 20
+            ));
+        }
     }
 
     fn cost(&self) -> Option<f64> {
@@ -725,7 +738,17 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
         Err(e) => return Err(e.message),
     };
     let mut parser = call.protocol.parser();
-    let mut events = response.bytes_stream().eventsource();
+    // A server that never stops (or never ends a line) is cut off at the cap.
+    let mut received = 0usize;
+    let capped = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk.map_err(Capped::Transport)?;
+        received += chunk.len();
+        if received > MAX_RESPONSE_BYTES {
+            return Err(Capped::TooLarge);
+        }
+        Ok(chunk)
+    });
+    let mut events = capped.eventsource();
     let mut failure = None;
     while let Some(event) = events.next().await {
         match event {
@@ -762,6 +785,31 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
         ));
     }
     Ok(turn)
+}
+
+/// Why the response's bytes stopped.
+#[derive(Debug)]
+enum Capped {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+impl std::fmt::Display for Capped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Capped::Transport(e) => {
+                // The innermost cause says what happened (`connection reset`, …).
+                let mut detail = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(s) = source {
+                    detail = s.to_string();
+                    source = s.source();
+                }
+                f.write_str(&detail)
+            }
+            Capped::TooLarge => write!(f, "the response exceeded {} MiB", MAX_RESPONSE_BYTES >> 20),
+        }
+    }
 }
 
 /// A transport error in plain words.
