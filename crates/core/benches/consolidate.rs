@@ -96,6 +96,7 @@ fn generate(reviewers: usize, per_reviewer: usize, seed: u64) -> Vec<ParsedRevie
                         snippets: vec![format!("x := handler_{issue_id}(config)\n")],
                         tags: Vec::new(),
                         ordinal: i,
+                        restates: None,
                     }
                 })
                 .collect();

@@ -18,6 +18,16 @@ pub struct FileDiff {
     /// Lines the change adds: (line number at head, text without the leading `+`).
     pub added: Vec<(u32, String)>,
     pub removed_count: u32,
+    /// Where each hunk sits at head, as its `@@` header says (a hunk that only removes
+    /// lines has `count` 0 and `start` the head line before the removal).
+    pub hunks: Vec<HunkSpan>,
+}
+
+/// The head side of one hunk: `@@ -a,b +start,count @@`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HunkSpan {
+    pub start: u32,
+    pub count: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,6 +122,12 @@ pub fn parse_unified_diff(text: &str) -> Vec<FileDiff> {
         } else if line.starts_with("@@") {
             saw_minus = false;
             hunk = parse_hunk_header(line);
+            if let Some(h) = hunk {
+                file.hunks.push(HunkSpan {
+                    start: h.new_line,
+                    count: h.new_left,
+                });
+            }
         } else if line.starts_with("new file mode") {
             file.status = FileStatus::Added;
             file.old_path = None;
@@ -501,6 +517,16 @@ index 1111111..2222222 100644\n\
             ]
         );
         assert_eq!(f.removed_count, 1);
+        assert_eq!(
+            f.hunks,
+            vec![
+                HunkSpan { start: 1, count: 4 },
+                HunkSpan {
+                    start: 11,
+                    count: 3
+                }
+            ]
+        );
     }
 
     #[test]

@@ -50,13 +50,13 @@ impl Severity {
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_ascii_lowercase();
         Some(match w.as_str() {
-            "critical" | "blocker" | "blocking" | "p0" | "severe" | "error" | "high" => {
-                Severity::Critical
-            }
-            "important" | "major" | "p1" | "medium" | "med" | "warning" | "warn" | "moderate"
-            | "should-fix" | "should" | "problem" => Severity::Important,
-            "suggestion" | "suggestions" | "minor" | "p2" | "p3" | "low" | "info" | "nit"
-            | "nits" | "nitpick" | "optional" | "note" | "trivial" => Severity::Suggestion,
+            "critical" | "blocker" | "blocking" | "p0" | "severe" | "error" => Severity::Critical,
+            // `high` sits below `critical` on the scales that have both (Gemini Code
+            // Assist: critical / high / medium / low); Codex's P2 is a real bug to fix.
+            "important" | "major" | "high" | "p1" | "p2" | "medium" | "med" | "warning"
+            | "warn" | "moderate" | "should-fix" | "should" | "problem" => Severity::Important,
+            "suggestion" | "suggestions" | "minor" | "p3" | "low" | "info" | "nit" | "nits"
+            | "nitpick" | "optional" | "note" | "trivial" => Severity::Suggestion,
             _ => return None,
         })
     }
@@ -143,6 +143,11 @@ pub struct ReviewItem {
     pub tags: Vec<String>,
     /// Position of the item in its review (0-based, across all sections).
     pub ordinal: usize,
+    /// The local id of this reviewer's own finding that this item restates or points at
+    /// (a Testing line "untested: the underflow path (see I1)"): it joins that finding
+    /// as a member, crediting the reviewer, and does not vote on its severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restates: Option<String>,
 }
 
 /// Scope of a design concern.
@@ -257,6 +262,13 @@ pub struct ParsedReview {
     pub commits: Option<String>,
     pub limitations: Vec<Limitation>,
     pub coverage: Vec<CoverageEntry>,
+    /// Entries of the reviewer's Unresolved Feedback section (open pull-request
+    /// threads), one line of Markdown each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolved_feedback: Vec<String>,
+    /// Entries of a later round's verification of earlier findings, one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_round: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -34,6 +34,9 @@ pub struct Report {
     pub commits: String,
     pub acknowledged_limitations: Vec<AcknowledgedLimitation>,
     pub unresolved_feedback: Vec<Feedback>,
+    /// A later round's check of the earlier round's findings, per reviewer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_round: Vec<PriorCheck>,
     /// The severity changes, one sentence each (the Reconciliation paragraph).
     pub reconciliation: Vec<String>,
     /// Review Process Notes: proposed prompt ("skill") improvements.
@@ -189,6 +192,10 @@ pub struct Member {
     pub title: String,
     pub source: ItemSource,
     pub locations: Vec<Location>,
+    /// Set when this member restates another member of the same reviewer (its id):
+    /// an assessment line pointing at the reviewer's own finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restates: Option<String>,
 }
 
 /// An item removed from the findings, with the reason.
@@ -238,6 +245,15 @@ pub struct Feedback {
     pub source: String,
     pub text: String,
     /// `open` or `addressed`.
+    pub status: String,
+}
+
+/// One reviewer's verdict on one earlier finding ("C1 (retrying POSTs) — fixed").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorCheck {
+    pub reviewer: String,
+    pub text: String,
+    /// `fixed`, `partially fixed`, `not fixed` or `noted`.
     pub status: String,
 }
 

@@ -225,6 +225,7 @@ mod tests {
             snippets: snippet.map(|s| vec![s.to_string()]).unwrap_or_default(),
             tags: Vec::new(),
             ordinal: 0,
+            restates: None,
         }
     }
 

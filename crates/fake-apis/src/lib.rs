@@ -36,6 +36,9 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("review", "a streamed review in three text chunks, with usage"),
     ("thinking", "like review, after a thinking/reasoning block"),
     ("tools", "first a tool call (read_file), then a review quoting the tool result; the second request must echo the first turn (signatures, reasoning items, call ids)"),
+    ("tools-escape", "like tools, reading ../outside.txt (outside the checkout)"),
+    ("tools-link", "like tools, reading link.txt (a symbolic link the test points outside)"),
+    ("no-tools", "400 \"does not support tools\" when tools are offered (as Ollama answers for such models); a review otherwise"),
     ("tools-forever", "a tool call on every request that offers tools; a review when none are offered"),
     ("rate-limited", "429 with Retry-After: 1 on the first request of each model, then review"),
     ("overloaded", "503 (Anthropic: 529) with the API's error body, every time"),
@@ -328,11 +331,16 @@ fn answer_scenario(
         truncated: false,
         ending: Ending::Complete,
     };
+    let path = match scenario {
+        "tools-escape" => "../outside.txt",
+        "tools-link" => "link.txt",
+        _ => "src/lib.rs",
+    };
     let call = || {
         Some((
             "call_fake_1".to_string(),
             "read_file".to_string(),
-            json!({"path": "src/lib.rs"}),
+            json!({ "path": path }),
         ))
     };
     match scenario {
@@ -342,14 +350,23 @@ fn answer_scenario(
             script.usage.reasoning = 40;
             script.usage.output += 40;
         }
-        "tools" if !has_tool_results => {
+        "no-tools" if offers_tools => {
+            return Answer::Error(
+                400,
+                "invalid",
+                format!("registry.ollama.ai/library/{} does not support tools", model_name(model)),
+                None,
+            )
+        }
+        "no-tools" => {}
+        "tools" | "tools-escape" | "tools-link" if !has_tool_results => {
             script.thinking = true;
             script.text = Vec::new();
             script.call = call();
             script.usage.reasoning = 30;
             script.usage.output = 60;
         }
-        "tools" => {
+        "tools" | "tools-escape" | "tools-link" => {
             if let Some(missing) = missing_echo(wire, text) {
                 return Answer::Error(
                     400,

@@ -135,6 +135,9 @@ pub(super) struct ReviewerFile {
     /// API backends: the first retry's delay (doubling, with jitter, after that).
     #[serde(deserialize_with = "duration")]
     pub retry_delay: Option<Duration>,
+    /// API backends: the token budget of the packed context (diff and surroundings).
+    #[serde(deserialize_with = "count")]
+    pub context_tokens: Option<u64>,
 }
 
 /// Parses one configuration file's text; `file` names it in errors.
@@ -534,7 +537,7 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             (
                 "[reviewers.claude]\nmodle = \"x\"\n",
-                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable, max_tokens, budget_usd, price, retries, retry_delay",
+                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable, max_tokens, budget_usd, price, retries, retry_delay, context_tokens",
             ),
             (
                 "[review]\nfail-on = \"critical\"\n",

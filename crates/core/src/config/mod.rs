@@ -123,6 +123,9 @@ pub struct ReviewerConfig {
     /// API backends: the first retry's delay; it doubles (with jitter) after that, and a
     /// server's `Retry-After` wins.
     pub retry_delay: Duration,
+    /// API backends: the token budget of the context put in the prompt (the diff and
+    /// the code around it); `None` is the packer's default.
+    pub context_tokens: Option<u64>,
 }
 
 /// A model's price in US dollars per million tokens.
@@ -163,6 +166,7 @@ impl ReviewerConfig {
             price: None,
             retries: DEFAULT_RETRIES,
             retry_delay: DEFAULT_RETRY_DELAY,
+            context_tokens: None,
         }
     }
 }

@@ -59,7 +59,8 @@ impl ReviewerFile {
             budget_usd,
             price,
             retries,
-            retry_delay
+            retry_delay,
+            context_tokens
         );
         self.env.extend(other.env);
     }
@@ -141,6 +142,7 @@ pub(super) fn resolve(
             if let Some(d) = l.retry_delay {
                 config.retry_delay = d;
             }
+            config.context_tokens = l.context_tokens;
         }
         if let Some(t) = overrides.timeout {
             config.timeout = t;

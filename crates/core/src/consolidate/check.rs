@@ -122,7 +122,12 @@ pub fn check_complete(
     );
 
     for f in &result.findings {
-        let mut names: Vec<&str> = f.members.iter().map(|m| m.reviewer.as_str()).collect();
+        let mut names: Vec<&str> = f
+            .members
+            .iter()
+            .filter(|m| m.restates.is_none())
+            .map(|m| m.reviewer.as_str())
+            .collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();

@@ -11,6 +11,7 @@
 mod check;
 mod cluster;
 mod pool;
+mod restate;
 mod text;
 
 use std::collections::BTreeMap;
@@ -63,9 +64,13 @@ pub fn consolidate(
         .enumerate()
         .flat_map(|(r, review)| review.items.iter().map(move |item| (r, item)))
         .collect();
+    // Restatements join their referent's finding after grouping; only the rest is
+    // grouped.
+    let echoes = restate::echoes(&items);
     let inputs: Vec<Input> = items
         .iter()
         .enumerate()
+        .filter(|(handle, _)| !echoes.contains_key(handle))
         .map(|(handle, (r, item))| Input {
             reviewer: &reviews[*r].reviewer,
             pass: reviews[*r].pass,
@@ -115,6 +120,7 @@ pub fn consolidate(
         finding.id = format!("{}{}", finding.severity.letter(), counters[slot]);
         out.push(finding);
     }
+    restate::attach(&mut out, &echoes, &items, reviews);
 
     let design = Design {
         concerns: design_groups(reviews, |r| &r.design_concerns, true),
@@ -276,6 +282,7 @@ fn build_finding(
                 title: i.title.clone(),
                 source: i.source,
                 locations: i.locations.clone(),
+                restates: None,
             })
             .collect(),
         body: primary_item.map(|p| p.body.clone()).unwrap_or_default(),
@@ -608,7 +615,7 @@ fn tally(
         })
         .collect();
     for f in findings {
-        if let [only] = f.members.as_slice() {
+        if let ([only, ..], [_]) = (f.members.as_slice(), f.reviewers.as_slice()) {
             match tallies.get_mut(&only.reviewer) {
                 Some(t) => t.unique += 1,
                 None => tallies.entry(only.reviewer.clone()).or_default().unique += 1,

@@ -74,6 +74,7 @@ fn item(
         snippets: Vec::new(),
         tags: Vec::new(),
         ordinal,
+        restates: None,
     }
 }
 
@@ -91,6 +92,7 @@ fn member(
         title: title.into(),
         source,
         locations: Vec::new(),
+        restates: None,
     }
 }
 
@@ -201,6 +203,8 @@ pub(crate) fn go_gateway() -> Scenario {
             CoverageEntry { path: "internal/ratelimit/bucket.go".into(), note: "C1, I1".into() },
             CoverageEntry { path: "internal/proxy/middleware.go".into(), note: "no issues".into() },
         ],
+        unresolved_feedback: Vec::new(),
+        prior_round: Vec::new(),
         diagnostics: Vec::new(),
     };
     let codex_review = ParsedReview {
@@ -288,6 +292,8 @@ pub(crate) fn go_gateway() -> Scenario {
         commits: None,
         limitations: Vec::new(),
         coverage: Vec::new(),
+        unresolved_feedback: Vec::new(),
+        prior_round: Vec::new(),
         diagnostics: vec![Diagnostic {
             line: Some(3),
             message: "no JSON block; read the Markdown sections".into(),

@@ -6,6 +6,7 @@
 
 mod assessments;
 mod retro;
+mod rounds;
 mod summary;
 mod verdict;
 
@@ -165,7 +166,8 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         ),
         commits: assessment(&panel, |r| r.commits.as_deref(), ItemSource::Commits),
         acknowledged_limitations: limitations,
-        unresolved_feedback: Vec::new(),
+        unresolved_feedback: rounds::unresolved_feedback(&panel),
+        prior_round: rounds::prior_round(&panel),
         reconciliation: reconciliation(input.consolidation, &panel),
         skill_improvements: skill_improvements(&panel, &reviewers, input.consolidation),
         repo_context_updates: repo_context_updates(input.consolidation),

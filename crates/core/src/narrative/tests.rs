@@ -21,6 +21,7 @@ fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Fin
             title: title.into(),
             source: ItemSource::Finding,
             locations: Vec::new(),
+            restates: None,
         }],
         body: String::new(),
         tags: Vec::new(),
@@ -306,6 +307,7 @@ fn scale_10_reviewers_1000_items() {
                 snippets: Vec::new(),
                 tags: Vec::new(),
                 ordinal: i,
+                restates: None,
             });
             let mut f = finding(
                 &format!("X{}", r * 1000 + i),

@@ -29,7 +29,7 @@ static STRONG_GAP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WEAK_GAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+benefit|worth\s+adding)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:should|needs?|must|consider|would\s+(?:benefit|help)|worth\s+adding)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -37,6 +37,56 @@ static NO_ISSUES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\W*(?:no\s+(?:issues|concerns|problems|findings|comments|notes)|none|n/a|nothing(?-u:\b)|not applicable|looks good|lgtm|all good)")
         .expect("static regex")
 });
+
+/// The entries of a section that is report material rather than findings (Unresolved
+/// Feedback, a later round's verification): each list item, else each paragraph, as one
+/// line; "None." and its friends are no entry. A paragraph that only introduces the list
+/// after it (ends with `:`) is no entry either.
+pub(crate) fn section_entries(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<String> {
+    let bs = blocks(doc, line_ids);
+    let has_list = bs.iter().any(|b| b.kind == BlockKind::ListItem);
+    bs.iter()
+        .filter(|b| match b.kind {
+            BlockKind::ListItem => true,
+            BlockKind::Paragraph => !has_list || !b.text.trim_end().ends_with(':'),
+            BlockKind::Table | BlockKind::Code => false,
+        })
+        .map(|b| crate::prose::one_line(&b.text))
+        .filter(|t| !NO_ISSUES.is_match(t) && !t.trim().is_empty())
+        .collect()
+}
+
+/// A list entry outside any section that is a later round's verdict on an earlier
+/// finding (`Round 2 P1 (unbounded retries): fixed.`).
+static PRIOR_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:round\s+[0-9]{1,3}|(?:previous|prior|earlier|last)(?:\s+round)?|previously\s+reported)(?-u:\b).{0,200}?(?-u:\b)(?:fixed|resolved|addressed|still\s+(?:open|present|there)|not\s+(?:yet\s+)?fixed|unresolved|remains?)(?-u:\b)")
+        .expect("static regex")
+});
+
+/// Splits the later round's verdict entries (see [`PRIOR_ENTRY`]) off a run of lines
+/// that is not a known section: the entries, and the lines left for the findings.
+pub(crate) fn take_prior_entries(doc: &Doc<'_>, line_ids: &[usize]) -> (Vec<String>, Vec<usize>) {
+    let bs = blocks(doc, line_ids);
+    let mut entries = Vec::new();
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    for (k, b) in bs.iter().enumerate() {
+        if b.kind != BlockKind::ListItem || !PRIOR_ENTRY.is_match(lead_of(&b.text)) {
+            continue;
+        }
+        entries.push(crate::prose::one_line(&b.text));
+        let end = bs.get(k + 1).map_or(usize::MAX, |n| n.start);
+        taken.push(b.start..end);
+    }
+    if entries.is_empty() {
+        return (entries, line_ids.to_vec());
+    }
+    let rest = line_ids
+        .iter()
+        .copied()
+        .filter(|i| !taken.iter().any(|r| r.contains(i)))
+        .collect();
+    (entries, rest)
+}
 
 /// The items an assessment section names: entries with gap language. An intro
 /// paragraph that states the gap (`No tests are added. Ranked by risk:`) followed by a
@@ -87,6 +137,26 @@ pub(crate) fn assessment_items(
                 k = list_end;
             }
             BlockKind::ListItem => {
+                if is_gap_lead_in(&b.text) {
+                    // `- Missing:` then `- a concurrency test`: a flattened nested
+                    // list; each following entry is one of the gaps it announces.
+                    let lead = strip_emphasis(b.text.trim()).trim_end_matches(':').trim();
+                    k += 1;
+                    while let Some(entry) = bs.get(k).filter(|e| e.kind == BlockKind::ListItem) {
+                        if is_gap_lead_in(&entry.text) {
+                            break;
+                        }
+                        if !not_a_finding(&entry.text) {
+                            let mut item = item_from(&[entry], source, root);
+                            if !is_gap(&entry.text) {
+                                item.title = format!("{lead}: {}", item.title);
+                            }
+                            out.push(item);
+                        }
+                        k += 1;
+                    }
+                    continue;
+                }
                 if is_gap(&b.text) {
                     out.push(item_from(&[b], source, root));
                 }
@@ -118,12 +188,92 @@ fn gap_sentence(text: &str) -> &str {
     first
 }
 
+/// Whether an assessment entry is an item: it states a gap, or it points at a finding
+/// by id (kept only if the review has that finding, see [`super::refs`]).
 fn is_gap(text: &str) -> bool {
-    let lead = lead_of(text);
-    if NO_ISSUES.is_match(strip_emphasis(lead)) {
+    states_gap(text)
+        || (!is_label_or_lead_in(text)
+            && sentences(text).any(|s| !not_a_finding(s) && super::refs::mentions_id(s)))
+}
+
+/// The sentences of a text, in order (at most 20).
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text.trim();
+    std::iter::from_fn(move || {
+        let s = first_sentence(rest);
+        if s.is_empty() {
+            return None;
+        }
+        rest = match rest.find(s) {
+            Some(i) => rest[i + s.len()..].trim_start(),
+            None => "",
+        };
+        Some(s)
+    })
+    .take(20)
+}
+
+/// Whether an assessment entry states a gap in words: one of its sentences has gap
+/// language and is not a remark that is never a finding ("The docstrings are clear.
+/// No README changes required." states none).
+pub(crate) fn states_gap(text: &str) -> bool {
+    if NO_ISSUES.is_match(strip_emphasis(lead_of(text))) || is_label_or_lead_in(text) {
         return false;
     }
-    STRONG_GAP.is_match(text) || WEAK_GAP.is_match(text)
+    sentences(text).any(|s| (STRONG_GAP.is_match(s) || WEAK_GAP.is_match(s)) && !not_a_finding(s))
+}
+
+/// `Missing:`, `Untested:`, `**Not covered:**` alone: a lead-in announcing gaps.
+fn is_gap_lead_in(text: &str) -> bool {
+    let t = strip_emphasis(text.trim());
+    t.ends_with(':') && t.split_whitespace().count() <= 4 && STRONG_GAP.is_match(t)
+}
+
+/// What a reviewer says in an assessment that is never a finding: a disclaimer about
+/// what they did not run ("I did not run the suite; this is from reading the code"),
+/// a "nothing to do" remark ("No documentation updates needed"), a list lead-in
+/// ("Missing:") or a bold label alone ("**Retry state machine**").
+pub(crate) fn not_a_finding(text: &str) -> bool {
+    static NOTHING_TO_DO: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+            ^\W*no\s+(?:further\s+|additional\s+|other\s+|more\s+|new\s+|extra\s+)?(?:[\w`'./-]+\s+){0,3}?(?:updates?|changes?|tests?|docs?|documentation|work|action|edits?)\s+(?:are\s+|is\s+|seem\s+|seems\s+)?(?:needed|required|necessary|warranted|expected|called\s+for)(?-u:\b)
+            | (?-u:\b)nothing\s+(?:else\s+|more\s+|further\s+)?(?:to\s+(?:add|change|do|fix|test|update|report|flag|note)|(?:is\s+)?(?:needed|required)|else)(?-u:\b)
+            | ^\W*(?:none|no\s+issues?|no\s+concerns?|no\s+problems?)\s+(?:found|spotted|seen|noted)",
+        )
+        .expect("static regex")
+    });
+    static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+            ^\W*I\s+(?:did\s+not|didn't|have\s+not|haven't|could\s+not|couldn't|cannot|can't|was\s+unable\s+to|wasn't\s+able\s+to|was\s+not\s+able\s+to)\s+(?:\w+\s+){0,2}?(?:run|build|execute|test|compile|verify|check|reproduce|try|deploy|apply|plan)(?-u:\b)
+            | ^\W*I\s+ran\s
+            | ^\W*(?:this|the\s+review)\s+is\s+(?:from|based\s+on)\s+reading(?-u:\b)
+            | ^\W*(?:not\s+run|untried)\s+(?:locally|here)(?-u:\b)",
+        )
+        .expect("static regex")
+    });
+    if is_label_or_lead_in(text) {
+        return true;
+    }
+    let first = first_sentence(strip_emphasis(text.trim()));
+    NOTHING_TO_DO.is_match(first) || DISCLAIMER.is_match(first)
+}
+
+/// A lead-in (a few words ending with a colon, introducing what follows) or a bold
+/// label alone (`**Retry state machine**`).
+fn is_label_or_lead_in(text: &str) -> bool {
+    let t = strip_emphasis(text.trim());
+    let words = t.split_whitespace().count();
+    if words <= 5 && t.ends_with(':') {
+        return true;
+    }
+    let trimmed = text.trim();
+    trimmed.len() > 4
+        && trimmed.starts_with("**")
+        && trimmed.ends_with("**")
+        && words <= 4
+        && !trimmed[2..trimmed.len() - 2].contains("**")
 }
 
 fn is_strong_gap(text: &str) -> bool {
@@ -141,26 +291,18 @@ fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawIte
     let text = first.text.trim();
     // `**Title (High Risk)**: explanation` or plain prose.
     let (title_src, rest) = split_bold_lead(text);
-    let (mut severity, mut stated) = (Severity::Suggestion, false);
+    // Risk words in an assessment (`(High Risk)`) rank the gaps against each other;
+    // they are not a finding's severity: an assessment item is a suggestion unless a
+    // findings-section member of its finding says otherwise.
+    let (severity, stated) = (Severity::Suggestion, false);
     let mut title = String::new();
     if let Some(bold) = title_src {
-        let (sev, cleaned) = risk_severity(bold);
-        if let Some(s) = sev {
-            severity = s;
-            stated = true;
-        }
+        let (_, cleaned) = risk_severity(bold);
         title = clean_title(&cleaned);
     }
     let prose = if title.is_empty() { text } else { rest };
     // The sentence that states the gap (`Tests pass. X is not covered.` → the second).
     let lead_sentence = gap_sentence(prose);
-    if !stated {
-        let (sev, _) = risk_severity(lead_sentence);
-        if let Some(s) = sev {
-            severity = s;
-            stated = true;
-        }
-    }
     if title.is_empty() {
         title = shorten(&clean_title(lead_sentence), 120);
     }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::location::normalise_path;
+use super::location::{find_locations, normalise_path};
 use super::markdown::{indent_width, is_rule, list_item, snippets, Doc, LineKind};
 use super::title::{metadata, parse_title_line, push_tag, trailer, Metadata, TitleLine};
 use crate::model::{ItemSource, Location, Scope, Severity};
@@ -422,6 +422,10 @@ pub(crate) fn build_item(
     if locations.is_empty() {
         locations = meta_locations;
     }
+    if locations.is_empty() {
+        // A body that opens with its location (`` `src/cache.rs:112` — `peek()` … ``).
+        locations = leading_location(&body, root).into_iter().collect();
+    }
     RawItem {
         line: line_no,
         id: title.id.clone(),
@@ -435,6 +439,16 @@ pub(crate) fn build_item(
         tags,
         scope,
     }
+}
+
+/// The location a body's first line starts with, if it starts with one.
+fn leading_location(body: &str, root: Option<&str>) -> Option<Location> {
+    let first = body.lines().find(|l| !l.trim().is_empty())?;
+    let indent = first.len() - first.trim_start().len();
+    find_locations(first, root)
+        .into_iter()
+        .find(|f| f.span.start == indent)
+        .map(|f| f.location)
 }
 
 /// Joins body lines, dropping blank lines and `---` rules at either end.

@@ -49,6 +49,13 @@ static LINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// `, 50-58`, `, L70` right after a location with lines: more ranges in the same file
+/// (`parse.c:35-43, 50-58`). Each must end the text or be followed by punctuation, so
+/// `a.go:12, 2 callers` is one range.
+static EXTRA_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s{0,2},\s{0,2}L?(?P<a>[0-9]{1,9})(?:\s?[-–—]\s?L?(?P<b>[0-9]{1,9}))?(?:$|[,;.:)`*\]]|\s+(?:and|or|in|to)\s|\s+[—–(-])")
+        .expect("static regex")
+});
 /// `line 12 of `, `lines 3-9 in ` right before a path.
 static LINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -178,13 +185,17 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
             continue;
         }
         ticks.push(whole.range());
-        if let Some(location) = quoted_location(inner.as_str(), checkout_root) {
+        let inner_text = inner.as_str();
+        let (inner_text, inner_extras) = split_extra_ranges(inner_text);
+        if let Some(location) = quoted_location(inner_text, checkout_root) {
             let (location, end) = with_line_suffix(location, line, whole.end());
             let (location, start) = with_line_prefix(location, line, whole.start());
-            found.push(Found {
-                location,
-                span: start..end,
-            });
+            let (extras, end) = match location.line_start {
+                Some(_) if !inner_extras.is_empty() => (inner_extras, end),
+                Some(_) => extra_ranges(line, end),
+                None => (Vec::new(), end),
+            };
+            push_with_extras(&mut found, location, extras, start..end);
         }
     }
     // Bare tokens in what is left.
@@ -241,14 +252,70 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
             let end = seg.start + m.start() + whole.end();
             let (location, end) = with_line_suffix(location, line, end);
             let (location, start) = with_line_prefix(location, line, start);
-            found.push(Found {
-                location,
-                span: start..end,
-            });
+            let (extras, end) = match location.line_start {
+                Some(_) => extra_ranges(line, end),
+                None => (Vec::new(), end),
+            };
+            push_with_extras(&mut found, location, extras, start..end);
         }
     }
     found.sort_by_key(|f| f.span.start);
     found
+}
+
+/// The ranges of [`EXTRA_RANGE`] at `line[end..]`, and where they end.
+fn extra_ranges(line: &str, mut end: usize) -> (Vec<(u32, u32)>, usize) {
+    let mut out = Vec::new();
+    while let Some(c) = line.get(end..).and_then(|rest| EXTRA_RANGE.captures(rest)) {
+        let Some(range) = line_range(
+            c.name("a").map(|m| m.as_str()),
+            c.name("b").map(|m| m.as_str()),
+        ) else {
+            break;
+        };
+        let consumed = c.name("b").or_else(|| c.name("a")).map_or(0, |m| m.end());
+        out.push(range);
+        end += consumed;
+        if out.len() >= 16 {
+            break;
+        }
+    }
+    (out, end)
+}
+
+/// A backtick span's text without trailing extra ranges (`parse.c:35-43, 50-58` →
+/// `parse.c:35-43` and `[(50, 58)]`).
+fn split_extra_ranges(inner: &str) -> (&str, Vec<(u32, u32)>) {
+    let Some(comma) = inner.find(',') else {
+        return (inner, Vec::new());
+    };
+    let (head, _) = inner.split_at(comma);
+    let (extras, end) = extra_ranges(inner, comma);
+    if extras.is_empty() || !inner[end..].trim().is_empty() {
+        return (inner, Vec::new());
+    }
+    (head, extras)
+}
+
+/// Pushes a location and the extra ranges in its file; all share the span they were
+/// read from.
+fn push_with_extras(
+    found: &mut Vec<Found>,
+    location: Location,
+    extras: Vec<(u32, u32)>,
+    span: Range<usize>,
+) {
+    let path = location.path.clone();
+    found.push(Found {
+        location,
+        span: span.clone(),
+    });
+    for (s, e) in extras {
+        found.push(Found {
+            location: Location::lines(path.clone(), s, e),
+            span: span.clone(),
+        });
+    }
 }
 
 /// Whether `r` overlaps one of the sorted, disjoint `spans`.
@@ -655,6 +722,15 @@ mod tests {
             ),
             ("time 10:30 and e.g. and/or and `stdout/stderr`", &[]),
             ("`// TODO: fix me` — `src/a.rs:35`", &["src/a.rs:35"]),
+            (
+                "`src/http/parse.c:35-43, 50-58`",
+                &["src/http/parse.c:35-43", "src/http/parse.c:50-58"],
+            ),
+            (
+                "pkg/a.go:35-43, 50, and more",
+                &["pkg/a.go:35-43", "pkg/a.go:50"],
+            ),
+            ("`a.go:12`, 2 callers", &["a.go:12"]),
         ];
         for (input, expected) in cases {
             let got: Vec<String> = find_locations(input, ROOT)

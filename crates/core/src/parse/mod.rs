@@ -8,10 +8,12 @@
 //! lists, [`assess`] for design, assessments, limitations and coverage.
 
 mod assess;
+mod bots;
 mod findings;
 mod json;
 mod location;
 mod markdown;
+mod refs;
 mod sections;
 mod title;
 
@@ -67,8 +69,14 @@ pub fn parse_review(
         review.limitations = j.limitations;
         review.coverage = j.coverage;
         review.items = finish_items(j.items, &mut diagnostics);
+        refs::mark_restatements(&mut review.items);
         review.design_concerns = finish_design(j.concerns, "design");
         review.strengths = finish_design(j.strengths, "strength");
+        review.diagnostics = diagnostics;
+        return review;
+    }
+    if let Some(items) = bots::read(text, checkout_root) {
+        review.items = finish_items(items, &mut diagnostics);
         review.diagnostics = diagnostics;
         return review;
     }
@@ -103,13 +111,24 @@ struct Heading {
     parent: Option<usize>,
 }
 
-fn decide(text: &str, ctx: Option<Node>, doc: &Doc<'_>, line: usize, root: Option<&str>) -> Node {
+/// Decides what one heading is. `over_sections`: a known section heading sits under
+/// it, so it titles the review (`# Review: parser rewrite (src/parse.c)`) however much
+/// it looks like a finding.
+fn decide(
+    text: &str,
+    ctx: Option<Node>,
+    over_sections: bool,
+    doc: &Doc<'_>,
+    line: usize,
+    root: Option<&str>,
+) -> Node {
     let class = sections::classify(text);
     let short = sections::heading_words(text).len() <= 3;
     let signals = || findings::heading_is_finding(doc, line, text, root);
     match ctx {
         None | Some(Node::Container) => match class {
             Some(k) => Node::Section(k),
+            None if over_sections => Node::Container,
             None if signals() => Node::Finding(None),
             None => Node::Container,
         },
@@ -162,6 +181,7 @@ struct Outline {
 impl Outline {
     /// Step 1: classifies every heading in the context of the ones above it.
     fn read(doc: &Doc<'_>, root: Option<&str>) -> Outline {
+        let over_sections = headings_over_sections(doc);
         let mut headings: Vec<Heading> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
         let mut owner_of_line: Vec<Option<usize>> = vec![None; doc.lines.len()];
@@ -176,7 +196,7 @@ impl Outline {
             let parent = stack.last().copied();
             let ctx_idx = parent.and_then(|p| headings[p].context);
             let ctx = ctx_idx.map(|c| headings[c].node);
-            let node = decide(text, ctx, doc, i, root);
+            let node = decide(text, ctx, over_sections.contains(&i), doc, i, root);
             let idx = headings.len();
             let owner = match (node, parent) {
                 (Node::Inherit, Some(p)) => headings[p].owner,
@@ -245,6 +265,26 @@ impl Outline {
             .filter(|(i, _)| !self.owner_of_line[*i].is_some_and(|h| self.holds_findings(h)))
             .find_map(|(_, line)| assess::verdict_in_line(line))
     }
+}
+
+/// The lines of the headings that have a known section heading somewhere below them
+/// (deeper, before the next heading at their level or above).
+fn headings_over_sections(doc: &Doc<'_>) -> HashSet<usize> {
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut out = HashSet::new();
+    for (i, kind) in doc.kinds.iter().enumerate() {
+        let LineKind::Heading { level, text } = kind else {
+            continue;
+        };
+        while open.last().is_some_and(|&(_, l)| l >= *level) {
+            open.pop();
+        }
+        if sections::classify(text).is_some() {
+            out.extend(open.iter().map(|&(line, _)| line));
+        }
+        open.push((i, *level));
+    }
+    out
 }
 
 /// What the sections of a review yield, gathered before it is finished into the
@@ -322,6 +362,8 @@ fn parse_markdown(
     // Step 5: before the first heading (or in a review without any): findings only
     // where they carry an id, a severity or a location; the rest is preamble.
     let before = got.items.len();
+    let (prior, preamble) = assess::take_prior_entries(&doc, &preamble);
+    review.prior_round.extend(prior);
     got.items.extend(findings::findings_in_region(
         &doc, &preamble, None, true, root,
     ));
@@ -356,6 +398,7 @@ fn finish_review(review: &mut ParsedReview, mut got: Gathered, diagnostics: &mut
     review.verdict = got.verdict_text.as_deref().and_then(assess::decision);
     review.verdict_text = got.verdict_text;
     review.items = finish_items(got.items, diagnostics);
+    refs::mark_restatements(&mut review.items);
     review.design_concerns = finish_design(got.concerns, "design");
     review.strengths = finish_design(got.strengths, "strength");
     review.testing = join_sections(got.testing);
@@ -476,6 +519,12 @@ impl Section<'_> {
                 .limitations
                 .extend(assess::limitations(doc, lines, root)),
             SectionKind::Coverage => review.coverage.extend(assess::coverage(doc, lines, root)),
+            SectionKind::UnresolvedFeedback => review
+                .unresolved_feedback
+                .extend(assess::section_entries(doc, lines)),
+            SectionKind::PriorRound => review
+                .prior_round
+                .extend(assess::section_entries(doc, lines)),
         }
     }
 }
@@ -498,9 +547,35 @@ fn first_paragraph(doc: &Doc<'_>, lines: &[usize]) -> Option<String> {
         .map(|b| b.text)
 }
 
+/// Numbering restarted per severity section (`1.` `2.` under Critical, `1.` again
+/// under Important) means C1, C2, I1: when a bare number repeats among a review's
+/// findings, every bare-number finding id takes its severity's letter.
+fn letter_section_numbers(raw: &mut [RawItem]) {
+    let bare = |r: &RawItem| {
+        r.source == ItemSource::Finding
+            && r.id
+                .as_deref()
+                .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
+    };
+    let mut seen = HashSet::new();
+    let repeats = raw
+        .iter()
+        .filter(|r| bare(r))
+        .any(|r| !seen.insert(r.id.clone()));
+    if !repeats {
+        return;
+    }
+    for r in raw.iter_mut().filter(|r| bare(r)) {
+        if let Some(id) = r.id.as_mut() {
+            *id = format!("{}{id}", r.severity.letter());
+        }
+    }
+}
+
 /// Gives every item its final id (the reviewer's, unique; else `finding-N`,
 /// `testing-N`, …) and its ordinal.
-fn finish_items(raw: Vec<RawItem>, diagnostics: &mut Vec<Diagnostic>) -> Vec<ReviewItem> {
+fn finish_items(mut raw: Vec<RawItem>, diagnostics: &mut Vec<Diagnostic>) -> Vec<ReviewItem> {
+    letter_section_numbers(&mut raw);
     let mut used: HashSet<String> = raw.iter().filter_map(|r| r.id.clone()).collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut counters = [0usize; 4];
@@ -560,6 +635,7 @@ fn finish_items(raw: Vec<RawItem>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Rev
             snippets: r.snippets,
             tags,
             ordinal,
+            restates: None,
         });
     }
     out

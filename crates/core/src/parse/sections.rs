@@ -24,6 +24,12 @@ pub(crate) enum SectionKind {
     Commits,
     Limitations,
     Coverage,
+    /// Open review threads of the pull request a reviewer lists (`Unresolved Feedback`,
+    /// `Outstanding review comments`): report material, never findings.
+    UnresolvedFeedback,
+    /// A later round's check of earlier findings (`Round 2 Fix Verdicts`, `Prior-round
+    /// verification`, `Previously reported`): report material, never findings.
+    PriorRound,
 }
 
 impl SectionKind {
@@ -91,6 +97,18 @@ const FILLER: &[&str] = &[
 /// The section a heading names, if any. Headings longer than a few words are titles
 /// (of the review or of a finding), not section names.
 pub(crate) fn classify(text: &str) -> Option<SectionKind> {
+    classify_name(text).or_else(|| {
+        // `Critical Issues — must fix before merge`, `Suggestions: nice to have`: the
+        // name before a spaced dash or a colon.
+        let cut = [" — ", " – ", " - ", ": "]
+            .iter()
+            .filter_map(|sep| text.find(sep))
+            .min()?;
+        classify_name(&text[..cut])
+    })
+}
+
+fn classify_name(text: &str) -> Option<SectionKind> {
     let all = heading_words(text);
     let words: Vec<&str> = all
         .iter()
@@ -102,6 +120,9 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
     }
     let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
     let joined = words.join(" ");
+    if let Some(kind) = round_section(&words) {
+        return Some(kind);
+    }
     let test_words = ["testing", "tests", "test"];
     if (has(&["coverage"]) && !has(&test_words))
         || joined == "files reviewed"
@@ -167,6 +188,78 @@ pub(crate) fn classify(text: &str) -> Option<SectionKind> {
         "findings", "finding", "issues", "problems", "comments", "feedback", "bugs", "remarks",
     ]) {
         return Some(SectionKind::Findings);
+    }
+    None
+}
+
+/// The sections about the pull request's history: its open threads, and a later
+/// round's verification of earlier findings.
+fn round_section(words: &[&str]) -> Option<SectionKind> {
+    // `prior-round`, `follow-up`: the parts count as words too.
+    let parts: Vec<&str> = words.iter().flat_map(|w| w.split('-')).collect();
+    let has = |list: &[&str]| words.iter().chain(&parts).any(|w| list.contains(w));
+    let threads = has(&[
+        "feedback",
+        "comments",
+        "comment",
+        "threads",
+        "thread",
+        "discussions",
+    ]);
+    if threads
+        && has(&[
+            "unresolved",
+            "outstanding",
+            "open",
+            "pending",
+            "existing",
+            "unaddressed",
+            "prior",
+            "previous",
+        ])
+    {
+        return Some(SectionKind::UnresolvedFeedback);
+    }
+    let earlier = has(&[
+        "prior",
+        "previous",
+        "previously",
+        "earlier",
+        "last",
+        "round",
+        "rounds",
+        "pass",
+    ]);
+    let checked = has(&[
+        "verification",
+        "verified",
+        "verify",
+        "verdicts",
+        "status",
+        "reported",
+        "findings",
+        "fixes",
+        "fix",
+        "follow-up",
+        "followup",
+        "addressed",
+        "resolved",
+    ]);
+    let fix_check = words.len() <= 3
+        && has(&["fix", "fixes"])
+        && has(&[
+            "verification",
+            "verified",
+            "verdicts",
+            "status",
+            "check",
+            "checks",
+        ]);
+    let resolved_since = has(&["resolved", "addressed", "fixed"]) && has(&["since"]);
+    let earlier_round =
+        has(&["round", "rounds", "pass"]) && has(&["prior", "previous", "earlier", "last"]);
+    if (earlier && checked) || fix_check || resolved_since || earlier_round {
+        return Some(SectionKind::PriorRound);
     }
     None
 }
@@ -237,7 +330,13 @@ fn severity_group(words: &[&str]) -> Option<SectionKind> {
 /// Whether a bold-only line names a section (then it is read as a heading).
 pub(crate) fn is_pseudo_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':');
-    if t.split_whitespace().count() > 4 {
+    // `Critical Issues — must fix before merge`: the name is what counts.
+    let name = [" — ", " – ", " - ", ": "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min()
+        .map_or(t, |cut| &t[..cut]);
+    if heading_words(name).len() > 4 {
         return false;
     }
     matches!(
@@ -253,6 +352,8 @@ pub(crate) fn is_pseudo_heading(text: &str) -> bool {
                 | SectionKind::Coverage
                 | SectionKind::Summary
                 | SectionKind::Verdict
+                | SectionKind::UnresolvedFeedback
+                | SectionKind::PriorRound
                 | SectionKind::SeverityGroup { .. }
         )
     ) && !matches!(
@@ -278,7 +379,7 @@ mod tests {
             ("Important Issues", sev(Severity::Important, false)),
             ("Suggestions", sev(Severity::Suggestion, false)),
             ("Nits", sev(Severity::Suggestion, true)),
-            ("High Priority", sev(Severity::Critical, false)),
+            ("High Priority", sev(Severity::Important, false)),
             ("Medium", sev(Severity::Important, false)),
             ("Low severity", sev(Severity::Suggestion, false)),
             ("Blocking", sev(Severity::Critical, false)),
@@ -301,6 +402,27 @@ mod tests {
             ("Code Review — PR #323: implement log passthrough", None),
             ("Missing tests for the parser in module", None),
             ("Notes", None),
+            (
+                "Critical Issues — must fix before merge",
+                sev(Severity::Critical, false),
+            ),
+            (
+                "Suggestions — nice to have",
+                sev(Severity::Suggestion, false),
+            ),
+            ("🔴 Critical (blocking)", sev(Severity::Critical, false)),
+            ("Unresolved Feedback", Some(UnresolvedFeedback)),
+            ("Outstanding review comments", Some(UnresolvedFeedback)),
+            ("Unresolved review threads", Some(UnresolvedFeedback)),
+            ("Open review comments", Some(UnresolvedFeedback)),
+            ("Round 2 Fix Verdicts", Some(PriorRound)),
+            ("Prior-round verification", Some(PriorRound)),
+            ("Fix verification", Some(PriorRound)),
+            ("Previously reported", Some(PriorRound)),
+            ("Verification of previous findings", Some(PriorRound)),
+            ("Status of round 1 findings", Some(PriorRound)),
+            ("New findings", Some(Findings)),
+            ("Previous round", Some(PriorRound)),
         ];
         for (input, want) in cases {
             assert_eq!(classify(input), *want, "heading {input:?}");

@@ -54,11 +54,23 @@ fn severity_precedence() {
 }
 
 #[test]
-fn duplicate_ids_get_our_labels() {
-    let text = "## Critical\n\n1. **A** — `a.rs:1`\n\n## Important\n\n1. **B** — `b.rs:1`\n";
+fn numbering_per_section_takes_the_severity_letter() {
+    let text = "## Critical\n\n1. **A** — `a.rs:1`\n\n## Important\n\n1. **B** — `b.rs:1`\n2. **C** — `c.rs:1`\n";
     let r = parse_review("x", 1, text, None);
     let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
-    assert_eq!(ids, vec!["1", "finding-1"]);
+    assert_eq!(ids, vec!["C1", "I1", "I2"]);
+    assert!(r
+        .diagnostics
+        .iter()
+        .all(|d| !d.message.contains("used twice")));
+}
+
+#[test]
+fn duplicate_ids_get_our_labels() {
+    let text = "## Critical\n\n**C1. A** — `a.rs:1`\n\n**C1. B** — `b.rs:1`\n";
+    let r = parse_review("x", 1, text, None);
+    let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
+    assert_eq!(ids, vec!["C1", "finding-1"]);
 }
 
 fn fragment() -> impl Strategy<Value = String> {
@@ -202,4 +214,108 @@ fn findings_before_the_first_heading_are_kept_but_prose_is_not() {
     let ids: Vec<&str> = r.items.iter().map(|i| i.local_id.as_str()).collect();
     assert_eq!(ids, ["C1", "testing-1"]);
     assert_eq!(r.items[0].ordinal, 0);
+}
+
+/// A severity-like heading in one of the spellings reviewers use: the name, with or
+/// without an emoji, a suffix, a parenthetical, numbering or a colon, as a Markdown
+/// heading of some depth or a bold line.
+fn severity_heading() -> impl Strategy<Value = (String, Severity)> {
+    let name = prop_oneof![
+        Just(("Critical Issues", Severity::Critical)),
+        Just(("Critical", Severity::Critical)),
+        Just(("Blocking", Severity::Critical)),
+        Just(("Must fix", Severity::Critical)),
+        Just(("Important Issues", Severity::Important)),
+        Just(("Important", Severity::Important)),
+        Just(("High", Severity::Important)),
+        Just(("Major issues", Severity::Important)),
+        Just(("Medium priority", Severity::Important)),
+        Just(("Should fix", Severity::Important)),
+        Just(("Suggestions", Severity::Suggestion)),
+        Just(("Nits", Severity::Suggestion)),
+        Just(("Low", Severity::Suggestion)),
+        Just(("Minor", Severity::Suggestion)),
+        Just(("Nice to have", Severity::Suggestion)),
+    ];
+    let emoji = prop_oneof![Just(false), Just(true)];
+    let suffix = prop_oneof![
+        Just(""),
+        Just(" — must fix before merge"),
+        Just(" – nice to have"),
+        Just(" (3 items)"),
+        Just(" (2)"),
+        Just(":"),
+        Just(" - fix these first"),
+    ];
+    let number = prop_oneof![Just(""), Just("1. "), Just("2) ")];
+    let form = prop_oneof![Just("## "), Just("### "), Just("#### "), Just("**"),];
+    (name, emoji, suffix, number, form).prop_map(|((n, sev), emoji, s, num, form)| {
+        let e = match (emoji, sev) {
+            (false, _) => "",
+            (true, Severity::Critical) => "🔴 ",
+            (true, Severity::Important) => "🟠 ",
+            (true, Severity::Suggestion) => "🟡 ",
+        };
+        let text = format!("{num}{e}{n}{s}");
+        let heading = if form == "**" {
+            format!("**{text}**")
+        } else {
+            format!("{form}{text}")
+        };
+        (heading, sev)
+    })
+}
+
+/// An item line in one of the list styles, with a title and a location.
+fn item_line(k: usize, style: usize) -> String {
+    let file = format!("src/mod_{k}.rs:{}", 10 + k);
+    match style % 5 {
+        0 => format!("{}. **Problem number {k} in the parser** — `{file}`", k + 1),
+        1 => format!("- **Problem number {k} in the parser** (`{file}`): it breaks."),
+        2 => format!("* Problem number {k} in the parser — `{file}`"),
+        3 => format!("**X{k}. Problem number {k} in the parser** — `{file}`\n\nIt breaks."),
+        _ => format!("{}. Problem number {k} in the parser at `{file}`.", k + 1),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Nothing lost: every numbered or bulleted item under a severity-like heading is
+    /// a finding, or the review carries a diagnostic saying what was not read.
+    #[test]
+    fn items_under_any_severity_heading_spelling_are_findings_or_diagnosed(
+        sections in proptest::collection::vec((severity_heading(), 1usize..4, 0usize..5), 1..4),
+        title in prop_oneof![Just(""), Just("# Review of the parser change\n\n")],
+    ) {
+        let mut text = String::from(title);
+        let mut expected = 0;
+        let mut k = 0;
+        for ((heading, _), n, style) in &sections {
+            text.push_str(heading);
+            text.push_str("\n\n");
+            for _ in 0..*n {
+                text.push_str(&item_line(k, *style));
+                text.push_str("\n\n");
+                k += 1;
+                expected += 1;
+            }
+        }
+        let r = parse_review("r", 1, &text, None);
+        let findings = r.items.iter().filter(|i| i.source == ItemSource::Finding).count();
+        prop_assert!(
+            findings == expected || !r.diagnostics.is_empty(),
+            "{findings} of {expected} findings and no diagnostic in:\n{text}"
+        );
+        // Where they were all read, each has its heading's severity.
+        if findings == expected {
+            let mut i = 0;
+            for ((_, sev), n, _) in &sections {
+                for _ in 0..*n {
+                    prop_assert_eq!(r.items[i].severity, *sev, "item {} in:\n{}", i, text);
+                    i += 1;
+                }
+            }
+        }
+    }
 }

@@ -74,6 +74,11 @@ static BADGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\*\*)?\[(?P<b>[A-Za-z][A-Za-z0-9_\- ]{0,20})\](?:\*\*)?\s*")
         .expect("static regex")
 });
+/// A Markdown image whose alt text names a severity, optionally in `<sub>` tags.
+static IMAGE_BADGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\s*<sub>)*\s*!\[(?P<alt>[^\]\n]{1,40})\]\([^)\s]{0,400}\)(?:\s*</sub>)*\s*")
+        .expect("static regex")
+});
 static SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s[—–]\s|\s--?\s|\s[—–]$").expect("static regex"));
 static METADATA: LazyLock<Regex> = LazyLock::new(|| {
@@ -242,7 +247,18 @@ pub(crate) fn id_severity(id: &str) -> Option<Severity> {
 /// locations, the leftover prose, and a leading severity word.
 pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     let mut out = TitleLine::default();
-    let s = take_badges(&mut out, line.trim());
+    let line = line.trim();
+    let s = take_badges(&mut out, line);
+    // `**[P1] Data race in take** — loc`: the badge sat inside the bold title, so the
+    // title is still bold up to its closing `**`.
+    let reopened;
+    let s = match bold_opened_by_badge(line, s) {
+        Some(open) => {
+            reopened = format!("{open}{s}");
+            reopened.as_str()
+        }
+        None => s,
+    };
     let (title_part, rest_part) = split_title(&mut out, s, root);
 
     // The title may itself carry a scope, tags or be a location (`**path:12**`).
@@ -268,6 +284,20 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
 /// Step 1: leading emoji and bracketed badges (`🔴`, `[P1]`, `[critical]`,
 /// `[security]`, `[C2]`) into `out`; returns what follows them.
 fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
+    // Image badges: Codex's `<sub><sub>![P1 Badge](…shields.io…)</sub></sub>`, Gemini
+    // Code Assist's `![high](…high-priority.svg)`. A bold run the badge opened is
+    // re-opened by `bold_opened_by_badge`.
+    let bold = if s.starts_with("**") { 2 } else { 0 };
+    if let Some(c) = IMAGE_BADGE.captures(&s[bold..]) {
+        let alt = c.name("alt").map_or("", |m| m.as_str());
+        let word = alt
+            .split(|ch: char| !ch.is_alphanumeric())
+            .find_map(Severity::from_word);
+        if let (Some(sev), Some(whole)) = (word, c.get(0)) {
+            out.badge = out.badge.or(Some(sev));
+            s = &s[bold + whole.end()..];
+        }
+    }
     for (emoji, sev) in EMOJI_SEVERITY {
         if let Some(rest) = s.strip_prefix(emoji) {
             out.badge = Some(*sev);
@@ -307,6 +337,16 @@ fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
         s = s.trim_start_matches(['—', '–', '-', ':', '|']).trim_start();
     }
     s
+}
+
+/// The bold marker a leading badge took with it when the bold run goes on after the
+/// badge (`**[P1] Title** — …`), not when the badge was bold alone (`**[P1]** Title`).
+fn bold_opened_by_badge(line: &str, after_badges: &str) -> Option<&'static str> {
+    let open = ["**", "__"].into_iter().find(|m| line.starts_with(m))?;
+    let consumed = line.strip_suffix(after_badges)?;
+    let closed_in_badge = consumed.get(open.len()..)?.contains(open);
+    (!after_badges.starts_with(open) && !closed_in_badge && after_badges.contains(open))
+        .then_some(open)
 }
 
 /// Step 2: the title (bold, or plain up to a spaced dash, a location or a tag group)
@@ -628,7 +668,7 @@ mod tests {
             None,
             "Retry loop never ends",
             &["app/retry.py:3"],
-            Some(Critical),
+            Some(Important),
             None,
             &[],
         );
@@ -673,7 +713,7 @@ mod tests {
             None,
             "Passthrough lifecycle",
             &[],
-            Some(Critical),
+            Some(Important),
             None,
             &[],
         );
@@ -682,6 +722,24 @@ mod tests {
             Some("C7"),
             "Stale cache",
             &["cache/lru.rs:12"],
+            None,
+            Some(Critical),
+            &[],
+        );
+        check(
+            "**[P1] Data race in `take`** — `bucket.py:16`",
+            None,
+            "Data race in `take`",
+            &["bucket.py:16"],
+            None,
+            Some(Important),
+            &[],
+        );
+        check(
+            "**[P0]** Unbounded copy — `src/parse.c:35-43, 50-58`",
+            None,
+            "Unbounded copy",
+            &["src/parse.c:35-43", "src/parse.c:50-58"],
             None,
             Some(Critical),
             &[],

@@ -34,6 +34,7 @@ pub(super) fn render(report: &Report, appendix: &[RawReview]) -> String {
     );
     md.section("Commit Structure", &block_or_none(&report.commits, 3));
     md.limitations();
+    md.prior_round();
     md.unresolved();
     md.rule();
     md.retro();
@@ -366,6 +367,26 @@ impl Markdown<'_> {
             items.join("\n")
         };
         self.section("Acknowledged Limitations", &body);
+    }
+
+    /// Only when a reviewer checked earlier findings (a later round).
+    fn prior_round(&mut self) {
+        let checks = &self.report.prior_round;
+        if checks.is_empty() {
+            return;
+        }
+        let items: Vec<String> = checks
+            .iter()
+            .map(|c| {
+                format!(
+                    "- **{}** — {} *({})*",
+                    one_line(&c.status),
+                    one_line(&c.text),
+                    one_line(&c.reviewer)
+                )
+            })
+            .collect();
+        self.section("Prior-Round Verification", &items.join("\n"));
     }
 
     fn unresolved(&mut self) {

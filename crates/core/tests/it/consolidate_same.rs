@@ -199,6 +199,7 @@ fn generate(reviewers: usize, per_reviewer: usize) -> Vec<ParsedReview> {
                         snippets: vec![code],
                         tags: Vec::new(),
                         ordinal: i,
+                        restates: None,
                     }
                 })
                 .collect();

@@ -394,3 +394,80 @@ async fn the_check_asks_each_endpoint_for_its_models() {
     assert!(results[0].ready);
     assert_eq!(server.requests().len(), before);
 }
+
+/// The production toolbox: the model reads a file of the checkout and its review
+/// quotes what the tool returned; the call is counted in the record.
+#[tokio::test]
+async fn the_model_investigates_the_checkout_with_tools() {
+    let server = FakeApis::start().await.unwrap();
+    for (backend, model, _) in BACKENDS {
+        let fx = fixture();
+        std::fs::write(
+            fx.ctx.checkout.join("src/lib.rs"),
+            format!("// {}\npub fn f() {{}}\n", fake_apis::TOOL_MARKER),
+        )
+        .unwrap();
+        let record = run(&fx, &reviewer(&server, backend, model, "tools")).await;
+        assert_eq!(record.status, RunStatus::Ok, "{backend:?}: {record:?}");
+        let review = fx.review(backend.as_str()).unwrap();
+        assert!(review.contains("The tool result said TOOL-MARKER-42"), "{backend:?}: {review}");
+        assert_eq!(record.tool_calls.get("read_file"), Some(&1), "{record:?}");
+    }
+}
+
+/// A model asking for `../outside.txt`, or for a symbolic link pointing there, gets an
+/// error result, never the file.
+#[tokio::test]
+async fn tools_do_not_reach_outside_the_checkout() {
+    let server = FakeApis::start().await.unwrap();
+    for (backend, model, _) in BACKENDS {
+        for scenario in ["tools-escape", "tools-link"] {
+            let fx = fixture();
+            let outside = fx.ctx.checkout.parent().unwrap().join("outside.txt");
+            std::fs::write(&outside, fake_apis::TOOL_MARKER).unwrap();
+            std::os::unix::fs::symlink(&outside, fx.ctx.checkout.join("link.txt")).unwrap();
+            let record = run(&fx, &reviewer(&server, backend, model, scenario)).await;
+            assert_eq!(record.status, RunStatus::Ok, "{backend:?} {scenario}: {record:?}");
+            let review = fx.review(backend.as_str()).unwrap();
+            assert!(!review.contains(fake_apis::TOOL_MARKER), "{backend:?} {scenario}: {review}");
+            let transcript = String::from_utf8(fx.transcript(backend.as_str()).unwrap()).unwrap();
+            assert!(transcript.contains("\"is_error\":true"), "{backend:?} {scenario}");
+        }
+    }
+}
+
+/// A model that takes no tools (Ollama answers 400) is asked again without them.
+#[tokio::test]
+async fn a_model_without_tool_support_reviews_without_tools() {
+    let server = FakeApis::start().await.unwrap();
+    let fx = fixture();
+    let record = run(&fx, &reviewer(&server, BackendKind::OpenaiCompatible, "gemma3:1b", "no-tools")).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert!(record.notes.iter().any(|n| n.contains("takes no tools")), "{:?}", record.notes);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[0].body.get("tools").is_some() && requests[1].body.get("tools").is_none());
+}
+
+/// The prompt's diff block is replaced by the packed context (the diff and the code
+/// around it), not sent twice.
+#[tokio::test]
+async fn the_diff_is_sent_once_with_its_surroundings() {
+    let server = FakeApis::start().await.unwrap();
+    let fx = fixture();
+    let prompt = format!(
+        "# Review\n\nThe unified diff:\n\n{}\nEnd of prompt.\n",
+        deep_review_core::prompt::data_block("diff", DIFF, "diff")
+    );
+    std::fs::write(&fx.ctx.prompt_file, prompt).unwrap();
+    std::fs::write(
+        fx.ctx.checkout.join("src/lib.rs"),
+        "pub fn f() {}\npub fn parse(s: &str) -> u32 { s.parse().unwrap() }\n",
+    )
+    .unwrap();
+    let record = run(&fx, &reviewer(&server, BackendKind::Anthropic, "claude-sonnet-4-5", "review")).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    let body = server.requests()[0].body.to_string();
+    assert_eq!(body.matches("+pub fn parse").count(), 1, "{body}");
+    assert!(body.contains("End of prompt."), "{body}");
+}

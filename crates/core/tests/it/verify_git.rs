@@ -35,6 +35,7 @@ fn item(id: &str, location: Location, snippet: &str) -> ReviewItem {
         snippets: vec![snippet.to_string()],
         tags: Vec::new(),
         ordinal: 0,
+        restates: None,
     }
 }
 

@@ -7,6 +7,10 @@
 //! tool results → … → the review), retries with backoff, the per-reviewer timeout,
 //! token accounting and the budget ([`price`]).
 //!
+//! What the model reads is [`context`] (the diff and the changed files' surroundings,
+//! packed within a token budget); what it may call is [`tools`] (read-only
+//! investigation of the checkout).
+//!
 //! The key is sent in a header only and is replaced by `[redacted]` (then
 //! [`crate::secrets::mask_secrets`] runs) in everything this module writes: transcript,
 //! errors, notes.
@@ -28,10 +32,12 @@ use crate::model::{RunStatus, Tokens};
 use crate::prose::duration_clock;
 
 mod anthropic;
+pub mod context;
 mod gemini_api;
 mod openai;
 mod openai_compat;
 pub mod price;
+pub mod tools;
 
 /// The most output tokens one turn may ask for (thinking included), unless the budget
 /// leaves less.
@@ -232,7 +238,8 @@ pub(crate) fn endpoint(config: &ReviewerConfig, host: &HostEnv) -> Result<Endpoi
     })
 }
 
-/// Runs an API reviewer with no investigation tools.
+/// Runs an API reviewer with the investigation tools ([`tools::Toolbox`]) over its
+/// checkout.
 pub(crate) async fn run(
     config: &ReviewerConfig,
     ctx: &RunContext,
@@ -240,7 +247,31 @@ pub(crate) async fn run(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
-    run_with_tools(config, ctx, host, progress, cancel, &mut NoTools).await
+    let mut toolbox = tools::Toolbox::new(&ctx.checkout, tools::ToolLimits::default());
+    run_with_tools(config, ctx, host, progress, cancel, &mut toolbox).await
+}
+
+impl Tools for tools::Toolbox {
+    fn specs(&self) -> Vec<ToolDef> {
+        tools::Toolbox::specs()
+            .into_iter()
+            .map(|s| ToolDef {
+                name: s.name.to_string(),
+                description: s.description.to_string(),
+                parameters: s.parameters,
+            })
+            .collect()
+    }
+    fn call(&mut self, name: &str, arguments: &Value) -> ToolOutput {
+        let result = tools::Toolbox::call(self, name, arguments);
+        ToolOutput {
+            text: result.text,
+            is_error: result.is_error,
+        }
+    }
+    fn steps_left(&self) -> u32 {
+        tools::Toolbox::steps_left(self)
+    }
 }
 
 /// Runs an API reviewer: the review loop with `tools`, bounded by the reviewer's
@@ -267,7 +298,10 @@ pub(crate) async fn run_with_tools(
         Ok(e) => e,
         Err(why) => return Outcome::failed(why),
     };
-    let prompt = match user_prompt(ctx).await {
+    let budget = config
+        .context_tokens
+        .map_or(context::DEFAULT_BUDGET_TOKENS, |t| usize::try_from(t).unwrap_or(usize::MAX));
+    let (prompt, context_notes) = match user_prompt(ctx, budget).await {
         Ok(p) => p,
         Err(why) => return Outcome::failed(why),
     };
@@ -276,6 +310,7 @@ pub(crate) async fn run_with_tools(
         Err(why) => return Outcome::failed(why),
     };
     let mut session = Session::new(config, &model, endpoint.key.clone());
+    session.notes.extend(context_notes);
     let timeout = config.timeout;
     let ended = {
         let review = review_loop(
@@ -309,34 +344,47 @@ fn client() -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot create the HTTP client: {e}"))
 }
 
-/// The user message: the review prompt, which carries the diff when it is small enough
-/// ([`crate::prompt::DIFF_INLINE_LIMIT`]); a larger diff is cut to that size here, with
-/// a note, since an API model cannot read the diff file.
-// Swapped for `context::pack` (the diff plus surrounding code within a token budget)
-// when the context packer lands.
-async fn user_prompt(ctx: &RunContext) -> Result<String, String> {
+/// The user message: the review prompt with its diff block replaced by the packed
+/// context ([`context::pack`]: the diff and the code around each hunk, within
+/// `context_tokens`); a prompt without the diff inline (too large, or a custom template)
+/// gets the packed context appended. What did not fit is listed in the returned notes.
+async fn user_prompt(ctx: &RunContext, budget_tokens: usize) -> Result<(String, Vec<String>), String> {
     let read = |path: std::path::PathBuf| async move {
         tokio::fs::read(&path)
             .await
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let mut prompt = read(ctx.prompt_file.clone()).await?;
+    let prompt = read(ctx.prompt_file.clone()).await?;
     let diff = read(ctx.diff_file.clone()).await.unwrap_or_default();
-    if diff.len() > crate::prompt::DIFF_INLINE_LIMIT {
-        let mut cut = crate::prompt::DIFF_INLINE_LIMIT;
-        while !diff.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        prompt.push_str(&format!(
-            "\n\nYou cannot read files. The diff's first {} KiB of {} KiB follow; say in \
-             your review that the rest was not seen.\n\n",
-            cut / 1024,
-            diff.len().div_ceil(1024)
-        ));
-        prompt.push_str(&crate::prompt::data_block("diff", &diff[..cut], "diff"));
+    if diff.trim().is_empty() {
+        return Ok((prompt, Vec::new()));
     }
-    Ok(prompt)
+    let checkout = ctx.checkout.clone();
+    let packed = {
+        let diff = diff.clone();
+        tokio::task::spawn_blocking(move || context::pack(&checkout, &diff, budget_tokens))
+            .await
+            .map_err(|e| format!("internal error packing the context: {e}"))?
+    };
+    // The block `prompt.rs` puts the diff in, spelled the same way.
+    let inline = crate::prompt::data_block("diff", &diff, "diff");
+    let text = match prompt.find(&inline) {
+        Some(at) => {
+            let mut text = String::with_capacity(prompt.len() + packed.text.len());
+            text.push_str(&prompt[..at]);
+            text.push_str(&packed.text);
+            text.push_str(&prompt[at + inline.len()..]);
+            text
+        }
+        None => format!("{prompt}\n\n{}", packed.text),
+    };
+    let notes = packed
+        .omitted
+        .iter()
+        .map(|o| format!("context left out: {o}"))
+        .collect();
+    Ok((text, notes))
 }
 
 /// The system instruction: how an API reviewer works (the prompt itself is written for
@@ -578,7 +626,8 @@ async fn review_loop(
     tools: &mut dyn Tools,
 ) -> Ended {
     let mut specs = tools.specs();
-    let system = system_text(&specs);
+    let known: Vec<String> = specs.iter().map(|t| t.name.clone()).collect();
+    let mut system = system_text(&specs);
     let mut history = vec![call.protocol.user_message(prompt)];
     // Prompt tokens of the next request, estimated (4 bytes a token) until a turn's
     // usage says.
@@ -600,6 +649,15 @@ async fn review_loop(
         session.turns += 1;
         let turn = match stream_turn(session, &call, &body).await {
             Ok(turn) => turn,
+            // Many local models (and some servers) take no tools: review without them.
+            Err(why) if session.turns == 1 && !specs.is_empty() && refuses_tools(&why) => {
+                session.notes.push(format!(
+                    "the model takes no tools, so it reviewed without them ({why})"
+                ));
+                specs.clear();
+                system = system_text(&specs);
+                continue;
+            }
             Err(why) => return Ended::Failed(why),
         };
         session.add_usage(&turn.usage);
@@ -626,10 +684,13 @@ async fn review_loop(
         let mut results = Vec::new();
         for tool_call in turn.calls {
             call.progress.tool_call(&tool_call.name);
-            *session
-                .tool_calls
-                .entry(tool_call.name.clone())
-                .or_default() += 1;
+            // A name the model made up is counted as `unknown`, not under its own.
+            let counted = if known.contains(&tool_call.name) {
+                tool_call.name.clone()
+            } else {
+                "unknown".to_string()
+            };
+            *session.tool_calls.entry(counted).or_default() += 1;
             let output = if tools.steps_left() == 0 {
                 ToolOutput {
                     text: "the tool-call limit is reached: write the review now from what \
@@ -656,6 +717,16 @@ async fn review_loop(
         }
         next_input = next_input.max(turn.usage.input + turn.usage.output);
     }
+}
+
+/// Whether an error says the model or server does not support tool calling
+/// (Ollama: "… does not support tools"; vLLM: "tool choice requires …").
+fn refuses_tools(error: &str) -> bool {
+    let e = error.to_lowercase();
+    e.contains("tool")
+        && ["not support", "unsupported", "does not support", "requires --enable-auto-tool-choice"]
+            .iter()
+            .any(|w| e.contains(w))
 }
 
 /// Why one request failed.

@@ -72,6 +72,7 @@ pub fn item(id: &str, severity: Severity, loc: &str, title: &str, body: &str) ->
         snippets: code_blocks(body),
         tags: Vec::new(),
         ordinal: 0,
+        restates: None,
     }
 }
 
