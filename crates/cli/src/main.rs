@@ -200,7 +200,9 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
 fn budget_usd(text: &str) -> Result<f64, String> {
     match text.trim().trim_start_matches('$').parse::<f64>() {
         Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
-        _ => Err(format!("`{text}` is not an amount of US dollars (e.g. 0.50)")),
+        _ => Err(format!(
+            "`{text}` is not an amount of US dollars (e.g. 0.50)"
+        )),
     }
 }
 

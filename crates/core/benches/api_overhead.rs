@@ -89,7 +89,9 @@ fn main() {
 fn prompt() -> String {
     let mut diff = String::from("diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,400 +1,400 @@\n");
     for i in 0..400 {
-        diff.push_str(&format!("+pub fn f{i}(x: u32) -> u32 {{ x.wrapping_mul({i}) + 1 }}\n"));
+        diff.push_str(&format!(
+            "+pub fn f{i}(x: u32) -> u32 {{ x.wrapping_mul({i}) + 1 }}\n"
+        ));
     }
     format!("# Review this change\n\n```diff\n{diff}```\n")
 }

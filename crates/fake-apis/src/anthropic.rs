@@ -58,7 +58,10 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
         events.push(Sse::named("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}})));
         events.push(Sse::named("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "thinking_delta", "thinking": "Looking at the diff first."}})));
         events.push(Sse::named("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "signature_delta", "signature": ANTHROPIC_SIGNATURE}})));
-        events.push(Sse::named("content_block_stop", json!({"type": "content_block_stop", "index": index})));
+        events.push(Sse::named(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
         index += 1;
     }
     if !s.text.is_empty() {
@@ -66,7 +69,10 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
         for chunk in &s.text {
             events.push(Sse::named("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": chunk}})));
         }
-        events.push(Sse::named("content_block_stop", json!({"type": "content_block_stop", "index": index})));
+        events.push(Sse::named(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
         index += 1;
     }
     if let Some((id, name, args)) = &s.call {
@@ -76,7 +82,10 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
         for part in [a, b] {
             events.push(Sse::named("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": part}})));
         }
-        events.push(Sse::named("content_block_stop", json!({"type": "content_block_stop", "index": index})));
+        events.push(Sse::named(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
     }
     events.push(Sse::named(
         "message_delta",
@@ -99,7 +108,9 @@ pub(crate) fn full(s: &Script) -> Value {
         content.push(json!({"type": "text", "text": s.full_text()}));
     }
     if let Some((id, name, args)) = &s.call {
-        content.push(json!({"type": "tool_use", "id": format!("toolu_{id}"), "name": name, "input": args}));
+        content.push(
+            json!({"type": "tool_use", "id": format!("toolu_{id}"), "name": name, "input": args}),
+        );
     }
     json!({
         "id": "msg_fake_1", "type": "message", "role": "assistant", "model": s.model,

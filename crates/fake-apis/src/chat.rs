@@ -62,7 +62,9 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
         event: None,
         data: "[DONE]".to_string(),
     });
-    let error = Sse::data(json!({"error": {"message": "the model crashed while generating", "type": "server_error", "param": null, "code": null}}));
+    let error = Sse::data(
+        json!({"error": {"message": "the model crashed while generating", "type": "server_error", "param": null, "code": null}}),
+    );
     s.with_error(events, error)
 }
 

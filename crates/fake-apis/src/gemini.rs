@@ -90,9 +90,16 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
         })
         .collect();
     if events.is_empty() {
-        events.push(Sse::data(chunk(s, vec![json!({"text": ""})], Some(finish(s)), candidates(s))));
+        events.push(Sse::data(chunk(
+            s,
+            vec![json!({"text": ""})],
+            Some(finish(s)),
+            candidates(s),
+        )));
     }
-    let error = Sse::data(json!({"error": {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"}}));
+    let error = Sse::data(
+        json!({"error": {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"}}),
+    );
     s.with_error(events, error)
 }
 

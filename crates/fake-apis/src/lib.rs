@@ -354,7 +354,10 @@ fn answer_scenario(
             return Answer::Error(
                 400,
                 "invalid",
-                format!("registry.ollama.ai/library/{} does not support tools", model_name(model)),
+                format!(
+                    "registry.ollama.ai/library/{} does not support tools",
+                    model_name(model)
+                ),
                 None,
             )
         }
@@ -396,10 +399,20 @@ fn answer_scenario(
         }
         "overloaded" => {
             let status = if wire == Wire::Anthropic { 529 } else { 503 };
-            return Answer::Error(status, "overloaded", "the service is overloaded".into(), None);
+            return Answer::Error(
+                status,
+                "overloaded",
+                "the service is overloaded".into(),
+                None,
+            );
         }
         "forbidden" => {
-            return Answer::Error(403, "permission", "this key may not use the model".into(), None)
+            return Answer::Error(
+                403,
+                "permission",
+                "this key may not use the model".into(),
+                None,
+            )
         }
         "missing-model" => {
             return Answer::Error(
@@ -554,7 +567,9 @@ async fn anthropic_messages(State(shared): State<Arc<Shared>>, request: Request)
         Answer::Error(status, kind, message, retry) => {
             with_retry(anthropic::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(anthropic::events(&script), &script.ending, shared.pace()),
+        Answer::Turn(script) if stream => {
+            sse_response(anthropic::events(&script), &script.ending, shared.pace())
+        }
         Answer::Turn(script) => axum::Json(anthropic::full(&script)).into_response(),
     }
 }
@@ -568,7 +583,9 @@ async fn openai_responses(State(shared): State<Arc<Shared>>, request: Request) -
         Answer::Error(status, kind, message, retry) => {
             with_retry(openai::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(openai::events(&script), &script.ending, shared.pace()),
+        Answer::Turn(script) if stream => {
+            sse_response(openai::events(&script), &script.ending, shared.pace())
+        }
         Answer::Turn(script) => axum::Json(openai::full(&script)).into_response(),
     }
 }
@@ -582,7 +599,9 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, request: Request) -
         Answer::Error(status, kind, message, retry) => {
             with_retry(openai::error(status, kind, &message), retry)
         }
-        Answer::Turn(script) if stream => sse_response(chat::events(&script), &script.ending, shared.pace()),
+        Answer::Turn(script) if stream => {
+            sse_response(chat::events(&script), &script.ending, shared.pace())
+        }
         Answer::Turn(script) => axum::Json(chat::full(&script)).into_response(),
     }
 }
@@ -665,8 +684,10 @@ async fn list_models(State(shared): State<Arc<Shared>>, request: Request) -> Res
             .map(|n| json!({"type": "model", "id": n, "display_name": n, "created_at": "2025-09-29T00:00:00Z"}))
             .collect();
         let (first, last) = (names.first(), names.last());
-        return axum::Json(json!({"data": data, "has_more": false, "first_id": first, "last_id": last}))
-            .into_response();
+        return axum::Json(
+            json!({"data": data, "has_more": false, "first_id": first, "last_id": last}),
+        )
+        .into_response();
     }
     let data: Vec<Value> = names
         .iter()
@@ -693,7 +714,11 @@ fn gemini_list() -> Response {
 }
 
 async fn not_found(uri: Uri) -> Response {
-    (StatusCode::NOT_FOUND, format!("fake-apis: no route for {}", uri.path())).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        format!("fake-apis: no route for {}", uri.path()),
+    )
+        .into_response()
 }
 
 fn with_retry(mut response: Response, retry_after: Option<&'static str>) -> Response {
@@ -735,7 +760,10 @@ fn sse_response(events: Vec<Sse>, ending: &Ending, pace: Duration) -> Response {
     let body = match tail {
         Tail::End => Body::from_stream(head),
         Tail::Drop => Body::from_stream(head.chain(futures_util::stream::once(async {
-            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fake-apis cut the stream"))
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "fake-apis cut the stream",
+            ))
         }))),
         Tail::Hang => Body::from_stream(head.chain(futures_util::stream::pending())),
     };

@@ -24,7 +24,10 @@ fn main() -> std::process::ExitCode {
             _ => return usage(&format!("unknown argument `{arg}`")),
         }
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return usage(&format!("cannot start the runtime: {e}")),
     };

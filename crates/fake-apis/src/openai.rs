@@ -32,8 +32,10 @@ fn output(s: &Script) -> Vec<Value> {
             "content": [{"type": "output_text", "text": s.full_text(), "annotations": [], "logprobs": []}]}));
     }
     if let Some((id, name, args)) = &s.call {
-        items.push(json!({"id": "fc_fake_1", "type": "function_call", "status": "completed", "call_id": id,
-            "name": name, "arguments": args.to_string()}));
+        items.push(
+            json!({"id": "fc_fake_1", "type": "function_call", "status": "completed", "call_id": id,
+            "name": name, "arguments": args.to_string()}),
+        );
     }
     items
 }
@@ -70,7 +72,11 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
     };
     let start = response(s, "in_progress", Vec::new(), Value::Null);
     push(&mut events, "response.created", json!({"response": start}));
-    push(&mut events, "response.in_progress", json!({"response": start}));
+    push(
+        &mut events,
+        "response.in_progress",
+        json!({"response": start}),
+    );
     let items = output(s);
     for (index, item) in items.iter().enumerate() {
         let kind = item["type"].as_str().unwrap_or("");
@@ -86,34 +92,72 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
             }
             _ => {}
         }
-        push(&mut events, "response.output_item.added", json!({"output_index": index, "item": added}));
+        push(
+            &mut events,
+            "response.output_item.added",
+            json!({"output_index": index, "item": added}),
+        );
         if kind == "message" {
-            let part = json!({"type": "output_text", "text": "", "annotations": [], "logprobs": []});
-            push(&mut events, "response.content_part.added", json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "part": part}));
+            let part =
+                json!({"type": "output_text", "text": "", "annotations": [], "logprobs": []});
+            push(
+                &mut events,
+                "response.content_part.added",
+                json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "part": part}),
+            );
             for chunk in &s.text {
-                push(&mut events, "response.output_text.delta", json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "delta": chunk, "logprobs": []}));
+                push(
+                    &mut events,
+                    "response.output_text.delta",
+                    json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "delta": chunk, "logprobs": []}),
+                );
             }
-            push(&mut events, "response.output_text.done", json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "text": s.full_text(), "logprobs": []}));
-            push(&mut events, "response.content_part.done", json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "part": item["content"][0]}));
+            push(
+                &mut events,
+                "response.output_text.done",
+                json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "text": s.full_text(), "logprobs": []}),
+            );
+            push(
+                &mut events,
+                "response.content_part.done",
+                json!({"item_id": "msg_fake_1", "output_index": index, "content_index": 0, "part": item["content"][0]}),
+            );
         }
         if kind == "function_call" {
             let arguments = item["arguments"].as_str().unwrap_or("").to_string();
             let (a, b) = arguments.split_at(arguments.len() / 2);
             for delta in [a, b] {
-                push(&mut events, "response.function_call_arguments.delta", json!({"item_id": "fc_fake_1", "output_index": index, "delta": delta}));
+                push(
+                    &mut events,
+                    "response.function_call_arguments.delta",
+                    json!({"item_id": "fc_fake_1", "output_index": index, "delta": delta}),
+                );
             }
-            push(&mut events, "response.function_call_arguments.done", json!({"item_id": "fc_fake_1", "output_index": index, "arguments": arguments, "name": item["name"]}));
+            push(
+                &mut events,
+                "response.function_call_arguments.done",
+                json!({"item_id": "fc_fake_1", "output_index": index, "arguments": arguments, "name": item["name"]}),
+            );
         }
-        push(&mut events, "response.output_item.done", json!({"output_index": index, "item": item}));
+        push(
+            &mut events,
+            "response.output_item.done",
+            json!({"output_index": index, "item": item}),
+        );
     }
     let (kind, status) = if s.truncated {
         ("response.incomplete", "incomplete")
     } else {
         ("response.completed", "completed")
     };
-    push(&mut events, kind, json!({"response": response(s, status, items, usage(s))}));
+    push(
+        &mut events,
+        kind,
+        json!({"response": response(s, status, items, usage(s))}),
+    );
     let mut failed = response(s, "failed", Vec::new(), usage(s));
-    failed["error"] = json!({"code": "server_error", "message": "The model failed to generate a response."});
+    failed["error"] =
+        json!({"code": "server_error", "message": "The model failed to generate a response."});
     let error = Sse::named(
         "response.failed",
         json!({"type": "response.failed", "sequence_number": seq, "response": failed}),
@@ -122,6 +166,10 @@ pub(crate) fn events(s: &Script) -> Vec<Sse> {
 }
 
 pub(crate) fn full(s: &Script) -> Value {
-    let status = if s.truncated { "incomplete" } else { "completed" };
+    let status = if s.truncated {
+        "incomplete"
+    } else {
+        "completed"
+    };
     response(s, status, output(s), usage(s))
 }

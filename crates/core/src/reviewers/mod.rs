@@ -174,7 +174,9 @@ pub async fn run_reviewer_in(
             BackendKind::Anthropic
             | BackendKind::Openai
             | BackendKind::GeminiApi
-            | BackendKind::OpenaiCompatible => api::run(config, ctx, host, &progress, &cancel).await,
+            | BackendKind::OpenaiCompatible => {
+                api::run(config, ctx, host, &progress, &cancel).await
+            }
             other => Outcome::skipped(format!(
                 "backend `{}` is not implemented yet",
                 other.as_str()

@@ -18,10 +18,18 @@ const KEY: &str = "sk-test-4f9a1c77e2b84d0f9e3a5b6c7d8e9f01";
 
 /// The four backends, a model the price table knows for each, and their key variable.
 const BACKENDS: [(BackendKind, &str, &str); 4] = [
-    (BackendKind::Anthropic, "claude-sonnet-4-5", "ANTHROPIC_API_KEY"),
+    (
+        BackendKind::Anthropic,
+        "claude-sonnet-4-5",
+        "ANTHROPIC_API_KEY",
+    ),
     (BackendKind::Openai, "gpt-5", "OPENAI_API_KEY"),
     (BackendKind::GeminiApi, "gemini-2.5-flash", "GEMINI_API_KEY"),
-    (BackendKind::OpenaiCompatible, "qwen2.5-coder:14b", "LOCAL_KEY"),
+    (
+        BackendKind::OpenaiCompatible,
+        "qwen2.5-coder:14b",
+        "LOCAL_KEY",
+    ),
 ];
 
 const DIFF: &str = "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1 +1,2 @@\n pub fn f() {}\n+pub fn parse(s: &str) -> u32 { s.parse().unwrap() }\n";
@@ -35,7 +43,12 @@ fn fixture() -> Fixture {
 }
 
 /// A reviewer of `backend` on the fake, scenario `scenario`.
-fn reviewer(server: &FakeApis, backend: BackendKind, model: &str, scenario: &str) -> ReviewerConfig {
+fn reviewer(
+    server: &FakeApis,
+    backend: BackendKind,
+    model: &str,
+    scenario: &str,
+) -> ReviewerConfig {
     let name = backend.as_str();
     let mut config = ReviewerConfig::new(name, backend);
     config.model = Some(if scenario == "review" {
@@ -58,7 +71,13 @@ fn reviewer(server: &FakeApis, backend: BackendKind, model: &str, scenario: &str
 
 fn host() -> HostEnv {
     HostEnv::from_pairs(
-        ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "LOCAL_KEY"].map(|v| (v, KEY)),
+        [
+            "ANTHROPIC_API_KEY",
+            "OPENAI_API_KEY",
+            "GEMINI_API_KEY",
+            "LOCAL_KEY",
+        ]
+        .map(|v| (v, KEY)),
     )
 }
 
@@ -132,19 +151,31 @@ async fn a_full_review_through_each_protocol() {
             }
             BackendKind::Openai => {
                 assert_eq!(r.path, "/v1/responses");
-                assert_eq!(r.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+                assert_eq!(
+                    r.header("authorization"),
+                    Some(format!("Bearer {KEY}").as_str())
+                );
                 assert_eq!(body["reasoning"]["effort"], "high");
                 assert_eq!(body["store"], false);
             }
             BackendKind::GeminiApi => {
-                assert_eq!(r.path, format!("/v1beta/models/{model}:streamGenerateContent"));
+                assert_eq!(
+                    r.path,
+                    format!("/v1beta/models/{model}:streamGenerateContent")
+                );
                 assert_eq!(r.query, "alt=sse");
                 assert_eq!(r.header("x-goog-api-key"), Some(KEY));
-                assert_eq!(body["generationConfig"]["thinkingConfig"]["thinkingBudget"], 24_576);
+                assert_eq!(
+                    body["generationConfig"]["thinkingConfig"]["thinkingBudget"],
+                    24_576
+                );
             }
             _ => {
                 assert_eq!(r.path, "/v1/chat/completions");
-                assert_eq!(r.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+                assert_eq!(
+                    r.header("authorization"),
+                    Some(format!("Bearer {KEY}").as_str())
+                );
                 assert_eq!(body["stream_options"]["include_usage"], true);
                 assert_eq!(body["reasoning_effort"], "high");
             }
@@ -164,9 +195,21 @@ async fn a_full_review_through_each_protocol() {
 async fn openai_compatible_runs_without_a_key() {
     let server = FakeApis::start().await.unwrap();
     let fx = fixture();
-    let mut config = reviewer(&server, BackendKind::OpenaiCompatible, "qwen2.5-coder:14b", "review");
+    let mut config = reviewer(
+        &server,
+        BackendKind::OpenaiCompatible,
+        "qwen2.5-coder:14b",
+        "review",
+    );
     config.api_key_env = None;
-    let record = run_reviewer_in(&config, &fx.ctx, &HostEnv::from_pairs([]), None, CancellationToken::new()).await;
+    let record = run_reviewer_in(
+        &config,
+        &fx.ctx,
+        &HostEnv::from_pairs([]),
+        None,
+        CancellationToken::new(),
+    )
+    .await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     assert_eq!(server.requests()[0].header("authorization"), None);
 }
@@ -175,18 +218,47 @@ async fn openai_compatible_runs_without_a_key() {
 async fn a_missing_key_or_model_says_what_to_set() {
     let server = FakeApis::start().await.unwrap();
     let fx = fixture();
-    let config = reviewer(&server, BackendKind::Anthropic, "claude-sonnet-4-5", "review");
-    let record = run_reviewer_in(&config, &fx.ctx, &HostEnv::from_pairs([]), None, CancellationToken::new()).await;
+    let config = reviewer(
+        &server,
+        BackendKind::Anthropic,
+        "claude-sonnet-4-5",
+        "review",
+    );
+    let record = run_reviewer_in(
+        &config,
+        &fx.ctx,
+        &HostEnv::from_pairs([]),
+        None,
+        CancellationToken::new(),
+    )
+    .await;
     assert_eq!(record.status, RunStatus::Failed);
-    assert_eq!(record.error.as_deref(), Some("no credentials: set ANTHROPIC_API_KEY"));
+    assert_eq!(
+        record.error.as_deref(),
+        Some("no credentials: set ANTHROPIC_API_KEY")
+    );
     let mut config = reviewer(&server, BackendKind::Openai, "gpt-5", "review");
     config.model = None;
     let record = run(&fx, &config).await;
-    assert!(record.error.as_deref().unwrap_or("").starts_with("no model: set `model` in [reviewers.openai]"), "{record:?}");
+    assert!(
+        record
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("no model: set `model` in [reviewers.openai]"),
+        "{record:?}"
+    );
     let mut config = reviewer(&server, BackendKind::OpenaiCompatible, "m", "review");
     config.base_url = None;
     let record = run(&fx, &config).await;
-    assert!(record.error.as_deref().unwrap_or("").starts_with("no base_url"), "{record:?}");
+    assert!(
+        record
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("no base_url"),
+        "{record:?}"
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -209,8 +281,15 @@ async fn a_429_is_retried_after_its_retry_after() {
     let results = tokio::join!(a, b, c, d);
     for (backend, record, elapsed, fx) in [results.0, results.1, results.2, results.3] {
         assert_eq!(record.status, RunStatus::Ok, "{backend:?}: {record:?}");
-        assert!(elapsed >= Duration::from_millis(950), "{backend:?} retried after {elapsed:?}");
-        assert!(record.notes.iter().any(|n| n == "1 request retried"), "{:?}", record.notes);
+        assert!(
+            elapsed >= Duration::from_millis(950),
+            "{backend:?} retried after {elapsed:?}"
+        );
+        assert!(
+            record.notes.iter().any(|n| n == "1 request retried"),
+            "{:?}",
+            record.notes
+        );
         let transcript = String::from_utf8(fx.transcript(backend.as_str()).unwrap()).unwrap();
         assert!(transcript.contains("\"http_status\":429"), "{transcript}");
     }
@@ -227,7 +306,10 @@ async fn persistent_5xx_gives_up_saying_how_many_tries() {
         let record = run(&fx, &config).await;
         assert_eq!(record.status, RunStatus::Failed, "{backend:?}");
         let error = record.error.unwrap_or_default();
-        assert!(error.contains("gave up after 3 tries over"), "{backend:?}: {error}");
+        assert!(
+            error.contains("gave up after 3 tries over"),
+            "{backend:?}: {error}"
+        );
         assert!(error.contains("overloaded"), "{backend:?}: {error}");
     }
     assert_eq!(server.requests().len(), 12);
@@ -274,7 +356,11 @@ async fn a_broken_stream_fails_and_keeps_what_arrived() {
         for scenario in ["cut", "stream-error"] {
             let fx = fixture();
             let record = run(&fx, &reviewer(&server, backend, model, scenario)).await;
-            assert_eq!(record.status, RunStatus::Failed, "{backend:?} {scenario}: {record:?}");
+            assert_eq!(
+                record.status,
+                RunStatus::Failed,
+                "{backend:?} {scenario}: {record:?}"
+            );
             assert!(fx.review(backend.as_str()).is_none());
             let error = record.error.unwrap_or_default();
             let said = if scenario == "cut" {
@@ -284,7 +370,10 @@ async fn a_broken_stream_fails_and_keeps_what_arrived() {
             };
             assert!(said, "{backend:?} {scenario}: {error}");
             let transcript = String::from_utf8(fx.transcript(backend.as_str()).unwrap()).unwrap();
-            assert!(transcript.contains("## Summary"), "{backend:?} {scenario}: {transcript}");
+            assert!(
+                transcript.contains("## Summary"),
+                "{backend:?} {scenario}: {transcript}"
+            );
         }
     }
 }
@@ -299,7 +388,11 @@ async fn a_hanging_stream_times_out_with_its_transcript() {
         let clock = Instant::now();
         let record = run(&fx, &config).await;
         assert!(clock.elapsed() < Duration::from_secs(5));
-        assert_eq!(record.status, RunStatus::TimedOut, "{backend:?}: {record:?}");
+        assert_eq!(
+            record.status,
+            RunStatus::TimedOut,
+            "{backend:?}: {record:?}"
+        );
         assert_eq!(record.error.as_deref(), Some("timed out after 400ms"));
         let transcript = String::from_utf8(fx.transcript(backend.as_str()).unwrap()).unwrap();
         assert!(transcript.contains("\"event\""), "{transcript}");
@@ -323,25 +416,51 @@ async fn budgets_stop_cleanly() {
             });
         }
         let record = run(&fx, &config).await;
-        assert_eq!(record.status, RunStatus::BudgetExceeded, "{backend:?}: {record:?}");
-        assert!(record.error.as_deref().unwrap_or("").contains("budget_usd = 0.10"), "{record:?}");
+        assert_eq!(
+            record.status,
+            RunStatus::BudgetExceeded,
+            "{backend:?}: {record:?}"
+        );
+        assert!(
+            record
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("budget_usd = 0.10"),
+            "{record:?}"
+        );
         assert!(record.cost_usd.is_some_and(|c| c > 0.10), "{record:?}");
         let review = fx.review(backend.as_str()).expect("the review is kept");
         assert!(review.contains("### I1."));
-        assert_eq!(fx.record_on_disk(backend.as_str()).status, RunStatus::BudgetExceeded);
+        assert_eq!(
+            fx.record_on_disk(backend.as_str()).status,
+            RunStatus::BudgetExceeded
+        );
     }
     let before = server.requests().len();
     let fx = fixture();
-    let mut config = reviewer(&server, BackendKind::Anthropic, "claude-sonnet-4-5", "review");
+    let mut config = reviewer(
+        &server,
+        BackendKind::Anthropic,
+        "claude-sonnet-4-5",
+        "review",
+    );
     config.max_tokens = Some(50);
     let record = run(&fx, &config).await;
     assert_eq!(record.status, RunStatus::BudgetExceeded);
     let error = record.error.unwrap_or_default();
-    assert!(error.contains("max_tokens = 50") && error.contains("before it wrote a review"), "{error}");
+    assert!(
+        error.contains("max_tokens = 50") && error.contains("before it wrote a review"),
+        "{error}"
+    );
     assert_eq!(server.requests().len(), before);
     // An output limit reached mid-review is a budget stop too, keeping the text.
     let fx = fixture();
-    let record = run(&fx, &reviewer(&server, BackendKind::Openai, "gpt-5", "long")).await;
+    let record = run(
+        &fx,
+        &reviewer(&server, BackendKind::Openai, "gpt-5", "long"),
+    )
+    .await;
     assert_eq!(record.status, RunStatus::BudgetExceeded, "{record:?}");
     assert!(fx.review("openai").is_some());
 }
@@ -353,7 +472,10 @@ async fn a_panel_of_local_models() {
     let server = FakeApis::start().await.unwrap();
     let fx = fixture();
     let mut configs = Vec::new();
-    for (name, model) in [("qwen", "qwen2.5-coder:14b"), ("gemma", "gemma3:12b+thinking")] {
+    for (name, model) in [
+        ("qwen", "qwen2.5-coder:14b"),
+        ("gemma", "gemma3:12b+thinking"),
+    ] {
         let mut config = reviewer(&server, BackendKind::OpenaiCompatible, model, "review");
         config.name = name.into();
         config.api_key_env = None;
@@ -386,8 +508,22 @@ async fn the_check_asks_each_endpoint_for_its_models() {
     configs[0].model = Some("claude-nonexistent".into());
     configs[1].base_url = Some("http://127.0.0.1:9/v1".into());
     let results = check_all_in(&configs[..2], &host(), true).await;
-    assert!(!results[0].ready && results[0].reason.contains("does not list model `claude-nonexistent`"), "{:?}", results[0]);
-    assert!(!results[1].ready && results[1].reason.contains("cannot connect to http://127.0.0.1:9/v1"), "{:?}", results[1]);
+    assert!(
+        !results[0].ready
+            && results[0]
+                .reason
+                .contains("does not list model `claude-nonexistent`"),
+        "{:?}",
+        results[0]
+    );
+    assert!(
+        !results[1].ready
+            && results[1]
+                .reason
+                .contains("cannot connect to http://127.0.0.1:9/v1"),
+        "{:?}",
+        results[1]
+    );
     // Without --check nothing is asked.
     let before = server.requests().len();
     let results = check_all_in(&configs, &host(), false).await;
@@ -410,7 +546,10 @@ async fn the_model_investigates_the_checkout_with_tools() {
         let record = run(&fx, &reviewer(&server, backend, model, "tools")).await;
         assert_eq!(record.status, RunStatus::Ok, "{backend:?}: {record:?}");
         let review = fx.review(backend.as_str()).unwrap();
-        assert!(review.contains("The tool result said TOOL-MARKER-42"), "{backend:?}: {review}");
+        assert!(
+            review.contains("The tool result said TOOL-MARKER-42"),
+            "{backend:?}: {review}"
+        );
         assert_eq!(record.tool_calls.get("read_file"), Some(&1), "{record:?}");
     }
 }
@@ -427,11 +566,21 @@ async fn tools_do_not_reach_outside_the_checkout() {
             std::fs::write(&outside, fake_apis::TOOL_MARKER).unwrap();
             std::os::unix::fs::symlink(&outside, fx.ctx.checkout.join("link.txt")).unwrap();
             let record = run(&fx, &reviewer(&server, backend, model, scenario)).await;
-            assert_eq!(record.status, RunStatus::Ok, "{backend:?} {scenario}: {record:?}");
+            assert_eq!(
+                record.status,
+                RunStatus::Ok,
+                "{backend:?} {scenario}: {record:?}"
+            );
             let review = fx.review(backend.as_str()).unwrap();
-            assert!(!review.contains(fake_apis::TOOL_MARKER), "{backend:?} {scenario}: {review}");
+            assert!(
+                !review.contains(fake_apis::TOOL_MARKER),
+                "{backend:?} {scenario}: {review}"
+            );
             let transcript = String::from_utf8(fx.transcript(backend.as_str()).unwrap()).unwrap();
-            assert!(transcript.contains("\"is_error\":true"), "{backend:?} {scenario}");
+            assert!(
+                transcript.contains("\"is_error\":true"),
+                "{backend:?} {scenario}"
+            );
         }
     }
 }
@@ -441,9 +590,22 @@ async fn tools_do_not_reach_outside_the_checkout() {
 async fn a_model_without_tool_support_reviews_without_tools() {
     let server = FakeApis::start().await.unwrap();
     let fx = fixture();
-    let record = run(&fx, &reviewer(&server, BackendKind::OpenaiCompatible, "gemma3:1b", "no-tools")).await;
+    let record = run(
+        &fx,
+        &reviewer(
+            &server,
+            BackendKind::OpenaiCompatible,
+            "gemma3:1b",
+            "no-tools",
+        ),
+    )
+    .await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
-    assert!(record.notes.iter().any(|n| n.contains("takes no tools")), "{:?}", record.notes);
+    assert!(
+        record.notes.iter().any(|n| n.contains("takes no tools")),
+        "{:?}",
+        record.notes
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert!(requests[0].body.get("tools").is_some() && requests[1].body.get("tools").is_none());
@@ -465,7 +627,16 @@ async fn the_diff_is_sent_once_with_its_surroundings() {
         "pub fn f() {}\npub fn parse(s: &str) -> u32 { s.parse().unwrap() }\n",
     )
     .unwrap();
-    let record = run(&fx, &reviewer(&server, BackendKind::Anthropic, "claude-sonnet-4-5", "review")).await;
+    let record = run(
+        &fx,
+        &reviewer(
+            &server,
+            BackendKind::Anthropic,
+            "claude-sonnet-4-5",
+            "review",
+        ),
+    )
+    .await;
     assert_eq!(record.status, RunStatus::Ok, "{record:?}");
     let body = server.requests()[0].body.to_string();
     assert_eq!(body.matches("+pub fn parse").count(), 1, "{body}");

@@ -7,8 +7,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn,
-    TurnParser, TurnRequest,
+    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn, TurnParser,
+    TurnRequest,
 };
 
 pub(crate) struct Anthropic;
@@ -152,7 +152,11 @@ impl TurnParser for Parser {
                 let s = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or("").to_string();
                 let kind = s("type");
                 let mut block = Block {
-                    text: if kind == "thinking" { s("thinking") } else { s("text") },
+                    text: if kind == "thinking" {
+                        s("thinking")
+                    } else {
+                        s("text")
+                    },
                     id: s("id"),
                     name: s("name"),
                     signature: s("signature"),
@@ -161,7 +165,10 @@ impl TurnParser for Parser {
                     ..Block::default()
                 };
                 if block.kind == "tool_use" {
-                    if let Some(input) = b.get("input").filter(|i| i.as_object().is_some_and(|o| !o.is_empty())) {
+                    if let Some(input) = b
+                        .get("input")
+                        .filter(|i| i.as_object().is_some_and(|o| !o.is_empty()))
+                    {
                         block.json = input.to_string();
                     }
                 }

@@ -127,11 +127,18 @@ impl TurnParser for Parser {
             self.turn.usage.output = u64_at(u, &["candidatesTokenCount"]) + thoughts;
             self.turn.usage.reasoning = thoughts;
         }
-        if let Some(reason) = v.pointer("/promptFeedback/blockReason").and_then(Value::as_str) {
+        if let Some(reason) = v
+            .pointer("/promptFeedback/blockReason")
+            .and_then(Value::as_str)
+        {
             return Err(format!("the prompt was blocked ({reason})"));
         }
         let candidate = &v["candidates"][0];
-        for part in candidate["content"]["parts"].as_array().into_iter().flatten() {
+        for part in candidate["content"]["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let thought = part.get("thought").and_then(Value::as_bool) == Some(true);
             if let Some(text) = part.get("text").and_then(Value::as_str) {
                 if !thought {
@@ -139,8 +146,15 @@ impl TurnParser for Parser {
                 }
             }
             if let Some(call) = part.get("functionCall") {
-                let name = call.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-                let id = call.get("id").and_then(Value::as_str).map_or_else(|| name.clone(), String::from);
+                let name = call
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let id = call
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| name.clone(), String::from);
                 self.turn.calls.push(ToolCall {
                     id,
                     name,

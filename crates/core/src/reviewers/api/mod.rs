@@ -300,7 +300,9 @@ pub(crate) async fn run_with_tools(
     };
     let budget = config
         .context_tokens
-        .map_or(context::DEFAULT_BUDGET_TOKENS, |t| usize::try_from(t).unwrap_or(usize::MAX));
+        .map_or(context::DEFAULT_BUDGET_TOKENS, |t| {
+            usize::try_from(t).unwrap_or(usize::MAX)
+        });
     let (prompt, context_notes) = match user_prompt(ctx, budget).await {
         Ok(p) => p,
         Err(why) => return Outcome::failed(why),
@@ -348,7 +350,10 @@ fn client() -> Result<reqwest::Client, String> {
 /// context ([`context::pack`]: the diff and the code around each hunk, within
 /// `context_tokens`); a prompt without the diff inline (too large, or a custom template)
 /// gets the packed context appended. What did not fit is listed in the returned notes.
-async fn user_prompt(ctx: &RunContext, budget_tokens: usize) -> Result<(String, Vec<String>), String> {
+async fn user_prompt(
+    ctx: &RunContext,
+    budget_tokens: usize,
+) -> Result<(String, Vec<String>), String> {
     let read = |path: std::path::PathBuf| async move {
         tokio::fs::read(&path)
             .await
@@ -566,8 +571,10 @@ impl Session {
         }
         if self.retries > 0 {
             let n = self.retries;
-            self.notes
-                .insert(0, format!("{n} request{} retried", if n == 1 { "" } else { "s" }));
+            self.notes.insert(
+                0,
+                format!("{n} request{} retried", if n == 1 { "" } else { "s" }),
+            );
         }
         let partial = || {
             let text = self.texts.join("\n\n");
@@ -578,7 +585,11 @@ impl Session {
                 let text = self.texts.last().cloned().unwrap_or_default();
                 match crate::review_text::usable_review(text.as_bytes()) {
                     Ok(review) if self.finished => (RunStatus::Ok, None, Some(review)),
-                    Ok(_) => (RunStatus::Failed, Some("the model did not finish".into()), None),
+                    Ok(_) => (
+                        RunStatus::Failed,
+                        Some("the model did not finish".into()),
+                        None,
+                    ),
                     Err(reason) => (RunStatus::Failed, Some(reason), None),
                 }
             }
@@ -724,9 +735,14 @@ async fn review_loop(
 fn refuses_tools(error: &str) -> bool {
     let e = error.to_lowercase();
     e.contains("tool")
-        && ["not support", "unsupported", "does not support", "requires --enable-auto-tool-choice"]
-            .iter()
-            .any(|w| e.contains(w))
+        && [
+            "not support",
+            "unsupported",
+            "does not support",
+            "requires --enable-auto-tool-choice",
+        ]
+        .iter()
+        .any(|w| e.contains(w))
 }
 
 /// Why one request failed.
@@ -741,7 +757,9 @@ struct RequestError {
 
 /// Sends one request (with retries) and reads its stream into a turn.
 async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Result<Turn, String> {
-    let url = call.protocol.stream_url(&call.endpoint.base_url, call.model);
+    let url = call
+        .protocol
+        .stream_url(&call.endpoint.base_url, call.model);
     session.log(json!({"request": {"url": url, "body": body}}));
     let payload = body.to_string();
     let started = Instant::now();
@@ -757,13 +775,15 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
         for (name, value) in call.protocol.headers(call.endpoint.key.as_deref()) {
             request = request.header(name, value);
         }
-        let response = request.body(payload.clone()).send().await.map_err(|e| {
-            RequestError {
+        let response = request
+            .body(payload.clone())
+            .send()
+            .await
+            .map_err(|e| RequestError {
                 message: transport_message(&e, &call.endpoint.base_url),
                 retry: true,
                 retry_after: None,
-            }
-        })?;
+            })?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -775,7 +795,10 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
         }
         Err(RequestError {
             message: http_message(status.as_u16(), &text, call),
-            retry: matches!(status.as_u16(), 408 | 409 | 429 | 500 | 502 | 503 | 504 | 529),
+            retry: matches!(
+                status.as_u16(),
+                408 | 409 | 429 | 500 | 502 | 503 | 504 | 529
+            ),
             retry_after,
         })
     };
@@ -829,7 +852,8 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
                     Ok(true) => break,
                     Ok(false) => {}
                     Err(api_error) => {
-                        failure = Some(format!("the API reported an error mid-stream: {api_error}"));
+                        failure =
+                            Some(format!("the API reported an error mid-stream: {api_error}"));
                         break;
                     }
                 }
@@ -916,7 +940,15 @@ fn http_message(status: u16, body: &str, call: &Call<'_>) -> String {
         format!(": {api}")
     };
     let lower = api.to_lowercase();
-    let too_long = ["too long", "context length", "context_length", "maximum context", "too many tokens", "exceeds the maximum number of tokens", "input token count"];
+    let too_long = [
+        "too long",
+        "context length",
+        "context_length",
+        "maximum context",
+        "too many tokens",
+        "exceeds the maximum number of tokens",
+        "input token count",
+    ];
     if too_long.iter().any(|w| lower.contains(w)) {
         return format!(
             "the prompt is too long for `{model}` (HTTP {status}{detail})\nhint: use a \
@@ -976,7 +1008,8 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let d = get("retry-after-ms")
         .map(|ms| ms / 1000.0)
         .or_else(|| get("retry-after"))?;
-    (d.is_finite() && d >= 0.0).then(|| Duration::from_secs_f64(d.min(MAX_RETRY_AFTER.as_secs_f64())))
+    (d.is_finite() && d >= 0.0)
+        .then(|| Duration::from_secs_f64(d.min(MAX_RETRY_AFTER.as_secs_f64())))
 }
 
 async fn read_capped(response: reqwest::Response) -> String {

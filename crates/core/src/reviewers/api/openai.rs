@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::anthropic::ids;
 use super::{
-    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn,
-    TurnParser, TurnRequest,
+    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn, TurnParser,
+    TurnRequest,
 };
 
 pub(crate) struct OpenAi;
@@ -118,7 +118,12 @@ impl Parser {
                     }
                 }
                 Some("function_call") => {
-                    let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    let s = |k: &str| {
+                        item.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
                     self.turn.calls.push(ToolCall {
                         id: s("call_id"),
                         name: s("name"),
@@ -172,7 +177,8 @@ impl TurnParser for Parser {
                 self.deltas.push_str(v["delta"].as_str().unwrap_or(""));
             }
             "response.output_item.done" => {
-                self.items.push((u64_at(&v, &["output_index"]), v["item"].clone()));
+                self.items
+                    .push((u64_at(&v, &["output_index"]), v["item"].clone()));
             }
             "response.completed" => {
                 let response = &v["response"];

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::anthropic::ids;
 use super::openai::{bearer, reasoning_effort};
 use super::{
-    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn,
-    TurnParser, TurnRequest, MAX_OUTPUT_PER_TURN,
+    parse_arguments, parse_data, u64_at, Protocol, Stop, ToolCall, ToolOutput, Turn, TurnParser,
+    TurnRequest, MAX_OUTPUT_PER_TURN,
 };
 
 pub(crate) struct OpenAiCompat;
@@ -67,7 +67,9 @@ impl Protocol for OpenAiCompat {
     fn tool_results(&self, results: &[(ToolCall, ToolOutput)]) -> Vec<Value> {
         results
             .iter()
-            .map(|(call, out)| json!({"role": "tool", "tool_call_id": call.id, "content": out.text}))
+            .map(
+                |(call, out)| json!({"role": "tool", "tool_call_id": call.id, "content": out.text}),
+            )
             .collect()
     }
 

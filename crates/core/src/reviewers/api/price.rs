@@ -41,7 +41,11 @@ const TABLE: &[(&str, f64, f64, f64)] = &[
 
 /// The built-in price of `model`, when the table knows its family.
 pub fn default_price(model: &str) -> Option<Price> {
-    let model = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase();
+    let model = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
     TABLE
         .iter()
         .filter(|(prefix, ..)| model.starts_with(prefix))
@@ -58,7 +62,9 @@ pub fn default_price(model: &str) -> Option<Price> {
 pub fn cost(price: &Price, tokens: &Tokens) -> f64 {
     let cached = tokens.cached.min(tokens.input);
     let fresh = tokens.input - cached;
-    (fresh as f64 * price.input + cached as f64 * price.cached_input + tokens.output as f64 * price.output)
+    (fresh as f64 * price.input
+        + cached as f64 * price.cached_input
+        + tokens.output as f64 * price.output)
         / 1e6
 }
 
@@ -81,9 +87,15 @@ mod tests {
         let mini = default_price("gpt-5-mini-2025-08-07").unwrap();
         assert_eq!(mini.input, 0.25);
         assert_eq!(default_price("gpt-5.1").unwrap().input, 1.25);
-        assert_eq!(default_price("models/gemini-2.5-flash").unwrap().output, 2.5);
+        assert_eq!(
+            default_price("models/gemini-2.5-flash").unwrap().output,
+            2.5
+        );
         assert_eq!(default_price("gemini-2.5-flash-lite").unwrap().output, 0.4);
-        assert_eq!(default_price("claude-sonnet-4-5-20250929").unwrap().output, 15.0);
+        assert_eq!(
+            default_price("claude-sonnet-4-5-20250929").unwrap().output,
+            15.0
+        );
         assert_eq!(default_price("qwen2.5-coder:14b"), None);
     }
 

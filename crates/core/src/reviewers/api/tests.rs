@@ -40,11 +40,19 @@ const BACKENDS: [(BackendKind, &str); 4] = [
     (BackendKind::OpenaiCompatible, "qwen2.5-coder:14b"),
 ];
 
-fn setup(server: &FakeApis, backend: BackendKind, model: &str) -> (tempfile::TempDir, ReviewerConfig, RunContext) {
+fn setup(
+    server: &FakeApis,
+    backend: BackendKind,
+    model: &str,
+) -> (tempfile::TempDir, ReviewerConfig, RunContext) {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("w");
     std::fs::create_dir_all(&work).unwrap();
-    std::fs::write(work.join("prompt.md"), "Review this.\n\ndiff --git a/x b/x\n").unwrap();
+    std::fs::write(
+        work.join("prompt.md"),
+        "Review this.\n\ndiff --git a/x b/x\n",
+    )
+    .unwrap();
     std::fs::write(work.join("diff.patch"), "diff --git a/x b/x\n").unwrap();
     let ctx = RunContext {
         workdir: work.clone(),
@@ -90,12 +98,34 @@ async fn a_tool_call_goes_round_the_loop_in_every_protocol() {
             seen: Vec::new(),
         };
         let before = server.requests().len();
-        let outcome = run_with_tools(&config, &ctx, &host(), &progress(), &CancellationToken::new(), &mut tools).await;
-        assert_eq!(outcome.status, RunStatus::Ok, "{backend:?}: {:?}", outcome.error);
+        let outcome = run_with_tools(
+            &config,
+            &ctx,
+            &host(),
+            &progress(),
+            &CancellationToken::new(),
+            &mut tools,
+        )
+        .await;
+        assert_eq!(
+            outcome.status,
+            RunStatus::Ok,
+            "{backend:?}: {:?}",
+            outcome.error
+        );
         let review = outcome.review.unwrap_or_default();
-        assert!(review.contains(&format!("The tool result said {TOOL_MARKER}")), "{backend:?}: {review}");
-        assert_eq!(tools.seen, vec![("read_file".to_string(), json!({"path": "src/lib.rs"}))]);
-        assert_eq!(outcome.tool_calls, BTreeMap::from([("read_file".to_string(), 1)]));
+        assert!(
+            review.contains(&format!("The tool result said {TOOL_MARKER}")),
+            "{backend:?}: {review}"
+        );
+        assert_eq!(
+            tools.seen,
+            vec![("read_file".to_string(), json!({"path": "src/lib.rs"}))]
+        );
+        assert_eq!(
+            outcome.tool_calls,
+            BTreeMap::from([("read_file".to_string(), 1)])
+        );
         let requests = &server.requests()[before..];
         assert_eq!(requests.len(), 2, "{backend:?}");
         // Both turns' usage is counted.
@@ -106,7 +136,10 @@ async fn a_tool_call_goes_round_the_loop_in_every_protocol() {
             assert_eq!(tokens.reasoning, 30, "{backend:?}");
         }
         let declared = requests[0].body.to_string();
-        assert!(declared.contains("\"read_file\"") && declared.contains("Reads a file"), "{declared}");
+        assert!(
+            declared.contains("\"read_file\"") && declared.contains("Reads a file"),
+            "{declared}"
+        );
     }
 }
 
@@ -121,8 +154,21 @@ async fn the_step_limit_withdraws_the_tools() {
             seen: Vec::new(),
         };
         let before = server.requests().len();
-        let outcome = run_with_tools(&config, &ctx, &host(), &progress(), &CancellationToken::new(), &mut tools).await;
-        assert_eq!(outcome.status, RunStatus::Ok, "{backend:?}: {:?}", outcome.error);
+        let outcome = run_with_tools(
+            &config,
+            &ctx,
+            &host(),
+            &progress(),
+            &CancellationToken::new(),
+            &mut tools,
+        )
+        .await;
+        assert_eq!(
+            outcome.status,
+            RunStatus::Ok,
+            "{backend:?}: {:?}",
+            outcome.error
+        );
         assert_eq!(tools.seen.len(), 2);
         let requests = &server.requests()[before..];
         assert_eq!(requests.len(), 3, "{backend:?}");
@@ -133,15 +179,23 @@ async fn the_step_limit_withdraws_the_tools() {
 #[test]
 fn error_bodies_of_every_shape_are_read() {
     assert_eq!(
-        api_error_text(r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#),
+        api_error_text(
+            r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#
+        ),
         "not_found_error: model: x"
     );
     assert_eq!(
         api_error_text(r#"{"error":{"code":404,"message":"no such model","status":"NOT_FOUND"}}"#),
         "NOT_FOUND: no such model"
     );
-    assert_eq!(api_error_text(r#"{"error":"model 'x' not found"}"#), "model 'x' not found");
-    assert_eq!(api_error_text("<html>bad gateway</html>"), "<html>bad gateway</html>");
+    assert_eq!(
+        api_error_text(r#"{"error":"model 'x' not found"}"#),
+        "model 'x' not found"
+    );
+    assert_eq!(
+        api_error_text("<html>bad gateway</html>"),
+        "<html>bad gateway</html>"
+    );
 }
 
 #[test]
@@ -152,7 +206,10 @@ fn retry_after_reads_seconds_and_milliseconds() {
     headers.insert("retry-after-ms", "250".parse().unwrap());
     assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
     headers.clear();
-    headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+    headers.insert(
+        "retry-after",
+        "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+    );
     assert_eq!(retry_after(&headers), None);
     headers.insert("retry-after", "99999".parse().unwrap());
     assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
