@@ -640,9 +640,10 @@ async fn review_loop(
     let known: Vec<String> = specs.iter().map(|t| t.name.clone()).collect();
     let mut system = system_text(&specs);
     let mut history = vec![call.protocol.user_message(prompt)];
-    // Prompt tokens of the next request, estimated (4 bytes a token) until a turn's
-    // usage says.
-    let mut next_input = ((system.len() + prompt.len()) / 4) as u64;
+    // Prompt tokens of the next request: estimated for the first, then the last turn's
+    // usage plus what goes back.
+    let tokens = |text: &str| context::estimate_tokens(text) as u64;
+    let mut next_input = tokens(&system) + tokens(prompt);
     loop {
         let max_output = match session.allowance(next_input) {
             Ok(n) => n,
@@ -693,6 +694,7 @@ async fn review_loop(
         }
         history.extend(turn.echo);
         let mut results = Vec::new();
+        let mut results_tokens = 0;
         for tool_call in turn.calls {
             call.progress.tool_call(&tool_call.name);
             // A name the model made up is counted as `unknown`, not under its own.
@@ -718,7 +720,7 @@ async fn review_loop(
                 "is_error": output.is_error,
                 "result_bytes": output.text.len(),
             }));
-            next_input += (output.text.len() / 4) as u64;
+            results_tokens += tokens(&output.text);
             results.push((tool_call, output));
         }
         history.extend(call.protocol.tool_results(&results));
@@ -726,7 +728,8 @@ async fn review_loop(
             // No tools offered: the model has to answer.
             specs.clear();
         }
-        next_input = next_input.max(turn.usage.input + turn.usage.output);
+        // The next request carries this one's input, this turn and the results.
+        next_input = turn.usage.input + turn.usage.output + results_tokens;
     }
 }
 

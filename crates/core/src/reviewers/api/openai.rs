@@ -29,6 +29,12 @@ pub(crate) fn reasoning_effort(effort: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// Whether `model` is of a reasoning family (it reasons whether asked to or not).
+fn reasons(model: &str) -> bool {
+    let m = model.to_ascii_lowercase();
+    ["gpt-5", "o1", "o3", "o4"].iter().any(|p| m.starts_with(p))
+}
+
 /// `Authorization: Bearer` (OpenAI and every compatible server).
 pub(crate) fn bearer(key: Option<&str>) -> Vec<(&'static str, String)> {
     key.map(|k| vec![("authorization", format!("Bearer {k}"))])
@@ -61,8 +67,13 @@ impl Protocol for OpenAi {
             "store": false,
             "max_output_tokens": r.max_output,
         });
-        if let Some(effort) = reasoning_effort(r.effort) {
+        let effort = reasoning_effort(r.effort);
+        if let Some(effort) = effort {
             body["reasoning"] = json!({"effort": effort});
+        }
+        // Stateless (`store: false`): reasoning comes back encrypted so that the next
+        // request can carry it with the function calls it led to.
+        if effort.is_some() || reasons(r.model) {
             body["include"] = json!(["reasoning.encrypted_content"]);
         }
         if !r.tools.is_empty() {
@@ -134,7 +145,7 @@ impl Parser {
             }
         }
         self.turn.text = text;
-        self.turn.echo = output.iter().map(echo_item).collect();
+        self.turn.echo = output.iter().filter_map(echo_item).collect();
         if !self.turn.calls.is_empty() {
             self.turn.stop = Stop::ToolUse;
         }
@@ -153,15 +164,21 @@ impl Parser {
 }
 
 /// An output item as the next request's input: as it came, less the read-only `status`
-/// of messages (reasoning and function calls go back whole).
-fn echo_item(item: &Value) -> Value {
+/// of messages; a reasoning item only with its encrypted content (without `store`, the
+/// API cannot find it by id).
+fn echo_item(item: &Value) -> Option<Value> {
     let mut item = item.clone();
-    if let Some(map) = item.as_object_mut() {
-        if map.get("type").and_then(Value::as_str) == Some("message") {
+    let map = item.as_object_mut()?;
+    match map.get("type").and_then(Value::as_str) {
+        Some("message") => {
             map.remove("status");
         }
+        Some("reasoning") if map.get("encrypted_content").is_none_or(Value::is_null) => {
+            return None
+        }
+        _ => {}
     }
-    item
+    Some(item)
 }
 
 impl TurnParser for Parser {
@@ -235,4 +252,41 @@ fn error_text(e: &Value) -> String {
     let code = e.get("code").and_then(Value::as_str).unwrap_or("error");
     let message = e.get("message").and_then(Value::as_str).unwrap_or("");
     format!("{code}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_goes_back_only_with_its_encrypted_content() {
+        let with =
+            json!({"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "e"});
+        let without = json!({"type": "reasoning", "id": "rs_2", "summary": []});
+        let message =
+            json!({"type": "message", "status": "completed", "role": "assistant", "content": []});
+        assert_eq!(echo_item(&with), Some(with.clone()));
+        assert_eq!(echo_item(&without), None);
+        assert_eq!(echo_item(&message).unwrap().get("status"), None);
+    }
+
+    #[test]
+    fn reasoning_models_ask_for_encrypted_reasoning() {
+        let body = |model, effort| {
+            OpenAi.body(&TurnRequest {
+                model,
+                system: "s",
+                history: &[],
+                tools: &[],
+                effort,
+                max_output: 1000,
+            })
+        };
+        assert_eq!(
+            body("gpt-5-mini", None)["include"][0],
+            "reasoning.encrypted_content"
+        );
+        assert!(body("gpt-4.1", None).get("include").is_none());
+        assert_eq!(body("gpt-4.1", Some("low"))["reasoning"]["effort"], "low");
+    }
 }
