@@ -196,12 +196,8 @@ pub async fn check_available(
 /// An API reviewer is ready when it has a model, an endpoint and (where the backend
 /// needs one) a key; the reason says which key and which endpoint.
 fn api_available(config: &ReviewerConfig, host: &HostEnv) -> Availability {
-    if config.model.as_deref().is_none_or(|m| m.trim().is_empty()) {
-        return Availability::not_ready(format!(
-            "no model: set `model` in [reviewers.{}] (e.g. {})",
-            config.name,
-            super::api::price::example_model(config.backend)
-        ));
+    if let Some(why) = super::api::missing_model(config) {
+        return Availability::not_ready(why);
     }
     match super::api::endpoint(config, host) {
         Ok(endpoint) => Availability {

@@ -274,6 +274,21 @@ impl Tools for tools::Toolbox {
     }
 }
 
+/// What to set when `config` names no model (an API has no default model).
+pub(crate) fn missing_model(config: &ReviewerConfig) -> Option<String> {
+    config
+        .model
+        .as_deref()
+        .is_none_or(|m| m.trim().is_empty())
+        .then(|| {
+            format!(
+                "no model: set `model` in [reviewers.{}] (e.g. {})",
+                config.name,
+                price::example_model(config.backend)
+            )
+        })
+}
+
 /// Runs an API reviewer: the review loop with `tools`, bounded by the reviewer's
 /// timeout and `cancel`. Whatever arrived before a failure is in the transcript.
 pub(crate) async fn run_with_tools(
@@ -287,13 +302,10 @@ pub(crate) async fn run_with_tools(
     let Some(protocol) = protocol(config.backend) else {
         return Outcome::failed("internal error: not an API backend");
     };
-    let Some(model) = config.model.clone().filter(|m| !m.trim().is_empty()) else {
-        return Outcome::failed(format!(
-            "no model: set `model` in [reviewers.{}] (e.g. {})",
-            config.name,
-            price::example_model(config.backend)
-        ));
-    };
+    if let Some(why) = missing_model(config) {
+        return Outcome::failed(why);
+    }
+    let model = config.model.clone().unwrap_or_default();
     let endpoint = match endpoint(config, host) {
         Ok(e) => e,
         Err(why) => return Outcome::failed(why),
@@ -711,6 +723,12 @@ async fn review_loop(
                         .to_string(),
                     is_error: true,
                 }
+            } else if tokio::runtime::Handle::current().runtime_flavor()
+                == tokio::runtime::RuntimeFlavor::MultiThread
+            {
+                // Tools read files and run git (a search may take seconds): keep the
+                // other reviewers' tasks moving meanwhile.
+                tokio::task::block_in_place(|| tools.call(&tool_call.name, &tool_call.arguments))
             } else {
                 tools.call(&tool_call.name, &tool_call.arguments)
             };
