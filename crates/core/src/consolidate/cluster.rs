@@ -44,12 +44,32 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     let n = pool.entries.len();
     let mut scores: FxMap<(usize, usize), PairScore> = FxMap::default();
     let mut ranked: Vec<(Score, usize, usize)> = Vec::new();
+    let places = SharedPlaces::new(pool);
+    let mut unworded: Vec<(usize, usize, PairScore)> = Vec::new();
+    // Per entry, the entries its words match.
+    let mut worded: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (a, b) in candidate_pairs(pool) {
         let s = pool.score(a, b);
         if s.total >= MERGE_THRESHOLD {
             scores.insert((a, b), s);
             ranked.push((s.scaled(), a, b));
+            worded[a].push(b);
+            worded[b].push(a);
+        } else if s.same_topic && places.only_pair_there(pool, a, b) {
+            unworded.push((a, b, s));
         }
+    }
+    // Same place, few shared words: merged unless the words of either tie it to an item
+    // somewhere else.
+    for (a, b, mut s) in unworded {
+        let elsewhere = |x: usize, y: usize| worded[x].iter().any(|&c| !places.near(c, y));
+        if elsewhere(a, b) || elsewhere(b, a) {
+            continue;
+        }
+        s.total = SAME_PLACE_SCORE;
+        s.same_place = true;
+        scores.insert((a, b), s);
+        ranked.push((s.scaled(), a, b));
     }
     // Highest score first; ties by canonical entry order (entries are canonical).
     ranked.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
@@ -122,6 +142,71 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     Grouping {
         groups,
         merges: group_merges,
+    }
+}
+
+/// The score of two items on the same lines of one file that share few words, when
+/// neither reviewer has another item there: two reviewers pointing at the same two
+/// lines and nothing else nearby are almost always describing one problem in their own
+/// words. Just above [`MERGE_THRESHOLD`], so any worded evidence ranks first and a
+/// third item still has to link on average.
+const SAME_PLACE_SCORE: f64 = MERGE_THRESHOLD + 0.02;
+/// How far apart two line ranges may be to count as the same place.
+const SAME_PLACE_LINES: u32 = 2;
+
+/// Which entries each reviewer has at each place, for [`SharedPlaces::only_pair_there`].
+struct SharedPlaces {
+    /// Per entry: its line-level locations' (path, start line, end line).
+    spans: Vec<Vec<(String, u32, u32)>>,
+}
+
+impl SharedPlaces {
+    fn new(pool: &Pool) -> SharedPlaces {
+        let spans = pool
+            .entries
+            .iter()
+            .map(|e| {
+                e.input
+                    .locations
+                    .iter()
+                    .filter_map(|l| {
+                        let start = l.line_start?;
+                        Some((
+                            l.path.clone(),
+                            start,
+                            l.line_end.unwrap_or(start).max(start),
+                        ))
+                    })
+                    .collect()
+            })
+            .collect();
+        SharedPlaces { spans }
+    }
+
+    fn near(&self, a: usize, b: usize) -> bool {
+        let (Some(xs), Some(ys)) = (self.spans.get(a), self.spans.get(b)) else {
+            return false;
+        };
+        // The ranges start together (`48-55` and `50`); one inside a long range of the
+        // other (`44` in `38-46`) is a different point in the same code.
+        xs.iter().any(|(px, x0, _)| {
+            ys.iter()
+                .any(|(py, y0, _)| same_file(px, py) && x0.abs_diff(*y0) <= SAME_PLACE_LINES)
+        })
+    }
+
+    /// `a` and `b` (different reviewers) are at the same lines, and neither reviewer
+    /// has another item near the other's.
+    fn only_pair_there(&self, pool: &Pool, a: usize, b: usize) -> bool {
+        if !self.near(a, b) {
+            return false;
+        }
+        let rank = |i: usize| pool.entries[i].reviewer_rank;
+        let crowded = |mine: usize, other: usize| {
+            (0..pool.entries.len())
+                .any(|k| k != mine && rank(k) == rank(mine) && self.near(k, other))
+        };
+        !crowded(a, b) && !crowded(b, a)
     }
 }
 
@@ -213,4 +298,57 @@ pub(crate) fn candidate_pairs(pool: &Pool) -> Vec<(usize, usize)> {
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::consolidate::{consolidate, Policy};
+    use crate::parse::parse_review;
+    use crate::verify::VerifyOutcome;
+
+    fn groups(reviews: &[(&str, &str)]) -> Vec<Vec<String>> {
+        let parsed: Vec<_> = reviews
+            .iter()
+            .map(|(name, text)| parse_review(name, 1, text, None))
+            .collect();
+        let result = consolidate(&parsed, &Policy::default(), &VerifyOutcome::default());
+        result
+            .findings
+            .iter()
+            .map(|f| {
+                let mut m: Vec<String> = f
+                    .members
+                    .iter()
+                    .map(|m| format!("{} {}", m.reviewer, m.local_id))
+                    .collect();
+                m.sort();
+                m
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_only_items_on_the_same_lines_are_one_issue_in_other_words() {
+        let a = "## Important Issues\n\n**I1. `limit` is not capped** — `src/api/Controller.java:31`\n\nA huge value loads everything.\n";
+        let b = "## Important Issues\n\n**I1. Unbounded page size** — `src/api/Controller.java:31`\n\nClients choose any size.\n";
+        assert_eq!(groups(&[("a", a), ("b", b)]), vec![vec!["a I1", "b I1"]]);
+    }
+
+    #[test]
+    fn same_lines_do_not_merge_when_a_reviewer_has_more_there_or_words_point_elsewhere() {
+        // a has two items on those lines: which one b means is unknown.
+        let a = "## Important Issues\n\n**I1. `limit` is not capped** — `src/api/Controller.java:31`\n\nA huge value loads everything.\n\n**I2. Logging the raw query** — `src/api/Controller.java:32`\n\nPII in logs.\n";
+        let b = "## Important Issues\n\n**I1. Unbounded page size** — `src/api/Controller.java:31`\n\nClients choose any size.\n";
+        assert_eq!(groups(&[("a", a), ("b", b)]).len(), 3);
+        // b's item is worded like c's item in another file: it is that issue, not a's.
+        let a = "## Important Issues\n\n**I1. Server-side encryption not configured** — `infra/main.tf:5-18`\n\nFalls back to SSE-S3.\n";
+        let b = "## Important Issues\n\n**I1. No lifecycle rule for old artifacts** — `infra/main.tf:5`\n\nArtifacts are kept forever; add a lifecycle rule that expires old artifacts.\n";
+        let c = "## Important Issues\n\n**I1. No lifecycle rule; old artifacts are kept forever** — `infra/variables.tf:7`\n\n`retention_days` is unused; add a lifecycle rule expiring old artifacts.\n";
+        let g = groups(&[("a", a), ("b", b), ("c", c)]);
+        assert!(
+            g.iter()
+                .all(|f| !(f.contains(&"a I1".to_string()) && f.contains(&"b I1".to_string()))),
+            "{g:?}"
+        );
+    }
 }

@@ -121,6 +121,7 @@ pub fn consolidate(
         out.push(finding);
     }
     restate::attach(&mut out, &echoes, &items, reviews);
+    restate::rewrite_references(&mut out);
 
     let design = Design {
         concerns: design_groups(reviews, |r| &r.design_concerns, true),
@@ -405,6 +406,9 @@ fn merge_reason(pool: &Pool, m: &Merge, labels: (&str, &str, &str, &str)) -> Str
     }
     if !m.score.same_topic {
         parts.push("different topics (tests or docs vs code)".to_string());
+    }
+    if m.score.same_place {
+        parts.push("the only items of their reviewers on these lines".to_string());
     }
     parts.push(format!("title similarity {:.2}", m.score.title));
     parts.push(format!("text similarity {:.2}", m.score.text));

@@ -143,6 +143,9 @@ pub(crate) struct PairScore {
     /// How much of one item's title and identifiers the other mentions.
     pub cover: f64,
     pub total: f64,
+    /// Merged because the two items are the only ones of their reviewers on the same
+    /// lines, not by their words (see `cluster::SAME_PLACE_SCORE`).
+    pub same_place: bool,
 }
 
 impl PairScore {
@@ -351,6 +354,7 @@ impl<'a> Pool<'a> {
             same_topic: x.topic == y.topic,
             cover,
             total,
+            same_place: false,
         }
     }
 

@@ -1,7 +1,13 @@
-//! Restatements ([`ReviewItem::restates`]): an assessment line pointing at the
-//! reviewer's own finding is kept out of the grouping and joins that finding as one
-//! more member of the same reviewer, so it is credited and never reported twice.
+//! References between a reviewer's own items. Restatements
+//! ([`ReviewItem::restates`]): an assessment line pointing at the reviewer's own
+//! finding is kept out of the grouping and joins that finding as one more member of
+//! the same reviewer, so it is credited and never reported twice. And a finding's text,
+//! copied from one reviewer, says "see S6" in that reviewer's numbering: those ids are
+//! rewritten to the report's.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use crate::model::{ParsedReview, ReviewItem};
@@ -72,5 +78,127 @@ pub(super) fn attach(
         if let Some(f) = findings.get_mut(k) {
             f.members.push(member);
         }
+    }
+}
+
+/// `C1`, `I12`, `S3` as whole words.
+static LOCAL_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[CIS][0-9]{1,3}\b").expect("static regex"));
+
+/// Rewrites the reviewer-local ids in each finding's body (outside code) to the ids
+/// of the report's findings those items became: the body comes from its primary
+/// member, so its ids are in that reviewer's numbering.
+pub(super) fn rewrite_references(findings: &mut [Finding]) {
+    let mut report_id: FxHashMap<(String, String), String> = FxHashMap::default();
+    for f in findings.iter() {
+        for m in &f.members {
+            report_id.insert((m.reviewer.clone(), m.local_id.clone()), f.id.clone());
+        }
+    }
+    for f in findings.iter_mut() {
+        let Some(reviewer) = f.members.first().map(|m| m.reviewer.clone()) else {
+            continue;
+        };
+        if !LOCAL_ID.is_match(&f.body) {
+            continue;
+        }
+        f.body = outside_code(&f.body, |prose| {
+            LOCAL_ID
+                .replace_all(prose, |c: &regex::Captures<'_>| {
+                    let local = &c[0];
+                    report_id
+                        .get(&(reviewer.clone(), local.to_string()))
+                        .cloned()
+                        .unwrap_or_else(|| local.to_string())
+                })
+                .into_owned()
+        });
+    }
+}
+
+/// Applies `f` to the text outside fenced code blocks and inline code spans.
+fn outside_code(text: &str, f: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<(char, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        match (fence, crate::prose::Fence::read_indented(line)) {
+            (Some((ch, len)), Some(close)) if close.closes(ch, len) => {
+                fence = None;
+                out.push_str(line);
+            }
+            (Some(_), _) => out.push_str(line),
+            (None, Some(open)) => {
+                fence = Some((open.ch, open.len));
+                out.push_str(line);
+            }
+            (None, None) => {
+                for (k, part) in line.split('`').enumerate() {
+                    if k > 0 {
+                        out.push('`');
+                    }
+                    if k % 2 == 0 {
+                        out.push_str(&f(part));
+                    } else {
+                        out.push_str(part);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reviewers_ids_in_a_body_become_the_reports() {
+        use crate::consolidate::{consolidate, Policy};
+        use crate::parse::parse_review;
+        use crate::verify::VerifyOutcome;
+        // b's two suggestions come first in the report only if they rank first; a's S1
+        // (pointed at from a's I1) ends up as the report's S2.
+        let a = parse_review(
+            "a",
+            1,
+            "## Important Issues\n\n**I1. Cache grows without bound** — `src/cache.rs:10`\n\nSee S1 for the knob; `S1` in code stays.\n\n## Suggestions\n\n**S1. Make the size configurable** — `src/config.rs:40`\n\nA setting.\n",
+            None,
+        );
+        let b = parse_review(
+            "b",
+            1,
+            "## Suggestions\n\n**S1. Rename `tmp` in the loader** — `src/loader.rs:3`\n\nUnclear name.\n",
+            None,
+        );
+        let result = consolidate(&[b, a], &Policy::default(), &VerifyOutcome::default());
+        let knob = result
+            .findings
+            .iter()
+            .find(|f| f.title.starts_with("Make the size"))
+            .expect("a's S1");
+        let cache = result
+            .findings
+            .iter()
+            .find(|f| f.title.starts_with("Cache grows"))
+            .expect("a's I1");
+        assert_ne!(knob.id, "S1", "the test needs a's S1 renumbered");
+        assert!(
+            cache
+                .body
+                .contains(&format!("See {} for the knob", knob.id)),
+            "{}",
+            cache.body
+        );
+        assert!(cache.body.contains("`S1` in code stays"), "{}", cache.body);
+    }
+
+    #[test]
+    fn code_is_left_alone() {
+        let swap = |s: &str| s.replace("S6", "S7");
+        assert_eq!(
+            outside_code("see S6 and `S6`\n```\nS6\n```\nS6 again", swap),
+            "see S7 and `S6`\n```\nS6\n```\nS7 again"
+        );
     }
 }

@@ -599,7 +599,7 @@ fn report_quality_on_the_labelled_corpus() {
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
-        pooled.count_ratio() <= 1.15,
+        pooled.count_ratio() <= 1.10,
         "count ratio {:.2}",
         pooled.count_ratio()
     );
@@ -614,7 +614,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.severity_rate()
     );
     assert!(
-        pooled.verdict_agree >= 16,
+        pooled.verdict_agree >= 15,
         "verdict {}/{}",
         pooled.verdict_agree,
         pooled.sets
@@ -625,7 +625,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.70,
+        pooled.recall() >= 0.82,
         "pairwise recall {:.3}",
         pooled.recall()
     );
