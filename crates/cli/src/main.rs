@@ -94,6 +94,9 @@ struct ReviewArgs {
     /// Per-reviewer time limit, e.g. 30m, 90s.
     #[arg(long)]
     timeout: Option<String>,
+    /// Per-reviewer cost limit in US dollars for API reviewers, e.g. 0.50.
+    #[arg(long, value_name = "USD", value_parser = budget_usd)]
+    budget: Option<f64>,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_parser = words(&FailOn::ALL, FailOn::as_str))]
     fail_on: Option<FailOn>,
@@ -145,6 +148,9 @@ struct ReviewersArgs {
     /// Configuration file (replaces the repository's deep-review.toml).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Also ask each API reviewer's endpoint whether it answers and lists the model.
+    #[arg(long)]
+    check: bool,
 }
 
 fn main() -> ExitCode {
@@ -190,6 +196,16 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     finish(&done, fail_on, false)
 }
 
+/// `--budget`: a number of dollars, 0 or more.
+fn budget_usd(text: &str) -> Result<f64, String> {
+    match text.trim().trim_start_matches('$').parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not an amount of US dollars (e.g. 0.50)"
+        )),
+    }
+}
+
 fn review(args: ReviewArgs) -> CmdResult {
     if args.post {
         return Err(usage(anyhow::anyhow!(
@@ -209,6 +225,7 @@ fn review(args: ReviewArgs) -> CmdResult {
         out: args.out.as_ref().map(|p| cwd.join(p)),
         formats: (!args.format.is_empty()).then(|| args.format.clone()),
         prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
+        budget_usd: args.budget,
     };
     let at = Some((args.base.as_deref(), args.head.as_deref()));
     let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides, at)?;
@@ -391,7 +408,11 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
         unchecked
             .iter()
             .cloned()
-            .zip(runtime.block_on(ready::check_all(&unchecked))),
+            .zip(runtime.block_on(ready::check_all_in(
+                &unchecked,
+                &deep_review_core::reviewers::env::HostEnv::capture(),
+                args.check,
+            ))),
     );
     let launcher = deep_review_core::sandbox::find_launcher();
     let support = deep_review_core::sandbox::probe();

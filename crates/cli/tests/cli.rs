@@ -1,6 +1,7 @@
 //! The `deep-review` binary end to end (one test binary: `builtin` and `conventions` are modules of it): real git repositories, real reviewer processes
 //! (`command` reviewers written as shell scripts, the builtin reviewer), real signals.
 
+mod api;
 mod builtin;
 mod conventions;
 mod support;

@@ -284,6 +284,9 @@ pub enum RunStatus {
     /// Still running when the review was interrupted; no record was finished.
     #[default]
     NotFinished,
+    /// Stopped at its token or cost budget (`max_tokens`, `budget_usd`); whatever
+    /// review it had written by then is kept.
+    BudgetExceeded,
 }
 
 impl RunStatus {
@@ -294,15 +297,28 @@ impl RunStatus {
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
             RunStatus::NotFinished => "not_finished",
+            RunStatus::BudgetExceeded => "budget_exceeded",
         }
     }
 }
 
-/// Token counts a run reported.
+/// Token counts a run reported. `input` counts every prompt token, `cached` included;
+/// `output` every generated token, `reasoning` included. The two breakdowns are
+/// written only when a backend reported them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tokens {
     pub input: u64,
     pub output: u64,
+    /// Of `input`, tokens read from the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cached: u64,
+    /// Of `output`, the model's thinking/reasoning tokens.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reasoning: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What one reviewer run recorded: `run-<reviewer>.json` in the work directory.

@@ -21,7 +21,7 @@ use serde_path_to_error::Segment;
 
 use super::{
     backend_list, parse_duration, parse_formats, valid_name, BackendKind, ConfigError, FailOn,
-    OutputMode, Overrides,
+    OutputMode, Overrides, Price,
 };
 use crate::options::{Format, SeverityPolicy, UnknownWord};
 
@@ -81,6 +81,9 @@ pub(super) struct ReviewFile {
     pub severity_policy: Option<SeverityPolicy>,
     #[serde(deserialize_with = "path")]
     pub prompt: Option<PathBuf>,
+    /// Each API reviewer's default cost budget in US dollars.
+    #[serde(deserialize_with = "dollars")]
+    pub budget_usd: Option<f64>,
 }
 
 /// One `[reviewers.<name>]` table.
@@ -117,6 +120,24 @@ pub(super) struct ReviewerFile {
     pub trust_code: Option<bool>,
     #[serde(deserialize_with = "strings")]
     pub writable: Option<Vec<String>>,
+    /// API backends: the most tokens (input and output, every turn) the run may use.
+    #[serde(deserialize_with = "count")]
+    pub max_tokens: Option<u64>,
+    /// API backends: the most the run may cost, in US dollars.
+    #[serde(deserialize_with = "dollars")]
+    pub budget_usd: Option<f64>,
+    /// API backends: this model's price, over the built-in table.
+    #[serde(deserialize_with = "price")]
+    pub price: Option<Price>,
+    /// API backends: how many times a request is retried on 429, 5xx or a lost connection.
+    #[serde(deserialize_with = "count")]
+    pub retries: Option<u64>,
+    /// API backends: the first retry's delay (doubling, with jitter, after that).
+    #[serde(deserialize_with = "duration")]
+    pub retry_delay: Option<Duration>,
+    /// API backends: the token budget of the packed context (diff and surroundings).
+    #[serde(deserialize_with = "count")]
+    pub context_tokens: Option<u64>,
 }
 
 /// Parses one configuration file's text; `file` names it in errors.
@@ -337,6 +358,63 @@ fn output<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OutputMode>, D::Erro
     })
 }
 
+/// A non-negative amount of money (integer or float).
+fn dollars<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    read(d, number)
+}
+
+fn number(value: toml::Value) -> Result<f64, String> {
+    let n = match value {
+        toml::Value::Float(f) => f,
+        toml::Value::Integer(i) => i as f64,
+        other => return Err(format!("expected a number, found {}", kind(&other))),
+    };
+    if n.is_finite() && n >= 0.0 {
+        Ok(n)
+    } else {
+        Err(format!("expected a number of 0 or more, found {n}"))
+    }
+}
+
+/// A non-negative integer.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    read(d, |v| match v {
+        toml::Value::Integer(i) => {
+            u64::try_from(i).map_err(|_| format!("expected 0 or more, found {i}"))
+        }
+        other => Err(format!("expected an integer, found {}", kind(&other))),
+    })
+}
+
+/// `{ input = 3.0, output = 15.0, cached_input = 0.3 }`: US dollars per million tokens.
+fn price<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Price>, D::Error> {
+    read(d, |v| {
+        let toml::Value::Table(table) = v else {
+            return Err(format!(
+                "expected a table such as {{ input = 3.0, output = 15.0 }}, found {}",
+                kind(&v)
+            ));
+        };
+        let mut price = Price::default();
+        let mut cached = None;
+        for (key, value) in table {
+            let n = number(value).map_err(|e| format!("`{key}`: {e}"))?;
+            match key.as_str() {
+                "input" => price.input = n,
+                "output" => price.output = n,
+                "cached_input" => cached = Some(n),
+                _ => {
+                    return Err(format!(
+                        "unknown key `{key}` (known keys here: input, output, cached_input)"
+                    ))
+                }
+            }
+        }
+        price.cached_input = cached.unwrap_or(price.input);
+        Ok(price)
+    })
+}
+
 fn command<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     read(d, |v| {
         let argv = texts(v)?;
@@ -459,11 +537,11 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             (
                 "[reviewers.claude]\nmodle = \"x\"\n",
-                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable",
+                "unknown key `reviewers.claude.modle` in deep-review.toml\nhint: did you mean `model`? known keys here: backend, model, effort, display, timeout, command, output, args, env, binary, base_url, api_key_env, sarif_tools, trust_code, writable, max_tokens, budget_usd, price, retries, retry_delay, context_tokens",
             ),
             (
                 "[review]\nfail-on = \"critical\"\n",
-                "unknown key `review.fail-on` in deep-review.toml\nhint: did you mean `fail_on`? known keys here: reviewers, timeout, fail_on, out, format, severity_policy, prompt",
+                "unknown key `review.fail-on` in deep-review.toml\nhint: did you mean `fail_on`? known keys here: reviewers, timeout, fail_on, out, format, severity_policy, prompt, budget_usd",
             ),
             (
                 "[reveiw]\n",
@@ -471,7 +549,7 @@ mod tests {
             ),
             (
                 "[review]\nzzz = 1\n",
-                "unknown key `review.zzz` in deep-review.toml\nhint: known keys here: reviewers, timeout, fail_on, out, format, severity_policy, prompt",
+                "unknown key `review.zzz` in deep-review.toml\nhint: known keys here: reviewers, timeout, fail_on, out, format, severity_policy, prompt, budget_usd",
             ),
             (
                 "[review]\ntimeout = 30\n",

@@ -110,7 +110,37 @@ pub struct ReviewerConfig {
     /// explicit pass-through; everything else outside its checkout, work directory and
     /// per-run scratch stays out of reach.
     pub writable: Vec<PathBuf>,
+    /// API backends: the most tokens (input and output over every turn) the run may use.
+    pub max_tokens: Option<u64>,
+    /// API backends: the most the run may cost in US dollars (`[review] budget_usd` is
+    /// every reviewer's default).
+    pub budget_usd: Option<f64>,
+    /// API backends: the model's price when it is not (or not rightly) in the built-in
+    /// table.
+    pub price: Option<Price>,
+    /// API backends: retries of a request on 429, 5xx or a lost connection.
+    pub retries: u32,
+    /// API backends: the first retry's delay; it doubles (with jitter) after that, and a
+    /// server's `Retry-After` wins.
+    pub retry_delay: Duration,
+    /// API backends: the token budget of the context put in the prompt (the diff and
+    /// the code around it); `None` is the packer's default.
+    pub context_tokens: Option<u64>,
 }
+
+/// A model's price in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Price {
+    pub input: f64,
+    /// Prompt tokens read from the provider's cache.
+    pub cached_input: f64,
+    pub output: f64,
+}
+
+/// Retries of an API request, by default.
+pub const DEFAULT_RETRIES: u32 = 4;
+/// The first retry's delay, by default.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 impl ReviewerConfig {
     pub fn new(name: impl Into<String>, backend: BackendKind) -> Self {
@@ -131,6 +161,12 @@ impl ReviewerConfig {
             sarif_tools: Vec::new(),
             trust_code: false,
             writable: Vec::new(),
+            max_tokens: None,
+            budget_usd: None,
+            price: None,
+            retries: DEFAULT_RETRIES,
+            retry_delay: DEFAULT_RETRY_DELAY,
+            context_tokens: None,
         }
     }
 }
@@ -402,6 +438,8 @@ pub struct Overrides {
     pub formats: Option<Vec<String>>,
     /// `--prompt FILE`.
     pub prompt: Option<PathBuf>,
+    /// `--budget USD`: every API reviewer's cost budget, over the files' values.
+    pub budget_usd: Option<f64>,
 }
 
 impl Overrides {

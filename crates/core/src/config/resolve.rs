@@ -22,7 +22,17 @@ macro_rules! take {
 impl ReviewFile {
     /// `other` (higher precedence) over `self`.
     fn merge(&mut self, other: ReviewFile) {
-        take!(self, other: panel, timeout, fail_on, out, formats, severity_policy, prompt);
+        take!(
+            self,
+            other: panel,
+            timeout,
+            fail_on,
+            out,
+            formats,
+            severity_policy,
+            prompt,
+            budget_usd
+        );
     }
 }
 
@@ -44,7 +54,13 @@ impl ReviewerFile {
             api_key_env,
             sarif_tools,
             trust_code,
-            writable
+            writable,
+            max_tokens,
+            budget_usd,
+            price,
+            retries,
+            retry_delay,
+            context_tokens
         );
         self.env.extend(other.env);
     }
@@ -94,6 +110,7 @@ pub(super) fn resolve(
         };
         let mut config = ReviewerConfig::new(name, backend);
         config.timeout = default_timeout;
+        config.budget_usd = review.budget_usd;
         if let Some(l) = layer.cloned() {
             config.model = l.model;
             config.effort = l.effort;
@@ -116,9 +133,22 @@ pub(super) fn resolve(
                 .into_iter()
                 .map(PathBuf::from)
                 .collect();
+            config.max_tokens = l.max_tokens;
+            config.budget_usd = l.budget_usd.or(config.budget_usd);
+            config.price = l.price;
+            if let Some(n) = l.retries {
+                config.retries = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+            if let Some(d) = l.retry_delay {
+                config.retry_delay = d;
+            }
+            config.context_tokens = l.context_tokens;
         }
         if let Some(t) = overrides.timeout {
             config.timeout = t;
+        }
+        if overrides.budget_usd.is_some() {
+            config.budget_usd = overrides.budget_usd;
         }
         if backend == BackendKind::Command && config.command.is_empty() {
             return Err(ConfigError::MissingCommand {
@@ -312,6 +342,7 @@ env = { B = "repo" }
             out: Some(PathBuf::from("/tmp/out")),
             formats: Some(vec!["html".into()]),
             prompt: Some(PathBuf::from("p.md")),
+            budget_usd: None,
         };
         let s = settings_from_texts(&[("user.toml", user), ("deep-review.toml", repo)], &flags)
             .unwrap();
@@ -322,6 +353,45 @@ env = { B = "repo" }
         assert_eq!(s.out_dir(Path::new("/r")), Path::new("/tmp/out"));
         assert_eq!(s.formats, [Format::Html]);
         assert_eq!(s.prompt.as_deref(), Some(Path::new("p.md")));
+    }
+
+    /// Budgets: `[review] budget_usd` is every reviewer's default, a reviewer's own wins,
+    /// `--budget` wins over both; prices and retries are read per reviewer.
+    #[test]
+    fn budgets_prices_and_retries() {
+        let text = "[review]\nbudget_usd = 2\n\
+                    [reviewers.a]\nbackend = \"anthropic\"\nbudget_usd = 0.25\nmax_tokens = 5000\n\
+                    price = { input = 3.0, output = 15 }\nretries = 1\nretry_delay = \"10ms\"\n\
+                    [reviewers.b]\nbackend = \"openai\"\n";
+        let s = settings(&[("deep-review.toml", text)]);
+        let (a, b) = (&s.panel[0], &s.panel[1]);
+        assert_eq!(a.budget_usd, Some(0.25));
+        assert_eq!(a.max_tokens, Some(5000));
+        assert_eq!(
+            a.price,
+            Some(Price {
+                input: 3.0,
+                cached_input: 3.0,
+                output: 15.0
+            })
+        );
+        assert_eq!((a.retries, a.retry_delay), (1, Duration::from_millis(10)));
+        assert_eq!(b.budget_usd, Some(2.0));
+        assert_eq!(b.retries, DEFAULT_RETRIES);
+        let flags = Overrides {
+            budget_usd: Some(0.5),
+            ..Overrides::default()
+        };
+        let s = settings_from_texts(&[("deep-review.toml", text)], &flags).unwrap();
+        assert!(s.panel.iter().all(|r| r.budget_usd == Some(0.5)));
+
+        let bad = |t: &str| error(&[("x.toml", t)], &Overrides::default());
+        assert!(
+            bad("[reviewers.a]\nbackend = \"openai\"\nbudget_usd = -1\n").contains("0 or more"),
+            "negative budget"
+        );
+        let e = bad("[reviewers.a]\nbackend = \"openai\"\nprice = { inptu = 1 }\n");
+        assert!(e.contains("unknown key `inptu`"), "{e}");
     }
 
     #[test]

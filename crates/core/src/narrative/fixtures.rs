@@ -312,6 +312,7 @@ pub(crate) fn go_gateway() -> Scenario {
     claude.tokens = Some(Tokens {
         input: 182_400,
         output: 9_310,
+        ..Tokens::default()
     });
     claude.cost_usd = Some(2.41);
     claude.files_read = strings(&[

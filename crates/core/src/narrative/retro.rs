@@ -196,6 +196,7 @@ pub(super) fn failure_phrase(status: RunStatus, run: Option<&RunRecord>) -> Stri
             None => "was not run".to_string(),
         },
         RunStatus::NotFinished => "was interrupted before its run was recorded".to_string(),
+        RunStatus::BudgetExceeded => format!("stopped at its budget{after}"),
         RunStatus::Ok => "finished".to_string(),
     }
 }

@@ -57,6 +57,7 @@ pub(super) fn missing_reviewers(
                 RunStatus::Skipped => "was skipped",
                 RunStatus::NotFinished => "did not finish",
                 RunStatus::Failed => "failed",
+                RunStatus::BudgetExceeded => "stopped at its budget",
                 RunStatus::Ok => "left no usable review",
             };
             let why = run

@@ -256,6 +256,7 @@ impl StreamParser for ClaudeStream {
                     + u64_at(&result, &["usage", "cache_creation_input_tokens"])
                     + u64_at(&result, &["usage", "cache_read_input_tokens"]),
                 output: u64_at(&result, &["usage", "output_tokens"]),
+                ..Tokens::default()
             });
         }
         report.cost_usd = result.get("total_cost_usd").and_then(Value::as_f64);
@@ -430,7 +431,8 @@ mod tests {
             report.tokens,
             Some(Tokens {
                 input: 3678,
-                output: 79
+                output: 79,
+                ..Tokens::default()
             })
         );
         assert_eq!(report.cost_usd, Some(0.012219));

@@ -456,7 +456,8 @@ mod tests {
             report.tokens,
             Some(Tokens {
                 input: 10741,
-                output: 79
+                output: 79,
+                ..Tokens::default()
             })
         );
         assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
@@ -534,7 +535,8 @@ mod tests {
             report.tokens,
             Some(Tokens {
                 input: 15,
-                output: 3
+                output: 3,
+                ..Tokens::default()
             })
         );
     }

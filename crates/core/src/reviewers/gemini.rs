@@ -219,6 +219,7 @@ impl StreamParser for GeminiStream {
             report.tokens = Some(Tokens {
                 input: u64_at(stats, &["input_tokens"]),
                 output: u64_at(stats, &["output_tokens"]),
+                ..Tokens::default()
             });
             if report.model.is_none() {
                 report.model = stats
@@ -294,7 +295,8 @@ mod tests {
             report.tokens,
             Some(Tokens {
                 input: 508,
-                output: 79
+                output: 79,
+                ..Tokens::default()
             })
         );
         assert_eq!(report.model.as_deref(), Some("gemini-2.5-pro"));

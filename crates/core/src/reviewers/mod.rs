@@ -109,8 +109,8 @@ pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 /// `run-<name>.json`. Never panics and never fails: whatever goes wrong is the record's
 /// `status` and `error`. Cancellation kills the reviewer and records `not_finished`.
 ///
-/// Files written in `ctx.workdir`: `review-<name>-pass-<n>.md` (only when the status is
-/// `ok`), `transcript-<name>.jsonl` (the raw standard output, capped), `run-<name>.json`.
+/// Files written in `ctx.workdir`: `review-<name>-pass-<n>.md` (when the status is
+/// `ok`, or `budget_exceeded` with text written before the stop), `transcript-<name>.jsonl` (the raw standard output, capped), `run-<name>.json`.
 ///
 /// Status rule:
 /// - `ok`: a usable review (non-empty text with letters, not binary noise) and a clean
@@ -171,6 +171,12 @@ pub async fn run_reviewer_in(
             BackendKind::Codex => codex::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Gemini => gemini::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Builtin => run_builtin(config, ctx, &cancel).await,
+            BackendKind::Anthropic
+            | BackendKind::Openai
+            | BackendKind::GeminiApi
+            | BackendKind::OpenaiCompatible => {
+                api::run(config, ctx, host, &progress, &cancel).await
+            }
             other => Outcome::skipped(format!(
                 "backend `{}` is not implemented yet",
                 other.as_str()
@@ -333,7 +339,9 @@ async fn finish(
 ) -> RunRecord {
     let name = &config.name;
     let mut review_file = None;
-    if outcome.status == RunStatus::Ok {
+    // A run stopped at its budget keeps what it wrote.
+    let budget_stop = outcome.status == RunStatus::BudgetExceeded && outcome.review.is_some();
+    if outcome.status == RunStatus::Ok || budget_stop {
         match &outcome.review {
             Some(review) => {
                 let path = ctx.review_path(name);

@@ -91,9 +91,9 @@ impl Login {
     }
 }
 
-/// The declaration of `backend`. The API backends are not implemented yet; their needs
-/// are declared here so `deep-review reviewers` can say what they would use, and move to
-/// their own modules with them.
+/// The declaration of `backend`. The API backends' needs are declared here (they are
+/// key and endpoint variables only, no program or login) and read by
+/// [`super::api::endpoint`].
 pub fn of(backend: BackendKind) -> HostNeeds {
     match backend {
         BackendKind::Claude => super::claude::NEEDS,

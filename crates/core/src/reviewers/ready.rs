@@ -137,23 +137,7 @@ pub async fn check_available(
         BackendKind::Anthropic
         | BackendKind::Openai
         | BackendKind::GeminiApi
-        | BackendKind::OpenaiCompatible => {
-            let would_use = if config.backend == BackendKind::OpenaiCompatible
-                && config.base_url.is_none()
-                && host.get("OPENAI_BASE_URL").is_none_or(str::is_empty)
-            {
-                "no base_url: set `base_url` in the reviewer's table or OPENAI_BASE_URL".to_string()
-            } else {
-                match needs::find_credential(config, host) {
-                    Ok(found) => uses(&found),
-                    Err(reason) => reason,
-                }
-            };
-            return Availability::not_ready(format!(
-                "the `{}` backend is not implemented yet ({would_use})",
-                config.backend.as_str()
-            ));
-        }
+        | BackendKind::OpenaiCompatible => return api_available(config, host),
         BackendKind::Claude | BackendKind::Codex | BackendKind::Gemini => {}
     }
 
@@ -207,6 +191,42 @@ pub async fn check_available(
         reason,
         version,
     }
+}
+
+/// An API reviewer is ready when it has a model, an endpoint and (where the backend
+/// needs one) a key; the reason says which key and which endpoint.
+fn api_available(config: &ReviewerConfig, host: &HostEnv) -> Availability {
+    if let Some(why) = super::api::missing_model(config) {
+        return Availability::not_ready(why);
+    }
+    match super::api::endpoint(config, host) {
+        Ok(endpoint) => Availability {
+            ready: true,
+            reason: match &endpoint.key_var {
+                Some(var) => format!("uses {var} at {}", endpoint.base_url),
+                None => format!("no API key needed; {}", endpoint.base_url),
+            },
+            version: None,
+        },
+        Err(why) => Availability::not_ready(why),
+    }
+}
+
+/// [`check_available`], and for a ready API reviewer also a request to its endpoint's
+/// model list (`deep-review reviewers --check`): reachable, and the model listed.
+pub async fn check_reachable(
+    config: &ReviewerConfig,
+    host: &HostEnv,
+    path_lookup: &(dyn Fn(&str) -> Option<PathBuf> + Sync),
+) -> Availability {
+    let mut available = check_available(config, host, path_lookup).await;
+    if available.ready && super::api::is_api(config.backend) {
+        match super::api::check_endpoint(config, host).await {
+            Ok(found) => available.reason = format!("{}; {found}", available.reason),
+            Err(why) => available = Availability::not_ready(why),
+        }
+    }
+    available
 }
 
 /// The executable this reviewer runs, if it runs one: `binary`, else the backend's
@@ -290,11 +310,16 @@ pub async fn choose_panel(settings: &Settings) -> PanelChoice {
 /// Checks whether each reviewer can run here, all at once (an agent CLI's check runs
 /// its `--version`, which can take seconds). Results in the reviewers' order.
 pub async fn check_all(reviewers: &[ReviewerConfig]) -> Vec<Availability> {
-    check_all_in(reviewers, &HostEnv::capture()).await
+    check_all_in(reviewers, &HostEnv::capture(), false).await
 }
 
-/// [`check_all`] against an explicit host environment (tests pass their own).
-pub async fn check_all_in(reviewers: &[ReviewerConfig], host: &HostEnv) -> Vec<Availability> {
+/// [`check_all`] against an explicit host environment (tests pass their own);
+/// `network` also asks each ready API reviewer's endpoint ([`check_reachable`]).
+pub async fn check_all_in(
+    reviewers: &[ReviewerConfig],
+    host: &HostEnv,
+    network: bool,
+) -> Vec<Availability> {
     let host = Arc::new(host.clone());
     let mut tasks = tokio::task::JoinSet::new();
     for (index, reviewer) in reviewers.iter().cloned().enumerate() {
@@ -302,7 +327,12 @@ pub async fn check_all_in(reviewers: &[ReviewerConfig], host: &HostEnv) -> Vec<A
         tasks.spawn(async move {
             let path_var = host.get("PATH").map(str::to_string);
             let lookup = |program: &str| find_on_path(program, path_var.as_deref());
-            (index, check_available(&reviewer, &host, &lookup).await)
+            let available = if network {
+                check_reachable(&reviewer, &host, &lookup).await
+            } else {
+                check_available(&reviewer, &host, &lookup).await
+            };
+            (index, available)
         });
     }
     let mut results: Vec<Option<Availability>> = vec![None; reviewers.len()];
@@ -427,37 +457,45 @@ mod tests {
         let builtin = ReviewerConfig::new("lint", BackendKind::Builtin);
         assert!(check_available(&builtin, &env, &no_path).await.ready);
 
-        // Backends `review` cannot run yet are never ready; the reason still says
-        // what they would use.
+        // API reviewers: ready with a model, an endpoint and (where needed) a key.
         let mut local = ReviewerConfig::new("local", BackendKind::OpenaiCompatible);
+        local.model = Some("qwen2.5-coder:14b".into());
         assert!(!check_available(&local, &env, &no_path).await.ready);
         local.base_url = Some("http://127.0.0.1:1/v1".into());
         check(
             check_available(&local, &env, &no_path).await,
-            false,
-            "the `openai-compatible` backend is not implemented yet (no API key needed)",
+            true,
+            "no API key needed; http://127.0.0.1:1/v1",
             None,
         );
         local.api_key_env = Some("OLLAMA_API_KEY".into());
         check(
             check_available(&local, &env, &no_path).await,
             false,
-            "the `openai-compatible` backend is not implemented yet (no credentials: set OLLAMA_API_KEY)",
+            "no credentials: set OLLAMA_API_KEY",
             None,
         );
 
-        let openai = ReviewerConfig::new("o", BackendKind::Openai);
+        let mut openai = ReviewerConfig::new("o", BackendKind::Openai);
+        openai.model = Some("gpt-5".into());
         check(
             check_available(&openai, &env, &no_path).await,
             false,
-            "the `openai` backend is not implemented yet (no credentials: set OPENAI_API_KEY)",
+            "no credentials: set OPENAI_API_KEY",
             None,
         );
-        let anthropic = ReviewerConfig::new("a", BackendKind::Anthropic);
+        let mut anthropic = ReviewerConfig::new("a", BackendKind::Anthropic);
         check(
             check_available(&anthropic, &env, &no_path).await,
             false,
-            "the `anthropic` backend is not implemented yet (uses ANTHROPIC_API_KEY)",
+            "no model: set `model` in [reviewers.a] (e.g. \"claude-sonnet-4-5\")",
+            None,
+        );
+        anthropic.model = Some("claude-sonnet-4-5".into());
+        check(
+            check_available(&anthropic, &env, &no_path).await,
+            true,
+            "uses ANTHROPIC_API_KEY at https://api.anthropic.com",
             None,
         );
     }

@@ -13,6 +13,7 @@ mod parse_fixtures;
 mod parse_seed;
 mod real_clis;
 mod run_agents;
+mod run_api;
 mod run_command;
 mod run_env;
 mod run_panel;

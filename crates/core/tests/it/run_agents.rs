@@ -93,7 +93,8 @@ async fn claude_happy_path_from_the_captured_stream() {
         record.tokens,
         Some(Tokens {
             input: 3678,
-            output: 79
+            output: 79,
+            ..Tokens::default()
         })
     );
     assert_eq!(record.cost_usd, Some(0.012219));
@@ -196,7 +197,8 @@ async fn claude_tool_heavy_stream() {
         record.tokens,
         Some(Tokens {
             input: 15000,
-            output: 900
+            output: 900,
+            ..Tokens::default()
         })
     );
     assert_eq!(record.cost_usd, Some(0.25));
@@ -359,7 +361,8 @@ async fn codex_happy_path_from_the_captured_stream() {
         record.tokens,
         Some(Tokens {
             input: 10741,
-            output: 79
+            output: 79,
+            ..Tokens::default()
         })
     );
     assert_eq!(record.model.as_deref(), Some("gpt-5.5"));
@@ -514,7 +517,8 @@ async fn gemini_happy_path_from_the_captured_stream() {
         record.tokens,
         Some(Tokens {
             input: 508,
-            output: 79
+            output: 79,
+            ..Tokens::default()
         })
     );
     assert_eq!(record.model.as_deref(), Some("gemini-2.5-pro"));

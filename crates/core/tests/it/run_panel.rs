@@ -65,7 +65,8 @@ async fn one_bad_reviewer_costs_only_its_own_record() {
             ("good", RunStatus::Ok),
             ("hang", RunStatus::TimedOut),
             ("crash", RunStatus::Failed),
-            ("api", RunStatus::Skipped),
+            // An API reviewer with no model fails without a request.
+            ("api", RunStatus::Failed),
             ("noise", RunStatus::Failed),
         ]
     );

@@ -1,0 +1,97 @@
+//! The API path's own cost per reviewer: a whole review (prompt read, request built,
+//! sent, streamed, parsed, files written) against `fake-apis` with no pause between
+//! events, so nearly all the time is ours, not the model's. Median of many runs per
+//! protocol, with the tokens and cost each recorded. `cargo bench -p deep-review-core
+//! --bench api_overhead`.
+
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use deep_review_core::config::{BackendKind, ReviewerConfig};
+use deep_review_core::model::RunStatus;
+use deep_review_core::reviewers::env::HostEnv;
+use deep_review_core::reviewers::run_reviewer_in;
+use fake_apis::FakeApis;
+use support::Fixture;
+use tokio_util::sync::CancellationToken;
+
+const RUNS: usize = 50;
+
+fn main() {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("no tokio runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(async {
+        let server = match FakeApis::start().await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot start fake-apis: {e}");
+                std::process::exit(1);
+            }
+        };
+        server.set_pace(Duration::ZERO);
+        let host = HostEnv::from_pairs(
+            ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"].map(|v| (v, "bench-key")),
+        );
+        for (backend, model, v1) in [
+            (BackendKind::Anthropic, "claude-sonnet-4-5", false),
+            (BackendKind::Openai, "gpt-5", true),
+            (BackendKind::GeminiApi, "gemini-2.5-flash", false),
+            (BackendKind::OpenaiCompatible, "qwen2.5-coder:14b", true),
+        ] {
+            let mut config = ReviewerConfig::new(backend.as_str(), backend);
+            config.model = Some(model.into());
+            config.base_url = Some(if v1 {
+                format!("{}/v1", server.url())
+            } else {
+                server.url()
+            });
+            let fx = Fixture::with_prompt(&prompt());
+            let mut times = Vec::new();
+            let mut last = None;
+            for _ in 0..RUNS {
+                let clock = Instant::now();
+                let record =
+                    run_reviewer_in(&config, &fx.ctx, &host, None, CancellationToken::new()).await;
+                times.push(clock.elapsed());
+                if record.status != RunStatus::Ok {
+                    eprintln!("{}: {:?}", backend.as_str(), record.error);
+                    std::process::exit(1);
+                }
+                last = Some(record);
+            }
+            times.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let record = last.unwrap_or_default();
+            let tokens = record.tokens.unwrap_or_default();
+            println!(
+                "{:18} median {:.2} ms (min {:.2}, max {:.2}, {RUNS} runs); tokens in {} (cached {}) out {}, cost {}",
+                backend.as_str(),
+                ms(times[RUNS / 2]),
+                ms(times[0]),
+                ms(times[RUNS - 1]),
+                tokens.input,
+                tokens.cached,
+                tokens.output,
+                record.cost_usd.map_or("none (no price)".to_string(), |c| format!("${c:.6}")),
+            );
+        }
+    });
+}
+
+/// A prompt the size of a small real one (about 40 KiB with its diff).
+fn prompt() -> String {
+    let mut diff = String::from("diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,400 +1,400 @@\n");
+    for i in 0..400 {
+        diff.push_str(&format!(
+            "+pub fn f{i}(x: u32) -> u32 {{ x.wrapping_mul({i}) + 1 }}\n"
+        ));
+    }
+    format!("# Review this change\n\n```diff\n{diff}```\n")
+}
