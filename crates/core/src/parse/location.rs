@@ -118,8 +118,7 @@ pub fn parse_location(text: &str, checkout_root: Option<&str>) -> Option<Locatio
         let whole = c.get(0)?;
         if whole.start() == 0 && whole.end() == t.len() {
             let (label, target) = (c.get(1)?.as_str(), c.get(2)?.as_str());
-            return target_location(target, checkout_root)
-                .or_else(|| parse_location(label, checkout_root));
+            return link_location(label, target, checkout_root);
         }
     }
     if let Some(m) = URL.find(t) {
@@ -152,13 +151,7 @@ pub(crate) fn find_locations(line: &str, checkout_root: Option<&str>) -> Vec<Fou
             continue;
         };
         links.push(whole.range());
-        let loc = target_location(target.as_str(), checkout_root).or_else(|| {
-            find_locations(label.as_str(), checkout_root)
-                .into_iter()
-                .next()
-                .map(|f| f.location)
-        });
-        if let Some(location) = loc {
+        if let Some(location) = link_location(label.as_str(), target.as_str(), checkout_root) {
             found.push(Found {
                 location,
                 span: whole.range(),
@@ -315,6 +308,44 @@ fn push_with_extras(
             location: Location::lines(path.clone(), s, e),
             span: span.clone(),
         });
+    }
+}
+
+/// A link's location: its target's, unless the label names the same file by a
+/// repository-relative path — `[pkg/a.go:45-54](/private/tmp/review-x/pkg/a.go#L45)`
+/// is `pkg/a.go:45-54`: the label has the whole range, and the target an absolute
+/// checkout path that must not leak into the report.
+fn link_location(label: &str, target: &str, root: Option<&str>) -> Option<Location> {
+    let from_label = || {
+        find_locations(label, root)
+            .into_iter()
+            .next()
+            .map(|f| f.location)
+    };
+    let Some(target_loc) = target_location(target, root) else {
+        return from_label();
+    };
+    if !target_loc.path.starts_with('/') {
+        return Some(target_loc);
+    }
+    match from_label() {
+        Some(label_loc)
+            if !label_loc.path.starts_with('/')
+                && target_loc
+                    .path
+                    .strip_suffix(label_loc.path.as_str())
+                    .is_some_and(|head| head.ends_with('/')) =>
+        {
+            if label_loc.line_start.is_some() {
+                Some(label_loc)
+            } else {
+                Some(Location {
+                    path: label_loc.path,
+                    ..target_loc
+                })
+            }
+        }
+        _ => Some(target_loc),
     }
 }
 
@@ -731,6 +762,14 @@ mod tests {
                 &["pkg/a.go:35-43", "pkg/a.go:50"],
             ),
             ("`a.go:12`, 2 callers", &["a.go:12"]),
+            (
+                "— [src/auth/refresh.ts:45-54](/private/tmp/review-91c/src/auth/refresh.ts#L45)",
+                &["src/auth/refresh.ts:45-54"],
+            ),
+            (
+                "[refresh.ts](/private/tmp/review-91c/src/auth/refresh.ts#L45)",
+                &["refresh.ts:45"],
+            ),
         ];
         for (input, expected) in cases {
             let got: Vec<String> = find_locations(input, ROOT)
