@@ -27,6 +27,7 @@ fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Fin
         kind: None,
         verification: Verification::NotChecked,
         reconciliation: None,
+        severity_rule: None,
         merge_reasons: Vec::new(),
         fingerprint: String::new(),
     }
