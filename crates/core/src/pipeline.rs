@@ -161,6 +161,7 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
             .wall_clock_ms
             .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
         verdict_policy: opts.verdict_policy,
+        review_texts: raw.iter().map(|r| r.text.as_str()).collect(),
     });
     let written = write_outputs(opts, &report, &raw)?;
     Ok(Consolidated {

@@ -17,6 +17,10 @@ pub struct Report {
     pub id: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// What the change is called: the PR's title, else the target's title or branch,
+    /// else what the reviews' own headings call it; None when nothing says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub target: Target,
     pub verdict: Verdict,
     pub wall_clock_ms: Option<u64>,

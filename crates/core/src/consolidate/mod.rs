@@ -24,10 +24,12 @@ use crate::report::{Design, DesignGroup, DesignMember, Dropped, Finding, Member,
 use crate::verify::VerifyOutcome;
 
 pub use check::{check_complete, Incomplete};
+/// Whether two cited paths name the same file (`b.go`, `a/b.go`, `/checkout/a/b.go`).
+pub(crate) use pool::same_file;
 pub use severity::Coverage;
 
 use cluster::{group, Merge};
-use pool::{line_gap, location_similarity, same_file, Input, Pool};
+use pool::{line_gap, location_similarity, Input, Pool};
 use text::Lexicon;
 
 #[derive(Debug, Clone, Default)]

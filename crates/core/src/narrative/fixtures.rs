@@ -41,6 +41,7 @@ impl Scenario {
             diff_limitations: &self.diff_limitations,
             wall_clock_ms: self.wall_clock_ms,
             verdict_policy: VerdictPolicy::default(),
+            review_texts: self.raw.iter().map(|r| r.text.as_str()).collect(),
         }
     }
 }

@@ -58,6 +58,7 @@ fn verdict_says_when_the_panel_is_partial_or_empty() {
             ("claude", Some(&failed), false),
             ("gemini", Some(&timed_out), false),
         ],
+        &[],
     );
     assert_eq!(none.decision, Decision::Incomplete);
     assert_eq!(
@@ -74,11 +75,12 @@ fn verdict_says_when_the_panel_is_partial_or_empty() {
             ("builtin", None, true),
             ("gemini", Some(&timed_out), false),
         ],
+        &[],
     );
     assert_eq!(partial.decision, Decision::MergeWithFixes);
     assert_eq!(
         partial.reason,
-        "I1 Title needs fixes before merging — from 2 of 3 reviewers; gemini timed out."
+        "title (I1) — from 2 of 3 reviewers; gemini timed out."
     );
 }
 
@@ -89,10 +91,18 @@ fn verdict_follows_the_policy() {
     let strict = VerdictPolicy {
         rework_at: I,
         fixes_at: S,
+        rework_min: 1,
     };
+    let titles = [
+        "Refill writes `b.tokens` outside the mutex.",
+        "Client map grows without bound",
+        "IAM role trust policy accepts any repository",
+        "`Take(n)` underflows",
+    ];
     let check = |severities: &[Severity],
                  policy: VerdictPolicy,
                  any_review: bool,
+                 asked: &[&str],
                  decision: Decision,
                  reason: &str| {
         let findings: Vec<Finding> = severities
@@ -103,61 +113,89 @@ fn verdict_follows_the_policy() {
                 finding(
                     &id,
                     *s,
-                    &format!("Title {}.", i + 1),
+                    titles[i % titles.len()],
                     (i % 2 == 0).then_some("src/a.rs"),
                 )
             })
             .collect();
-        let v = verdict(&findings, policy, any_review);
+        let v = verdict(&findings, policy, any_review, asked);
         assert_eq!(v.decision, decision, "{severities:?}");
         assert_eq!(v.reason, reason, "{severities:?}");
     };
+    // Two blockers: rework, naming both by what they are, without paths.
     check(
-        &[C, I, I, S],
+        &[C, C, I, S],
         default,
         true,
+        &[],
         Decision::Rework,
-        "C1 (`src/a.rs:3`) Title 1 blocks the merge; 2 important issues also need fixes.",
+        "refill writes `b.tokens` outside the mutex (C1), and client map grows without bound (C2).",
     );
     check(
-        &[C, C, C, S],
+        &[C, C, C, C],
         default,
         true,
+        &[],
         Decision::Rework,
-        "C1 (`src/a.rs:3`) Title 1, C2 Title 2 and 1 more block the merge.",
+        "refill writes `b.tokens` outside the mutex (C1), client map grows without bound (C2), and 2 more.",
     );
+    // One blocker with a fix at hand: fixed before merging.
     check(
-        &[I, S, S],
+        &[C, I, S],
         default,
         true,
+        &[],
         Decision::MergeWithFixes,
-        "I1 (`src/a.rs:3`) Title 1 needs fixes before merging; 2 suggestions are optional.",
+        "refill writes `b.tokens` outside the mutex (C1), and client map grows without bound (I2).",
     );
+    // ... unless a reviewer that raised it asks for a rework; one that did not raise it
+    // does not count.
     check(
-        &[I, I],
+        &[C, I],
         default,
         true,
+        &["a"],
+        Decision::Rework,
+        "refill writes `b.tokens` outside the mutex (C1); a asks for a rework.",
+    );
+    check(
+        &[C, I],
+        default,
+        true,
+        &["b"],
         Decision::MergeWithFixes,
-        "I1 (`src/a.rs:3`) Title 1 and I2 Title 2 need fixes before merging.",
+        "refill writes `b.tokens` outside the mutex (C1), and client map grows without bound (I2).",
+    );
+    // Acronyms and code keep their case.
+    check(
+        &[S, I, I],
+        default,
+        true,
+        &[],
+        Decision::MergeWithFixes,
+        "client map grows without bound (I2), and IAM role trust policy accepts any repository (I3).",
     );
     check(
         &[S],
         default,
         true,
+        &[],
         Decision::MergeAsIs,
-        "No critical or important issues; 1 suggestion is optional.",
+        "nothing needs fixing; 1 suggestion is optional.",
     );
     check(
         &[],
         default,
         true,
+        &[],
         Decision::MergeAsIs,
-        "No reviewer raised an issue.",
+        "no reviewer raised an issue.",
     );
     check(
         &[],
         default,
         false,
+        &[],
         Decision::Incomplete,
         "No reviewer produced a usable review, so nothing was decided.",
     );
@@ -165,9 +203,21 @@ fn verdict_follows_the_policy() {
         &[I, S],
         strict,
         true,
+        &[],
         Decision::Rework,
-        "I1 (`src/a.rs:3`) Title 1 blocks the merge; 1 suggestion also needs fixes.",
+        "refill writes `b.tokens` outside the mutex (I1).",
     );
+}
+
+#[test]
+fn a_reviewers_rework_words_are_read_strictly() {
+    use super::verdict::asks_for_rework;
+    assert!(asks_for_rework(
+        "Rework — the workflow leaks the deploy token"
+    ));
+    assert!(asks_for_rework("**Do not merge**"));
+    assert!(!asks_for_rework("Changes requested"));
+    assert!(!asks_for_rework("Approve with fixes"));
 }
 
 #[test]
@@ -340,6 +390,7 @@ fn scale_10_reviewers_1000_items() {
         diff_limitations: &[],
         wall_clock_ms: None,
         verdict_policy: VerdictPolicy::default(),
+        review_texts: Vec::new(),
     };
     let start = std::time::Instant::now();
     let report = build_report(&input);
