@@ -18,6 +18,9 @@
 //! 3. **Pre-existing.** An issue a member says is pre-existing (not introduced by
 //!    this change, already on main) does not block this change: one level down, so a
 //!    critical becomes important and an important a suggestion.
+//!    An important finding whose text gives a concrete exploit of a security hole
+//!    (see [`concrete_exploit`]; reaching another user's or tenant's data counts on
+//!    its own) is raised to critical.
 //! 4. **Corroboration.** A critical raised by one reviewer of a panel of two or more
 //!    reviews, when every other reviewer also reviewed the file it is in, is lowered
 //!    to important — unless it is a security or data-loss hole whose text gives a
@@ -61,7 +64,8 @@ pub(super) enum Rule {
     PreExisting,
     /// A single reviewer's critical that the others did not raise, lowered.
     Uncorroborated,
-    /// A single reviewer's critical kept because it gives a concrete exploit.
+    /// A concrete exploit of a security hole: a lone critical kept, an important
+    /// raised.
     Exploit,
 }
 
@@ -392,6 +396,19 @@ fn apply_evidence(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &P
         };
         return;
     }
+    if out.severity == Severity::Important {
+        if let Some((r, _)) = members.iter().find(|(_, i)| concrete_exploit(i)) {
+            *out = Outcome {
+                severity: Severity::Critical,
+                reason: Some(format!(
+                    "a security hole with a concrete exploit: {} shows who can abuse it",
+                    panel.name(*r)
+                )),
+                rule: Rule::Exploit,
+            };
+            return;
+        }
+    }
     if out.severity == Severity::Critical {
         corroborate(out, members, panel);
     }
@@ -666,7 +683,18 @@ pub(super) fn concrete_exploit(item: &ReviewItem) -> bool {
         "proof of concept",
         "steps to reproduce",
     ];
-    hole.iter().any(|h| text.contains(h)) && exploit.iter().any(|e| text.contains(e))
+    // Reaching another user's or tenant's data is its own exploit.
+    let cross = [
+        "other tenants'",
+        "another tenant's",
+        "other users'",
+        "another user's",
+        "other customers'",
+        "another customer's",
+    ];
+    let text = text.replace('\u{2019}', "'");
+    cross.iter().any(|c| text.contains(c))
+        || hole.iter().any(|h| text.contains(h)) && exploit.iter().any(|e| text.contains(e))
 }
 
 /// True when another reviewer rated an item at (or within a few lines of) one of the

@@ -9,7 +9,7 @@ use super::Panel;
 use crate::consolidate::Consolidation;
 use crate::model::{ItemSource, Limitation, ParsedReview, RunStatus};
 use crate::prose::{duration_terse, join_and, one_line};
-use crate::report::{AcknowledgedLimitation, ReviewerReport};
+use crate::report::{AcknowledgedLimitation, Design, DesignGroup, ReviewerReport};
 
 /// One assessment section: each reviewer's text with its name in front, and the
 /// findings its items became.
@@ -219,6 +219,81 @@ pub(super) fn acknowledged_limitations(
         }
     }
     out
+}
+
+/// The design observations with every "concern" that is only praise (a reviewer's
+/// `**Strengths**` paragraph, "the layering is clean") moved to the strengths.
+pub(super) fn design_without_praise(design: &Design) -> Design {
+    let (praise, concerns): (Vec<DesignGroup>, Vec<DesignGroup>) = design
+        .concerns
+        .iter()
+        .cloned()
+        .partition(|g| only_praise(&g.title, &g.body));
+    let mut strengths = design.strengths.clone();
+    strengths.extend(praise.into_iter().map(|g| DesignGroup { scope: None, ..g }));
+    Design {
+        concerns,
+        strengths,
+    }
+}
+
+/// True when a design observation only praises: a strengths label for a title, or
+/// text that opens with praise and raises nothing.
+pub(super) fn only_praise(title: &str, body: &str) -> bool {
+    let t = norm_words(title);
+    let labels = [
+        "strengths",
+        "strength",
+        "positives",
+        "what s good",
+        "what is good",
+        "good",
+        "nice",
+        "highlights",
+        "praise",
+        "well done",
+    ];
+    let text = format!("{t} {}", norm_words(body));
+    let concern_words = [
+        "but", "however", "should", "consider", "risk", "concern", "missing", "lacks", "could",
+        "instead", "problem", "issue", "although", "though", "unless", "bug", "fails", "breaks",
+        "wrong", "not",
+    ];
+    let raises_something = text.split(' ').any(|w| concern_words.contains(&w));
+    if labels.contains(&t.as_str()) {
+        return !raises_something || body.trim().is_empty();
+    }
+    let praise_openers = [
+        "nice",
+        "good",
+        "great",
+        "well done",
+        "well structured",
+        "clean",
+        "solid",
+        "i like",
+        "love",
+        "excellent",
+        "clear",
+        "idiomatic",
+        "readable",
+    ];
+    let opens_with_praise = praise_openers.iter().any(|p| text.starts_with(p))
+        || [
+            "is clean",
+            "are clean",
+            "is well structured",
+            "is idiomatic",
+            "is clear",
+            "is readable",
+            "is solid",
+            "looks good",
+            "is nice",
+            "is good",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+    opens_with_praise && !raises_something
 }
 
 /// The Reconciliation paragraph: one sentence per finding whose severity differs from

@@ -181,7 +181,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         changed_files: input.changed_files.to_vec(),
         findings: findings.clone(),
         dropped: input.consolidation.dropped.clone(),
-        design: input.consolidation.design.clone(),
+        design: assessments::design_without_praise(&input.consolidation.design),
         testing: assessment(&panel, |r| r.testing.as_deref(), ItemSource::Testing),
         documentation: assessment(
             &panel,

@@ -3,7 +3,7 @@
 
 use super::fixtures::{go_gateway, python_clean, rust_cache};
 use super::*;
-use crate::model::{Decision, Location};
+use crate::model::{Decision, Limitation, Location};
 use crate::report::{Member, Verification};
 
 fn finding(id: &str, severity: Severity, title: &str, path: Option<&str>) -> Finding {
@@ -429,4 +429,237 @@ fn narrative_does_not_import_render() {
             "narrative/{name} imports from render"
         );
     }
+}
+
+/// A scenario's input with `reviews` as the panel (no run records, no target).
+fn with_reviews(reviews: &[ParsedReview], consolidation: &Consolidation) -> Report {
+    build_report(&ReportInput {
+        id: "20261203-120000-x".into(),
+        created_at: "2026-12-03T12:00:00Z".into(),
+        target: Target::default(),
+        reviews,
+        runs: &[],
+        consolidation,
+        changed_files: &[],
+        diff_limitations: &[],
+        wall_clock_ms: None,
+        verdict_policy: VerdictPolicy::default(),
+        review_texts: Vec::new(),
+    })
+}
+
+fn summarised(name: &str, summary: &str) -> ParsedReview {
+    ParsedReview {
+        reviewer: name.into(),
+        pass: 1,
+        summary: Some(summary.into()),
+        ..ParsedReview::default()
+    }
+}
+
+#[test]
+fn the_summary_says_what_the_change_does_then_what_decides_the_verdict() {
+    let reviews = [
+        summarised("claude", "The change adds a token bucket per client and an HTTP middleware that rejects requests with 429. The arithmetic is mostly right."),
+        summarised("codex", "Adds a per-client token bucket and a middleware returning 429 when the bucket is empty."),
+        summarised("gemini", "Looks fine overall."),
+    ];
+    let mut c1 = finding(
+        "C1",
+        Severity::Critical,
+        "Refill writes `b.tokens` outside the mutex",
+        Some("bucket.go"),
+    );
+    c1.reviewers = vec!["claude".into(), "codex".into(), "gemini".into()];
+    let mut c2 = finding(
+        "C2",
+        Severity::Critical,
+        "Client map grows without bound",
+        Some("limit.go"),
+    );
+    c2.reviewers = vec!["gemini".into()];
+    c2.members[0].reviewer = "gemini".into();
+    let s1 = finding("S1", Severity::Suggestion, "Return `Retry-After`", None);
+    let consolidation = Consolidation {
+        findings: vec![c1, c2, s1],
+        ..Consolidation::default()
+    };
+    let report = with_reviews(&reviews, &consolidation);
+    assert_eq!(report.verdict.decision, Decision::Rework);
+    assert_eq!(
+        report.verdict.reason,
+        "refill writes `b.tokens` outside the mutex (C1), and client map grows without bound (C2)."
+    );
+    let paragraphs: Vec<&str> = report.summary.split("\n\n").collect();
+    // claude's and codex's summaries agree (gemini's says nothing about the change);
+    // the first of them, its first sentence.
+    assert_eq!(
+        paragraphs[0],
+        "The change adds a token bucket per client and an HTTP middleware that rejects requests with 429."
+    );
+    assert_eq!(
+        paragraphs[1],
+        "Two issues block the merge: refill writes `b.tokens` outside the mutex (C1, raised by all three reviewers); and client map grows without bound (C2, raised by gemini alone). Besides these, the review has 1 suggestion."
+    );
+    assert!(!report.summary.contains("bucket.go"), "{}", report.summary);
+}
+
+#[test]
+fn a_summary_that_starts_with_a_verb_gets_its_subject() {
+    let reviews = [summarised(
+        "codex",
+        "Adds a per-client token bucket. It also wires a middleware.",
+    )];
+    let report = with_reviews(&reviews, &Consolidation::default());
+    assert!(
+        report
+            .summary
+            .starts_with("The change adds a per-client token bucket. It also wires a middleware."),
+        "{}",
+        report.summary
+    );
+}
+
+#[test]
+fn acknowledged_limitations_print_their_place_once_and_merge_across_reviewers() {
+    let lim = |path: &str, line: u32, text: &str| Limitation {
+        path: Some(path.into()),
+        line: Some(line),
+        text: text.into(),
+    };
+    let mut claude = summarised("claude", "Adds log passthrough.");
+    claude.limitations = vec![
+        lim(
+            "container_passthrough.go",
+            35,
+            "`container_passthrough.go:35` — `// TODO: Figure out containerd`. Scoped to Docker.",
+        ),
+        Limitation {
+            path: None,
+            line: None,
+            text: "The change acknowledges two limitations:".into(),
+        },
+    ];
+    let mut codex = summarised("codex", "Adds log passthrough.");
+    codex.limitations = vec![lim(
+        "pkg/controllers/container_passthrough.go",
+        35,
+        "**Code comment**: `// TODO: Figure out containerd` — `pkg/controllers/container_passthrough.go:35`. The PR scopes this to Docker only.",
+    )];
+    let report = with_reviews(&[claude, codex], &Consolidation::default());
+    let lims = &report.acknowledged_limitations;
+    assert_eq!(lims.len(), 1, "{lims:#?}");
+    assert_eq!(
+        lims[0].text,
+        "`// TODO: Figure out containerd`. Scoped to Docker."
+    );
+    assert_eq!(lims[0].sources, ["claude", "codex"]);
+}
+
+#[test]
+fn praise_filed_as_a_concern_is_a_strength() {
+    use crate::report::{Design, DesignGroup};
+    let group = |title: &str, body: &str| DesignGroup {
+        title: title.into(),
+        scope: None,
+        body: body.into(),
+        reviewers: vec!["gemini".into()],
+        members: Vec::new(),
+    };
+    let consolidation = Consolidation {
+        design: Design {
+            concerns: vec![
+                group("Strengths", "The layering (file < env < flags) is clean."),
+                group("The overall structure is clean and easy to follow", ""),
+                group(
+                    "Client ownership is shared",
+                    "The watcher closes the client, but the handler does not take the lock.",
+                ),
+            ],
+            strengths: Vec::new(),
+        },
+        ..Consolidation::default()
+    };
+    let report = with_reviews(&[summarised("gemini", "Adds things.")], &consolidation);
+    let concerns: Vec<&str> = report
+        .design
+        .concerns
+        .iter()
+        .map(|g| g.title.as_str())
+        .collect();
+    let strengths: Vec<&str> = report
+        .design
+        .strengths
+        .iter()
+        .map(|g| g.title.as_str())
+        .collect();
+    assert_eq!(concerns, ["Client ownership is shared"]);
+    assert_eq!(
+        strengths,
+        [
+            "Strengths",
+            "The overall structure is clean and easy to follow"
+        ]
+    );
+}
+
+#[test]
+fn per_reviewer_counts_count_findings_and_files_once() {
+    use crate::model::ReviewItem;
+    let item = |id: &str, source: ItemSource, path: &str| ReviewItem {
+        local_id: id.into(),
+        source,
+        severity: Severity::Suggestion,
+        severity_stated: false,
+        title: id.into(),
+        locations: vec![Location::lines(path, 1, 1)],
+        body: String::new(),
+        snippets: Vec::new(),
+        tags: Vec::new(),
+        ordinal: 0,
+    };
+    let mut claude = summarised("claude", "Adds a limiter.");
+    claude.items = vec![
+        item("I1", ItemSource::Finding, "pkg/a.go"),
+        item("testing-1", ItemSource::Testing, "a.go"),
+        item("S1", ItemSource::Finding, "/tmp/checkout/pkg/a.go"),
+    ];
+    // I1 and its restatement testing-1 are one finding; S1 another.
+    let mut f1 = finding("I1", Severity::Important, "Underflow", Some("pkg/a.go"));
+    f1.reviewers = vec!["claude".into()];
+    f1.members = vec![
+        Member {
+            reviewer: "claude".into(),
+            local_id: "I1".into(),
+            severity: Severity::Important,
+            title: "Underflow".into(),
+            source: ItemSource::Finding,
+            locations: Vec::new(),
+        },
+        Member {
+            reviewer: "claude".into(),
+            local_id: "testing-1".into(),
+            severity: Severity::Suggestion,
+            title: "Untested".into(),
+            source: ItemSource::Testing,
+            locations: Vec::new(),
+        },
+    ];
+    let mut f2 = finding("S1", Severity::Suggestion, "Retry-After", Some("pkg/a.go"));
+    f2.reviewers = vec!["claude".into()];
+    f2.members[0].reviewer = "claude".into();
+    f2.members[0].local_id = "S1".into();
+    let consolidation = Consolidation {
+        findings: vec![f1, f2],
+        ..Consolidation::default()
+    };
+    let report = with_reviews(&[claude], &consolidation);
+    let r = &report.reviewers[0];
+    assert_eq!((r.findings.important, r.findings.suggestion), (1, 1));
+    assert_eq!(r.files_reviewed, ["pkg/a.go"]);
+    assert!(
+        r.retro.starts_with("Raised 2 findings (1I 1S)."),
+        "{}",
+        r.retro
+    );
 }

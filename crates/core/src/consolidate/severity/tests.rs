@@ -559,3 +559,34 @@ fn a_reviewer_calling_its_item_harmless_makes_it_a_suggestion() {
         Some("minor by the reviewer's own account (“fine in practice”)")
     );
 }
+
+#[test]
+fn an_important_security_hole_with_a_concrete_exploit_is_critical() {
+    let reviews = vec![
+        review("codex", vec![
+            item("3", Severity::Important, "Controller lacks tenant check on the cursor", "The cursor query does not filter by `tenant_id`, so paging returns other tenants\u{2019} invoices.", at("InvoiceController.java", 38)),
+            item("4", Severity::Important, "Token logged at debug level", "The refresh token is written to the debug log.", at("auth.ts", 3)),
+        ]),
+        review("claude", vec![item("I1", Severity::Important, "N+1 queries", "", at("InvoiceController.java", 20))]),
+    ];
+    let out = run(
+        &reviews,
+        &[(0, 0)],
+        SeverityPolicy::Evidence,
+        &Coverage::default(),
+    );
+    assert_eq!(out.severity, Severity::Critical);
+    assert_eq!(out.rule, Rule::Exploit);
+    assert_eq!(
+        out.reason.as_deref(),
+        Some("a security hole with a concrete exploit: codex shows who can abuse it")
+    );
+    // A secret in a log, with nobody shown abusing it, stays important.
+    let out = run(
+        &reviews,
+        &[(0, 1)],
+        SeverityPolicy::Evidence,
+        &Coverage::default(),
+    );
+    assert_eq!(out.severity, Severity::Important);
+}
