@@ -769,7 +769,7 @@ fn corroborate(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &Pane
         *out = Outcome {
             severity: Severity::Critical,
             reason: Some(format!(
-                "{one_of} ({others_did}), kept critical: {raiser} describes a concrete exploit"
+                "{one_of}; {others_did}, but {raiser} describes a concrete exploit"
             )),
             rule: Rule::Exploit,
         };

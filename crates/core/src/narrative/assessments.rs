@@ -321,9 +321,9 @@ pub(super) fn reconciliation(consolidation: &Consolidation, panel: &Panel<'_>) -
             .map(one_line)
             .map(|w| w.trim_end_matches('.').to_string())
             .filter(|w| !w.is_empty());
-        if changed.is_empty() && why.is_none() {
-            continue;
-        }
+        // No reason: the members that differ had no stated severity (a default), so
+        // nothing was reconciled.
+        let Some(why) = why else { continue };
         let title = one_line(&f.title);
         let title = title.trim_end_matches('.');
         let what = if changed.is_empty() {
@@ -331,10 +331,7 @@ pub(super) fn reconciliation(consolidation: &Consolidation, panel: &Panel<'_>) -
         } else {
             format!("{}; consolidated as **{}**", join_and(&changed), f.severity)
         };
-        out.push(match why {
-            Some(why) => format!("{} “{title}”: {what} — {why}.", f.id),
-            None => format!("{} “{title}”: {what}.", f.id),
-        });
+        out.push(format!("{} “{title}”: {what} — {why}.", f.id));
     }
     for d in &consolidation.dropped {
         out.push(format!(

@@ -438,42 +438,77 @@ fn opening(summary: &str) -> String {
     let text = one_line(summary);
     let mut out = String::new();
     let mut rest = text.as_str();
+    // A verdict line the reviewer put first is not a description.
+    while !rest.is_empty() && is_verdict_sentence(&rest[..sentence_end(rest)]) {
+        rest = rest[sentence_end(rest)..].trim_start();
+    }
     for _ in 0..2 {
         let end = sentence_end(rest);
         out.push_str(rest[..end].trim());
         rest = rest[end..].trim_start();
-        if out.split_whitespace().count() >= 8 || rest.is_empty() {
+        // A second sentence only when the first is short and the next is prose.
+        let prose = rest.starts_with(|c: char| c.is_uppercase() || c == '`');
+        if out.split_whitespace().count() >= 8 || !prose {
             break;
         }
         out.push(' ');
     }
-    let out = out.trim().to_string();
-    if out.ends_with(['.', '!', '?']) {
+    let mut out = out.trim().to_string();
+    if out.split_whitespace().count() > 60 {
+        out = out
+            .split_whitespace()
+            .take(60)
+            .collect::<Vec<_>>()
+            .join(" ")
+            + " …";
+    }
+    if out.ends_with(['.', '!', '?', '…']) {
         out
     } else {
         format!("{out}.")
     }
 }
 
-/// Byte offset just past the first sentence of `text`: a `.`, `!` or `?` followed by a
-/// space and a capital letter or a backtick, or the end.
+/// True for a verdict or a bare assessment rather than a description: "**Verdict:**
+/// Rework — …", "Recommendation: approve.", "No blocking issues found."
+fn is_verdict_sentence(sentence: &str) -> bool {
+    let s = sentence
+        .trim_start_matches(|c: char| c == '*' || c == '#' || c.is_whitespace())
+        .to_lowercase();
+    [
+        "verdict",
+        "recommendation",
+        "overall:",
+        "decision:",
+        "status:",
+        "no blocking",
+        "no issues",
+        "no major issues",
+        "looks good",
+        "lgtm",
+        "nothing to flag",
+        "approve",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+/// Byte offset just past the first sentence of `text`: a `.`, `!` or `?` (outside code)
+/// followed by a space and something other than a lower-case letter, or the end.
 fn sentence_end(text: &str) -> usize {
-    let bytes: Vec<(usize, char)> = text.char_indices().collect();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut in_code = false;
-    for (k, &(i, c)) in bytes.iter().enumerate() {
+    for (k, &(i, c)) in chars.iter().enumerate() {
         if c == '`' {
             in_code = !in_code;
         }
         if in_code || !matches!(c, '.' | '!' | '?') {
             continue;
         }
-        let next = bytes.get(k + 1).map(|x| x.1);
-        let after = bytes.get(k + 2).map(|x| x.1);
-        if next.is_none() {
-            return text.len();
-        }
-        if next == Some(' ') && after.is_some_and(|a| a.is_uppercase() || a == '`') {
-            return i + c.len_utf8();
+        match (chars.get(k + 1).map(|x| x.1), chars.get(k + 2).map(|x| x.1)) {
+            (None, _) => return text.len(),
+            (Some(' '), Some(after)) if !after.is_lowercase() => return i + c.len_utf8(),
+            _ => {}
         }
     }
     text.len()

@@ -521,6 +521,22 @@ fn a_summary_that_starts_with_a_verb_gets_its_subject() {
 }
 
 #[test]
+fn a_verdict_line_or_bare_assessment_is_not_the_description() {
+    let reviews = [summarised(
+        "claude",
+        "**Verdict:** Rework — the workflow leaks the token. No blocking issues otherwise. This PR adds a preview workflow. <details> a table </details>",
+    )];
+    let report = with_reviews(&reviews, &Consolidation::default());
+    assert!(
+        report
+            .summary
+            .starts_with("This PR adds a preview workflow.\n\n"),
+        "{}",
+        report.summary
+    );
+}
+
+#[test]
 fn acknowledged_limitations_print_their_place_once_and_merge_across_reviewers() {
     let lim = |path: &str, line: u32, text: &str| Limitation {
         path: Some(path.into()),

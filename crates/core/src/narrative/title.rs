@@ -34,6 +34,9 @@ const LEAD_INS: &[&str] = &[
     "review for",
     "review",
     "summary of changes",
+    "summary of",
+    "overview of",
+    "overview",
     "pull request overview",
     "pull request",
     "summary",
@@ -53,12 +56,9 @@ pub(super) fn heading_title(text: &str) -> Option<String> {
 
 fn name_in_heading(heading: &str) -> Option<String> {
     let mut t = one_line(heading).trim().to_string();
-    loop {
-        let lower = t.to_lowercase();
-        let Some(lead) = LEAD_INS.iter().find(|l| lower.starts_with(*l)) else {
-            break;
-        };
-        t = t[lead.len()..]
+    while let Some(len) = lead_in_len(&t) {
+        let rest = t.get(len..).unwrap_or("");
+        t = rest
             .trim_start_matches(|c: char| {
                 c.is_whitespace() || matches!(c, ':' | '—' | '–' | '-' | '|')
             })
@@ -69,6 +69,28 @@ fn name_in_heading(heading: &str) -> Option<String> {
         .trim_end_matches(|c: char| matches!(c, ':' | '.'))
         .trim();
     (t.split_whitespace().count() >= 2 || t.contains('`')).then(|| t.to_string())
+}
+
+/// The length of the lead-in `text` starts with (`Code review`, `Round 2`), as whole
+/// words; None when it starts with none.
+fn lead_in_len(text: &str) -> Option<usize> {
+    let whole = |len: usize| {
+        text.get(len..)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+    };
+    let starts = |lead: &str| {
+        text.get(..lead.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(lead))
+    };
+    if let Some(lead) = LEAD_INS.iter().find(|l| starts(l) && whole(l.len())) {
+        return Some(lead.len());
+    }
+    // `Round 2 — …`, `Pass 3: …`.
+    ["round ", "pass "].iter().find_map(|w| {
+        let rest = text.get(w.len()..).filter(|_| starts(w))?;
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        (digits > 0 && whole(w.len() + digits)).then(|| w.len() + digits)
+    })
 }
 
 #[cfg(test)]
@@ -124,5 +146,14 @@ mod tests {
             Some("HTTP header parser rewrite (`src/http/parse.c`)")
         );
         assert_eq!(report_title(&local, &[raw("text only")]), None);
+        assert_eq!(
+            heading_title("# Review — Round 2 — `BackupSchedule` controller\n").as_deref(),
+            Some("`BackupSchedule` controller")
+        );
+        // A lead-in is a whole word: "Reviewers" is not "Review".
+        assert_eq!(
+            heading_title("# Reviewers disagree on the cache\n").as_deref(),
+            Some("Reviewers disagree on the cache")
+        );
     }
 }

@@ -356,7 +356,7 @@ fn a_lone_critical_with_a_concrete_exploit_is_kept_and_flagged() {
     assert_eq!(out.rule, Rule::Exploit);
     assert_eq!(
         out.reason.as_deref(),
-        Some("raised by one of 2 reviewers (coderabbit reviewed `views.py` and did not flag it), kept critical: claude describes a concrete exploit")
+        Some("raised by one of 2 reviewers; coderabbit reviewed `views.py` and did not flag it, but claude describes a concrete exploit")
     );
 }
 
