@@ -396,7 +396,7 @@ pub(super) fn agreed_description(panel: &Panel<'_>) -> Option<String> {
     let summaries: Vec<String> = panel
         .reviewed()
         .filter_map(|s| s.review.and_then(|r| r.summary.as_deref()))
-        .map(|s| opening(s))
+        .map(opening)
         .filter(|s| s.split_whitespace().count() >= 4)
         .collect();
     let words: Vec<BTreeSet<String>> = summaries.iter().map(|s| content_words(s)).collect();

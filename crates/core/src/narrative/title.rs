@@ -66,7 +66,7 @@ fn name_in_heading(heading: &str) -> Option<String> {
     }
     let t = t
         .trim()
-        .trim_end_matches(|c: char| matches!(c, ':' | '.'))
+        .trim_end_matches([':', '.'])
         .trim();
     (t.split_whitespace().count() >= 2 || t.contains('`')).then(|| t.to_string())
 }

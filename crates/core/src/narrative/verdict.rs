@@ -18,8 +18,8 @@ pub(super) fn what_it_is(f: &Finding) -> String {
     let title = one_line(&f.title);
     let title = title
         .trim()
-        .trim_end_matches(|c: char| matches!(c, '.' | ':' | ';' | ',' | '*' | ' '))
-        .trim_start_matches(|c: char| matches!(c, '*' | ' '));
+        .trim_end_matches(['.', ':', ';', ',', '*', ' '])
+        .trim_start_matches(['*', ' ']);
     let text = lower_first(title);
     if text.is_empty() {
         f.id.clone()
