@@ -515,14 +515,37 @@ pub(super) fn cosmetic_title(title: &str) -> Option<&'static str> {
         return Some("formatting");
     }
     // "Comment says …", "Stale doc comment", "Docstring out of date": about a comment
-    // only, not about code a comment sits next to.
+    // only, not about code a comment sits next to. A contrast ("comment claims X but
+    // no lock is taken") or a behaviour word means the finding is about the code.
+    let about_code = any(&[
+        "but",
+        "while",
+        "although",
+        "yet",
+        "whereas",
+        "race",
+        "lock",
+        "leak",
+        "panic",
+        "crash",
+        "overflow",
+        "deadlock",
+        "security",
+        "injection",
+        "missing",
+        "no",
+        "without",
+        "todo",
+        "fixme",
+        "commented-out",
+    ]);
     if any(&[
         "comment",
         "comments",
         "docstring",
         "docstrings",
         "doc-comment",
-    ]) && !any(&["commented-out", "missing", "no", "without", "todo", "fixme"])
+    ]) && !about_code
     {
         return Some("comment only");
     }

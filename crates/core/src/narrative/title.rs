@@ -64,10 +64,7 @@ fn name_in_heading(heading: &str) -> Option<String> {
             })
             .to_string();
     }
-    let t = t
-        .trim()
-        .trim_end_matches([':', '.'])
-        .trim();
+    let t = t.trim().trim_end_matches([':', '.']).trim();
     (t.split_whitespace().count() >= 2 || t.contains('`')).then(|| t.to_string())
 }
 

@@ -128,6 +128,14 @@ fn cosmetic_classes_are_read_from_titles() {
         cosmetic_title("Commented-out check disables validation"),
         None
     );
+    assert_eq!(
+        cosmetic_title("Comment claims thread safety but no lock is taken"),
+        None
+    );
+    assert_eq!(
+        cosmetic_title("Stale doc comment on `Take`"),
+        Some("comment only")
+    );
 }
 
 #[test]
