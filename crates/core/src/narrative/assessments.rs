@@ -114,7 +114,9 @@ fn limitation_text(lim: &Limitation) -> String {
         "**note**",
         "**in code**",
     ] {
-        if t.to_lowercase().starts_with(label) {
+        if t.get(..label.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(label))
+        {
             t = t[label.len()..].trim_start_matches(seps).to_string();
         }
     }

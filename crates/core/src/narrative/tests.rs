@@ -679,3 +679,81 @@ fn per_reviewer_counts_count_findings_and_files_once() {
         r.retro
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text made of the pieces the narrative's sentence and label handling looks at,
+    /// plus characters whose lower case has another length.
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "**Verdict:** Rework",
+            "Adds",
+            "The change",
+            ". ",
+            "`",
+            "`x.go:35`",
+            " — ",
+            ":",
+            "**Code comment**",
+            "\u{212a}",
+            "İ",
+            "ß",
+            "é",
+            "🦀",
+            "# Review",
+            "Round 2",
+            "\n",
+            "pre-existing",
+            "typo",
+            "another user's",
+            "",
+            " ",
+            "a",
+            "Z.",
+            "<details>",
+        ]);
+        prop::collection::vec(piece, 0..30).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn hostile_reviewer_text_never_panics_the_narrative(
+            summary in hostile(),
+            heading in hostile(),
+            limitation in hostile(),
+            title in hostile(),
+        ) {
+            let mut review = summarised("claude", &summary);
+            review.limitations = vec![Limitation {
+                path: Some("x.go".into()),
+                line: Some(35),
+                text: limitation.clone(),
+            }];
+            let mut f = finding("C1", Severity::Critical, &title, Some("x.go"));
+            f.reviewers = vec!["claude".into()];
+            f.members[0].reviewer = "claude".into();
+            let consolidation = Consolidation { findings: vec![f], ..Consolidation::default() };
+            let text = format!("# {heading}\n");
+            let report = build_report(&ReportInput {
+                id: "x".into(),
+                created_at: "2026-12-03T12:00:00Z".into(),
+                target: Target::default(),
+                reviews: std::slice::from_ref(&review),
+                runs: &[],
+                consolidation: &consolidation,
+                changed_files: &[],
+                diff_limitations: &[],
+                wall_clock_ms: None,
+                verdict_policy: VerdictPolicy::default(),
+                review_texts: vec![text.as_str()],
+            });
+            prop_assert!(!report.verdict.reason.is_empty());
+            prop_assert!(!report.summary.is_empty());
+        }
+    }
+}

@@ -598,3 +598,67 @@ fn an_important_security_hole_with_a_concrete_exploit_is_critical() {
     );
     assert_eq!(out.severity, Severity::Important);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "typo",
+            "naming",
+            "comment",
+            "but",
+            "pre-existing",
+            "not pre-existing",
+            "attacker",
+            "secret",
+            "another user\u{2019}s",
+            "fine in practice",
+            "\u{212a}",
+            "İ",
+            "```",
+            "\n",
+            " ",
+            "`",
+            "é",
+            "🦀",
+            "",
+        ]);
+        prop::collection::vec(piece, 0..20).prop_map(|p| p.concat())
+    }
+
+    fn severity() -> impl Strategy<Value = Severity> {
+        prop::sample::select(Severity::ALL.to_vec())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text, any ratings: a severity and, when it differs from a member's, a
+        /// reason; cosmetic and pre-existing findings never end critical.
+        #[test]
+        fn reconciliation_is_total(
+            t1 in hostile(), b1 in hostile(), s1 in severity(),
+            t2 in hostile(), b2 in hostile(), s2 in severity(),
+        ) {
+            let reviews = vec![
+                review("a", vec![item("1", s1, &t1, &b1, at("x.go", 3))]),
+                review("b", vec![item("1", s2, &t2, &b2, at("x.go", 4))]),
+            ];
+            for policy in SeverityPolicy::ALL {
+                let out = run(&reviews, &[(0, 0), (1, 0)], policy, &Coverage::default());
+                if s1 != s2 {
+                    prop_assert!(out.reason.is_some(), "{policy} {out:?}");
+                }
+                let lone = run(&reviews, &[(0, 0)], policy, &Coverage::default());
+                if policy == SeverityPolicy::Evidence
+                    && (pre_existing(&reviews[0].items[0]) || lone.rule == Rule::Cosmetic)
+                {
+                    prop_assert!(lone.severity != Severity::Critical, "{lone:?}");
+                }
+            }
+        }
+    }
+}
