@@ -35,8 +35,12 @@
 //! `majority`, `highest` and `lowest` are plain votes without the evidence rules.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
 
 use super::pool::{file_key, line_gap, same_file};
+use super::text::FxMap;
 use crate::model::{ItemSource, Location, ParsedReview, ReviewItem, Severity};
 use crate::options::SeverityPolicy;
 use crate::prose::join_and;
@@ -97,38 +101,98 @@ pub(super) struct Outcome {
 pub(super) struct Panel<'a> {
     reviews: &'a [ParsedReview],
     /// Per review: the files it cited anywhere; `None` for a review that is not usable.
-    cited: Vec<Option<Vec<&'a str>>>,
-    coverage: &'a Coverage,
+    cited: Vec<Option<Files<'a>>>,
+    /// Per review: the files its run record says it read (`None` when it names none).
+    read: Vec<Option<Files<'a>>>,
     /// The files of the change: `coverage.changed_files`, or when those are unknown,
     /// every file some reviewer cited (all of them were given the same change).
-    change: Vec<&'a str>,
+    change: Files<'a>,
+    /// Where each reviewer rated something critical, by file name.
+    criticals: FxMap<&'a str, Vec<(&'a str, &'a Location)>>,
+}
+
+/// A set of cited paths looked up by file name, so that `a.go`, `pkg/a.go` and an
+/// absolute checkout path find each other without comparing every pair.
+#[derive(Default)]
+struct Files<'a>(FxMap<&'a str, Vec<&'a str>>);
+
+impl<'a> Files<'a> {
+    fn of(paths: impl IntoIterator<Item = &'a str>) -> Files<'a> {
+        let mut files = Files::default();
+        for p in paths {
+            let same_name = files.0.entry(file_key(p)).or_default();
+            if !same_name.contains(&p) {
+                same_name.push(p);
+            }
+        }
+        files
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.0
+            .get(file_key(path))
+            .is_some_and(|same_name| same_name.iter().any(|f| same_file(f, path)))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl<'a> Panel<'a> {
     pub(super) fn new(reviews: &'a [ParsedReview], coverage: &'a Coverage) -> Panel<'a> {
-        let cited: Vec<Option<Vec<&str>>> = reviews
+        let cited_paths = |r: &'a ParsedReview| {
+            r.items
+                .iter()
+                .flat_map(|i| i.locations.iter())
+                .chain(r.design_concerns.iter().flat_map(|d| d.locations.iter()))
+                .map(|l| l.path.as_str())
+        };
+        let cited = reviews
+            .iter()
+            .map(|r| r.is_usable().then(|| Files::of(cited_paths(r))))
+            .collect();
+        let read = reviews
             .iter()
             .map(|r| {
-                r.is_usable().then(|| {
-                    r.items
-                        .iter()
-                        .flat_map(|i| i.locations.iter())
-                        .chain(r.design_concerns.iter().flat_map(|d| d.locations.iter()))
-                        .map(|l| l.path.as_str())
-                        .collect()
-                })
+                coverage
+                    .files_read
+                    .get(&r.reviewer)
+                    .filter(|read| !read.is_empty())
+                    .map(|read| Files::of(read.iter().map(String::as_str)))
             })
             .collect();
         let change = if coverage.changed_files.is_empty() {
-            cited.iter().flatten().flatten().copied().collect()
+            Files::of(
+                reviews
+                    .iter()
+                    .filter(|r| r.is_usable())
+                    .flat_map(cited_paths),
+            )
         } else {
-            coverage.changed_files.iter().map(String::as_str).collect()
+            Files::of(coverage.changed_files.iter().map(String::as_str))
         };
+        let mut criticals: FxMap<&str, Vec<(&str, &Location)>> = FxMap::default();
+        for r in reviews {
+            for i in r
+                .items
+                .iter()
+                .filter(|i| i.severity == Severity::Critical && i.severity_stated)
+            {
+                for l in &i.locations {
+                    criticals
+                        .entry(file_key(&l.path))
+                        .or_default()
+                        .push((r.reviewer.as_str(), l));
+                }
+            }
+        }
         Panel {
             reviews,
             cited,
-            coverage,
+            read,
             change,
+            criticals,
         }
     }
 
@@ -153,17 +217,12 @@ impl<'a> Panel<'a> {
         let Some(Some(cited)) = self.cited.get(r) else {
             return false;
         };
-        if cited.iter().any(|f| same_file(f, path)) {
+        if cited.contains(path) {
             return true;
         }
-        match self
-            .coverage
-            .files_read
-            .get(self.name(r))
-            .filter(|read| !read.is_empty())
-        {
-            Some(read) => read.iter().any(|f| same_file(f, path)),
-            None => self.change.iter().any(|f| same_file(f, path)),
+        match self.read.get(r).and_then(Option::as_ref) {
+            Some(read) => read.contains(path),
+            None => !self.change.is_empty() && self.change.contains(path),
         }
     }
 }
@@ -374,7 +433,12 @@ fn apply_evidence(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &P
             return;
         }
     }
-    if out.severity < Severity::Suggestion {
+    if out.severity == Severity::Suggestion {
+        return;
+    }
+    // One pass over each member's text for every phrase list.
+    let said: Vec<Said> = members.iter().map(|(_, i)| item_said(i)).collect();
+    if said.iter().any(|s| s.minor) {
         if let Some(words) = members.iter().find_map(|(_, i)| called_minor(&i.body)) {
             *out = Outcome {
                 severity: Severity::Suggestion,
@@ -384,7 +448,11 @@ fn apply_evidence(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &P
             return;
         }
     }
-    if out.severity < Severity::Suggestion && members.iter().any(|(_, i)| pre_existing(i)) {
+    let pre = members
+        .iter()
+        .zip(&said)
+        .any(|((_, i), s)| says_pre_existing(i, s));
+    if pre {
         let lower = match out.severity {
             Severity::Critical => Severity::Important,
             _ => Severity::Suggestion,
@@ -397,7 +465,11 @@ fn apply_evidence(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &P
         return;
     }
     if out.severity == Severity::Important {
-        if let Some((r, _)) = members.iter().find(|(_, i)| concrete_exploit(i)) {
+        if let Some(((r, _), _)) = members
+            .iter()
+            .zip(&said)
+            .find(|(_, s)| s.cross || s.hole && s.exploit)
+        {
             *out = Outcome {
                 severity: Severity::Critical,
                 reason: Some(format!(
@@ -555,188 +627,259 @@ pub(super) fn cosmetic_title(title: &str) -> Option<&'static str> {
 /// True when a cosmetic slip's text says it changes what the code does (a misspelt
 /// key that is never read, a name that does not match).
 fn changes_behaviour(body: &str) -> bool {
-    let b = body.to_lowercase();
-    [
-        "never read",
-        "is ignored",
-        "are ignored",
-        "silently ignored",
-        "never matches",
-        "does not match",
-        "doesn't match",
-        "not picked up",
-        "fails to",
-        "at runtime",
-        "is never used",
-        "wrong value",
-    ]
-    .iter()
-    .any(|p| b.contains(p))
+    static BEHAVIOUR: LazyLock<Regex> = LazyLock::new(|| phrase_pattern(BEHAVIOUR_PHRASES));
+    BEHAVIOUR.is_match(body)
 }
+/// What a cosmetic slip's text says when the slip changes behaviour.
+const BEHAVIOUR_PHRASES: &[&str] = &[
+    "never read",
+    "is ignored",
+    "are ignored",
+    "silently ignored",
+    "never matches",
+    "does not match",
+    "doesn't match",
+    "not picked up",
+    "fails to",
+    "at runtime",
+    "is never used",
+    "wrong value",
+];
 
 /// The words in which a reviewer says its own item does not matter in practice
-/// (`fine in practice`, `harmless`), if it does.
-pub(super) fn called_minor(body: &str) -> Option<&'static str> {
-    let b = body.to_lowercase();
-    [
-        "fine in practice",
-        "harmless in practice",
-        "not a problem in practice",
-        "unlikely to matter",
-        "no functional impact",
-        "no behaviour change",
-        "no behavior change",
-        "purely cosmetic",
-        "purely stylistic",
-        "just a nit",
-        "only a nit",
-    ]
-    .into_iter()
-    .find(|p| b.contains(p))
+/// (`fine in practice`, `no functional impact`), if it does.
+pub(super) fn called_minor(body: &str) -> Option<String> {
+    if !said(body).minor {
+        return None;
+    }
+    static MINOR: LazyLock<Regex> = LazyLock::new(|| phrase_pattern(MINOR_PHRASES));
+    let found = MINOR.find(body)?.as_str().to_lowercase();
+    let words: Vec<&str> = found
+        .split(|c: char| c.is_whitespace() || matches!(c, '*' | '_' | '`'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    Some(words.join(" "))
 }
+/// How reviewers say their own item does not matter.
+const MINOR_PHRASES: &[&str] = &[
+    "fine in practice",
+    "harmless in practice",
+    "not a problem in practice",
+    "unlikely to matter",
+    "no functional impact",
+    "no behaviour change",
+    "no behavior change",
+    "purely cosmetic",
+    "purely stylistic",
+    "just a nit",
+    "only a nit",
+];
 
 /// True when a member says the issue predates the change.
+#[cfg(test)]
 pub(super) fn pre_existing(item: &ReviewItem) -> bool {
-    if item.tags.iter().any(|t| t == "pre-existing") {
-        return true;
-    }
-    let text = format!("{} {}", item.title, item.body).to_lowercase();
-    let text = text.replace(['\u{2019}', '`', '*', '_'], " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let negated = [
-        "not pre-existing",
-        "not a pre-existing",
-        "isn't pre-existing",
-    ];
-    if negated.iter().any(|n| text.contains(n)) {
-        return false;
-    }
-    [
-        "pre-existing",
-        "preexisting",
-        "predates this",
-        "predates the",
-        "pre-dates this",
-        "pre-dates the",
-        "not introduced by this",
-        "not introduced by the",
-        "not introduced in this",
-        "wasn't introduced by",
-        "was not introduced by",
-        "already on main",
-        "already in main",
-        "already present on main",
-        "already exists on main",
-        "existed before this",
-        "existed before the",
-        "already there before",
-        "unchanged by this",
-        "untouched by this",
-        "not part of this change",
-        "not part of this pr",
-        "not part of this diff",
-    ]
-    .iter()
-    .any(|p| text.contains(p))
+    says_pre_existing(item, &item_said(item))
 }
+
+fn says_pre_existing(item: &ReviewItem, said: &Said) -> bool {
+    item.tags.iter().any(|t| t == "pre-existing") || said.pre && !said.not_pre
+}
+/// How reviewers say an issue predates the change.
+const PRE_EXISTING_PHRASES: &[&str] = &[
+    "pre-existing",
+    "preexisting",
+    "predates this",
+    "predates the",
+    "pre-dates this",
+    "pre-dates the",
+    "not introduced by this",
+    "not introduced by the",
+    "not introduced in this",
+    "wasn't introduced by",
+    "was not introduced by",
+    "already on main",
+    "already in main",
+    "already present on main",
+    "already exists on main",
+    "existed before this",
+    "existed before the",
+    "already there before",
+    "unchanged by this",
+    "untouched by this",
+    "not part of this change",
+    "not part of this pr",
+    "not part of this diff",
+];
+
+const NOT_PRE_EXISTING_PHRASES: &[&str] = &[
+    "not pre-existing",
+    "not a pre-existing",
+    "isn't pre-existing",
+];
 
 /// True when a member's text names a security or data-loss hole and a concrete way to
 /// exploit it.
 pub(super) fn concrete_exploit(item: &ReviewItem) -> bool {
-    let text = format!("{} {}", item.title, item.body).to_lowercase();
-    let hole = [
-        "inject",
-        "remote code",
-        "arbitrary code",
-        "arbitrary file",
-        "path traversal",
-        "directory traversal",
-        "auth bypass",
-        "authentication bypass",
-        "bypasses auth",
-        "privilege escalation",
-        "escalate",
-        "xss",
-        "csrf",
-        "ssrf",
-        "buffer overflow",
-        "out-of-bounds",
-        "out of bounds",
-        "use-after-free",
-        "use after free",
-        "memory corruption",
-        "leaks the",
-        "leaks secret",
-        "secret",
-        "credential",
-        "world-readable",
-        "publicly readable",
-        "another user",
-        "another customer",
-        "other users",
-        "other tenants",
-        "another tenant",
-        "data loss",
-        "loses data",
-        "deletes",
-        "drops the table",
-        "overwrites",
-        "corrupts",
-    ];
-    let exploit = [
-        "attacker",
-        "malicious",
-        "crafted",
-        "any user",
-        "any authenticated",
-        "any unauthenticated",
-        "unauthenticated",
-        "anyone can",
-        "anyone on",
-        "any client",
-        "any caller",
-        "by sending",
-        "by requesting",
-        "payload",
-        "untrusted",
-        "a fork can",
-        "any fork",
-        "remotely reachable",
-        "exploit",
-        "proof of concept",
-        "steps to reproduce",
-    ];
-    // Reaching another user's or tenant's data is its own exploit.
-    let cross = [
-        "other tenants'",
-        "another tenant's",
-        "other users'",
-        "another user's",
-        "other customers'",
-        "another customer's",
-    ];
-    let text = text.replace('\u{2019}', "'");
-    cross.iter().any(|c| text.contains(c))
-        || hole.iter().any(|h| text.contains(h)) && exploit.iter().any(|e| text.contains(e))
+    let s = item_said(item);
+    s.cross || s.hole && s.exploit
+}
+/// Security and data-loss holes.
+const HOLE_PHRASES: &[&str] = &[
+    "inject",
+    "remote code",
+    "arbitrary code",
+    "arbitrary file",
+    "path traversal",
+    "directory traversal",
+    "auth bypass",
+    "authentication bypass",
+    "bypasses auth",
+    "privilege escalation",
+    "escalate",
+    "xss",
+    "csrf",
+    "ssrf",
+    "buffer overflow",
+    "out-of-bounds",
+    "out of bounds",
+    "use-after-free",
+    "use after free",
+    "memory corruption",
+    "leaks the",
+    "leaks secret",
+    "secret",
+    "credential",
+    "world-readable",
+    "publicly readable",
+    "another user",
+    "another customer",
+    "other users",
+    "other tenants",
+    "another tenant",
+    "data loss",
+    "loses data",
+    "deletes",
+    "drops the table",
+    "overwrites",
+    "corrupts",
+];
+
+/// What makes an exploit concrete: who abuses it, and how.
+const EXPLOIT_PHRASES: &[&str] = &[
+    "attacker",
+    "malicious",
+    "crafted",
+    "any user",
+    "any authenticated",
+    "any unauthenticated",
+    "unauthenticated",
+    "anyone can",
+    "anyone on",
+    "any client",
+    "any caller",
+    "by sending",
+    "by requesting",
+    "payload",
+    "untrusted",
+    "a fork can",
+    "any fork",
+    "remotely reachable",
+    "exploit",
+    "proof of concept",
+    "steps to reproduce",
+];
+
+/// Reaching another user's or tenant's data is its own exploit.
+const CROSS_PHRASES: &[&str] = &[
+    "other tenants'",
+    "another tenant's",
+    "other users'",
+    "another user's",
+    "other customers'",
+    "another customer's",
+];
+
+/// Which of the phrase lists a text uses, found in one pass.
+#[derive(Debug, Clone, Copy, Default)]
+struct Said {
+    minor: bool,
+    pre: bool,
+    not_pre: bool,
+    hole: bool,
+    exploit: bool,
+    cross: bool,
+}
+
+fn said(text: &str) -> Said {
+    static LISTS: LazyLock<RegexSet> = LazyLock::new(|| {
+        let lists = [
+            MINOR_PHRASES,
+            PRE_EXISTING_PHRASES,
+            NOT_PRE_EXISTING_PHRASES,
+            HOLE_PHRASES,
+            EXPLOIT_PHRASES,
+            CROSS_PHRASES,
+        ];
+        RegexSet::new(lists.iter().map(|l| phrase_source(l))).expect("phrase lists are valid")
+    });
+    let m = LISTS.matches(text);
+    Said {
+        minor: m.matched(0),
+        pre: m.matched(1),
+        not_pre: m.matched(2),
+        hole: m.matched(3),
+        exploit: m.matched(4),
+        cross: m.matched(5),
+    }
+}
+
+/// What an item's title and body say, together.
+fn item_said(item: &ReviewItem) -> Said {
+    let (a, b) = (said(&item.title), said(&item.body));
+    Said {
+        minor: a.minor || b.minor,
+        pre: a.pre || b.pre,
+        not_pre: a.not_pre || b.not_pre,
+        hole: a.hole || b.hole,
+        exploit: a.exploit || b.exploit,
+        cross: a.cross || b.cross,
+    }
+}
+
+/// A case-insensitive pattern for any phrase of `list`, where a space matches any run
+/// of whitespace and emphasis (`not *introduced* by`) and `'` either apostrophe.
+fn phrase_source(list: &[&str]) -> String {
+    let alternatives: Vec<String> = list
+        .iter()
+        .map(|p| {
+            regex::escape(p)
+                .replace(' ', r"[\s*_`]+")
+                .replace('\'', "['\u{2019}]")
+        })
+        .collect();
+    format!("(?i)(?:{})", alternatives.join("|"))
+}
+
+fn phrase_pattern(list: &[&str]) -> Regex {
+    Regex::new(&phrase_source(list)).expect("phrase lists are valid")
 }
 
 /// True when another reviewer rated an item at (or within a few lines of) one of the
 /// finding's locations critical: the same worry, grouped apart, is not a lone one.
 fn flagged_nearby(members: &[(usize, &ReviewItem)], panel: &Panel) -> bool {
     let raiser = members.first().map_or("", |(r, _)| panel.name(*r));
-    let here: Vec<&Location> = members.iter().flat_map(|(_, i)| &i.locations).collect();
-    panel
-        .reviews
-        .iter()
-        .filter(|r| r.reviewer != raiser)
-        .flat_map(|r| &r.items)
-        .filter(|i| i.severity == Severity::Critical && i.severity_stated)
-        .flat_map(|i| &i.locations)
-        .any(|l| {
-            here.iter().any(|h| {
-                same_file(&h.path, &l.path) && line_gap(h, l).is_some_and(|gap| gap <= NEARBY)
+    members.iter().flat_map(|(_, i)| &i.locations).any(|h| {
+        panel
+            .criticals
+            .get(file_key(&h.path))
+            .into_iter()
+            .flatten()
+            .any(|(who, l)| {
+                *who != raiser
+                    && same_file(&h.path, &l.path)
+                    && line_gap(h, l).is_some_and(|gap| gap <= NEARBY)
             })
-        })
+    })
 }
 
 /// Lines apart that still count as the same place for [`flagged_nearby`].

@@ -228,6 +228,14 @@ fn pre_existing_is_read_from_tags_and_not_from_its_negation() {
         None,
     );
     assert!(pre_existing(&main));
+    let emphasised = item(
+        "4",
+        Severity::Critical,
+        "Leak",
+        "This was *not introduced* by this\nchange.",
+        None,
+    );
+    assert!(pre_existing(&emphasised));
 }
 
 #[test]
