@@ -272,6 +272,19 @@ pub struct ParsedReview {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl ParsedReview {
+    /// True when the review holds something the report can use: an item, a design
+    /// concern or a summary.
+    pub fn is_usable(&self) -> bool {
+        !self.items.is_empty()
+            || !self.design_concerns.is_empty()
+            || self
+                .summary
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty())
+    }
+}
+
 /// How a reviewer run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

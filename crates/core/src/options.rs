@@ -41,8 +41,12 @@ pub(crate) fn parse_word<T: Copy>(
 /// How a group's severity is decided from its members'.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SeverityPolicy {
-    /// The severity most members gave; ties go to the higher one.
+    /// The members' vote, then the evidence rules: cosmetic findings are suggestions,
+    /// pre-existing issues do not block, a lone critical the other reviewers did not
+    /// raise is lowered (rules in `consolidate::severity`).
     #[default]
+    Evidence,
+    /// The severity most members gave; ties go to the higher one.
     Majority,
     /// The highest severity any member gave.
     Highest,
@@ -51,15 +55,17 @@ pub enum SeverityPolicy {
 }
 
 impl SeverityPolicy {
-    pub const ALL: [SeverityPolicy; 3] = [
+    pub const ALL: [SeverityPolicy; 4] = [
+        SeverityPolicy::Evidence,
         SeverityPolicy::Majority,
         SeverityPolicy::Highest,
         SeverityPolicy::Lowest,
     ];
 
-    /// `majority`, `highest`, `lowest`.
+    /// `evidence`, `majority`, `highest`, `lowest`.
     pub fn as_str(self) -> &'static str {
         match self {
+            SeverityPolicy::Evidence => "evidence",
             SeverityPolicy::Majority => "majority",
             SeverityPolicy::Highest => "highest",
             SeverityPolicy::Lowest => "lowest",
@@ -156,7 +162,7 @@ mod tests {
             "loudest"
                 .parse::<SeverityPolicy>()
                 .map_err(|e| e.to_string()),
-            Err("`loudest` is not one of majority, highest, lowest".to_string())
+            Err("`loudest` is not one of evidence, majority, highest, lowest".to_string())
         );
         let err = "pdf".parse::<Format>().unwrap_err();
         assert_eq!(err.word, "pdf");

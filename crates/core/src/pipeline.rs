@@ -134,9 +134,16 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     };
     let policy = Policy {
         severity: opts.severity_policy,
+        coverage: consolidate::Coverage {
+            files_read: records
+                .iter()
+                .map(|r| (r.name.clone(), r.files_read.clone()))
+                .collect(),
+            changed_files: contents.changed_files.clone(),
+        },
     };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
-    let usable_reviews = reviews.iter().filter(|r| is_usable(r)).count();
+    let usable_reviews = reviews.iter().filter(|r| r.is_usable()).count();
     let manifest = contents.manifest.as_ref();
     let report = narrative::build_report(&ReportInput {
         id: report_id(opts, manifest, dir),
@@ -154,6 +161,7 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
             .wall_clock_ms
             .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
         verdict_policy: opts.verdict_policy,
+        review_texts: raw.iter().map(|r| r.text.as_str()).collect(),
     });
     let written = write_outputs(opts, &report, &raw)?;
     Ok(Consolidated {
@@ -326,15 +334,6 @@ fn write_outputs(
 }
 
 /// A review counts as usable when it gave anything a maintainer can act on.
-fn is_usable(review: &ParsedReview) -> bool {
-    !review.items.is_empty()
-        || !review.design_concerns.is_empty()
-        || review
-            .summary
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty())
-}
-
 fn dir_name(dir: &Path) -> String {
     dir.canonicalize()
         .ok()

@@ -17,6 +17,10 @@ pub struct Report {
     pub id: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// What the change is called: the PR's title, else the target's title or branch,
+    /// else what the reviews' own headings call it; None when nothing says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub target: Target,
     pub verdict: Verdict,
     pub wall_clock_ms: Option<u64>,
@@ -176,8 +180,14 @@ pub struct Finding {
     /// `regression`, `gap` or `enhancement` when known.
     pub kind: Option<String>,
     pub verification: Verification,
-    /// Why the severity differs from a member's, or None when all agreed.
+    /// Why the severity differs from a member's (or why a lone critical was kept), in
+    /// words; None when all agreed.
     pub reconciliation: Option<String>,
+    /// The rule that set the severity when `reconciliation` says why: `vote`, `tie`,
+    /// `cosmetic`, `pre-existing`, `uncorroborated` (a lone critical lowered) or
+    /// `exploit` (a lone critical kept for its concrete exploit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_rule: Option<String>,
     /// Why the members were grouped (one line per merge).
     pub merge_reasons: Vec<String>,
     /// Stable across line shifts: hash of rule-ish title words, path and snippet.

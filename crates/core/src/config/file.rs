@@ -565,7 +565,7 @@ mod tests {
             ),
             (
                 "[review]\nseverity_policy = \"loudest\"\n",
-                "invalid value for `review.severity_policy` in deep-review.toml: `loudest` is not one of majority, highest, lowest",
+                "invalid value for `review.severity_policy` in deep-review.toml: `loudest` is not one of evidence, majority, highest, lowest",
             ),
             (
                 "[review]\nformat = [\"md\", \"pdf\"]\n",

@@ -227,7 +227,7 @@ mod tests {
         assert!(!s.panel_explicit);
         assert_eq!(s.fail_on, FailOn::Critical);
         assert_eq!(s.formats, [Format::Markdown, Format::Json]);
-        assert_eq!(s.severity_policy, SeverityPolicy::Majority);
+        assert_eq!(s.severity_policy, SeverityPolicy::Evidence);
         assert_eq!(s.timeout, DEFAULT_TIMEOUT);
         assert_eq!(s.out, None);
         assert_eq!(

@@ -12,6 +12,7 @@ mod check;
 mod cluster;
 mod pool;
 mod restate;
+mod severity;
 mod text;
 
 use std::collections::BTreeMap;
@@ -24,14 +25,19 @@ use crate::report::{Design, DesignGroup, DesignMember, Dropped, Finding, Member,
 use crate::verify::VerifyOutcome;
 
 pub use check::{check_complete, Incomplete};
+/// Whether two cited paths name the same file (`b.go`, `a/b.go`, `/checkout/a/b.go`).
+pub(crate) use pool::same_file;
+pub use severity::Coverage;
 
 use cluster::{group, Merge};
-use pool::{line_gap, location_similarity, same_file, Input, Pool};
+use pool::{line_gap, location_similarity, Input, Pool};
 use text::Lexicon;
 
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub severity: SeverityPolicy,
+    /// What the panel looked at, for the corroboration rule ([`severity`]).
+    pub coverage: Coverage,
 }
 
 /// Per-reviewer counts that only consolidation knows.
@@ -89,11 +95,13 @@ pub fn consolidate(
 
     // Memoises the title words of the fingerprints.
     let mut lexicon = Lexicon::default();
+    let severity_panel = severity::Panel::new(reviews, &policy.coverage);
     let panel = Panel {
         items: &items,
         reviews,
         policy,
         verification,
+        severity: &severity_panel,
     };
     let mut findings: Vec<(FindingOrder, Finding)> = grouping
         .groups
@@ -152,6 +160,7 @@ struct Panel<'a> {
     reviews: &'a [ParsedReview],
     policy: &'a Policy,
     verification: &'a VerifyOutcome,
+    severity: &'a severity::Panel<'a>,
 }
 
 fn build_finding(
@@ -166,6 +175,7 @@ fn build_finding(
         reviews,
         policy,
         verification,
+        severity: severity_panel,
     } = panel;
     // Members in panel order.
     let mut members: Vec<(usize, &ReviewItem)> = handles
@@ -175,7 +185,8 @@ fn build_finding(
     members.sort_by_key(|(r, item)| (*r, item.ordinal));
     let reviewer = |r: usize| reviews.get(r).map(|x| x.reviewer.as_str()).unwrap_or("");
 
-    let (severity, why) = reconcile(&members, policy);
+    let outcome = severity::reconcile(&members, policy.severity, severity_panel);
+    let severity = outcome.severity;
     // The member whose text the finding shows: a reviewer's finding before an
     // assessment item (findings carry the snippet and the fix), then one that rated it
     // as the group does, then panel order.
@@ -191,19 +202,12 @@ fn build_finding(
         })
         .copied();
 
-    let mut reconciliation = Vec::new();
-    for (r, item) in &members {
-        if item.severity_stated && item.severity != severity {
-            reconciliation.push(format!(
-                "{} {} rated {}; consolidated as {}: {}",
-                reviewer(*r),
-                item.local_id,
-                item.severity,
-                severity,
-                why
-            ));
-        }
-    }
+    let changed = members
+        .iter()
+        .any(|(_, i)| i.severity_stated && i.severity != severity);
+    let reconciliation = outcome
+        .reason
+        .filter(|_| changed || outcome.rule == severity::Rule::Exploit);
 
     let mut locations: Vec<Location> = Vec::new();
     let ordered_locations = primary
@@ -290,7 +294,10 @@ fn build_finding(
         tags: primary_item.map(|p| p.tags.clone()).unwrap_or_default(),
         kind,
         verification: verification_status,
-        reconciliation: (!reconciliation.is_empty()).then(|| reconciliation.join("; ")),
+        severity_rule: reconciliation
+            .is_some()
+            .then(|| outcome.rule.as_str().to_string()),
+        reconciliation,
         merge_reasons,
         fingerprint: primary_item
             .map(|p| fingerprint(p, lexicon))
@@ -318,62 +325,6 @@ fn verification_rank(v: Verification) -> u8 {
         Verification::Relocated => 1,
         Verification::Unverified => 2,
         Verification::NotChecked => 3,
-    }
-}
-
-/// The group's severity by policy, and the reason in words. Only stated severities
-/// vote; when no member stated one, all do.
-fn reconcile(members: &[(usize, &ReviewItem)], policy: &Policy) -> (Severity, String) {
-    let stated: Vec<Severity> = members
-        .iter()
-        .filter(|(_, i)| i.severity_stated)
-        .map(|(_, i)| i.severity)
-        .collect();
-    let votes: Vec<Severity> = if stated.is_empty() {
-        members.iter().map(|(_, i)| i.severity).collect()
-    } else {
-        stated
-    };
-    let count = |s: Severity| votes.iter().filter(|&&v| v == s).count();
-    let total = votes.len();
-    match policy.severity {
-        SeverityPolicy::Majority => {
-            let best = Severity::ALL
-                .into_iter()
-                .max_by_key(|&s| (count(s), std::cmp::Reverse(s)))
-                .unwrap_or(Severity::Suggestion);
-            let n = count(best);
-            let tied: Vec<&str> = Severity::ALL
-                .into_iter()
-                .filter(|&s| s != best && count(s) == n)
-                .map(Severity::as_str)
-                .collect();
-            let mut why = format!("{n} of {total} reviewers rated it {best}");
-            if !tied.is_empty() {
-                why.push_str(&format!(
-                    " (tied with {}; ties go to the higher severity)",
-                    tied.join(", ")
-                ));
-            }
-            (best, why)
-        }
-        SeverityPolicy::Highest => {
-            let best = votes.iter().min().copied().unwrap_or(Severity::Suggestion);
-            (
-                best,
-                format!("policy takes the highest severity, and {} of {total} reviewers rated it {best}", count(best)),
-            )
-        }
-        SeverityPolicy::Lowest => {
-            let best = votes.iter().max().copied().unwrap_or(Severity::Suggestion);
-            (
-                best,
-                format!(
-                    "policy takes the lowest severity, and {} of {total} reviewers rated it {best}",
-                    count(best)
-                ),
-            )
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::Panel;
 use crate::consolidate::Consolidation;
 use crate::model::{ItemSource, Limitation, ParsedReview, RunStatus};
 use crate::prose::{duration_terse, join_and, one_line};
-use crate::report::{AcknowledgedLimitation, ReviewerReport};
+use crate::report::{AcknowledgedLimitation, Design, DesignGroup, ReviewerReport};
 
 /// One assessment section: each reviewer's text with its name in front, and the
 /// findings its items became.
@@ -83,11 +83,98 @@ fn same_limitation(a: &AcknowledgedLimitation, b: &Limitation) -> bool {
         (Some(pa), Some(pb)) => same_path(pa, pb),
         _ => true,
     };
+    // Both quote the same marker (`// TODO: Figure out containerd`).
+    let quoted = |t: &str| -> Option<String> {
+        let start = t.find('`')? + 1;
+        let len = t[start..].find('`')?;
+        let q = norm_words(&t[start..start + len]);
+        (q.len() >= 8).then_some(q)
+    };
+    if paths_compatible && quoted(&a.text).is_some() && quoted(&a.text) == quoted(&b.text) {
+        return true;
+    }
     paths_compatible
         && !ta.is_empty()
         && (ta == tb
             || (tb.len() >= 12 && ta.contains(&tb))
             || (ta.len() >= 12 && tb.contains(&ta)))
+}
+
+/// A limitation's text without its own location (the entry shows it once, in front)
+/// and without a generic label: `` `x.go:35` — `// TODO: containerd` `` and
+/// `**Code comment**: `// TODO: containerd` — `x.go:35`` both become
+/// `` `// TODO: containerd` ``.
+fn limitation_text(lim: &Limitation) -> String {
+    let mut t = one_line(&lim.text).trim().to_string();
+    let seps = |c: char| c.is_whitespace() || matches!(c, '—' | '–' | '-' | ':' | ',' | ';');
+    for label in [
+        "**code comment**",
+        "**comment**",
+        "**todo**",
+        "**note**",
+        "**in code**",
+    ] {
+        if t.get(..label.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(label))
+        {
+            t = t[label.len()..].trim_start_matches(seps).to_string();
+        }
+    }
+    let Some(path) = lim.path.as_deref() else {
+        return t;
+    };
+    let name = clean_path(path)
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    if name.is_empty() {
+        return t;
+    }
+    // A token naming the file (`path`, `path:35`, in backticks or not).
+    let names_file = |token: &str| {
+        let token = token.trim_matches(|c: char| matches!(c, '`' | '(' | ')' | '*' | '.' | ','));
+        let file = token.split(':').next().unwrap_or("");
+        !file.is_empty() && (file == name || file.ends_with(&format!("/{name}")))
+    };
+    if let Some(first) = t.split_whitespace().next() {
+        if names_file(first) {
+            t = t[first.len()..].trim_start_matches(seps).to_string();
+        }
+    }
+    // ` — `x.go:35`` at the end, or before the first full stop.
+    for sep in [" — ", " – ", " - "] {
+        if let Some(at) = t.find(sep) {
+            let after = &t[at + sep.len()..];
+            let token_end = after.find(char::is_whitespace).unwrap_or(after.len());
+            let token = &after[..token_end];
+            if names_file(token) {
+                let rest = after[token_end..]
+                    .trim_start_matches(['.', ' '])
+                    .to_string();
+                let head = t[..at].trim_end().to_string();
+                t = if rest.is_empty() {
+                    head
+                } else {
+                    format!("{}. {rest}", head.trim_end_matches('.'))
+                };
+                break;
+            }
+        }
+    }
+    t.trim().to_string()
+}
+
+/// True for text that introduces a list instead of being an entry ("The change
+/// acknowledges these limitations:", "None.").
+fn is_lead_in(text: &str) -> bool {
+    let t = text.trim().trim_matches('*').trim();
+    let lower = t.to_lowercase();
+    t.ends_with(':')
+        || matches!(
+            lower.trim_end_matches('.'),
+            "none" | "none found" | "n/a" | "nothing" | "no acknowledged limitations"
+        )
 }
 
 pub(super) fn acknowledged_limitations(
@@ -105,9 +192,14 @@ pub(super) fn acknowledged_limitations(
                 .map(move |l| (s.name.as_str(), l))
         }));
     for (source, lim) in sources {
-        if one_line(&lim.text).is_empty() {
+        let text = limitation_text(lim);
+        if text.is_empty() || is_lead_in(&text) {
             continue;
         }
+        let lim = &Limitation {
+            text,
+            ..lim.clone()
+        };
         match out.iter_mut().find(|a| same_limitation(a, lim)) {
             Some(existing) => {
                 if !existing.sources.iter().any(|s| s == source) {
@@ -131,27 +223,117 @@ pub(super) fn acknowledged_limitations(
     out
 }
 
+/// The design observations with every "concern" that is only praise (a reviewer's
+/// `**Strengths**` paragraph, "the layering is clean") moved to the strengths.
+pub(super) fn design_without_praise(design: &Design) -> Design {
+    let (praise, concerns): (Vec<DesignGroup>, Vec<DesignGroup>) = design
+        .concerns
+        .iter()
+        .cloned()
+        .partition(|g| only_praise(&g.title, &g.body));
+    let mut strengths = design.strengths.clone();
+    strengths.extend(praise.into_iter().map(|g| DesignGroup { scope: None, ..g }));
+    Design {
+        concerns,
+        strengths,
+    }
+}
+
+/// True when a design observation only praises: a strengths label for a title, or
+/// text that opens with praise and raises nothing.
+pub(super) fn only_praise(title: &str, body: &str) -> bool {
+    let t = norm_words(title);
+    let labels = [
+        "strengths",
+        "strength",
+        "positives",
+        "what s good",
+        "what is good",
+        "good",
+        "nice",
+        "highlights",
+        "praise",
+        "well done",
+    ];
+    let text = format!("{t} {}", norm_words(body));
+    let concern_words = [
+        "but", "however", "should", "consider", "risk", "concern", "missing", "lacks", "could",
+        "instead", "problem", "issue", "although", "though", "unless", "bug", "fails", "breaks",
+        "wrong", "not",
+    ];
+    let raises_something = text.split(' ').any(|w| concern_words.contains(&w));
+    if labels.contains(&t.as_str()) {
+        return !raises_something || body.trim().is_empty();
+    }
+    let praise_openers = [
+        "nice",
+        "good",
+        "great",
+        "well done",
+        "well structured",
+        "clean",
+        "solid",
+        "i like",
+        "love",
+        "excellent",
+        "clear",
+        "idiomatic",
+        "readable",
+    ];
+    let opens_with_praise = praise_openers.iter().any(|p| text.starts_with(p))
+        || [
+            "is clean",
+            "are clean",
+            "is well structured",
+            "is idiomatic",
+            "is clear",
+            "is readable",
+            "is solid",
+            "looks good",
+            "is nice",
+            "is good",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+    opens_with_praise && !raises_something
+}
+
+/// The Reconciliation paragraph: one sentence per finding whose severity differs from
+/// a member's rating, or that was flagged and kept (a lone critical with an exploit),
+/// then one per dropped item.
 pub(super) fn reconciliation(consolidation: &Consolidation, panel: &Panel<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for f in &consolidation.findings {
-        for m in f.members.iter().filter(|m| m.severity != f.severity) {
-            let why = f
-                .reconciliation
-                .as_deref()
-                .map(one_line)
-                .filter(|w| !w.is_empty())
-                .map(|w| format!("; {}", w.trim_end_matches('.')))
-                .unwrap_or_default();
-            out.push(format!(
-                "{} {} “{}”: {} → **{}** ({}{why}).",
-                panel.display(&m.reviewer),
-                m.local_id,
-                one_line(&m.title).trim_end_matches('.'),
-                m.severity,
-                f.severity,
-                f.id,
-            ));
-        }
+        let changed: Vec<String> = f
+            .members
+            .iter()
+            .filter(|m| m.severity != f.severity)
+            .map(|m| {
+                format!(
+                    "{} {} rated {}",
+                    panel.display(&m.reviewer),
+                    m.local_id,
+                    m.severity
+                )
+            })
+            .collect();
+        let why = f
+            .reconciliation
+            .as_deref()
+            .map(one_line)
+            .map(|w| w.trim_end_matches('.').to_string())
+            .filter(|w| !w.is_empty());
+        // No reason: the members that differ had no stated severity (a default), so
+        // nothing was reconciled.
+        let Some(why) = why else { continue };
+        let title = one_line(&f.title);
+        let title = title.trim_end_matches('.');
+        let what = if changed.is_empty() {
+            format!("kept **{}**", f.severity)
+        } else {
+            format!("{}; consolidated as **{}**", join_and(&changed), f.severity)
+        };
+        out.push(format!("{} “{title}”: {what} — {why}.", f.id));
     }
     for d in &consolidation.dropped {
         out.push(format!(

@@ -8,6 +8,7 @@ mod assessments;
 mod retro;
 mod rounds;
 mod summary;
+mod title;
 mod verdict;
 
 use std::collections::HashMap;
@@ -31,6 +32,11 @@ pub struct VerdictPolicy {
     pub rework_at: Severity,
     /// Any finding at or above this severity (and below `rework_at`) → `merge_with_fixes`.
     pub fixes_at: Severity,
+    /// How many findings at `rework_at` send the change back for rework on their own;
+    /// fewer do only when a reviewer that raised one asks for a rework in its verdict
+    /// (otherwise they are fixed before merging: `merge_with_fixes`). 1 by default:
+    /// SPEC section 1.8 makes any critical a rework.
+    pub rework_min: usize,
 }
 
 impl Default for VerdictPolicy {
@@ -38,6 +44,7 @@ impl Default for VerdictPolicy {
         VerdictPolicy {
             rework_at: Severity::Critical,
             fixes_at: Severity::Important,
+            rework_min: 1,
         }
     }
 }
@@ -59,6 +66,8 @@ pub struct ReportInput<'a> {
     pub diff_limitations: &'a [Limitation],
     pub wall_clock_ms: Option<u64>,
     pub verdict_policy: VerdictPolicy,
+    /// The reviews as written, in panel order (for what their headings call the change).
+    pub review_texts: Vec<&'a str>,
 }
 
 /// One reviewer of the panel: its run record and its review, either may be missing.
@@ -142,14 +151,31 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         .iter()
         .map(|s| (s.name.as_str(), s.run, s.review.is_some()))
         .collect();
-    let verdict = verdict_of_panel(findings, input.verdict_policy, &seats);
+    let rework_asked: Vec<&str> = panel
+        .reviewed()
+        .filter(|s| {
+            s.review
+                .and_then(|r| r.verdict_text.as_deref())
+                .is_some_and(verdict::asks_for_rework)
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    let verdict = verdict_of_panel(findings, input.verdict_policy, &seats, &rework_asked);
     let limitations = acknowledged_limitations(input.diff_limitations, &panel);
-    let summary = executive_summary(input, &panel, &reviewers, &limitations);
+    let summary = executive_summary(
+        input,
+        &panel,
+        &reviewers,
+        &limitations,
+        &verdict,
+        input.verdict_policy,
+    );
 
     Report {
         schema_version: SCHEMA_VERSION,
         id: input.id.clone(),
         created_at: input.created_at.clone(),
+        title: title::report_title(&input.target, &input.review_texts),
         target: input.target.clone(),
         verdict,
         wall_clock_ms: input.wall_clock_ms,
@@ -157,7 +183,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         changed_files: input.changed_files.to_vec(),
         findings: findings.clone(),
         dropped: input.consolidation.dropped.clone(),
-        design: input.consolidation.design.clone(),
+        design: assessments::design_without_praise(&input.consolidation.design),
         testing: assessment(&panel, |r| r.testing.as_deref(), ItemSource::Testing),
         documentation: assessment(
             &panel,

@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::{Panel, ReportInput, Seat};
+use crate::consolidate::same_file;
 use crate::consolidate::{Consolidation, ReviewerTally};
-use crate::model::{ParsedReview, RunRecord, RunStatus};
+use crate::model::{ItemSource, ParsedReview, RunRecord, RunStatus};
 use crate::prose::{code_span, counts_compact, duration_terse, join_and, one_line, plural};
 use crate::report::{Finding, ReviewerReport, SeverityCounts};
 
@@ -48,11 +49,8 @@ fn files_reviewed(seat: &Seat<'_>, changed: &[String]) -> Vec<String> {
         cited.extend(run.files_read.iter().map(String::as_str));
     }
     let files: BTreeSet<String> = if changed.is_empty() {
-        cited
-            .iter()
-            .map(|p| clean_path(p))
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
+        one_per_file(cited.iter().map(|p| clean_path(p)))
+            .into_iter()
             .collect()
     } else {
         cited
@@ -62,6 +60,22 @@ fn files_reviewed(seat: &Seat<'_>, changed: &[String]) -> Vec<String> {
             .collect()
     };
     files.into_iter().collect()
+}
+
+/// The paths with each file once: `a.go`, `pkg/a.go` and `/tmp/checkout/pkg/a.go` are
+/// one file, shown by its longest relative path (`pkg/a.go`).
+pub(super) fn one_per_file<'p>(paths: impl Iterator<Item = &'p str>) -> Vec<String> {
+    let mut paths: Vec<&str> = paths.filter(|p| !p.is_empty()).collect();
+    // Relative paths before absolute ones, longer before shorter: the first of a file
+    // seen is the name it is shown by.
+    paths.sort_by_key(|p| (p.starts_with('/'), std::cmp::Reverse(p.len()), *p));
+    let mut kept: Vec<&str> = Vec::new();
+    for p in paths {
+        if !kept.iter().any(|k| same_file(k, p)) {
+            kept.push(p);
+        }
+    }
+    kept.into_iter().map(str::to_string).collect()
 }
 
 /// What consolidation did with one reviewer's items, computed from the findings.
@@ -101,19 +115,7 @@ pub(super) fn reviewer_report(
         (None, Some(_)) => RunStatus::Ok,
         (None, None) => RunStatus::NotFinished,
     };
-    let mut findings = SeverityCounts::default();
-    let mut totals = SeverityCounts::default();
-    if let Some(review) = review {
-        for item in &review.items {
-            findings.add(item.severity);
-            if let Some(f) = panel
-                .finding_of
-                .get(&(seat.name.as_str(), item.local_id.as_str()))
-            {
-                totals.add(f.severity);
-            }
-        }
-    }
+    let (findings, totals) = finding_counts(&seat.name, input);
     let tally = input
         .consolidation
         .tallies
@@ -154,6 +156,29 @@ pub(super) fn reviewer_report(
     };
     report.retro = retro(seat, status, &report, input, panel);
     report
+}
+
+/// The reviewer's findings counted by severity, once each: every report finding it is
+/// a member of, at its own rating (of its findings-section member when it has one)
+/// and at the finding's. A restatement in its testing notes that joined its own
+/// finding does not count twice.
+fn finding_counts(name: &str, input: &ReportInput<'_>) -> (SeverityCounts, SeverityCounts) {
+    let mut own = SeverityCounts::default();
+    let mut consolidated = SeverityCounts::default();
+    for f in &input.consolidation.findings {
+        let mine: Vec<&crate::report::Member> =
+            f.members.iter().filter(|m| m.reviewer == name).collect();
+        let Some(first) = mine
+            .iter()
+            .find(|m| m.source == ItemSource::Finding)
+            .or(mine.first())
+        else {
+            continue;
+        };
+        own.add(first.severity);
+        consolidated.add(f.severity);
+    }
+    (own, consolidated)
 }
 
 /// True when nothing at all could be read out of a review (no JSON block, no section
@@ -256,9 +281,9 @@ fn no_review(status: RunStatus) -> String {
     }
 }
 
-/// `Raised 3 items (1C 2S) and 1 design observation.`
+/// `Raised 3 findings (1C 2S) and 1 design observation.`
 fn what_it_raised(review: &ParsedReview, r: &ReviewerReport) -> String {
-    let n = review.items.len();
+    let n = r.findings.total() as usize;
     let design = r.design_observations as usize;
     if unreadable(review) {
         return "Nothing could be read out of its review: no JSON block and no section the parser recognised (see the appendix)."
@@ -280,7 +305,7 @@ fn what_it_raised(review: &ParsedReview, r: &ReviewerReport) -> String {
         };
         format!(
             "Raised {} ({}){extra}.",
-            plural(n, "item", "items"),
+            plural(n, "finding", "findings"),
             counts_compact(&r.findings)
         )
     }

@@ -1,14 +1,16 @@
-//! The executive summary: what was reviewed, by whom, what the consolidated review
-//! found, and what the reader should know about it.
+//! The executive summary: what the change is and does, what decides the verdict, what
+//! is fine, and how the review went.
 
 use std::collections::BTreeSet;
 
 use super::retro::{failure_phrase, unreadable};
-use super::verdict::{counted_by_severity, finding_ref};
-use super::{Panel, ReportInput};
-use crate::model::{RunStatus, Severity};
+use super::verdict::{counted_by_severity, lower_first, what_it_is};
+use super::{Panel, ReportInput, VerdictPolicy};
+use crate::model::{Decision, RunStatus};
 use crate::prose::{code_span, join_and, one_line, plural};
-use crate::report::{AcknowledgedLimitation, Finding, ReviewerReport, Target, Verification};
+use crate::report::{
+    AcknowledgedLimitation, Finding, ReviewerReport, Target, Verdict, Verification,
+};
 
 fn target_sentence(t: &Target, commits: usize, files: usize) -> String {
     let mut what = if t.kind == "github_pr" {
@@ -130,74 +132,65 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
     s
 }
 
+/// The executive summary, in up to four paragraphs: what the change is and does (the
+/// target, then the description the reviewers' own summaries agree on), what decides
+/// the verdict (at most two findings, by what they are and who raised them, then how
+/// much else there is), what the reviewers found good, and how the review went (who
+/// ran, what was dropped or could not be confirmed).
 pub(super) fn executive_summary(
     input: &ReportInput<'_>,
     panel: &Panel<'_>,
     reviewers: &[ReviewerReport],
     limitations: &[AcknowledgedLimitation],
+    verdict: &Verdict,
+    policy: VerdictPolicy,
 ) -> String {
     let findings = &input.consolidation.findings;
     let mut paragraphs: Vec<String> = Vec::new();
-    paragraphs.push(format!(
-        "{} {}",
-        target_sentence(
+
+    let mut what: Vec<String> = Vec::new();
+    if target_known(&input.target) {
+        what.push(target_sentence(
             &input.target,
             input.target.commits.len(),
-            input.changed_files.len()
-        ),
-        reviewers_sentence(reviewers, input)
-    ));
-
-    if findings.is_empty() {
-        let mut p = "The consolidated review has no findings.".to_string();
-        if panel.reviewed().count() == 0 {
-            p.push_str(" No review could be read, so this says nothing about the change itself.");
-        }
-        paragraphs.push(p);
-    } else {
-        let all: Vec<&Finding> = findings.iter().collect();
-        let items: usize = findings.iter().map(|f| f.members.len()).sum();
-        let mut p = format!(
-            "The consolidated review has {} ({} from {}).",
-            counted_by_severity(&all),
-            plural(findings.len(), "finding", "findings"),
-            plural(items, "reviewer item", "reviewer items")
-        );
-        for severity in [Severity::Critical, Severity::Important] {
-            let these: Vec<&Finding> = findings.iter().filter(|f| f.severity == severity).collect();
-            if these.is_empty() {
-                continue;
-            }
-            let mut named: Vec<String> = these.iter().take(4).map(|f| finding_ref(f)).collect();
-            if these.len() > 4 {
-                named.push(format!("{} more", these.len() - 4));
-            }
-            let label = match severity {
-                Severity::Critical => "Critical",
-                _ => "Important",
-            };
-            p.push_str(&format!(" {label}: {}.", named.join("; ")));
-        }
-        if panel.reviewed().count() > 1 {
-            let shared = findings
-                .iter()
-                .filter(|f| distinct_reviewers(f) > 1)
-                .count();
-            p.push_str(&format!(
-                " {} of {} {} raised by more than one reviewer.",
-                shared,
-                findings.len(),
-                if shared == 1 {
-                    "findings was"
-                } else {
-                    "findings were"
-                },
-            ));
-        }
-        paragraphs.push(p);
+            input.changed_files.len(),
+        ));
+    }
+    if let Some(d) = agreed_description(panel) {
+        what.push(d);
+    }
+    if !what.is_empty() {
+        paragraphs.push(what.join(" "));
     }
 
-    let mut notes: Vec<String> = Vec::new();
+    let reviewed = panel.reviewed().count();
+    paragraphs.push(if findings.is_empty() {
+        let mut p = "The consolidated review has no findings.".to_string();
+        if reviewed == 0 {
+            p.push_str(" No review could be read, so this says nothing about the change itself.");
+        }
+        p
+    } else {
+        decisive_paragraph(findings, verdict, policy, panel)
+    });
+
+    let strengths: Vec<String> = input
+        .consolidation
+        .design
+        .strengths
+        .iter()
+        .map(|g| one_line(&g.title).trim_end_matches('.').to_string())
+        .filter(|t| !t.is_empty())
+        .take(4)
+        .collect();
+    if !strengths.is_empty() {
+        paragraphs.push(format!(
+            "What is fine: the reviewers credit {}.",
+            join_and(&strengths.iter().map(|t| lower_first(t)).collect::<Vec<_>>())
+        ));
+    }
+
+    let mut notes: Vec<String> = vec![reviewers_sentence(reviewers, input)];
     let dropped = input.consolidation.dropped.len();
     if dropped > 0 {
         notes.push(format!(
@@ -233,10 +226,301 @@ pub(super) fn executive_summary(
         n.push_str("; see Acknowledged Limitations.");
         notes.push(n);
     }
-    if !notes.is_empty() {
-        paragraphs.push(notes.join(" "));
-    }
+    paragraphs.push(notes.join(" "));
     paragraphs.join("\n\n")
+}
+
+/// True when the target says more than "a local change".
+fn target_known(t: &Target) -> bool {
+    t.kind == "github_pr"
+        || t.branch.as_deref().is_some_and(|b| !b.trim().is_empty())
+        || t.title.as_deref().is_some_and(|b| !b.trim().is_empty())
+        || !t.commits.is_empty()
+}
+
+/// The findings that decide the verdict, in plain words, then the rest counted.
+fn decisive_paragraph(
+    findings: &[Finding],
+    verdict: &Verdict,
+    policy: VerdictPolicy,
+    panel: &Panel<'_>,
+) -> String {
+    let reviewed = panel.reviewed().count();
+    let decisive: Vec<&Finding> = match verdict.decision {
+        Decision::Rework => findings
+            .iter()
+            .filter(|f| f.severity <= policy.rework_at)
+            .collect(),
+        _ => findings
+            .iter()
+            .filter(|f| f.severity <= policy.fixes_at)
+            .collect(),
+    };
+    let named: Vec<&Finding> = decisive.iter().take(2).copied().collect();
+    let rest: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !named.iter().any(|n| std::ptr::eq(*n, *f)))
+        .collect();
+    let mut p = String::new();
+    if named.is_empty() {
+        let all: Vec<&Finding> = findings.iter().collect();
+        p.push_str(&format!(
+            "Nothing blocks the merge: the review has {} and no issue that needs fixing.",
+            counted_by_severity(&all)
+        ));
+        return p;
+    }
+    let among = if decisive.len() > named.len() {
+        ", among them"
+    } else {
+        ""
+    };
+    let lead = match (verdict.decision, decisive.len()) {
+        (Decision::Rework, 1) => "One issue sends the change back for rework:".to_string(),
+        (Decision::Rework, n) => format!("{} issues block the merge{among}:", count_word(n, true)),
+        (_, 1) => "One issue needs fixing before merging:".to_string(),
+        (_, n) => format!(
+            "{} issues need fixing before merging{among}:",
+            count_word(n, true)
+        ),
+    };
+    let described: Vec<String> = named
+        .iter()
+        .map(|f| {
+            let who = raised_by(f, reviewed, panel);
+            let text = what_it_is(f);
+            // `… (C1)` becomes `… (C1, raised by all three reviewers)`.
+            match (text.strip_suffix(')'), who) {
+                (Some(open), Some(who)) => format!("{open}, {who})"),
+                _ => text,
+            }
+        })
+        .collect();
+    p.push_str(&lead);
+    p.push(' ');
+    p.push_str(&match described.as_slice() {
+        [a, b] => format!("{a}; and {b}"),
+        [a] => a.clone(),
+        _ => String::new(),
+    });
+    p.push('.');
+    if !rest.is_empty() {
+        p.push_str(&format!(
+            " Besides {}, the review has {}.",
+            if named.len() == 1 { "this" } else { "these" },
+            counted_by_severity(&rest)
+        ));
+    }
+    p
+}
+
+/// `raised by all three reviewers`, `raised by claude and codex`, `raised by gemini
+/// alone`; None when only one reviewer reviewed.
+fn raised_by(f: &Finding, reviewed: usize, panel: &Panel<'_>) -> Option<String> {
+    if reviewed < 2 {
+        return None;
+    }
+    let n = distinct_reviewers(f);
+    Some(if n >= reviewed && reviewed > 2 {
+        format!("raised by all {} reviewers", count_word(reviewed, false))
+    } else if n >= reviewed {
+        "raised by both reviewers".to_string()
+    } else if n == 1 {
+        format!(
+            "raised by {} alone",
+            f.reviewers
+                .first()
+                .map_or("one reviewer", |r| panel.display(r))
+        )
+    } else {
+        let names: Vec<String> = f
+            .reviewers
+            .iter()
+            .map(|r| panel.display(r).to_string())
+            .collect();
+        format!("raised by {}", join_and(&names))
+    })
+}
+
+/// `two`, `Three`; digits past ten.
+fn count_word(n: usize, capital: bool) -> String {
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    let w = WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| w.to_string());
+    if capital {
+        let mut c = w.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => w,
+        }
+    } else {
+        w
+    }
+}
+
+/// Verbs a reviewer's summary starts with when its subject (the change) is left out.
+const SUMMARY_VERBS: &[&str] = &[
+    "adds",
+    "introduces",
+    "implements",
+    "replaces",
+    "converts",
+    "moves",
+    "removes",
+    "refactors",
+    "fixes",
+    "updates",
+    "wires",
+    "extends",
+    "makes",
+    "rewrites",
+    "changes",
+    "creates",
+    "splits",
+    "renames",
+    "migrates",
+    "ports",
+    "switches",
+    "enables",
+];
+
+/// What the change does, as the reviewers describe it: of the reviewers' own
+/// summaries, the one that shares the most words with the others (the description
+/// they agree on), its first sentence (two when the first is short). Reviewer text is
+/// used as written, apart from a leading verb given its subject ("Adds …" → "The
+/// change adds …").
+pub(super) fn agreed_description(panel: &Panel<'_>) -> Option<String> {
+    let summaries: Vec<String> = panel
+        .reviewed()
+        .filter_map(|s| s.review.and_then(|r| r.summary.as_deref()))
+        .map(opening)
+        .filter(|s| s.split_whitespace().count() >= 4)
+        .collect();
+    let words: Vec<BTreeSet<String>> = summaries.iter().map(|s| content_words(s)).collect();
+    let score = |i: usize| -> f64 {
+        words
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, w)| {
+                let shared = w.intersection(&words[i]).count() as f64;
+                let union = w.union(&words[i]).count().max(1) as f64;
+                shared / union
+            })
+            .sum()
+    };
+    let best = (0..summaries.len()).max_by(|&a, &b| {
+        score(a)
+            .partial_cmp(&score(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.cmp(&a))
+    })?;
+    let text = summaries[best].clone();
+    let mut parts = text.splitn(2, ' ');
+    let first = parts.next().unwrap_or("");
+    Some(if SUMMARY_VERBS.contains(&first.to_lowercase().as_str()) {
+        format!(
+            "The change {} {}",
+            first.to_lowercase(),
+            parts.next().unwrap_or("")
+        )
+    } else {
+        text
+    })
+}
+
+/// The first sentence of a summary (the first two when the first is under eight
+/// words), on one line, ending in a full stop.
+fn opening(summary: &str) -> String {
+    let text = one_line(summary);
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    // A verdict line the reviewer put first is not a description.
+    while !rest.is_empty() && is_verdict_sentence(&rest[..sentence_end(rest)]) {
+        rest = rest[sentence_end(rest)..].trim_start();
+    }
+    for _ in 0..2 {
+        let end = sentence_end(rest);
+        out.push_str(rest[..end].trim());
+        rest = rest[end..].trim_start();
+        // A second sentence only when the first is short and the next is prose.
+        let prose = rest.starts_with(|c: char| c.is_uppercase() || c == '`');
+        if out.split_whitespace().count() >= 8 || !prose {
+            break;
+        }
+        out.push(' ');
+    }
+    let mut out = out.trim().to_string();
+    if out.split_whitespace().count() > 60 {
+        out = out
+            .split_whitespace()
+            .take(60)
+            .collect::<Vec<_>>()
+            .join(" ")
+            + " …";
+    }
+    if out.ends_with(['.', '!', '?', '…']) {
+        out
+    } else {
+        format!("{out}.")
+    }
+}
+
+/// True for a verdict or a bare assessment rather than a description: "**Verdict:**
+/// Rework — …", "Recommendation: approve.", "No blocking issues found."
+fn is_verdict_sentence(sentence: &str) -> bool {
+    let s = sentence
+        .trim_start_matches(|c: char| c == '*' || c == '#' || c.is_whitespace())
+        .to_lowercase();
+    [
+        "verdict",
+        "recommendation",
+        "overall:",
+        "decision:",
+        "status:",
+        "no blocking",
+        "no issues",
+        "no major issues",
+        "looks good",
+        "lgtm",
+        "nothing to flag",
+        "approve",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+/// Byte offset just past the first sentence of `text`: a `.`, `!` or `?` (outside code)
+/// followed by a space and something other than a lower-case letter, or the end.
+fn sentence_end(text: &str) -> usize {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut in_code = false;
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        if in_code || !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        match (chars.get(k + 1).map(|x| x.1), chars.get(k + 2).map(|x| x.1)) {
+            (None, _) => return text.len(),
+            (Some(' '), Some(after)) if !after.is_lowercase() => return i + c.len_utf8(),
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// Lowercase words of four letters or more, for comparing summaries.
+fn content_words(text: &str) -> BTreeSet<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_string)
+        .collect()
 }
 
 fn distinct_reviewers(f: &Finding) -> usize {

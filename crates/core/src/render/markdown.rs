@@ -102,7 +102,8 @@ impl Markdown<'_> {
     fn header(&mut self) {
         let r = self.report;
         let t = &r.target;
-        self.line(&format!("# Deep Review: {}", one_line(&r.id)));
+        let title = r.title.as_deref().unwrap_or(&r.id);
+        self.line(&format!("# Deep Review: {}", one_line(title)));
         self.blank();
         self.line("| | |");
         self.line("|---|---|");
@@ -855,7 +856,7 @@ fn reviewer_cell(r: &ReviewerReport) -> String {
     let modelless = matches!(r.backend.as_deref(), Some("command" | "builtin" | "import"));
     match effort {
         Some(effort) => bits.push(format!("effort: {effort}")),
-        None if model.is_some() || !modelless => bits.push("effort: default".to_string()),
+        None if model.is_some() || !modelless => bits.push("effort: —".to_string()),
         None => {}
     }
     let mut s = cell(&r.display);

@@ -45,7 +45,9 @@ pub fn render_sarif(report: &Report) -> String {
 /// Placeholder until a real HTML renderer exists; it is complete and safe to open.
 pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
     let md = render_markdown(report, appendix);
-    let title = html_escape(&crate::prose::one_line(&report.id));
+    let title = html_escape(&crate::prose::one_line(
+        report.title.as_deref().unwrap_or(&report.id),
+    ));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Deep Review: {title}</title>\n<style>body{{max-width:60rem;margin:2rem auto;padding:0 1rem;font-family:system-ui,sans-serif}}pre{{white-space:pre-wrap;word-wrap:break-word;font-size:0.9rem;line-height:1.4}}</style>\n</head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
         html_escape(&md)

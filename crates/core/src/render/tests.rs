@@ -54,11 +54,17 @@ fn every_section_is_there_in_the_seed_order_even_when_empty() {
     ];
     for scenario in [go_gateway(), rust_cache(), python_clean()] {
         let md = markdown_of(&scenario);
-        assert!(md.starts_with(&format!("# Deep Review: {}\n", scenario.id)));
+        // The title names the change (the PR's title, the branch), not the work directory.
+        let title = build_report(&scenario.input()).title.expect("a title");
+        assert!(
+            md.starts_with(&format!("# Deep Review: {title}\n")),
+            "{title}"
+        );
+        assert!(!title.contains(&scenario.id));
         assert_eq!(sections(&md), expected, "{}", scenario.id);
     }
     let clean = markdown_of(&python_clean());
-    assert!(clean.contains("| **Verdict** | **Merge as-is** — No reviewer raised an issue. |"));
+    assert!(clean.contains("| **Verdict** | **Merge as-is** — no reviewer raised an issue. |"));
     for section in [
         "Critical Issues",
         "Important Issues",

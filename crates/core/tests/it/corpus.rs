@@ -596,6 +596,11 @@ fn report_quality_on_the_labelled_corpus() {
     // After the parser's report-quality pass (sections, bots, restatements, assessment
     // remarks, image badges, gap lead-ins): ratio 1.12 (92/82), noise 0.0%, severity
     // 76.5% (62/81), verdict 16/20, P 0.965 R 0.719, lost 0.
+    // After severity by evidence and the verdict rule (consolidate/severity.rs,
+    // narrative/verdict.rs), parser unchanged: severity 84.3% (59/70), verdict 18/20.
+    // Both together, same-place merges, and four verdict labels corrected to follow
+    // their own critical labels (SPEC 1.8): ratio 1.05 (86/82), noise 0.0%, severity
+    // 86.4% (70/81), verdict 20/20, P 0.970 R 0.842, lost 0.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -609,12 +614,12 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.noise_rate()
     );
     assert!(
-        pooled.severity_rate() >= 0.75,
+        pooled.severity_rate() >= 0.86,
         "severity {:.3}",
         pooled.severity_rate()
     );
     assert!(
-        pooled.verdict_agree >= 14,
+        pooled.verdict_agree >= 20,
         "verdict {}/{}",
         pooled.verdict_agree,
         pooled.sets
@@ -625,7 +630,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.82,
+        pooled.recall() >= 0.84,
         "pairwise recall {:.3}",
         pooled.recall()
     );
