@@ -436,6 +436,11 @@ fn take_locations(
 /// Step 4: the leftover prose after the title, trimmed of separators; empty when it
 /// says nothing (`(entire file)` and friends).
 fn meaningful_rest(leftover: &str) -> String {
+    // The brackets a location sat in (`**Title** (`a.ts:35`): text`) are left empty;
+    // `getAll()` keeps its parentheses.
+    static EMPTY_BRACKETS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|\s)(?:\(\s*\)|\[\s*\])").expect("static regex"));
+    let leftover = EMPTY_BRACKETS.replace_all(leftover, " ");
     let leftover = leftover
         .trim()
         .trim_start_matches(|c: char| {
@@ -651,6 +656,12 @@ mod tests {
     }
 
     #[test]
+    fn the_brackets_a_location_sat_in_do_not_stay_behind() {
+        let t = parse_title_line("**Leak** (`src/a.ts:35`): the timer survives.", None);
+        assert_eq!(t.rest, "the timer survives.");
+    }
+
+    #[test]
     fn title_lines() {
         use Severity::*;
         check(
@@ -758,6 +769,15 @@ mod tests {
             "empty `$OLD` deletes every release",
             &["scripts/deploy.sh:44"],
             Some(Critical),
+            None,
+            &[],
+        );
+        check(
+            "**Effect cleanup misses the timer** (`src/hooks/useSearch.ts:35`): `clearTimeout` is only called on change.",
+            None,
+            "Effect cleanup misses the timer",
+            &["src/hooks/useSearch.ts:35"],
+            None,
             None,
             &[],
         );

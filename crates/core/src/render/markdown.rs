@@ -5,7 +5,7 @@
 
 use super::text::{cell, indent_continuation, nest_headings};
 use super::RawReview;
-use crate::model::Severity;
+use crate::model::{ItemSource, Severity};
 use crate::prose::{
     code_span, counts_compact, duration_terse, duration_words, join_and, one_line, Fence,
 };
@@ -249,6 +249,8 @@ impl Markdown<'_> {
                     String::new()
                 }
             };
+            let (restating, rest): (Vec<_>, Vec<_>) =
+                rest.iter().partition(|m| m.restates.is_some());
             if !rest.is_empty() {
                 let others: Vec<String> = rest
                     .iter()
@@ -268,6 +270,26 @@ impl Markdown<'_> {
                     one_line(&first.local_id),
                     rated(first)
                 ));
+            }
+            // A reviewer pointing back at its own finding from an assessment.
+            let echoes: Vec<String> = restating
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} ({} in its {})",
+                        one_line(&self.display(&m.reviewer)),
+                        one_line(&m.local_id),
+                        match m.source {
+                            ItemSource::Testing => "testing assessment",
+                            ItemSource::Documentation => "documentation assessment",
+                            ItemSource::Commits => "commit assessment",
+                            ItemSource::Finding => "findings",
+                        }
+                    )
+                })
+                .collect();
+            if !echoes.is_empty() {
+                notes.push(format!("*Restated by* {}.", join_and(&echoes)));
             }
         }
         if let Some(why) = f
