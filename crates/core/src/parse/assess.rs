@@ -8,7 +8,9 @@ use regex::Regex;
 
 use super::findings::{trim_body, RawItem};
 use super::location::find_locations;
-use super::markdown::{blocks, first_sentence, shorten, strip_emphasis, Block, BlockKind, Doc};
+use super::markdown::{
+    blocks, first_sentence, shorten, strip_emphasis, Block, BlockKind, Doc, TITLE_MAX,
+};
 use super::title::{clean_title, tag_group, take_scope};
 use crate::model::{CoverageEntry, Decision, ItemSource, Limitation, Location, Scope, Severity};
 
@@ -304,7 +306,7 @@ fn item_from(group: &[&Block], source: ItemSource, root: Option<&str>) -> RawIte
     // The sentence that states the gap (`Tests pass. X is not covered.` → the second).
     let lead_sentence = gap_sentence(prose);
     if title.is_empty() {
-        title = shorten(&clean_title(lead_sentence), 120);
+        title = shorten(&clean_title(lead_sentence), TITLE_MAX);
     }
     // Locations: from the bold title and the first sentence only.
     let mut locations: Vec<Location> = Vec::new();
@@ -456,7 +458,7 @@ pub(crate) fn design_item(text: &str, line: usize, root: Option<&str>) -> RawDes
         }
         None => (
             None,
-            shorten(&clean_title(first_sentence(&text_no_scope)), 120),
+            shorten(&clean_title(first_sentence(&text_no_scope)), TITLE_MAX),
         ),
     };
     let lead = first_sentence(if bold.is_some() {

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::findings::{trim_body, RawItem};
 use super::location::parse_location;
-use super::markdown::{first_sentence, shorten, snippets, strip_emphasis};
+use super::markdown::{first_sentence, shorten, snippets, strip_emphasis, TITLE_MAX};
 use super::title::{clean_title, push_tag};
 use crate::model::{ItemSource, Location, Severity};
 
@@ -281,7 +281,7 @@ fn title_and_body(text: &str) -> (String, String) {
         .and_then(|r| r.find("**").map(|e| &r[..e]))
     {
         Some(bold) if !bold.trim().is_empty() => clean_title(bold),
-        _ => shorten(&clean_title(first_sentence(t)), 160),
+        _ => shorten(&clean_title(first_sentence(t)), TITLE_MAX),
     };
     (title, t.to_string())
 }

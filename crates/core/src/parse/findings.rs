@@ -330,7 +330,7 @@ fn linter_item(
         source: ItemSource::Finding,
         severity: severity.unwrap_or(Severity::Suggestion),
         severity_stated: severity.is_some(),
-        title: super::markdown::shorten(msg, 120),
+        title: super::markdown::shorten(msg, super::markdown::TITLE_MAX),
         locations: vec![location],
         body,
         snippets: Vec::new(),

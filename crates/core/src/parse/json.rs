@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::assess::decision;
 use super::findings::RawItem;
 use super::location::{normalise_path, parse_location};
-use super::markdown::{code_blocks, shorten, snippets};
+use super::markdown::{code_blocks, shorten, snippets, TITLE_MAX};
 use super::title::{id_severity, push_tag, take_scope};
 use crate::model::{
     CoverageEntry, Decision, Diagnostic, ItemSource, Limitation, Location, Scope, Severity,
@@ -538,8 +538,8 @@ fn from_ours(r: JsonReview, root: Option<&str>, diagnostics: &mut Vec<Diagnostic
                 format!("{body}\n\n{fix}")
             };
         }
-        let title =
-            non_empty(f.title).unwrap_or_else(|| shorten(body.lines().next().unwrap_or(""), 120));
+        let title = non_empty(f.title)
+            .unwrap_or_else(|| shorten(body.lines().next().unwrap_or(""), TITLE_MAX));
         out.items.push(RawItem {
             line: n,
             id,
@@ -674,7 +674,7 @@ fn from_codex(r: CodexReview, root: Option<&str>, diagnostics: &mut Vec<Diagnost
             severity: severity.unwrap_or(Severity::Suggestion),
             severity_stated: severity.is_some(),
             title: if parsed.title.is_empty() {
-                shorten(&body, 120)
+                shorten(&body, TITLE_MAX)
             } else {
                 parsed.title
             },

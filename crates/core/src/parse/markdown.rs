@@ -441,6 +441,10 @@ pub(crate) fn first_sentence(text: &str) -> &str {
     t
 }
 
+/// The longest title taken from a reviewer's sentence: a one-sentence title is shown
+/// whole up to this length, and only a run-on text is cut (at a word, with `…`).
+pub(crate) const TITLE_MAX: usize = 240;
+
 /// Shortens a title to about `max` characters at a word boundary.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     let flat = one_line(text);

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::location::find_locations;
-use super::markdown::{first_sentence, shorten, strip_emphasis};
+use super::markdown::{first_sentence, shorten, strip_emphasis, TITLE_MAX};
 use crate::model::{Location, Scope, Severity};
 
 /// Words that may appear in an inline tag group besides severities.
@@ -271,7 +271,7 @@ pub(crate) fn parse_title_line(line: &str, root: Option<&str>) -> TitleLine {
     out.rest = meaningful_rest(&leftover);
     let title = take_severity_lead(&mut out, clean_title(&title));
     out.title = if title.is_empty() {
-        shorten(&clean_title(first_sentence(&out.rest)), 120)
+        shorten(&clean_title(first_sentence(&out.rest)), TITLE_MAX)
     } else {
         title
     };
@@ -653,6 +653,14 @@ mod tests {
         assert_eq!(t.explicit, explicit, "explicit severity of {line:?}");
         assert_eq!(t.badge, badge, "badge of {line:?}");
         assert_eq!(t.tags, tags, "tags of {line:?}");
+    }
+
+    #[test]
+    fn a_one_sentence_title_is_not_cut() {
+        let sentence = "The retry loop never checks the context, so a cancelled request keeps retrying with backoff until the attempt budget is spent and the caller waits for nothing";
+        assert!(sentence.len() > 150);
+        let t = parse_title_line(&format!("`src/retry.go:12` — {sentence}. More text."), None);
+        assert_eq!(t.title, sentence);
     }
 
     #[test]
