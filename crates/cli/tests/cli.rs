@@ -3,6 +3,7 @@
 
 mod builtin;
 mod conventions;
+mod hardening;
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -128,6 +128,9 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         .iter()
         .map(|name| format!("{name} was left out: its reviewer name is not [A-Za-z0-9_-]+"))
         .collect();
+    // Counted before verification: a review whose findings were all dropped (their
+    // files are not in the revision) is still a review that was made.
+    let usable_reviews = reviews.iter().filter(|r| is_usable(r)).count();
     let verification = match verify_against(opts, &contents, &target, &mut notes)? {
         Some(tree) => verify::verify_reviews(&mut reviews, &tree),
         None => VerifyOutcome::default(),
@@ -136,7 +139,6 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         severity: opts.severity_policy,
     };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
-    let usable_reviews = reviews.iter().filter(|r| is_usable(r)).count();
     let manifest = contents.manifest.as_ref();
     let report = narrative::build_report(&ReportInput {
         id: report_id(opts, manifest, dir),
