@@ -460,7 +460,9 @@ pub async fn review(
     };
     let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
     // The checkout is removed before anything else can fail.
-    let _ = checkout.cleanup();
+    let cleanup = checkout.cleanup().err().map(|e| {
+        format!("the reviewers' checkout was not removed: {e}; hint: remove it by hand")
+    });
     if cancel.is_cancelled() {
         return Ok(ReviewOutcome::Interrupted {
             workdir: dir.path,
@@ -477,7 +479,8 @@ pub async fn review(
     opts.rev = Some(target.head.clone());
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
-    let consolidated = consolidate_dir(&opts)?;
+    let mut consolidated = consolidate_dir(&opts)?;
+    consolidated.notes.extend(cleanup);
     Ok(ReviewOutcome::Done {
         workdir: dir.path,
         records,

@@ -118,3 +118,91 @@ EOF",
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
     assert_eq!(report["dropped"][0]["title"], "Stale import", "{report}");
 }
+
+/// A `.deep-review` symbolic link committed to the repository would send work
+/// directories (the diff, the prompt, the reviews) wherever it points: refused.
+#[test]
+fn a_committed_deep_review_symlink_does_not_redirect_work_directories() {
+    let repo = feature_repo();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), repo.path().join(".deep-review")).unwrap();
+    crate::support::git(repo.path(), &["add", ".deep-review"]);
+    crate::support::git(repo.path(), &["commit", "-qm", "state dir elsewhere"]);
+    let bin = tempfile::tempdir().unwrap();
+    let ok = script(bin.path(), "ok.sh", SCRIPT_REVIEW);
+    let config = config_with(repo.path(), &[("alpha", &ok)]);
+    Test::new()
+        .args(["review", "--quiet", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(2)
+        .stderr_contains(".deep-review is a symbolic link")
+        .stderr_contains("hint: remove it, or pass `--out DIR`");
+    let written: Vec<_> = std::fs::read_dir(elsewhere.path()).unwrap().collect();
+    assert!(written.is_empty(), "written through the link: {written:?}");
+}
+
+/// A reviewer that leaves a `chmod 000` directory in its scratch space does not make
+/// the cleanup fail (as an unprivileged user: root ignores permission bits, so the test
+/// drops to `nobody` with `setpriv` when it runs as root).
+#[test]
+fn a_reviewers_unreadable_directory_is_still_cleaned_up() {
+    let repo = feature_repo();
+    let bin = tempfile::tempdir().unwrap();
+    let home_file = bin.path().join("home-was");
+    let locker = script(
+        bin.path(),
+        "locker.sh",
+        &format!(
+            "echo \"$HOME\" > {f}\nmkdir -p \"$HOME/locked/deeper\" \"$TMPDIR/locked\"\n\
+             echo x > \"$HOME/locked/deeper/file\"\nchmod 000 \"$HOME/locked/deeper\" \"$HOME/locked\" \"$TMPDIR/locked\"\n\
+             {SCRIPT_REVIEW}",
+            f = home_file.display()
+        ),
+    );
+    let config = config_with(repo.path(), &[("locker", &locker)]);
+    allow_writes(&config, bin.path());
+    let root = read("/proc/self/status")
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    let mut cmd = if root {
+        for dir in [repo.path(), bin.path()] {
+            let status = std::process::Command::new("chown")
+                .args(["-R", "65534:65534"])
+                .arg(dir)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_deep-review"));
+        cmd
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_deep-review"))
+    };
+    let out = cmd
+        .args(["review", "--config"])
+        .arg(&config)
+        .current_dir(repo.path())
+        .env("HOME", bin.path())
+        .env("XDG_CONFIG_HOME", bin.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv (util-linux) runs the test as `nobody`");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let home = read(&home_file);
+    let run_dir = Path::new(home.trim()).parent().unwrap();
+    assert!(
+        run_dir.starts_with(std::env::temp_dir()) && run_dir != std::env::temp_dir(),
+        "{run_dir:?}"
+    );
+    assert!(
+        !run_dir.exists(),
+        "the reviewer's temporary directory {} was left behind; stderr:\n{stderr}",
+        run_dir.display()
+    );
+    assert!(!stderr.contains("was not removed"), "{stderr}");
+}

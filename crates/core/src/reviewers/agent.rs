@@ -93,6 +93,18 @@ pub(crate) fn run_dir(tool: &str) -> Result<tempfile::TempDir, String> {
     Ok(dir)
 }
 
+/// Removes a per-run directory however its reviewer left it (`chmod 000` directories
+/// included); the note says what was left behind when that failed.
+pub(crate) fn remove_run_dir(dir: tempfile::TempDir) -> Option<String> {
+    let path = dir.keep();
+    crate::workdir::remove_tree(&path).err().map(|e| {
+        format!(
+            "its temporary directory {} was not removed: {e}; hint: remove it by hand",
+            path.display()
+        )
+    })
+}
+
 /// What one agent backend hands to [`launch`]: its command line and how to read its
 /// stream, plus notes from preparing the per-run directory.
 pub(crate) struct Launch<P> {
@@ -129,7 +141,7 @@ pub(crate) async fn launch<P: StreamParser>(
     };
     let mut outcome = run(agent, parser, progress, cancel).await;
     outcome.notes.splice(0..0, notes);
-    drop(run_dir);
+    outcome.notes.extend(remove_run_dir(run_dir));
     outcome
 }
 

@@ -54,6 +54,7 @@ pub(super) async fn run(
     let written = (config.output == OutputMode::File).then(|| read_capped(&output));
     let mut outcome = decide(config, out, written);
     outcome.notes.extend(note);
+    outcome.notes.extend(super::agent::remove_run_dir(run_dir));
     outcome
 }
 
