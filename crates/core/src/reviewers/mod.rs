@@ -332,14 +332,19 @@ async fn finish(
 ) -> RunRecord {
     let name = &config.name;
     let mut review_file = None;
+    let mut review_digest = None;
     if outcome.status == RunStatus::Ok {
         match &outcome.review {
             Some(review) => {
                 let path = ctx.review_path(name);
                 let mut text = review.clone();
                 text.push('\n');
+                let digest = crate::workdir::read::digest(text.as_bytes());
                 match write_atomic(path.clone(), text.into_bytes()).await {
-                    Ok(()) => review_file = Some(file_name(&path)),
+                    Ok(()) => {
+                        review_file = Some(file_name(&path));
+                        review_digest = Some(digest);
+                    }
                     Err(e) => {
                         outcome.status = RunStatus::Failed;
                         outcome.error = Some(format!(
@@ -384,6 +389,8 @@ async fn finish(
         files_read: outcome.files_read,
         stderr_tail: if ok { None } else { outcome.stderr_tail },
         review_file,
+        review_bytes: review_digest.as_ref().map(|d| d.0),
+        review_sha256: review_digest.map(|d| d.1),
         transcript_file,
         pass: Some(ctx.pass),
         notes: outcome.notes,
