@@ -460,9 +460,10 @@ pub async fn review(
     };
     let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
     // The checkout is removed before anything else can fail.
-    let cleanup = checkout.cleanup().err().map(|e| {
-        format!("the reviewers' checkout was not removed: {e}; hint: remove it by hand")
-    });
+    let cleanup = checkout
+        .cleanup()
+        .err()
+        .map(|e| format!("the reviewers' checkout was not removed: {e}; hint: remove it by hand"));
     if cancel.is_cancelled() {
         return Ok(ReviewOutcome::Interrupted {
             workdir: dir.path,

@@ -514,7 +514,8 @@ impl ReadOnlyCheckout {
         if !self.holder.exists() {
             return Ok(());
         }
-        remove_tree(&self.holder).map_err(io_err(format!("cannot remove {}", self.holder.display())))
+        remove_tree(&self.holder)
+            .map_err(io_err(format!("cannot remove {}", self.holder.display())))
     }
 }
 

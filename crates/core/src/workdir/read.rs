@@ -172,7 +172,8 @@ fn check_against_record(
         return Ok(());
     };
     let (size, sha) = digest(bytes);
-    let hint = "hint: run the review again, or delete its run record to consolidate the file as it is";
+    let hint =
+        "hint: run the review again, or delete its run record to consolidate the file as it is";
     if let Some(expected) = record.review_bytes {
         if truncated || size != expected {
             let found = if truncated {

@@ -100,7 +100,11 @@ pub async fn review(
         .filter(|f| f.status != FileStatus::Deleted)
         .collect();
 
-    let (mut findings, raw_secrets) = checks::secret_findings(&live, &ctx.checkout, &ctx.base);
+    let (mut findings, mut raw_secrets) = checks::secret_findings(&live, &ctx.checkout, &ctx.base);
+    let (in_messages, raw_in_messages) =
+        checks::commit_message_findings(&ctx.checkout, &ctx.base, &ctx.head);
+    findings.extend(in_messages);
+    raw_secrets.extend(raw_in_messages);
     findings.extend(checks::conflict_findings(&live));
     findings.extend(checks::debug_findings(&live, &ctx.checkout));
     findings.extend(checks::size_findings(&live, &ctx.checkout));
