@@ -276,9 +276,16 @@ pub(crate) async fn run(
     cancel: &CancellationToken,
 ) -> Outcome {
     let mut tools = Vec::new();
+    progress.command(&agent.spec);
+    progress.step("waiting for the first event");
+    let mut started = false;
     let out = process::run(
         &agent.spec,
         |line| {
+            if !started {
+                started = true;
+                progress.step("reviewing");
+            }
             parser.line(line, &mut tools);
             for tool in tools.drain(..) {
                 progress.tool_call(&tool);

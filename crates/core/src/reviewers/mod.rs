@@ -96,6 +96,18 @@ pub enum ProgressEvent {
         reviewer: String,
         tool: String,
     },
+    /// What the reviewer is doing now, in a few words (`clippy (compiling
+    /// dependencies)`, `running`, `waiting for the first event`).
+    Step {
+        reviewer: String,
+        step: String,
+    },
+    /// A command the reviewer runs, as one shell-like line (secrets masked), for
+    /// `--verbose`.
+    Command {
+        reviewer: String,
+        command: String,
+    },
     Finished {
         reviewer: String,
         record: Box<RunRecord>,
@@ -169,7 +181,7 @@ pub async fn run_reviewer_in(
             BackendKind::Claude => claude::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Codex => codex::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Gemini => gemini::run(config, ctx, host, &progress, &cancel).await,
-            BackendKind::Builtin => run_builtin(config, ctx, &cancel).await,
+            BackendKind::Builtin => run_builtin(config, ctx, &progress, &cancel).await,
             other => Outcome::skipped(format!(
                 "backend `{}` is not implemented yet",
                 other.as_str()
@@ -252,6 +264,35 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
+    /// A progress handle nobody watches.
+    pub(crate) fn silent(reviewer: &str) -> Self {
+        Progress {
+            reviewer: reviewer.to_string(),
+            sender: None,
+        }
+    }
+
+    /// The reviewer's current step.
+    pub(crate) fn step(&self, step: impl Into<String>) {
+        self.send(ProgressEvent::Step {
+            reviewer: self.reviewer.clone(),
+            step: step.into(),
+        });
+    }
+
+    /// A command about to run (`--verbose` prints it).
+    pub(crate) fn command(&self, spec: &crate::process::ProcessSpec) {
+        let line = std::iter::once(&spec.program)
+            .chain(&spec.args)
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.send(ProgressEvent::Command {
+            reviewer: self.reviewer.clone(),
+            command: crate::secrets::mask_secrets(&line).into_owned(),
+        });
+    }
+
     fn send(&self, event: ProgressEvent) {
         if let Some(sender) = &self.sender {
             // A closed receiver only means nobody watches any more.
@@ -265,6 +306,26 @@ impl Progress {
             reviewer: self.reviewer.clone(),
             tool: tool.to_string(),
         });
+    }
+}
+
+/// `word` as a shell would need it to stay one word (single-quoted when it must be);
+/// a long one (a prompt passed as an argument) is cut to its start.
+fn shell_word(word: &str) -> String {
+    const LONG: usize = 48;
+    let cut;
+    let word = if word.chars().count() > LONG {
+        let start: String = word.chars().take(32).collect();
+        cut = format!("{start}… ({} bytes)", word.len());
+        &cut
+    } else {
+        word
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -445,10 +506,19 @@ fn file_name(path: &Path) -> String {
 async fn run_builtin(
     config: &ReviewerConfig,
     ctx: &RunContext,
+    progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
-    let (c, x, k) = (config.clone(), ctx.clone(), cancel.clone());
-    let mut task = tokio::spawn(async move { crate::reviewers::builtin::review(&c, &x, &k).await });
+    let (c, x, p, k) = (
+        config.clone(),
+        ctx.clone(),
+        progress.clone(),
+        cancel.clone(),
+    );
+    let mut task =
+        tokio::spawn(
+            async move { crate::reviewers::builtin::review_reporting(&c, &x, &p, &k).await },
+        );
     let joined = tokio::select! {
         joined = &mut task => joined,
         _ = tokio::time::sleep(config.timeout) => {

@@ -33,7 +33,7 @@ async fn a_slow_reviewer_that_succeeds() {
     );
     assert_eq!(fx.record_on_disk("slow"), record);
     let events = drain(&mut rx);
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 4, "{events:?}");
     assert_eq!(
         events[0],
         ProgressEvent::Started {
@@ -41,7 +41,18 @@ async fn a_slow_reviewer_that_succeeds() {
         }
     );
     assert!(
-        matches!(&events[1], ProgressEvent::Finished { reviewer, record: r } if reviewer == "slow" && **r == record)
+        matches!(&events[1], ProgressEvent::Command { reviewer, command } if reviewer == "slow" && command.starts_with("/bin/sh -c 'sleep 1; ")),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[2],
+        ProgressEvent::Step {
+            reviewer: "slow".into(),
+            step: "running".into()
+        }
+    );
+    assert!(
+        matches!(&events[3], ProgressEvent::Finished { reviewer, record: r } if reviewer == "slow" && **r == record)
     );
 }
 
