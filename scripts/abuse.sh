@@ -76,6 +76,7 @@ checkouts_before="$(ls -d "${TMPDIR:-/tmp}"/deep-review-checkout-* 2>/dev/null |
 measure() {
     local name="$1"; shift
     local tf="$work/cases/$name.time" start end
+    begin "$name"
     start=$(date +%s.%N)
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -v -o "$tf" "$@" > "$work/cases/$name.out" 2> "$work/cases/$name.err"
@@ -88,6 +89,9 @@ measure() {
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f MB", $2/1024}' "$tf" 2>/dev/null)
     [ -n "$rss" ] || rss="?"
 }
+
+# begin NAME: marks the start of a case (its work directories are the newer ones).
+begin() { touch "$work/cases/$1.start"; sleep 0.01; }
 
 # leaks DIR…: what of the planted secrets or markers shows up; "nothing" when none.
 leaks() {
@@ -119,7 +123,9 @@ statuses() {
 
 row() { # NAME EXPECTED KEPT [DIRS to grep…]
     local name="$1" expected="$2" kept="$3"; shift 3
-    local leaked; leaked=$(leaks "$work/cases/$name.out" "$work/cases/$name.err" "$repo/.deep-review" "$@")
+    local dirs; mapfile -t dirs < <(find "$repo/.deep-review/reviews" -mindepth 1 -maxdepth 1 \
+        -newer "$work/cases/$name.start" 2>/dev/null)
+    local leaked; leaked=$(leaks "$work/cases/$name.out" "$work/cases/$name.err" "${dirs[@]}" "$@")
     [ "$leaked" = nothing ] || failed=1
     [[ "$code" =~ ^($expected)$ ]] || failed=1
     rows+=("| $name | $code | $expected | $wall | $rss | $kept | $leaked |")
@@ -183,9 +189,10 @@ script slow.sh "echo \$\$ > $work/cases/slow.pid; sleep 60"
 config "$work/slow.toml" 120s alpha=review.sh slow=slow.sh
 for sig in INT TERM HUP; do
     rm -f "$work/cases/slow.pid"
+    begin "sig$sig-mid-run"
     start=$(date +%s.%N)
     /usr/bin/time -v -o "$work/cases/sig$sig.time" "$bin" review --quiet --config "$work/slow.toml" "$repo" \
-        > "$work/cases/sig$sig.out" 2> "$work/cases/sig$sig.err" &
+        > "$work/cases/sig$sig-mid-run.out" 2> "$work/cases/sig$sig-mid-run.err" &
     tpid=$!
     for _ in $(seq 100); do [ -s "$work/cases/slow.pid" ] && break; sleep 0.05; done
     sleep 0.3
@@ -209,7 +216,9 @@ config "$work/leaky.toml" 20s leaky=leaky.sh broken=leaky-fail.sh
 review secrets-in-review-and-stderr --config "$work/leaky.toml" --format md,json,sarif,html "$repo"
 row secrets-in-review-and-stderr 0 "$(statuses)"
 
-# 11-12. A closed stdout and a full one.
+# 11-12. A closed stdout (the verdict's code, not a panic) and a full one (exit 4, a
+# runtime failure: the REVIEW.md path could not be written).
+begin closed-stdout
 start=$(date +%s.%N)
 "$bin" consolidate "$hostile" 2> "$work/cases/closed-stdout.err" | true
 code=${PIPESTATUS[0]}
@@ -217,7 +226,7 @@ wall=$(printf '%.2f s' "$(echo "$(date +%s.%N) - $start" | bc)"); rss="-"
 : > "$work/cases/closed-stdout.out"
 row closed-stdout 0 "report written" "$hostile"
 measure full-stdout sh -c "'$bin' consolidate '$hostile' > /dev/full"
-row full-stdout 0 "report written" "$hostile"
+row full-stdout 4 "report written; $(grep -c . "$work/cases/full-stdout.err") stderr line" "$hostile"
 
 # 13. A branch that commits its own deep-review.toml with a command reviewer.
 git_ checkout --quiet -b pwn-config feature

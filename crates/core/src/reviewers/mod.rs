@@ -398,7 +398,9 @@ async fn finish(
         match &outcome.review {
             Some(review) => {
                 let path = ctx.review_path(name);
-                let mut text = review.clone();
+                // Saved masked like everything deep-review writes: a reviewer quoting
+                // a credential does not put it on disk again.
+                let mut text = crate::secrets::mask_secrets(review).into_owned();
                 text.push('\n');
                 let digest = crate::workdir::read::digest(text.as_bytes());
                 match write_atomic(path.clone(), text.into_bytes()).await {
@@ -423,6 +425,7 @@ async fn finish(
     }
     let mut transcript_file = None;
     if let Some(transcript) = outcome.transcript.take().filter(|t| !t.is_empty()) {
+        let transcript = mask_bytes(transcript);
         let path = ctx.transcript_path(name);
         match write_atomic(path.clone(), transcript).await {
             Ok(()) => transcript_file = Some(file_name(&path)),
@@ -494,6 +497,14 @@ fn mask_record(record: &mut RunRecord) {
     record.error.iter_mut().for_each(mask);
     record.stderr_tail.iter_mut().for_each(mask);
     record.notes.iter_mut().for_each(mask);
+}
+
+/// `bytes` with every secret masked (read as lossy UTF-8 only when there is one).
+fn mask_bytes(bytes: Vec<u8>) -> Vec<u8> {
+    match crate::secrets::mask_secrets(&String::from_utf8_lossy(&bytes)) {
+        std::borrow::Cow::Owned(masked) => masked.into_bytes(),
+        std::borrow::Cow::Borrowed(_) => bytes,
+    }
 }
 
 fn file_name(path: &Path) -> String {

@@ -380,6 +380,28 @@ async fn secrets_in_a_failed_reviewers_stderr_are_masked() {
     assert!(!on_disk.contains(&token), "{on_disk}");
 }
 
+/// A review that quotes a credential is saved masked, and so is the transcript: nothing
+/// deep-review writes holds the raw value; the record's size and hash are the saved file's.
+#[tokio::test]
+async fn secrets_quoted_in_a_review_are_masked_in_the_saved_files() {
+    let fx = Fixture::new();
+    let token = format!("ghp_{}", "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7");
+    let config = support::sh(
+        "quoting",
+        &format!("printf '## Summary\\n\\nThe token {token} is in the log.\\n'"),
+    );
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    let review = fx.review("quoting").unwrap();
+    assert!(
+        review.contains("ghp_****") && !review.contains(&token),
+        "{review}"
+    );
+    let transcript = std::fs::read(fx.ctx.workdir.join(record.transcript_file.unwrap())).unwrap();
+    assert!(!String::from_utf8_lossy(&transcript).contains(&token));
+    assert_eq!(record.review_bytes, Some(review.len() as u64));
+}
+
 #[tokio::test]
 async fn a_missing_program_or_command_is_failed() {
     let fx = Fixture::new();
