@@ -197,18 +197,12 @@ pub async fn run(
         tokio::select! {
             read = read_piece(&mut reader, &mut line, keeping), if !eof => match read {
                 Ok(0) | Err(_) => eof = true,
-                Ok(_) if !keeping => truncated = true,
-                Ok(_) => {
-                    let room = spec.max_stdout - kept.len();
-                    if line.len() > room {
-                        truncated = true;
-                    }
-                    kept.extend_from_slice(&line[..line.len().min(room)]);
-                    on_line(&String::from_utf8_lossy(&line));
-                    // Cleared only once handled: a read interrupted by another branch
-                    // keeps its partial line for the next round.
-                    line.clear();
+                Ok(_) if status.is_some() && !group_killed => {
+                    // Still flowing after the exit: the grace counts from the last output.
+                    drain.as_mut().reset(tokio::time::Instant::now() + DRAIN_GRACE);
+                    handle_piece(&mut kept, &mut line, &mut truncated, keeping, spec.max_stdout, &mut on_line);
                 }
+                Ok(_) => handle_piece(&mut kept, &mut line, &mut truncated, keeping, spec.max_stdout, &mut on_line),
             },
             exited = child.wait(), if status.is_none() => {
                 status = Some(exited);
@@ -224,13 +218,21 @@ pub async fn run(
                 group_killed = true;
                 drain.as_mut().reset(tokio::time::Instant::now() + DRAIN_GRACE);
             }
-            _ = &mut deadline => break Some(ExitKind::TimedOut),
+            // A program that finished is not timed out by what it left writing.
+            _ = &mut deadline => break status.is_none().then_some(ExitKind::TimedOut),
             _ = cancel.cancelled() => break Some(ExitKind::Cancelled),
         }
     };
-    if !line.is_empty() && kept.len() < spec.max_stdout {
-        let room = spec.max_stdout - kept.len();
-        kept.extend_from_slice(&line[..line.len().min(room)]);
+    if !line.is_empty() {
+        let keeping = kept.len() < spec.max_stdout;
+        handle_piece(
+            &mut kept,
+            &mut line,
+            &mut truncated,
+            keeping,
+            spec.max_stdout,
+            &mut on_line,
+        );
     }
 
     let exit = match interrupted {
@@ -264,6 +266,31 @@ pub async fn run(
         stderr_tail,
         duration: started.elapsed(),
     }
+}
+
+/// Keeps what [`read_piece`] read (up to `max` bytes in all, setting `truncated` past
+/// it) and hands it to `on_line`; empties `line` for the next piece.
+fn handle_piece(
+    kept: &mut Vec<u8>,
+    line: &mut Vec<u8>,
+    truncated: &mut bool,
+    keeping: bool,
+    max: usize,
+    on_line: &mut impl FnMut(&str),
+) {
+    if !keeping {
+        *truncated = true;
+    } else {
+        let room = max.saturating_sub(kept.len());
+        if line.len() > room {
+            *truncated = true;
+        }
+        kept.extend_from_slice(&line[..line.len().min(room)]);
+        on_line(&String::from_utf8_lossy(line));
+    }
+    // Cleared only once handled: a read interrupted by another branch keeps its
+    // partial line for the next round.
+    line.clear();
 }
 
 /// Reads the next line into `line` (at most [`MAX_LINE_BYTES`] of it) while output is
