@@ -37,53 +37,56 @@ fn rule(rule: &'static str, what: &'static str, pattern: &str) -> Option<Rule> {
     })
 }
 
-/// Key formats with a recognisable prefix. Capture group 1 is the secret.
+/// Key formats with a recognisable prefix. Capture group 1 is the secret. Word
+/// boundaries are ASCII (`(?-u:\b)`): keys are ASCII, and a Unicode `\b` sends the regex
+/// engine to its slowest path on any line with a non-ASCII character (an em dash), which
+/// made masking a large report take most of its time.
 static FORMATS: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     [
         rule(
             "aws-access-key-id",
             "AWS access key id",
-            r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b",
+            r"(?-u:\b)((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})(?-u:\b)",
         ),
         rule(
             "github-token",
             "GitHub token",
-            r"\b(gh[pousr]_[A-Za-z0-9]{36,255})\b",
+            r"(?-u:\b)(gh[pousr]_[A-Za-z0-9]{36,255})(?-u:\b)",
         ),
         rule(
             "github-fine-grained-token",
             "GitHub fine-grained token",
-            r"\b(github_pat_[A-Za-z0-9_]{22,255})\b",
+            r"(?-u:\b)(github_pat_[A-Za-z0-9_]{22,255})(?-u:\b)",
         ),
         rule(
             "slack-token",
             "Slack token",
-            r"\b(xox[baprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})",
+            r"(?-u:\b)(xox[baprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})",
         ),
         rule(
             "stripe-live-key",
             "Stripe live key",
-            r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b",
+            r"(?-u:\b)((?:sk|rk)_live_[0-9A-Za-z]{20,})(?-u:\b)",
         ),
         rule(
             "google-api-key",
             "Google API key",
-            r"\b(AIza[0-9A-Za-z_\-]{35})",
+            r"(?-u:\b)(AIza[0-9A-Za-z_\-]{35})",
         ),
         rule(
             "anthropic-api-key",
             "Anthropic API key",
-            r"\b(sk-ant-[A-Za-z0-9_\-]{32,})",
+            r"(?-u:\b)(sk-ant-[A-Za-z0-9_\-]{32,})",
         ),
         rule(
             "openai-api-key",
             "OpenAI-style API key",
-            r"\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,})",
+            r"(?-u:\b)(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,})",
         ),
         rule(
             "jwt",
             "JSON Web Token",
-            r"\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
+            r"(?-u:\b)(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
         ),
     ]
     .into_iter()
