@@ -259,6 +259,20 @@ pub async fn run(
     // Standard error held open by something outside the group is not waited for.
     let _ = tokio::time::timeout(DRAIN_GRACE, stderr_task).await;
     let stderr_tail = stderr_tail.lock().map(|t| t.text()).unwrap_or_default();
+    // The launcher could not start the program: the same as failing to spawn it.
+    let exit = match (&exit, stderr_tail.lines().next()) {
+        (
+            ExitKind::Exited {
+                code: Some(crate::sandbox::SPAWN_FAILED_CODE),
+                ..
+            },
+            Some(line),
+        ) if line.starts_with(crate::sandbox::SPAWN_FAILED_PREFIX) => ExitKind::SpawnFailed(
+            line.trim_start_matches(crate::sandbox::SPAWN_FAILED_PREFIX)
+                .to_string(),
+        ),
+        _ => exit,
+    };
     ProcessOutcome {
         exit,
         stdout: kept,

@@ -297,6 +297,12 @@ pub fn parse_launch(args: &[OsString]) -> Result<(Option<Policy>, Vec<OsString>)
     }
 }
 
+/// What the launcher prints on standard error, exiting with [`SPAWN_FAILED_CODE`], when
+/// it cannot start the program; the runner turns it back into a spawn failure.
+pub const SPAWN_FAILED_PREFIX: &str = "deep-review-sandbox: cannot run ";
+/// The launcher's exit code when the program could not be started (as a shell's).
+pub const SPAWN_FAILED_CODE: i32 = 127;
+
 /// The launcher's option for keeping a process tree without confining it.
 pub const UNCONFINED: &str = "--unconfined";
 

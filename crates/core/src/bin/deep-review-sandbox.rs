@@ -38,6 +38,10 @@ fn main() -> ExitCode {
             let _ = nix::sys::signal::raise(signal);
             ExitCode::from(128 + signal as u8)
         }
+        Err(e) if e.starts_with("cannot run ") => {
+            let _ = writeln!(std::io::stderr(), "deep-review-sandbox: {e}");
+            ExitCode::from(sandbox::SPAWN_FAILED_CODE as u8)
+        }
         Err(e) => fail(e),
     }
 }

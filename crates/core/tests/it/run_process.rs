@@ -154,6 +154,24 @@ async fn the_launcher_passes_the_exit_code_and_the_signal_on() {
     );
 }
 
+/// A program the launcher cannot start is a spawn failure, as without the launcher.
+#[tokio::test]
+async fn a_missing_program_under_the_launcher_is_a_spawn_failure() {
+    let mut spec = ProcessSpec::new(
+        "/nonexistent/deep-review-x",
+        std::env::temp_dir(),
+        Duration::from_secs(5),
+    );
+    spec.reaper = Some(launcher());
+    let out = process::run(&spec, |_| {}, &CancellationToken::new()).await;
+    match &out.exit {
+        ExitKind::SpawnFailed(e) => {
+            assert!(e.starts_with("/nonexistent/deep-review-x: "), "{e}")
+        }
+        other => panic!("{other:?} {}", out.stderr_tail),
+    }
+}
+
 /// Without the launcher (none installed), a background child in the group that holds
 /// standard output is killed shortly after the program exits, and the review is kept.
 #[tokio::test]
