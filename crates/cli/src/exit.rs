@@ -117,6 +117,8 @@ fn workdir_kind(e: &WorkdirError) -> Kind {
     match e {
         // A file in a directory the user pointed at that is not a work directory's.
         WorkdirError::BadFile { .. } => Kind::Usage,
+        // The repository's content (a committed link) is the input.
+        WorkdirError::LinkInRepository { .. } => Kind::Usage,
         WorkdirError::Io { .. } | WorkdirError::Checkout { .. } => Kind::Runtime,
         WorkdirError::Target(e) => target_kind(e),
     }

@@ -115,6 +115,9 @@ struct ReviewArgs {
     /// No progress output; only the REVIEW.md path on stdout.
     #[arg(long, short)]
     quiet: bool,
+    /// Also print each command a reviewer runs (secrets masked).
+    #[arg(long, short, conflicts_with = "quiet")]
+    verbose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -268,8 +271,9 @@ fn review(args: ReviewArgs) -> CmdResult {
         tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
         let quiet = args.quiet || args.dry_run;
+        let verbose = args.verbose;
         let display = tokio::spawn(async move {
-            let mut progress = Progress::new(quiet, &names);
+            let mut progress = Progress::new(quiet, verbose, &names);
             while let Some(event) = events.recv().await {
                 progress.handle(event);
             }

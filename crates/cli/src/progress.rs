@@ -1,5 +1,6 @@
-//! Live progress on standard error: one line per reviewer on a terminal (state, elapsed
-//! time, tool calls so far), plain log lines otherwise, nothing with `--quiet`.
+//! Live progress on standard error: one line per reviewer on a terminal (its current
+//! step, tool calls so far, elapsed time), plain log lines otherwise — one per step
+//! change, no spinner — and nothing with `--quiet`. `--verbose` adds the commands run.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -12,15 +13,21 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Progress {
     mode: Mode,
+    verbose: bool,
     started: HashMap<String, Instant>,
     tool_calls: HashMap<String, u64>,
+    /// Each reviewer's current step (`clippy (compiling dependencies)`).
+    steps: HashMap<String, String>,
 }
+
+/// In plain logs a tool-call count is printed at the first call and every this many.
+const PLAIN_TOOL_CALL_EVERY: u64 = 10;
 
 enum Mode {
     Quiet,
     Plain,
     Bars {
-        _multi: MultiProgress,
+        multi: MultiProgress,
         bars: HashMap<String, ProgressBar>,
         /// Without the spinner and the ticking elapsed time, for finished lines.
         done_style: ProgressStyle,
@@ -29,7 +36,7 @@ enum Mode {
 
 impl Progress {
     /// `reviewers`: names in panel order.
-    pub fn new(quiet: bool, reviewers: &[String]) -> Self {
+    pub fn new(quiet: bool, verbose: bool, reviewers: &[String]) -> Self {
         let mode = if quiet {
             Mode::Quiet
         } else if std::io::stderr().is_terminal()
@@ -56,7 +63,7 @@ impl Progress {
                 })
                 .collect();
             Mode::Bars {
-                _multi: multi,
+                multi,
                 bars,
                 done_style,
             }
@@ -65,8 +72,10 @@ impl Progress {
         };
         Progress {
             mode,
+            verbose,
             started: HashMap::new(),
             tool_calls: HashMap::new(),
+            steps: HashMap::new(),
         }
     }
 
@@ -74,15 +83,38 @@ impl Progress {
         match event {
             ProgressEvent::Started { reviewer } => {
                 self.started.insert(reviewer.clone(), Instant::now());
+                self.steps.insert(reviewer.clone(), "running".to_string());
                 self.show(&reviewer, "running".to_string(), false);
             }
             ProgressEvent::ToolCall { reviewer, tool } => {
                 let n = self.tool_calls.entry(reviewer.clone()).or_default();
                 *n += 1;
-                let line = format!("running · {n} tool calls (last: {tool})");
-                // Plain logs would be too chatty with one line per tool call.
-                if matches!(self.mode, Mode::Bars { .. }) {
-                    self.show(&reviewer, line, false);
+                let n = *n;
+                match self.mode {
+                    Mode::Bars { .. } => {
+                        let line = format!("{} (last: {tool})", self.current(&reviewer));
+                        self.show(&reviewer, line, false);
+                    }
+                    // One line per call would flood a CI log: the first, then every tenth.
+                    _ if n == 1 || n % PLAIN_TOOL_CALL_EVERY == 0 => {
+                        self.show(&reviewer, tool_calls(n), false);
+                    }
+                    _ => {}
+                }
+            }
+            ProgressEvent::Step { reviewer, step } => {
+                let step = deep_review_core::prose::replace_controls(&step);
+                if self.steps.get(&reviewer) == Some(&step) {
+                    return;
+                }
+                self.steps.insert(reviewer.clone(), step);
+                let line = self.current(&reviewer);
+                self.show(&reviewer, line, false);
+            }
+            ProgressEvent::Command { reviewer, command } => {
+                if self.verbose {
+                    let line = deep_review_core::prose::replace_controls(&command);
+                    self.print(&format!("{reviewer}: $ {line}"));
                 }
             }
             ProgressEvent::Finished { reviewer, record } => {
@@ -94,7 +126,9 @@ impl Progress {
                     .unwrap_or_default();
                 let calls = record.total_tool_calls();
                 let line = match record.status {
-                    RunStatus::Ok if calls > 0 => format!("done in {elapsed} · {calls} tool calls"),
+                    RunStatus::Ok if calls > 0 => {
+                        format!("done in {elapsed} · {}", tool_calls(calls))
+                    }
                     RunStatus::Ok => format!("done in {elapsed}"),
                     status => format!(
                         "{} after {elapsed}: {}",
@@ -103,6 +137,30 @@ impl Progress {
                     ),
                 };
                 self.show(&reviewer, line, true);
+            }
+        }
+    }
+
+    /// The reviewer's step with its tool calls so far (`reviewing · 12 tool calls`).
+    fn current(&self, reviewer: &str) -> String {
+        let step = self
+            .steps
+            .get(reviewer)
+            .map(String::as_str)
+            .unwrap_or("running");
+        match self.tool_calls.get(reviewer) {
+            Some(&n) if n > 0 => format!("{step} · {}", tool_calls(n)),
+            _ => step.to_string(),
+        }
+    }
+
+    /// A line of its own, above the reviewers' lines on a terminal.
+    fn print(&self, line: &str) {
+        match &self.mode {
+            Mode::Quiet => {}
+            Mode::Plain => crate::output::note(line),
+            Mode::Bars { multi, .. } => {
+                let _ = multi.println(line);
             }
         }
     }
@@ -138,4 +196,8 @@ impl Progress {
             }
         }
     }
+}
+
+fn tool_calls(n: u64) -> String {
+    format!("{n} tool call{}", if n == 1 { "" } else { "s" })
 }

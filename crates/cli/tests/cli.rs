@@ -4,6 +4,8 @@
 mod api;
 mod builtin;
 mod conventions;
+mod hardening;
+mod progress_display;
 mod support;
 
 use std::path::{Path, PathBuf};

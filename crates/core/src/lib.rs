@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod process;
 pub mod prompt;
 pub mod prose;
+pub mod reaper;
 pub mod render;
 pub mod report;
 pub mod review_text;

@@ -361,6 +361,13 @@ pub struct RunRecord {
     pub stderr_tail: Option<String>,
     /// The file the review text was saved to, relative to the work directory.
     pub review_file: Option<String>,
+    /// Size of `review_file` as written, in bytes: consolidation refuses a file that
+    /// no longer matches (cut by a full disk, changed after the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_bytes: Option<u64>,
+    /// SHA-256 of `review_file` as written, lowercase hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_sha256: Option<String>,
     pub transcript_file: Option<String>,
     pub pass: Option<u32>,
     /// Things worth knowing that did not make the run fail (a command's non-zero exit

@@ -128,6 +128,9 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         .iter()
         .map(|name| format!("{name} was left out: its reviewer name is not [A-Za-z0-9_-]+"))
         .collect();
+    // Counted before verification: a review whose findings were all dropped (their
+    // files are not in the revision) is still a review that was made.
+    let usable_reviews = reviews.iter().filter(|r| r.is_usable()).count();
     let verification = match verify_against(opts, &contents, &target, &mut notes)? {
         Some(tree) => verify::verify_reviews(&mut reviews, &tree),
         None => VerifyOutcome::default(),
@@ -143,7 +146,6 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         },
     };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
-    let usable_reviews = reviews.iter().filter(|r| r.is_usable()).count();
     let manifest = contents.manifest.as_ref();
     let report = narrative::build_report(&ReportInput {
         id: report_id(opts, manifest, dir),
@@ -457,7 +459,10 @@ pub async fn review(
     };
     let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
     // The checkout is removed before anything else can fail.
-    let _ = checkout.cleanup();
+    let cleanup = checkout
+        .cleanup()
+        .err()
+        .map(|e| format!("the reviewers' checkout was not removed: {e}; hint: remove it by hand"));
     if cancel.is_cancelled() {
         return Ok(ReviewOutcome::Interrupted {
             workdir: dir.path,
@@ -474,7 +479,8 @@ pub async fn review(
     opts.rev = Some(target.head.clone());
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
-    let consolidated = consolidate_dir(&opts)?;
+    let mut consolidated = consolidate_dir(&opts)?;
+    consolidated.notes.extend(cleanup);
     Ok(ReviewOutcome::Done {
         workdir: dir.path,
         records,

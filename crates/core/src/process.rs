@@ -1,13 +1,17 @@
 //! Running an external program the way every reviewer and linter is run: its own
 //! process group, standard input from a file or closed, an environment built from an
-//! allow-list, a wall-clock limit, a cap on how much output is kept, and on timeout or
-//! cancellation the whole process group killed so nothing it started survives.
+//! allow-list, a wall-clock limit, a cap on how much output is kept, and at its end (by
+//! itself, on timeout or on cancellation) everything it started ended: the process group
+//! is killed, and the `deep-review-sandbox` launcher runs the program as a subreaper
+//! ([`crate::reaper`]) so children that left the group (`setsid`, double forks) end too.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +20,11 @@ use tokio_util::sync::CancellationToken;
 pub const DEFAULT_MAX_STDOUT: usize = 64 * 1024 * 1024;
 /// How much of standard error is kept (its last bytes).
 const STDERR_TAIL_BYTES: usize = 8 * 1024;
+/// How long standard output may stay open after the program exited (a background
+/// child holding it): then the group is killed, and reading gives up after as long again.
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// How long the launcher gets to end the tree after SIGTERM before the group gets SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
 /// Longest line handed to `on_line` at once: a longer one (output with no newlines) is
 /// passed in pieces, so memory stays bounded whatever the child prints.
 const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
@@ -33,6 +42,10 @@ pub struct ProcessSpec {
     pub timeout: Duration,
     /// Standard output beyond this is read and discarded (`stdout_truncated` is set).
     pub max_stdout: usize,
+    /// The launcher that keeps the program's whole process tree (`deep-review-sandbox
+    /// --unconfined`); by default the one next to the running executable. `None` (no
+    /// launcher, or the program is the launcher already): the process group only.
+    pub reaper: Option<PathBuf>,
 }
 
 impl ProcessSpec {
@@ -45,8 +58,15 @@ impl ProcessSpec {
             stdin_file: None,
             timeout,
             max_stdout: DEFAULT_MAX_STDOUT,
+            reaper: default_reaper(),
         }
     }
+}
+
+/// The launcher next to the running executable, looked for once.
+fn default_reaper() -> Option<PathBuf> {
+    static LAUNCHER: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    LAUNCHER.get_or_init(crate::sandbox::find_launcher).clone()
 }
 
 /// How the process ended.
@@ -115,6 +135,16 @@ pub async fn run(
         duration: started.elapsed(),
     };
 
+    let wrapped;
+    let spec = match &spec.reaper {
+        Some(launcher) => {
+            let mut copy = spec.clone();
+            crate::sandbox::wrap_unconfined(&mut copy, launcher);
+            wrapped = copy;
+            &wrapped
+        }
+        None => spec,
+    };
     let stdin = match &spec.stdin_file {
         Some(path) => match std::fs::File::open(path) {
             Ok(f) => Stdio::from(f),
@@ -138,73 +168,110 @@ pub async fn run(
     };
     let pgid = child.id().map(|id| nix::unistd::Pid::from_raw(id as i32));
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        kill_group(pgid);
+        stop(pgid, &mut child).await;
         return failed("no pipes to the child".to_string());
     };
 
-    let stderr_task = tokio::spawn(read_tail(stderr, STDERR_TAIL_BYTES));
+    let stderr_tail = std::sync::Arc::new(std::sync::Mutex::new(Tail::new(STDERR_TAIL_BYTES)));
+    let stderr_task = tokio::spawn(read_tail(stderr, stderr_tail.clone()));
     let mut reader = BufReader::with_capacity(64 * 1024, stdout);
     let mut kept: Vec<u8> = Vec::new();
     let mut truncated = false;
     let mut line = Vec::new();
     let deadline = tokio::time::sleep(spec.timeout);
     tokio::pin!(deadline);
+    // Armed when the program exits with standard output still open.
+    let drain = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
+    tokio::pin!(drain);
+    let mut status = None;
+    let mut eof = false;
+    let mut group_killed = false;
 
-    // Read stdout to its end (or until the deadline / cancellation).
+    // Read stdout while waiting for the program, until both are done (or the deadline,
+    // cancellation, or the drain grace after the program's exit).
     let interrupted = loop {
-        line.clear();
+        if eof && status.is_some() {
+            break None;
+        }
         let keeping = kept.len() < spec.max_stdout;
         tokio::select! {
-            read = read_piece(&mut reader, &mut line, keeping) => match read {
-                Ok(0) | Err(_) => break None,
-                Ok(_) if !keeping => truncated = true,
-                Ok(_) => {
-                    if kept.len() < spec.max_stdout {
-                        let room = spec.max_stdout - kept.len();
-                        if line.len() > room {
-                            truncated = true;
-                        }
-                        kept.extend_from_slice(&line[..line.len().min(room)]);
-                        on_line(&String::from_utf8_lossy(&line));
-                    } else {
-                        truncated = true;
-                    }
+            read = read_piece(&mut reader, &mut line, keeping), if !eof => match read {
+                Ok(0) | Err(_) => eof = true,
+                Ok(_) if status.is_some() && !group_killed => {
+                    // Still flowing after the exit: the grace counts from the last output.
+                    drain.as_mut().reset(tokio::time::Instant::now() + DRAIN_GRACE);
+                    handle_piece(&mut kept, &mut line, &mut truncated, keeping, spec.max_stdout, &mut on_line);
                 }
+                Ok(_) => handle_piece(&mut kept, &mut line, &mut truncated, keeping, spec.max_stdout, &mut on_line),
             },
-            _ = &mut deadline => break Some(ExitKind::TimedOut),
+            exited = child.wait(), if status.is_none() => {
+                status = Some(exited);
+                drain.as_mut().reset(tokio::time::Instant::now() + DRAIN_GRACE);
+            }
+            _ = &mut drain, if status.is_some() => {
+                if group_killed {
+                    // Someone outside the group still holds the pipe: stop reading.
+                    break None;
+                }
+                // A background child of the finished program holds standard output.
+                kill_group(pgid, Signal::SIGKILL);
+                group_killed = true;
+                drain.as_mut().reset(tokio::time::Instant::now() + DRAIN_GRACE);
+            }
+            // A program that finished is not timed out by what it left writing.
+            _ = &mut deadline => break status.is_none().then_some(ExitKind::TimedOut),
             _ = cancel.cancelled() => break Some(ExitKind::Cancelled),
         }
     };
+    if !line.is_empty() {
+        let keeping = kept.len() < spec.max_stdout;
+        handle_piece(
+            &mut kept,
+            &mut line,
+            &mut truncated,
+            keeping,
+            spec.max_stdout,
+            &mut on_line,
+        );
+    }
 
     let exit = match interrupted {
         Some(kind) => {
-            kill_group(pgid);
-            let _ = child.wait().await;
+            stop(pgid, &mut child).await;
             kind
         }
         None => {
-            // Stdout closed; the process may still be running (or a grandchild holds
-            // stderr). Wait for it within what is left of the deadline.
-            tokio::select! {
-                status = child.wait() => {
-                    // The leader is gone; end anything it left in its group.
-                    kill_group(pgid);
-                    match status {
-                        Ok(s) => {
-                            use std::os::unix::process::ExitStatusExt;
-                            ExitKind::Exited { code: s.code(), signal: s.signal() }
-                        }
-                        Err(e) => ExitKind::SpawnFailed(e.to_string()),
+            // The leader is gone; end anything it left in its group.
+            kill_group(pgid, Signal::SIGKILL);
+            match status {
+                Some(Ok(s)) => {
+                    use std::os::unix::process::ExitStatusExt;
+                    ExitKind::Exited {
+                        code: s.code(),
+                        signal: s.signal(),
                     }
                 }
-                _ = &mut deadline => { kill_group(pgid); let _ = child.wait().await; ExitKind::TimedOut }
-                _ = cancel.cancelled() => { kill_group(pgid); let _ = child.wait().await; ExitKind::Cancelled }
+                Some(Err(e)) => ExitKind::SpawnFailed(e.to_string()),
+                None => ExitKind::SpawnFailed("lost track of the child".to_string()),
             }
         }
     };
-    let stderr_tail = match tokio::time::timeout(Duration::from_secs(2), stderr_task).await {
-        Ok(Ok(tail)) => tail,
-        _ => String::new(),
+    // Standard error held open by something outside the group is not waited for.
+    let _ = tokio::time::timeout(DRAIN_GRACE, stderr_task).await;
+    let stderr_tail = stderr_tail.lock().map(|t| t.text()).unwrap_or_default();
+    // The launcher could not start the program: the same as failing to spawn it.
+    let exit = match (&exit, stderr_tail.lines().next()) {
+        (
+            ExitKind::Exited {
+                code: Some(crate::sandbox::SPAWN_FAILED_CODE),
+                ..
+            },
+            Some(line),
+        ) if line.starts_with(crate::sandbox::SPAWN_FAILED_PREFIX) => ExitKind::SpawnFailed(
+            line.trim_start_matches(crate::sandbox::SPAWN_FAILED_PREFIX)
+                .to_string(),
+        ),
+        _ => exit,
     };
     ProcessOutcome {
         exit,
@@ -213,6 +280,31 @@ pub async fn run(
         stderr_tail,
         duration: started.elapsed(),
     }
+}
+
+/// Keeps what [`read_piece`] read (up to `max` bytes in all, setting `truncated` past
+/// it) and hands it to `on_line`; empties `line` for the next piece.
+fn handle_piece(
+    kept: &mut Vec<u8>,
+    line: &mut Vec<u8>,
+    truncated: &mut bool,
+    keeping: bool,
+    max: usize,
+    on_line: &mut impl FnMut(&str),
+) {
+    if !keeping {
+        *truncated = true;
+    } else {
+        let room = max.saturating_sub(kept.len());
+        if line.len() > room {
+            *truncated = true;
+        }
+        kept.extend_from_slice(&line[..line.len().min(room)]);
+        on_line(&String::from_utf8_lossy(line));
+    }
+    // Cleared only once handled: a read interrupted by another branch keeps its
+    // partial line for the next round.
+    line.clear();
 }
 
 /// Reads the next line into `line` (at most [`MAX_LINE_BYTES`] of it) while output is
@@ -230,35 +322,65 @@ async fn read_piece(
     Ok(n)
 }
 
-/// Kills the child's whole process group: SIGTERM, a short grace, then SIGKILL.
-fn kill_group(pgid: Option<nix::unistd::Pid>) {
-    use nix::sys::signal::{killpg, Signal};
-    let Some(pgid) = pgid else { return };
-    if killpg(pgid, Signal::SIGTERM).is_ok() {
-        std::thread::sleep(Duration::from_millis(100));
+/// Stops a program still running: SIGTERM to its group, time for it (the launcher:
+/// for the tree below it) to end, then SIGKILL to the group; reaps it.
+async fn stop(pgid: Option<Pid>, child: &mut tokio::process::Child) {
+    if kill_group(pgid, Signal::SIGTERM) {
+        let _ = tokio::time::timeout(STOP_GRACE, child.wait()).await;
     }
-    let _ = killpg(pgid, Signal::SIGKILL);
+    kill_group(pgid, Signal::SIGKILL);
+    let _ = child.wait().await;
 }
 
-/// Reads a stream to its end, keeping only its last `limit` bytes.
-async fn read_tail(mut stream: impl AsyncRead + Unpin, limit: usize) -> String {
-    let mut tail: Vec<u8> = Vec::new();
+/// Sends `signal` to the child's process group; false when there is no such group.
+fn kill_group(pgid: Option<Pid>, signal: Signal) -> bool {
+    pgid.is_some_and(|pgid| nix::sys::signal::killpg(pgid, signal).is_ok())
+}
+
+/// The last bytes of a stream.
+struct Tail {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl Tail {
+    fn new(limit: usize) -> Self {
+        Tail {
+            bytes: Vec::new(),
+            limit,
+        }
+    }
+
+    fn push(&mut self, piece: &[u8]) {
+        self.bytes.extend_from_slice(piece);
+        if self.bytes.len() > self.limit * 2 {
+            self.bytes.drain(..self.bytes.len() - self.limit);
+        }
+    }
+
+    fn text(&self) -> String {
+        let start = self.bytes.len().saturating_sub(self.limit);
+        String::from_utf8_lossy(&self.bytes[start..]).into_owned()
+    }
+}
+
+/// Reads a stream to its end into `tail` (shared, so what was read so far can be
+/// taken when the stream is not closed in time).
+async fn read_tail(
+    mut stream: impl AsyncRead + Unpin,
+    tail: std::sync::Arc<std::sync::Mutex<Tail>>,
+) {
     let mut buf = [0u8; 8192];
     loop {
         match stream.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => {
-                tail.extend_from_slice(&buf[..n]);
-                if tail.len() > limit * 2 {
-                    tail.drain(..tail.len() - limit);
+                if let Ok(mut tail) = tail.lock() {
+                    tail.push(&buf[..n]);
                 }
             }
         }
     }
-    if tail.len() > limit {
-        tail.drain(..tail.len() - limit);
-    }
-    String::from_utf8_lossy(&tail).into_owned()
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //! and everything it starts (Landlock domains are inherited across `exec` and `fork`)
 //! without any `unsafe` `pre_exec` in the runner. A [`Policy`] is the launcher's command
 //! line: `deep-review-sandbox --ro PATH… --rw PATH… [--no-network] -- PROGRAM ARGS…`.
+//! The launcher also keeps the program's whole process tree ([`crate::reaper`]); run as
+//! `deep-review-sandbox --unconfined -- PROGRAM ARGS…` it does only that, which is how
+//! [`crate::process`] runs every other child.
 //!
 //! What a policy always allows: reading (and executing) the system ([`SYSTEM_READ`]) and
 //! writing `/dev/null`. Everything else is named by the caller; nothing that is not
@@ -280,10 +283,44 @@ impl Policy {
     }
 }
 
+/// What the launcher was asked to do: confine the program to a policy, or only keep its
+/// process tree (`--unconfined`).
+pub fn parse_launch(args: &[OsString]) -> Result<(Option<Policy>, Vec<OsString>), String> {
+    match args.split_first() {
+        Some((first, rest)) if first == UNCONFINED => match rest.split_first() {
+            Some((dash, command)) if dash == "--" && !command.is_empty() => {
+                Ok((None, command.to_vec()))
+            }
+            _ => Err(format!("{UNCONFINED} needs `-- PROGRAM`")),
+        },
+        _ => Policy::parse(args).map(|(policy, command)| (Some(policy), command)),
+    }
+}
+
+/// What the launcher prints on standard error, exiting with [`SPAWN_FAILED_CODE`], when
+/// it cannot start the program; the runner turns it back into a spawn failure.
+pub const SPAWN_FAILED_PREFIX: &str = "deep-review-sandbox: cannot run ";
+/// The launcher's exit code when the program could not be started (as a shell's).
+pub const SPAWN_FAILED_CODE: i32 = 127;
+
+/// The launcher's option for keeping a process tree without confining it.
+pub const UNCONFINED: &str = "--unconfined";
+
 /// Turns `spec` into the same command run through the launcher under `policy`.
 pub fn wrap(spec: &mut ProcessSpec, launcher: &Path, policy: &Policy) {
+    wrap_args(spec, launcher, policy.to_args());
+}
+
+/// Turns `spec` into the same command run through the launcher without confinement, so
+/// only its process tree is kept ([`crate::reaper`]).
+pub fn wrap_unconfined(spec: &mut ProcessSpec, launcher: &Path) {
+    wrap_args(spec, launcher, vec![UNCONFINED.to_string()]);
+}
+
+fn wrap_args(spec: &mut ProcessSpec, launcher: &Path, mut args: Vec<String>) {
+    // The launcher is the tree's keeper now; it is not wrapped a second time.
+    spec.reaper = None;
     let program = std::mem::replace(&mut spec.program, launcher.display().to_string());
-    let mut args = policy.to_args();
     args.push("--".to_string());
     args.push(program);
     args.append(&mut spec.args);
@@ -317,6 +354,22 @@ mod tests {
         check(&["--ro", "/a", "prog"], "unknown option `prog`");
         check(&["--ro", "/a"], "no `--` before the program");
         check(&["--"], "no program after `--`");
+    }
+
+    #[test]
+    fn unconfined_launches_keep_only_the_tree() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            parse_launch(&args(&["--unconfined", "--", "prog", "x"])).unwrap(),
+            (None, args(&["prog", "x"]))
+        );
+        assert_eq!(
+            parse_launch(&args(&["--unconfined", "prog"])).unwrap_err(),
+            "--unconfined needs `-- PROGRAM`"
+        );
+        let (policy, command) = parse_launch(&args(&["--ro", "/a", "--", "p"])).unwrap();
+        assert_eq!(policy.unwrap().read, [PathBuf::from("/a")]);
+        assert_eq!(command, args(&["p"]));
     }
 
     #[test]

@@ -37,7 +37,10 @@ fn rule(rule: &'static str, what: &'static str, pattern: &str) -> Option<Rule> {
     })
 }
 
-/// Key formats with a recognisable prefix. Capture group 1 is the secret.
+/// Key formats with a recognisable prefix. Capture group 1 is the secret. Word
+/// boundaries are ASCII (`(?-u:\b)`): keys are ASCII, and a Unicode `\b` sends the regex
+/// engine to its slowest path on any line with a non-ASCII character (an em dash), which
+/// made masking a large report take most of its time.
 static FORMATS: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     [
         rule(

@@ -49,6 +49,8 @@ pub enum WorkdirError {
     },
     #[error("cannot read {}: {message}\nhint: is this a deep-review work directory?", path.display())]
     BadFile { path: PathBuf, message: String },
+    #[error("{} is a symbolic link{to}: work directories are not written through a link inside the repository (a branch could have committed it)\nhint: remove it, or pass `--out DIR`", path.display())]
+    LinkInRepository { path: PathBuf, to: String },
     #[error("cannot check out {sha} for the reviewers: {message}")]
     Checkout { sha: String, message: String },
     #[error(transparent)]
@@ -106,8 +108,25 @@ pub fn is_workdir_name(name: &str) -> bool {
 /// Makes sure work directories under `out` never show in `git status`: writes
 /// `.deep-review/.gitignore` (`*`) when `out` is under `.deep-review/`, or
 /// `<out>/.gitignore` when `out` is elsewhere inside the repository. An existing
-/// `.gitignore` is left alone.
+/// `.gitignore` is left alone. Refuses an `out` inside the repository that goes
+/// through a symbolic link there (a committed `.deep-review` link would send the
+/// change's diff and reviews wherever the branch's author chose).
 pub fn ensure_ignored(repo_root: &Path, out: &Path) -> Result<(), WorkdirError> {
+    if let Ok(inside) = out.strip_prefix(repo_root) {
+        let mut path = repo_root.to_path_buf();
+        for part in inside.components() {
+            path.push(part);
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                break;
+            };
+            if meta.file_type().is_symlink() {
+                let to = fs::read_link(&path)
+                    .map(|t| format!(" (to {})", one_line(&t.display().to_string())))
+                    .unwrap_or_default();
+                return Err(WorkdirError::LinkInRepository { path, to });
+            }
+        }
+    }
     let state = repo_root.join(STATE_DIR);
     let ignore_dir = if out.starts_with(&state) {
         state
@@ -495,8 +514,7 @@ impl ReadOnlyCheckout {
         if !self.holder.exists() {
             return Ok(());
         }
-        let _ = set_writable(&self.holder, true);
-        fs::remove_dir_all(&self.holder)
+        remove_tree(&self.holder)
             .map_err(io_err(format!("cannot remove {}", self.holder.display())))
     }
 }
@@ -504,6 +522,35 @@ impl ReadOnlyCheckout {
 impl Drop for ReadOnlyCheckout {
     fn drop(&mut self) {
         let _ = self.remove();
+    }
+}
+
+/// Removes `root` and everything under it, whatever permissions a reviewer left on it:
+/// every directory gets `u+rwx` before it is listed (a `chmod 000` directory cannot be
+/// emptied otherwise), then the tree is removed. An error names what could not be
+/// removed; nothing is silently left behind.
+pub fn remove_tree(root: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            continue;
+        }
+        let mode = meta.permissions().mode();
+        if mode & 0o700 != 0o700 {
+            // Best effort: a failure shows as the removal's error below.
+            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(mode | 0o700));
+        }
+        if let Ok(entries) = fs::read_dir(&path) {
+            stack.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    match fs::remove_dir_all(root) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 

@@ -93,6 +93,18 @@ pub(crate) fn run_dir(tool: &str) -> Result<tempfile::TempDir, String> {
     Ok(dir)
 }
 
+/// Removes a per-run directory however its reviewer left it (`chmod 000` directories
+/// included); the note says what was left behind when that failed.
+pub(crate) fn remove_run_dir(dir: tempfile::TempDir) -> Option<String> {
+    let path = dir.keep();
+    crate::workdir::remove_tree(&path).err().map(|e| {
+        format!(
+            "its temporary directory {} was not removed: {e}; hint: remove it by hand",
+            path.display()
+        )
+    })
+}
+
 /// What one agent backend hands to [`launch`]: its command line and how to read its
 /// stream, plus notes from preparing the per-run directory.
 pub(crate) struct Launch<P> {
@@ -129,7 +141,7 @@ pub(crate) async fn launch<P: StreamParser>(
     };
     let mut outcome = run(agent, parser, progress, cancel).await;
     outcome.notes.splice(0..0, notes);
-    drop(run_dir);
+    outcome.notes.extend(remove_run_dir(run_dir));
     outcome
 }
 
@@ -264,9 +276,16 @@ pub(crate) async fn run(
     cancel: &CancellationToken,
 ) -> Outcome {
     let mut tools = Vec::new();
+    progress.command(&agent.spec);
+    progress.step("waiting for the first event");
+    let mut started = false;
     let out = process::run(
         &agent.spec,
         |line| {
+            if !started {
+                started = true;
+                progress.step("reviewing");
+            }
             parser.line(line, &mut tools);
             for tool in tools.drain(..) {
                 progress.tool_call(&tool);

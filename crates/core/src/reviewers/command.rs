@@ -30,7 +30,7 @@ pub(super) async fn run(
     config: &ReviewerConfig,
     ctx: &RunContext,
     host: &HostEnv,
-    _progress: &Progress,
+    progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
     if config.command.is_empty() {
@@ -49,11 +49,14 @@ pub(super) async fn run(
         Err(e) => return Outcome::failed(e),
     };
     let mut spec = build(config, ctx, host, &output, run_dir.path());
+    progress.command(&spec);
     let note = confine(&mut spec, config, ctx, &output, run_dir.path());
+    progress.step("running");
     let out = process::run(&spec, |_| {}, cancel).await;
     let written = (config.output == OutputMode::File).then(|| read_capped(&output));
     let mut outcome = decide(config, out, written);
     outcome.notes.extend(note);
+    outcome.notes.extend(super::agent::remove_run_dir(run_dir));
     outcome
 }
 

@@ -97,6 +97,18 @@ pub enum ProgressEvent {
         reviewer: String,
         tool: String,
     },
+    /// What the reviewer is doing now, in a few words (`clippy (compiling
+    /// dependencies)`, `running`, `waiting for the first event`).
+    Step {
+        reviewer: String,
+        step: String,
+    },
+    /// A command the reviewer runs, as one shell-like line (secrets masked), for
+    /// `--verbose`.
+    Command {
+        reviewer: String,
+        command: String,
+    },
     Finished {
         reviewer: String,
         record: Box<RunRecord>,
@@ -170,7 +182,7 @@ pub async fn run_reviewer_in(
             BackendKind::Claude => claude::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Codex => codex::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Gemini => gemini::run(config, ctx, host, &progress, &cancel).await,
-            BackendKind::Builtin => run_builtin(config, ctx, &cancel).await,
+            BackendKind::Builtin => run_builtin(config, ctx, &progress, &cancel).await,
             BackendKind::Anthropic
             | BackendKind::Openai
             | BackendKind::GeminiApi
@@ -259,6 +271,35 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
+    /// A progress handle nobody watches.
+    pub(crate) fn silent(reviewer: &str) -> Self {
+        Progress {
+            reviewer: reviewer.to_string(),
+            sender: None,
+        }
+    }
+
+    /// The reviewer's current step.
+    pub(crate) fn step(&self, step: impl Into<String>) {
+        self.send(ProgressEvent::Step {
+            reviewer: self.reviewer.clone(),
+            step: step.into(),
+        });
+    }
+
+    /// A command about to run (`--verbose` prints it).
+    pub(crate) fn command(&self, spec: &crate::process::ProcessSpec) {
+        let line = std::iter::once(&spec.program)
+            .chain(&spec.args)
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.send(ProgressEvent::Command {
+            reviewer: self.reviewer.clone(),
+            command: crate::secrets::mask_secrets(&line).into_owned(),
+        });
+    }
+
     fn send(&self, event: ProgressEvent) {
         if let Some(sender) = &self.sender {
             // A closed receiver only means nobody watches any more.
@@ -272,6 +313,26 @@ impl Progress {
             reviewer: self.reviewer.clone(),
             tool: tool.to_string(),
         });
+    }
+}
+
+/// `word` as a shell would need it to stay one word (single-quoted when it must be);
+/// a long one (a prompt passed as an argument) is cut to its start.
+fn shell_word(word: &str) -> String {
+    const LONG: usize = 48;
+    let cut;
+    let word = if word.chars().count() > LONG {
+        let start: String = word.chars().take(32).collect();
+        cut = format!("{start}… ({} bytes)", word.len());
+        &cut
+    } else {
+        word
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -341,14 +402,21 @@ async fn finish(
     let mut review_file = None;
     // A run stopped at its budget keeps what it wrote.
     let budget_stop = outcome.status == RunStatus::BudgetExceeded && outcome.review.is_some();
+    let mut review_digest = None;
     if outcome.status == RunStatus::Ok || budget_stop {
         match &outcome.review {
             Some(review) => {
                 let path = ctx.review_path(name);
-                let mut text = review.clone();
+                // Saved masked like everything deep-review writes: a reviewer quoting
+                // a credential does not put it on disk again.
+                let mut text = crate::secrets::mask_secrets(review).into_owned();
                 text.push('\n');
+                let digest = crate::workdir::read::digest(text.as_bytes());
                 match write_atomic(path.clone(), text.into_bytes()).await {
-                    Ok(()) => review_file = Some(file_name(&path)),
+                    Ok(()) => {
+                        review_file = Some(file_name(&path));
+                        review_digest = Some(digest);
+                    }
                     Err(e) => {
                         outcome.status = RunStatus::Failed;
                         outcome.error = Some(format!(
@@ -366,6 +434,7 @@ async fn finish(
     }
     let mut transcript_file = None;
     if let Some(transcript) = outcome.transcript.take().filter(|t| !t.is_empty()) {
+        let transcript = mask_bytes(transcript);
         let path = ctx.transcript_path(name);
         match write_atomic(path.clone(), transcript).await {
             Ok(()) => transcript_file = Some(file_name(&path)),
@@ -393,6 +462,8 @@ async fn finish(
         files_read: outcome.files_read,
         stderr_tail: if ok { None } else { outcome.stderr_tail },
         review_file,
+        review_bytes: review_digest.as_ref().map(|d| d.0),
+        review_sha256: review_digest.map(|d| d.1),
         transcript_file,
         pass: Some(ctx.pass),
         notes: outcome.notes,
@@ -437,6 +508,14 @@ fn mask_record(record: &mut RunRecord) {
     record.notes.iter_mut().for_each(mask);
 }
 
+/// `bytes` with every secret masked (read as lossy UTF-8 only when there is one).
+fn mask_bytes(bytes: Vec<u8>) -> Vec<u8> {
+    match crate::secrets::mask_secrets(&String::from_utf8_lossy(&bytes)) {
+        std::borrow::Cow::Owned(masked) => masked.into_bytes(),
+        std::borrow::Cow::Borrowed(_) => bytes,
+    }
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -447,10 +526,19 @@ fn file_name(path: &Path) -> String {
 async fn run_builtin(
     config: &ReviewerConfig,
     ctx: &RunContext,
+    progress: &Progress,
     cancel: &CancellationToken,
 ) -> Outcome {
-    let (c, x, k) = (config.clone(), ctx.clone(), cancel.clone());
-    let mut task = tokio::spawn(async move { crate::reviewers::builtin::review(&c, &x, &k).await });
+    let (c, x, p, k) = (
+        config.clone(),
+        ctx.clone(),
+        progress.clone(),
+        cancel.clone(),
+    );
+    let mut task =
+        tokio::spawn(
+            async move { crate::reviewers::builtin::review_reporting(&c, &x, &p, &k).await },
+        );
     let joined = tokio::select! {
         joined = &mut task => joined,
         _ = tokio::time::sleep(config.timeout) => {

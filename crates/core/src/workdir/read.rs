@@ -108,8 +108,20 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
             record_files.push((reviewer.to_string(), entry.path()));
         }
     }
+    for (reviewer, path) in record_files {
+        let record = read_capped(&path, MAX_JSON_BYTES)
+            .ok()
+            .and_then(|(bytes, _)| serde_json::from_slice::<RunRecord>(&bytes).ok());
+        let mut record = record.unwrap_or_default();
+        if record.name.is_empty() {
+            record.name = reviewer.clone();
+        }
+        contents.records.insert(reviewer, record);
+    }
     for (reviewer, (pass, path)) in passes {
+        let record = contents.records.get(&reviewer);
         let read = read_capped(&path, MAX_REVIEW_BYTES).and_then(|(bytes, truncated)| {
+            check_against_record(record, &path, &bytes, truncated)?;
             crate::review_text::usable_review(&bytes)
                 .map(|text| (text, truncated))
                 .map_err(|why| format!("not a usable review: {why}"))
@@ -129,16 +141,6 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
                 .push(format!("{}: {why}", file_label(&path))),
         }
     }
-    for (reviewer, path) in record_files {
-        let record = read_capped(&path, MAX_JSON_BYTES)
-            .ok()
-            .and_then(|(bytes, _)| serde_json::from_slice::<RunRecord>(&bytes).ok());
-        let mut record = record.unwrap_or_default();
-        if record.name.is_empty() {
-            record.name = reviewer.clone();
-        }
-        contents.records.insert(reviewer, record);
-    }
     if let Ok((bytes, _)) = read_capped(&dir.join(DIFF_FILE), MAX_DIFF_BYTES) {
         let files = diff::parse_unified_diff(&String::from_utf8_lossy(&bytes));
         contents.changed_files = files
@@ -149,6 +151,51 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
         contents.limitations = diff::acknowledged_limitations(&files);
     }
     Ok(contents)
+}
+
+/// The size and SHA-256 (lowercase hex) of a review as written, for its run record.
+pub fn digest(bytes: &[u8]) -> (u64, String) {
+    use sha2::{Digest, Sha256};
+    (bytes.len() as u64, format!("{:x}", Sha256::digest(bytes)))
+}
+
+/// Refuses a review file that does not match what its run record says was written
+/// (records without a size or hash, or describing another file, are not checked).
+fn check_against_record(
+    record: Option<&RunRecord>,
+    path: &Path,
+    bytes: &[u8],
+    truncated: bool,
+) -> Result<(), String> {
+    let Some(record) = record.filter(|r| r.review_file.as_deref() == Some(&file_label(path)))
+    else {
+        return Ok(());
+    };
+    let (size, sha) = digest(bytes);
+    let hint =
+        "hint: run the review again, or delete its run record to consolidate the file as it is";
+    if let Some(expected) = record.review_bytes {
+        if truncated || size != expected {
+            let found = if truncated {
+                format!("more than {size}")
+            } else {
+                size.to_string()
+            };
+            return Err(format!(
+                "does not match its run record: {expected} bytes were written, {found} are \
+                 there (cut short or changed after the run); {hint}"
+            ));
+        }
+    }
+    match &record.review_sha256 {
+        Some(expected) if !truncated && !expected.eq_ignore_ascii_case(&sha) => Err(format!(
+            "does not match its run record: its SHA-256 is {short}…, the record says {e}… \
+             (changed after the run); {hint}",
+            short = &sha[..12],
+            e = expected.get(..12).unwrap_or(expected)
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn file_label(path: &Path) -> String {
@@ -277,6 +324,55 @@ mod tests {
         );
         assert_eq!(c.ignored.len(), 1, "{:?}", c.ignored);
         assert!(!c.ignored[0].contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_review_that_no_longer_matches_its_record_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let written = "## Summary\n\nAll good, nothing to add here.\n";
+        let (bytes, sha) = digest(written.as_bytes());
+        let record = |name: &str, with_digest: bool| {
+            let mut r = RunRecord {
+                name: name.into(),
+                review_file: Some(layout::review_file(name, 1)),
+                ..RunRecord::default()
+            };
+            if with_digest {
+                r.review_bytes = Some(bytes);
+                r.review_sha256 = Some(sha.clone());
+            }
+            serde_json::to_string(&r).unwrap()
+        };
+        // Intact; cut short (a full disk); same size, other bytes; an old record.
+        let cases = [
+            ("intact", written.to_string(), true),
+            ("cut", written[..20].to_string(), true),
+            ("changed", written.replace("good", "bad!"), true),
+            ("old", written[..20].to_string(), false),
+        ];
+        for (name, text, with_digest) in &cases {
+            fs::write(d.join(layout::review_file(name, 1)), text).unwrap();
+            fs::write(
+                d.join(layout::run_record_file(name)),
+                record(name, *with_digest),
+            )
+            .unwrap();
+        }
+        let c = read(d).unwrap();
+        let read: Vec<&str> = c.reviews.iter().map(|r| r.reviewer.as_str()).collect();
+        assert_eq!(read, ["intact", "old"]);
+        assert!(
+            c.skipped["cut"][0].contains(&format!("{bytes} bytes were written, 20 are there")),
+            "{:?}",
+            c.skipped
+        );
+        assert!(
+            c.skipped["changed"][0].contains("its SHA-256 is"),
+            "{:?}",
+            c.skipped
+        );
+        assert!(c.skipped["changed"][0].contains("hint: "));
     }
 
     #[test]

@@ -17,5 +17,6 @@ mod run_api;
 mod run_command;
 mod run_env;
 mod run_panel;
+mod run_process;
 mod run_sandbox;
 mod verify_git;

@@ -158,11 +158,20 @@ async fn claude_happy_path_from_the_captured_stream() {
     assert_eq!(fx.dump("claude.stdin"), "");
 
     let events = drain(&mut rx);
+    assert!(
+        matches!(&events[1], ProgressEvent::Command { command, .. } if command.contains("/bin/claude -p '# Review this change") && command.contains("…")),
+        "{events:?}"
+    );
     assert_eq!(
-        events[..2],
+        events[2..5],
         [
-            ProgressEvent::Started {
-                reviewer: "claude".into()
+            ProgressEvent::Step {
+                reviewer: "claude".into(),
+                step: "waiting for the first event".into()
+            },
+            ProgressEvent::Step {
+                reviewer: "claude".into(),
+                step: "reviewing".into()
             },
             ProgressEvent::ToolCall {
                 reviewer: "claude".into(),

@@ -33,7 +33,7 @@ async fn a_slow_reviewer_that_succeeds() {
     );
     assert_eq!(fx.record_on_disk("slow"), record);
     let events = drain(&mut rx);
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 4, "{events:?}");
     assert_eq!(
         events[0],
         ProgressEvent::Started {
@@ -41,7 +41,18 @@ async fn a_slow_reviewer_that_succeeds() {
         }
     );
     assert!(
-        matches!(&events[1], ProgressEvent::Finished { reviewer, record: r } if reviewer == "slow" && **r == record)
+        matches!(&events[1], ProgressEvent::Command { reviewer, command } if reviewer == "slow" && command.starts_with("/bin/sh -c 'sleep 1; ")),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[2],
+        ProgressEvent::Step {
+            reviewer: "slow".into(),
+            step: "running".into()
+        }
+    );
+    assert!(
+        matches!(&events[3], ProgressEvent::Finished { reviewer, record: r } if reviewer == "slow" && **r == record)
     );
 }
 
@@ -367,6 +378,28 @@ async fn secrets_in_a_failed_reviewers_stderr_are_masked() {
     );
     let on_disk = std::fs::read_to_string(fx.ctx.record_path("leaky")).unwrap();
     assert!(!on_disk.contains(&token), "{on_disk}");
+}
+
+/// A review that quotes a credential is saved masked, and so is the transcript: nothing
+/// deep-review writes holds the raw value; the record's size and hash are the saved file's.
+#[tokio::test]
+async fn secrets_quoted_in_a_review_are_masked_in_the_saved_files() {
+    let fx = Fixture::new();
+    let token = format!("ghp_{}", "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7");
+    let config = support::sh(
+        "quoting",
+        &format!("printf '## Summary\\n\\nThe token {token} is in the log.\\n'"),
+    );
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    let review = fx.review("quoting").unwrap();
+    assert!(
+        review.contains("ghp_****") && !review.contains(&token),
+        "{review}"
+    );
+    let transcript = std::fs::read(fx.ctx.workdir.join(record.transcript_file.unwrap())).unwrap();
+    assert!(!String::from_utf8_lossy(&transcript).contains(&token));
+    assert_eq!(record.review_bytes, Some(review.len() as u64));
 }
 
 #[tokio::test]

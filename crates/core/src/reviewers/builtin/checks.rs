@@ -222,6 +222,77 @@ pub(crate) fn secret_findings(
     (findings, raw)
 }
 
+/// Secrets in the messages of the change's commits (`base..head` in the checkout's
+/// repository; nothing when the checkout is plain files). A finding names the commit,
+/// not a file; returns the raw values found too, for masking.
+pub(crate) fn commit_message_findings(
+    checkout: &Path,
+    base: &str,
+    head: &str,
+) -> (Vec<Finding>, Vec<String>) {
+    let mut findings = Vec::new();
+    let mut raw = Vec::new();
+    if base.is_empty() || head.is_empty() || !checkout.join(".git").exists() {
+        return (findings, raw);
+    }
+    let range = format!("{base}..{head}");
+    let Ok(log) = crate::git::git_output(
+        checkout,
+        &["log", "--no-color", "--format=%h%x1f%B%x1e", &range],
+    ) else {
+        return (findings, raw);
+    };
+    let log = String::from_utf8_lossy(&log);
+    for entry in log.split('\x1e') {
+        let Some((commit, message)) = entry.trim_start_matches('\n').split_once('\x1f') else {
+            continue;
+        };
+        for (index, text) in message.lines().enumerate() {
+            for hit in secrets::scan_line(text) {
+                if !hit.value.is_empty() {
+                    raw.push(hit.value.clone());
+                    if secrets::is_placeholder(&hit.value) {
+                        continue;
+                    }
+                }
+                findings.push(commit_secret_finding(commit, index + 1, &hit));
+            }
+        }
+    }
+    (findings, raw)
+}
+
+fn commit_secret_finding(commit: &str, line: usize, hit: &SecretHit) -> Finding {
+    let shown = if hit.value.is_empty() {
+        String::new()
+    } else {
+        format!(" (`{}`)", secrets::mask(&hit.value))
+    };
+    Finding {
+        severity: Severity::Critical,
+        kind: Kind::Regression,
+        tool: "secrets".into(),
+        rule: hit.rule.into(),
+        title: format!(
+            "The message of commit `{commit}` holds {}{shown}",
+            article(hit.what)
+        ),
+        path: String::new(),
+        line: None,
+        line_end: None,
+        body: format!(
+            "Line {line} of the message of commit `{commit}` holds a value that looks like \
+             {what}. A commit message is pushed with the commit and stays in the history.\n\n\
+             Fix: revoke or rotate the credential, and reword the commit (`git rebase -i`, \
+             `reword`) before it is pushed.",
+            what = article(hit.what)
+        ),
+        snippet: None,
+        tags: vec!["security".into(), "secret".into()],
+        source: ItemSource::Commits,
+    }
+}
+
 /// The line of the first `#[cfg(test)]` in a Rust file at head: inline test modules
 /// come last by convention, so every line from there on is test code.
 fn rust_test_module_start(checkout: &Path, path: &str) -> Option<u32> {

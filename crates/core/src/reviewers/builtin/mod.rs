@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ReviewerConfig;
 use crate::diff::{acknowledged_limitations, parse_unified_diff, FileDiff, FileStatus};
 use crate::model::{ItemSource, Severity};
-use crate::reviewers::RunContext;
+use crate::reviewers::{Progress, RunContext};
 use crate::secrets;
 
 /// What a builtin run produced.
@@ -83,6 +83,17 @@ pub async fn review(
     ctx: &RunContext,
     cancel: &CancellationToken,
 ) -> BuiltinOutcome {
+    review_reporting(config, ctx, &Progress::silent(&config.name), cancel).await
+}
+
+/// [`review`], saying on `progress` which check or linter runs.
+pub(crate) async fn review_reporting(
+    config: &ReviewerConfig,
+    ctx: &RunContext,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> BuiltinOutcome {
+    progress.step("own checks (secrets, conflict markers, tests)");
     let mut notes = Vec::new();
     let diff_text = match std::fs::read(&ctx.diff_file) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -100,7 +111,11 @@ pub async fn review(
         .filter(|f| f.status != FileStatus::Deleted)
         .collect();
 
-    let (mut findings, raw_secrets) = checks::secret_findings(&live, &ctx.checkout, &ctx.base);
+    let (mut findings, mut raw_secrets) = checks::secret_findings(&live, &ctx.checkout, &ctx.base);
+    let (in_messages, raw_in_messages) =
+        checks::commit_message_findings(&ctx.checkout, &ctx.base, &ctx.head);
+    findings.extend(in_messages);
+    raw_secrets.extend(raw_in_messages);
     findings.extend(checks::conflict_findings(&live));
     findings.extend(checks::debug_findings(&live, &ctx.checkout));
     findings.extend(checks::size_findings(&live, &ctx.checkout));
@@ -113,7 +128,12 @@ pub async fn review(
     let inline_tests = checks::touches_inline_tests(&live, &ctx.checkout);
     findings.extend(checks::testing_gap(&live, has_tests, inline_tests));
 
-    let runs = linters::run_all(&live, &ctx.checkout, config, ctx.sandbox.as_deref(), cancel).await;
+    let runs = linters::PROGRESS
+        .scope(
+            progress.clone(),
+            linters::run_all(&live, &ctx.checkout, config, ctx.sandbox.as_deref(), cancel),
+        )
+        .await;
     let mut tool_calls = BTreeMap::new();
     let mut coverage_tools: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut sources = linters::SourceCache::new(&ctx.checkout);

@@ -226,11 +226,16 @@ pub(crate) fn review_text(input: &ReviewInput<'_>) -> String {
         }
         for n in items {
             let f = n.finding;
+            // A finding on a commit message has no file to name.
+            let at = match location(f) {
+                at if at.is_empty() => "commit message".to_string(),
+                at => format!("`{at}`"),
+            };
             md.push_str(&format!(
-                "{}. **{}** — `{}` ({}, {})\n\n{}\n\n",
+                "{}. **{}** — {} ({}, {})\n\n{}\n\n",
                 n.id,
                 f.title,
-                location(f),
+                at,
                 f.severity,
                 f.kind.as_str(),
                 full_body(f)
@@ -303,7 +308,7 @@ pub(crate) fn review_text(input: &ReviewInput<'_>) -> String {
                 "id": n.id,
                 "severity": f.severity.as_str(),
                 "title": f.title,
-                "locations": [location(f)],
+                "locations": Some(location(f)).filter(|l| !l.is_empty()).into_iter().collect::<Vec<_>>(),
                 "body": full_body(f),
                 "tags": f.tags,
                 "kind": f.kind.as_str(),

@@ -305,6 +305,67 @@ async fn a_secret_already_in_the_base_is_not_a_regression_of_the_change() {
     assert!(out.review.contains("(important, gap)"), "{}", out.review);
 }
 
+/// A token pasted into a commit message of the change is flagged (at the commit, not at
+/// a file) and masked; a commit before the base is not the change's.
+#[tokio::test]
+async fn a_token_in_a_commit_message_is_flagged_and_masked() {
+    let repo = Repo::new();
+    let old = ["ghp_", "0Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk1Ll"].concat();
+    let token = ["ghp_", "4Fq9ZkLm2Rt7Yw1Xv8Bn3Cd6Ef0Gh5Ij2Kl9"].concat();
+    repo.write("README.md", "hello\n");
+    let base = repo.commit(&format!("base\n\nold token {old}"));
+    repo.write("README.md", "hello world\n");
+    let head = repo.commit(&format!(
+        "docs: wording\n\nused GITHUB_TOKEN={token} to test"
+    ));
+    let work = tempfile::tempdir().unwrap();
+    let checkout = work.path().join("checkout");
+    git(
+        repo.path(),
+        &["clone", "-q", ".", checkout.to_str().unwrap()],
+    );
+    let diff = git(repo.path(), &["diff", "--no-color", &base, &head]);
+    std::fs::write(work.path().join("diff.patch"), diff).unwrap();
+    let ctx = RunContext {
+        workdir: work.path().to_path_buf(),
+        checkout,
+        prompt_file: work.path().join("prompt.md"),
+        diff_file: work.path().join("diff.patch"),
+        base,
+        head: head.clone(),
+        pass: 1,
+        sandbox: None,
+    };
+    let out = review(&no_linters(), &ctx, &CancellationToken::new()).await;
+    let block = json_block(&out.review);
+    let secrets: Vec<&Value> = block["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == "secrets")
+        .collect();
+    assert_eq!(secrets.len(), 1, "{}", out.review);
+    let f = secrets[0];
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["source"], "commits");
+    assert_eq!(f["locations"], serde_json::json!([]));
+    let short = &head[..7];
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("commit `{short}")),
+        "{f}"
+    );
+    let all = outcome_text(&out);
+    assert!(!all.contains(&token), "the token leaked:\n{all}");
+    assert!(all.contains("ghp_****"), "{all}");
+    assert!(
+        !all.contains(&old[..12]),
+        "a commit before the base was flagged"
+    );
+}
+
 #[tokio::test]
 async fn conflict_markers_are_critical() {
     let repo = Repo::new();

@@ -14,8 +14,8 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    code_gate, confine_code, finish, linter_env, run_tool, spec, which, writable, CodeGate,
-    LintDiag, LinterRun,
+    code_gate, confine_code, finish, linter_env, run_tool_watching, spec, which, writable,
+    CodeGate, LintDiag, LinterRun,
 };
 use crate::config::ReviewerConfig;
 use crate::model::Severity;
@@ -119,10 +119,42 @@ async fn run_in(
     if let Some((launcher, paths)) = confinement {
         confine_code(&mut spec, launcher, &paths.read, &paths.write);
     }
-    let out = run_tool(&spec, cancel).await;
+    let mut phase = Phase::Starting;
+    let out = run_tool_watching(&spec, |line| phase.advance(line), cancel).await;
     let text = String::from_utf8_lossy(&out.stdout);
     let parsed = parse(&text, cwd, root);
     finish("clippy", Vec::new(), &out, parsed)
+}
+
+/// Where a `cargo clippy` run is, read off its JSON messages and reported as the
+/// builtin's step: dependencies (registry or git packages) build first, then the
+/// project's own packages (`path+file://`) are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Dependencies,
+    Checking,
+}
+
+impl Phase {
+    fn advance(&mut self, line: &str) {
+        let next = if !line.contains("\"reason\":\"compiler-") {
+            return;
+        } else if line.contains("\"package_id\":\"path+file://") {
+            Phase::Checking
+        } else if *self == Phase::Starting {
+            Phase::Dependencies
+        } else {
+            return;
+        };
+        if next != *self {
+            *self = next;
+            super::step(match next {
+                Phase::Dependencies => "clippy (compiling dependencies)",
+                _ => "clippy (checking the project)",
+            });
+        }
+    }
 }
 
 /// What a sandboxed cargo may read besides the system, and write.

@@ -216,6 +216,7 @@ pub(crate) async fn run_all(
 
     let rust = pick(&[Lang::Rust]);
     if !rust.is_empty() {
+        step("clippy");
         runs.push(
             clippy::run(
                 &rust,
@@ -230,6 +231,7 @@ pub(crate) async fn run_all(
     }
     let python = pick(&[Lang::Python, Lang::PythonStub]);
     if !python.is_empty() {
+        step("ruff");
         runs.push(ruff::run(&python, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
     let shell: Vec<String> = with_added
@@ -238,17 +240,25 @@ pub(crate) async fn run_all(
         .map(|p| p.to_string())
         .collect();
     if !shell.is_empty() {
+        step("shellcheck");
         runs.push(shellcheck::run(&shell, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
     let go = pick(&[Lang::Go]);
     if !go.is_empty() {
+        step("go vet, staticcheck");
         runs.extend(run_go(&go, checkout, config, limit(LINTER_LIMIT), cancel).await);
     }
     let js = pick(&[Lang::JavaScript, Lang::TypeScript]);
     if !js.is_empty() {
+        step("eslint");
         runs.push(eslint::run(&js, checkout, config, sandbox, limit(LINTER_LIMIT), cancel).await);
     }
     for argv in &config.sarif_tools {
+        let program = argv.first().map(String::as_str).unwrap_or_default();
+        step(&Path::new(program).file_name().map_or_else(
+            || "sarif tool".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ));
         runs.push(
             sarif::run(
                 argv,
@@ -264,9 +274,31 @@ pub(crate) async fn run_all(
     runs
 }
 
+tokio::task_local! {
+    /// The builtin reviewer's progress while [`run_all`] runs its linters: each linter
+    /// reports its step and its commands through it without every linter's signature
+    /// carrying it.
+    pub(crate) static PROGRESS: crate::reviewers::Progress;
+}
+
+/// Reports the builtin's current step (nothing outside [`PROGRESS`]'s scope).
+pub(super) fn step(step: &str) {
+    let _ = PROGRESS.try_with(|p| p.step(step));
+}
+
 /// Runs a prepared command and says what became of it, for notes.
 async fn run_tool(spec: &ProcessSpec, cancel: &CancellationToken) -> ProcessOutcome {
-    process::run(spec, |_| {}, cancel).await
+    run_tool_watching(spec, |_| {}, cancel).await
+}
+
+/// [`run_tool`], handing each line of standard output to `on_line` as it comes.
+async fn run_tool_watching(
+    spec: &ProcessSpec,
+    on_line: impl FnMut(&str),
+    cancel: &CancellationToken,
+) -> ProcessOutcome {
+    let _ = PROGRESS.try_with(|p| p.command(spec));
+    process::run(spec, on_line, cancel).await
 }
 
 /// Turns a finished process into a run: output that parsed is a success whatever the
