@@ -490,8 +490,8 @@ fn score_set(dir: &Path) -> SetResult {
     }
 }
 
-#[test]
-fn report_quality_on_the_labelled_corpus() {
+/// The labelled sets under `tests/corpus/`, in name order.
+fn corpus_sets() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("corpus dir")
@@ -499,6 +499,12 @@ fn report_quality_on_the_labelled_corpus() {
         .filter(|p| p.join("labels.toml").is_file())
         .collect();
     dirs.sort();
+    dirs
+}
+
+#[test]
+fn report_quality_on_the_labelled_corpus() {
+    let dirs = corpus_sets();
     assert!(dirs.len() >= 20, "the corpus has {} sets", dirs.len());
 
     let results: Vec<SetResult> = dirs.iter().map(|d| score_set(d)).collect();
@@ -642,16 +648,9 @@ fn report_quality_on_the_labelled_corpus() {
 /// Verification), attributed to the reviewer that listed them, and never findings.
 #[test]
 fn round_material_lands_in_its_own_report_sections() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut checked = 0;
     let mut misplaced = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("labels.toml").is_file())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
+    for dir in corpus_sets() {
         let labels: Labels =
             toml::from_str(&std::fs::read_to_string(dir.join("labels.toml")).expect("labels"))
                 .expect("labels.toml");
