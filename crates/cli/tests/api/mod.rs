@@ -72,6 +72,12 @@ fn a_review_with_api_reviewers_and_a_budget() {
             ("sonnet".into(), "budget_exceeded".into())
         ]
     );
+    // The retro says what the stopped reviewer spent.
+    let retro = report["reviewers"][1]["retro"].as_str().unwrap();
+    assert!(
+        retro.contains("Stopped at its budget") && retro.contains("Took"),
+        "{retro}"
+    );
     let dir = Path::new(&review_md).parent().unwrap();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let text = std::fs::read(entry.path()).unwrap_or_default();

@@ -192,6 +192,8 @@ pub(super) fn unreadable(review: &ParsedReview) -> bool {
         && review.testing.is_none()
         && review.documentation.is_none()
         && review.commits.is_none()
+        && review.unresolved_feedback.is_empty()
+        && review.prior_round.is_empty()
 }
 
 /// How a run that did not finish ended, in a few words: `timed out after 30m`.
@@ -248,7 +250,8 @@ fn retro(
     s.extend(where_its_items_went(seat, input, panel.reviewed().count()));
     s.extend(what_was_dropped(seat, input));
     s.extend(coverage(r, input.changed_files));
-    if status == RunStatus::Ok {
+    // A run stopped at its budget spent it: what it took is the point.
+    if matches!(status, RunStatus::Ok | RunStatus::BudgetExceeded) {
         s.extend(what_it_took(r));
     }
     s.join(" ")
@@ -285,7 +288,8 @@ fn no_review(status: RunStatus) -> String {
 fn what_it_raised(review: &ParsedReview, r: &ReviewerReport) -> String {
     let n = r.findings.total() as usize;
     let design = r.design_observations as usize;
-    if unreadable(review) {
+    // Items verification dropped were read: the review was not unreadable.
+    if unreadable(review) && r.dropped == 0 {
         return "Nothing could be read out of its review: no JSON block and no section the parser recognised (see the appendix)."
             .to_string();
     }
