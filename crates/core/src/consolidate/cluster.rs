@@ -155,58 +155,77 @@ const SAME_PLACE_SCORE: f64 = MERGE_THRESHOLD + 0.02;
 const SAME_PLACE_LINES: u32 = 2;
 
 /// Which entries each reviewer has at each place, for [`SharedPlaces::only_pair_there`].
-struct SharedPlaces {
-    /// Per entry: its line-level locations' (path, start line, end line).
-    spans: Vec<Vec<(String, u32, u32)>>,
+struct SharedPlaces<'p> {
+    /// Per entry: its line-level locations' (path, start line).
+    spans: Vec<Vec<(&'p str, u32)>>,
+    /// (reviewer rank, file name) → (start line, entry), sorted: who is near a line.
+    by_place: FxMap<(u32, &'p str), Vec<(u32, usize)>>,
 }
 
-impl SharedPlaces {
-    fn new(pool: &Pool) -> SharedPlaces {
-        let spans = pool
-            .entries
-            .iter()
-            .map(|e| {
-                e.input
-                    .locations
-                    .iter()
-                    .filter_map(|l| {
-                        let start = l.line_start?;
-                        Some((
-                            l.path.clone(),
-                            start,
-                            l.line_end.unwrap_or(start).max(start),
-                        ))
-                    })
-                    .collect()
-            })
-            .collect();
-        SharedPlaces { spans }
+impl<'p> SharedPlaces<'p> {
+    fn new(pool: &'p Pool) -> SharedPlaces<'p> {
+        let mut spans = Vec::with_capacity(pool.entries.len());
+        let mut by_place: FxMap<(u32, &'p str), Vec<(u32, usize)>> = FxMap::default();
+        for (i, e) in pool.entries.iter().enumerate() {
+            let mine: Vec<(&'p str, u32)> = e
+                .input
+                .locations
+                .iter()
+                .filter_map(|l| Some((l.path.as_str(), l.line_start?)))
+                .collect();
+            for &(path, start) in &mine {
+                by_place
+                    .entry((e.reviewer_rank, file_key(path)))
+                    .or_default()
+                    .push((start, i));
+            }
+            spans.push(mine);
+        }
+        for list in by_place.values_mut() {
+            list.sort_unstable();
+        }
+        SharedPlaces { spans, by_place }
     }
 
+    /// The ranges start together (`48-55` and `50`); one inside a long range of the
+    /// other (`44` in `38-46`) is a different point in the same code.
     fn near(&self, a: usize, b: usize) -> bool {
         let (Some(xs), Some(ys)) = (self.spans.get(a), self.spans.get(b)) else {
             return false;
         };
-        // The ranges start together (`48-55` and `50`); one inside a long range of the
-        // other (`44` in `38-46`) is a different point in the same code.
-        xs.iter().any(|(px, x0, _)| {
+        xs.iter().any(|(px, x0)| {
             ys.iter()
-                .any(|(py, y0, _)| same_file(px, py) && x0.abs_diff(*y0) <= SAME_PLACE_LINES)
+                .any(|(py, y0)| same_file(px, py) && x0.abs_diff(*y0) <= SAME_PLACE_LINES)
+        })
+    }
+
+    /// Whether the reviewer of `mine` has another entry near one of `other`'s places.
+    fn crowded(&self, pool: &Pool, mine: usize, other: usize) -> bool {
+        let rank = pool.entries[mine].reviewer_rank;
+        let Some(places) = self.spans.get(other) else {
+            return false;
+        };
+        places.iter().any(|&(path, line)| {
+            let Some(list) = self.by_place.get(&(rank, file_key(path))) else {
+                return false;
+            };
+            let from = list.partition_point(|&(s, _)| s + SAME_PLACE_LINES < line);
+            list[from..]
+                .iter()
+                .take_while(|&&(s, _)| s <= line + SAME_PLACE_LINES)
+                .any(|&(_, k)| {
+                    k != mine
+                        && self.spans[k].iter().any(|(p, s)| {
+                            same_file(p, path) && s.abs_diff(line) <= SAME_PLACE_LINES
+                        })
+                })
         })
     }
 
     /// `a` and `b` (different reviewers) are at the same lines, and neither reviewer
     /// has another item near the other's.
     fn only_pair_there(&self, pool: &Pool, a: usize, b: usize) -> bool {
-        if !self.near(a, b) {
-            return false;
-        }
-        let rank = |i: usize| pool.entries[i].reviewer_rank;
-        let crowded = |mine: usize, other: usize| {
-            (0..pool.entries.len())
-                .any(|k| k != mine && rank(k) == rank(mine) && self.near(k, other))
-        };
-        !crowded(a, b) && !crowded(b, a)
+        self.near(a, b) && !self.crowded(pool, a, b) && !self.crowded(pool, b, a)
     }
 }
 

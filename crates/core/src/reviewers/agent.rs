@@ -132,17 +132,65 @@ pub(crate) async fn launch<P: StreamParser>(
         Err(e) => return Outcome::failed(e),
     };
     let Launch {
-        agent,
+        mut agent,
         parser,
-        notes,
+        mut notes,
     } = match build(&prompt, run_dir.path()) {
         Ok(l) => l,
         Err(e) => return Outcome::failed(e),
     };
+    notes.extend(confine(&mut agent.spec, ctx, run_dir.path()));
     let mut outcome = run(agent, parser, progress, cancel).await;
     outcome.notes.splice(0..0, notes);
     outcome.notes.extend(remove_run_dir(run_dir));
     outcome
+}
+
+/// Runs the CLI through the sandbox launcher when there is one and the kernel has
+/// Landlock: it reads the system, its own installation, the checkout and the work
+/// directory, writes only its per-run directory (its `HOME` and `TMPDIR`), and keeps
+/// the network (it talks to its model). Otherwise returns the note saying it ran
+/// confined by its own read-only mode alone.
+fn confine(spec: &mut ProcessSpec, ctx: &RunContext, run_dir: &Path) -> Option<String> {
+    let support = crate::sandbox::probe();
+    if let Some(note) = crate::sandbox::unavailable_note(ctx.sandbox.as_deref(), support) {
+        return Some(note);
+    }
+    let launcher = ctx.sandbox.as_deref()?;
+    let mut policy = crate::sandbox::Policy::new();
+    policy
+        .allow_program(spec)
+        .read(&ctx.checkout)
+        .read(&ctx.workdir)
+        .write(run_dir);
+    for store in crate::workdir::borrowed_object_stores(&ctx.checkout) {
+        policy.read(store);
+    }
+    if let Some(root) = package_root(spec) {
+        policy.read(root);
+    }
+    crate::sandbox::wrap(spec, launcher, &policy);
+    None
+}
+
+/// An npm-installed CLI (`node_modules/.bin/claude`, a link into
+/// `node_modules/@anthropic-ai/claude-code/`) runs from its package directory, which
+/// `PATH` does not name: the `node_modules` directory the program resolves into.
+fn package_root(spec: &ProcessSpec) -> Option<PathBuf> {
+    let program = Path::new(&spec.program);
+    let found = if program.components().count() > 1 {
+        Some(spec.cwd.join(program))
+    } else {
+        spec.env.get("PATH").and_then(|path| {
+            std::env::split_paths(path)
+                .map(|dir| dir.join(program))
+                .find(|candidate| candidate.is_file())
+        })
+    }?;
+    let real = std::fs::canonicalize(found).ok()?;
+    real.ancestors()
+        .find(|dir| dir.file_name().is_some_and(|n| n == "node_modules"))
+        .map(Path::to_path_buf)
 }
 
 /// What a stream parser read out of a CLI's output.

@@ -62,6 +62,58 @@ fn tools(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
+// ---------------------------------------------------------------- confinement
+
+/// An agent CLI runs through the `deep-review-sandbox` launcher: it can write its
+/// per-run `HOME`, but neither the checkout nor anything else outside its run
+/// directory, and it still delivers its review.
+#[tokio::test]
+async fn an_agent_cli_writes_only_its_run_directory() {
+    use deep_review_core::sandbox::{self, Support};
+    assert_ne!(
+        sandbox::probe(),
+        Support::None,
+        "this test needs a kernel with Landlock (ABI 3 or later)"
+    );
+    let fx = Fixture::sandboxed();
+    let bin = fx.bin_dir();
+    std::fs::copy(
+        stream("claude-stream-json.stdout.jsonl"),
+        bin.join("stream.jsonl"),
+    )
+    .unwrap();
+    let outside = fx.dir.path().join("outside-marker");
+    let body = format!(
+        r#"echo pwned > "$(pwd)/pwned" 2>/dev/null
+echo pwned > '{outside}' 2>/dev/null
+echo home > "$HOME/allowed" || exit 7
+cat '{bin}/stream.jsonl'"#,
+        outside = outside.display(),
+        bin = bin.display()
+    );
+    let path = fx.script("claude", &body);
+    let mut config = ReviewerConfig::new("claude", BackendKind::Claude);
+    config.binary = Some(path.display().to_string());
+    config.timeout = Duration::from_secs(20);
+    config
+        .env
+        .insert("ANTHROPIC_API_KEY".into(), "sk-ant-test".into());
+    let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
+
+    assert_eq!(record.status, RunStatus::Ok, "{record:?}");
+    assert!(fx.review("claude").unwrap().ends_with("MOCK-REVIEW-DONE\n"));
+    assert!(
+        !fx.ctx.checkout.join("pwned").exists(),
+        "wrote the checkout"
+    );
+    assert!(!outside.exists(), "wrote outside its run directory");
+    assert!(
+        record.notes.iter().all(|n| !n.contains("not sandboxed")),
+        "{:?}",
+        record.notes
+    );
+}
+
 // ---------------------------------------------------------------- claude
 
 #[tokio::test]
@@ -376,7 +428,12 @@ async fn codex_happy_path_from_the_captured_stream() {
     );
     assert_eq!(record.model.as_deref(), Some("gpt-5.5"));
     assert_eq!(record.cost_usd, None);
-    assert_eq!(record.notes.len(), 1, "{:?}", record.notes);
+    let notes: Vec<&String> = record
+        .notes
+        .iter()
+        .filter(|n| !n.starts_with("not sandboxed"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", record.notes);
     assert!(fx.review("codex").unwrap().ends_with("MOCK-REVIEW-DONE\n"));
 
     let args = argv(&fx, "codex");
@@ -478,10 +535,13 @@ async fn codex_reconnecting_forever_times_out() {
     let record = run_reviewer(&config, &fx.ctx, None, CancellationToken::new()).await;
     assert_eq!(record.status, RunStatus::TimedOut);
     assert_eq!(record.error.as_deref(), Some("timed out after 1s"));
-    assert_eq!(
-        record.notes,
-        ["codex reconnected 5 time(s) to the model API"]
-    );
+    let notes: Vec<&str> = record
+        .notes
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.starts_with("not sandboxed"))
+        .collect();
+    assert_eq!(notes, ["codex reconnected 5 time(s) to the model API"]);
 }
 
 #[tokio::test]
