@@ -139,7 +139,9 @@ pub(crate) async fn launch<P: StreamParser>(
         Ok(l) => l,
         Err(e) => return Outcome::failed(e),
     };
-    notes.extend(confine(&mut agent.spec, ctx, run_dir.path()));
+    if agent.confine {
+        notes.extend(confine(&mut agent.spec, ctx, run_dir.path()));
+    }
     let mut outcome = run(agent, parser, progress, cancel).await;
     outcome.notes.splice(0..0, notes);
     outcome.notes.extend(remove_run_dir(run_dir));
@@ -313,6 +315,9 @@ pub(crate) struct AgentRun {
     pub exit_hint: fn(i32) -> Option<String>,
     /// A file the CLI writes its final message to, read when the stream has none.
     pub last_message_file: Option<PathBuf>,
+    /// Run through deep-review's sandbox launcher ([`confine`]). False for a CLI whose
+    /// own kernel sandbox cannot work inside another one.
+    pub confine: bool,
 }
 
 /// Runs the CLI, feeding its standard output to `parser` line by line and reporting tool

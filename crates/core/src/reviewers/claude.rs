@@ -76,6 +76,7 @@ pub(super) async fn run(
             install_hint: "install Claude Code (`npm install -g @anthropic-ai/claude-code`) or set `binary` for this reviewer",
             exit_hint: |_| None,
             last_message_file: None,
+            confine: true,
         };
         Ok(Launch { agent, parser: ClaudeStream::new(&ctx.checkout), notes })
     })

@@ -65,6 +65,10 @@ pub(super) async fn run(
                 "install Codex (`npm install -g @openai/codex`) or set `binary` for this reviewer",
             exit_hint: |_| None,
             last_message_file: Some(last_message_file(run_dir)),
+            // `--sandbox read-only` is Codex's own Landlock and seccomp sandbox for the
+            // commands it runs; inside deep-review's it ran no tool at all (codex-cli
+            // 0.171 against the mock), so it is left to its own.
+            confine: false,
         };
         Ok(Launch {
             agent,

@@ -45,6 +45,7 @@ pub(super) async fn run(
             install_hint: "install Gemini CLI (`npm install -g @google/gemini-cli`) or set `binary` for this reviewer",
             exit_hint,
             last_message_file: None,
+            confine: true,
         };
         Ok(Launch { agent, parser: GeminiStream::new(&ctx.checkout), notes })
     })

@@ -34,8 +34,8 @@ impl Availability {
 
 /// What the kernel enforces on `config`'s processes here, for `deep-review reviewers`:
 /// `launcher` is the sandbox launcher ([`crate::sandbox::find_launcher`]), `support`
-/// what the kernel can do ([`crate::sandbox::probe`]). `None` for the agent CLIs, which
-/// are confined by their own read-only tools or sandbox, not by deep-review.
+/// what the kernel can do ([`crate::sandbox::probe`]). `None` for the API backends
+/// (no process) and Codex (its own `--sandbox read-only`).
 pub fn sandbox_state(
     config: &ReviewerConfig,
     launcher: Option<&Path>,
@@ -45,6 +45,11 @@ pub fn sandbox_state(
     match config.backend {
         BackendKind::Command => Some(missing.unwrap_or_else(|| {
             "sandboxed (Landlock: reads its checkout and the system, writes only its own files)"
+                .to_string()
+        })),
+        BackendKind::Claude | BackendKind::Gemini => Some(missing.unwrap_or_else(|| {
+            "sandboxed (Landlock: reads its installation, the checkout and the system, writes \
+             only its per-run home)"
                 .to_string()
         })),
         BackendKind::Builtin => Some(match (missing, support.network()) {
@@ -524,6 +529,9 @@ mod tests {
         builtin.trust_code = true;
         assert!(state(&builtin, launcher, Support::None).contains("unconfined"));
         let claude = ReviewerConfig::new("c", BackendKind::Claude);
-        assert_eq!(sandbox_state(&claude, launcher, Support::None), None);
+        assert!(state(&claude, launcher, Support::Filesystem).starts_with("sandboxed"));
+        assert!(state(&claude, launcher, Support::None).starts_with("not sandboxed"));
+        let codex = ReviewerConfig::new("x", BackendKind::Codex);
+        assert_eq!(sandbox_state(&codex, launcher, Support::Filesystem), None);
     }
 }

@@ -155,8 +155,9 @@ fn assert_reviewed(fx: &Fixture, record: &RunRecord) {
 async fn real_clis_review_through_the_mock_server() {
     let bin = cli_bin();
 
-    // One at a time, timed.
-    let fx = Fixture::new();
+    // One at a time, timed; confined by the sandbox launcher as `deep-review review`
+    // runs them.
+    let fx = Fixture::sandboxed();
     git_checkout(&fx);
     let mock = Mock::start(fx.dir.path(), &fx.ctx.checkout);
     for config in reviewers(&bin, mock.port) {
@@ -181,7 +182,8 @@ async fn real_clis_review_through_the_mock_server() {
         "# Review this change\n\n{}\nLARGE-PROMPT-TAIL-MARKER: review it.\n",
         "context line for the reviewer\n".repeat(4000)
     );
-    let fx = Fixture::with_prompt(&prompt);
+    let mut fx = Fixture::with_prompt(&prompt);
+    fx.ctx.sandbox = Fixture::sandboxed().ctx.sandbox;
     git_checkout(&fx);
     let mock = Mock::start(fx.dir.path(), &fx.ctx.checkout);
     let started = Instant::now();
@@ -223,7 +225,7 @@ async fn real_clis_review_through_the_mock_server() {
 #[ignore = "needs the agent CLIs from npm and python3; .ci/run runs it with --ignored"]
 async fn real_clis_report_a_rejected_api_key() {
     let bin = cli_bin();
-    let fx = Fixture::new();
+    let fx = Fixture::sandboxed();
     git_checkout(&fx);
     let mock = Mock::start_with(fx.dir.path(), &fx.ctx.checkout, &["--fail-status", "401"]);
     for mut config in reviewers(&bin, mock.port) {
