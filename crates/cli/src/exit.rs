@@ -102,6 +102,7 @@ pub type CmdResult = Result<u8, Failure>;
 fn target_kind(e: &TargetError) -> Kind {
     match e {
         TargetError::NotARepository(_)
+        | TargetError::NoSuchDirectory(_)
         | TargetError::UnknownRef(_)
         | TargetError::NoDefaultBranch
         | TargetError::HeadIsDefaultBranch { .. }

@@ -247,6 +247,18 @@ fn clear_errors_for_bad_targets() {
         .run()
         .status(2)
         .stderr_contains("not a git repository");
+    // A path that does not exist says so, once.
+    let run = Test::new()
+        .args(["review", "no-such-dir"])
+        .cwd(not_repo.path())
+        .run()
+        .status(2)
+        .stderr_contains("no such directory: ");
+    assert!(
+        !run.stderr.contains("not a git repository"),
+        "{}",
+        run.stderr
+    );
     let repo = feature_repo();
     Test::new()
         .args(["review", "--base", "no-such-ref"])

@@ -23,6 +23,8 @@ use crate::report;
 pub enum TargetError {
     #[error("not a git repository: {}\nhint: run deep-review inside a git repository, or pass its path", .0.display())]
     NotARepository(PathBuf),
+    #[error("no such directory: {}\nhint: pass the path of a repository (or run deep-review inside one)", .0.display())]
+    NoSuchDirectory(PathBuf),
     #[error("unknown revision `{0}`\nhint: check the name with `git rev-parse --verify {0}`")]
     UnknownRef(String),
     #[error(
@@ -245,6 +247,9 @@ fn resolve_commit(root: &Path, rev: &str) -> Result<Option<String>, TargetError>
 
 /// The repository's top-level directory, or [`TargetError::NotARepository`].
 pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
+    if !path.exists() {
+        return Err(TargetError::NoSuchDirectory(path.to_path_buf()));
+    }
     let out = git_command(path)
         .args(["rev-parse", "--show-toplevel"])
         .output();
@@ -363,6 +368,9 @@ pub fn resolve_local(
     base: Option<&str>,
     head: Option<&str>,
 ) -> Result<LocalTarget, TargetError> {
+    if !repo_path.exists() {
+        return Err(TargetError::NoSuchDirectory(repo_path.to_path_buf()));
+    }
     if !repo_path.is_dir() {
         return Err(TargetError::NotARepository(repo_path.to_path_buf()));
     }
@@ -1009,6 +1017,9 @@ pub(crate) mod tests {
         let plain = tempfile::tempdir().unwrap();
         let msg = error_of(resolve_local(plain.path(), None, None));
         assert!(msg.starts_with("not a git repository: "), "{msg}");
+        assert!(msg.contains("hint:"), "{msg}");
+        let msg = error_of(resolve_local(&plain.path().join("missing"), None, None));
+        assert!(msg.starts_with("no such directory: "), "{msg}");
         assert!(msg.contains("hint:"), "{msg}");
 
         let repo = feature_repo();
