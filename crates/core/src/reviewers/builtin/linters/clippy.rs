@@ -53,25 +53,27 @@ pub(super) async fn run(
         Ok(copy) => copy,
         Err(note) => return LinterRun::skipped("clippy", note),
     };
+    let sandboxed = matches!(gate, CodeGate::Sandboxed(_));
+    let mut notes = Vec::new();
+    let cache = cache_dir(&env, checkout, sandboxed, &mut notes);
     let confinement = match &gate {
-        CodeGate::Sandboxed(launcher) => match sandboxed_env(&mut env, config, copy.path()) {
-            Ok(paths) => Some((launcher.clone(), paths)),
-            Err(note) => return LinterRun::skipped("clippy", note),
-        },
+        CodeGate::Sandboxed(launcher) => {
+            match sandboxed_env(&mut env, config, copy.path(), cache.as_deref()) {
+                Ok(paths) => Some((launcher.clone(), paths)),
+                Err(note) => return LinterRun::skipped("clippy", note),
+            }
+        }
         _ => None,
     };
     if !env.contains_key("CARGO_TARGET_DIR") {
-        env.insert(
-            "CARGO_TARGET_DIR".into(),
-            target_dir(&env, copy.path()).display().to_string(),
-        );
+        let target = cache.unwrap_or_else(|| copy.path().join("target"));
+        env.insert("CARGO_TARGET_DIR".into(), target.display().to_string());
     }
     let mut run = LinterRun {
         tool: "clippy".into(),
         files: files.to_vec(),
         ..LinterRun::default()
     };
-    let mut notes = Vec::new();
     for root in roots.iter().take(MAX_ROOTS) {
         let cwd = copy.path().join(root);
         let part = run_in(
@@ -172,6 +174,7 @@ fn sandboxed_env(
     env: &mut BTreeMap<String, String>,
     config: &ReviewerConfig,
     copy: &Path,
+    cache: Option<&Path>,
 ) -> Result<Confined, String> {
     let home = env.get("HOME").map(PathBuf::from);
     let mut read = Vec::new();
@@ -199,25 +202,90 @@ fn sandboxed_env(
             write.push(PathBuf::from(target));
         }
         None => {
-            env.insert(
-                "CARGO_TARGET_DIR".into(),
-                copy.join("target").display().to_string(),
-            );
+            let target = cache.map_or_else(|| copy.join("target"), Path::to_path_buf);
+            if cache.is_some() {
+                write.push(target.clone());
+            }
+            env.insert("CARGO_TARGET_DIR".into(), target.display().to_string());
         }
     }
     Ok(Confined { read, write })
 }
 
-/// `$XDG_CACHE_HOME/deep-review/clippy-target` (or under `~/.cache`), shared across
-/// runs so dependencies compile once; a temp dir when there is no home.
-fn target_dir(env: &BTreeMap<String, String>, fallback: &Path) -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
+/// A cache over this size is emptied before the next run.
+const CACHE_MAX_BYTES: u64 = 4 << 30;
+
+/// The per-repository cargo target directory kept between reviews, so a second review
+/// compiles only what changed: `$XDG_CACHE_HOME/deep-review/clippy-target/<mode>-<repo>`
+/// (or under `~/.cache`), where `<repo>` is the repository's root commit and `<mode>`
+/// keeps sandboxed runs apart from trusted ones (a change's build script may write
+/// there, and only runs of the same repository and mode read it). Cargo locks the
+/// directory itself, so concurrent reviews take turns. `None` (a fresh target in the
+/// scratch copy) without a cache directory or a root commit.
+fn cache_dir(
+    env: &BTreeMap<String, String>,
+    checkout: &Path,
+    sandboxed: bool,
+    notes: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")));
-    match cache {
-        Some(dir) => dir.join("deep-review").join("clippy-target"),
-        None => fallback.join("target"),
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))?;
+    cache_dir_in(&base, checkout, sandboxed, CACHE_MAX_BYTES, notes)
+}
+
+/// [`cache_dir`] under the cache directory `base`, emptied first when over `max` bytes.
+fn cache_dir_in(
+    base: &Path,
+    checkout: &Path,
+    sandboxed: bool,
+    max: u64,
+    notes: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let roots = crate::git::git_line(checkout, &["rev-list", "--max-parents=0", "HEAD"]).ok()?;
+    let root = roots.lines().min()?.get(..16)?.to_string();
+    if !root.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
     }
+    let mode = if sandboxed { "sandboxed" } else { "trusted" };
+    let dir = base
+        .join("deep-review")
+        .join("clippy-target")
+        .join(format!("{mode}-{root}"));
+    if tree_size(&dir) > max {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => notes.push(format!(
+                "clippy: its cache was over {} MiB and was emptied",
+                max >> 20
+            )),
+            Err(e) => notes.push(format!(
+                "clippy: cannot empty its cache {}: {e}",
+                dir.display()
+            )),
+        }
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+/// Bytes of the regular files under `dir`, symbolic links not followed.
+fn tree_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(t) if t.is_file() => total += entry.metadata().map_or(0, |m| m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
 }
 
 fn is_workspace(dir: &Path) -> bool {
@@ -347,6 +415,77 @@ fn span_path(file: &str, cwd: &Path, root: &Path) -> Option<String> {
 mod tests {
     use super::super::test_support::brief;
     use super::*;
+
+    fn repo(name: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\n"),
+        )
+        .unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-qm", "root"]);
+        dir
+    }
+
+    #[test]
+    fn the_target_cache_is_per_repository_and_mode_and_bounded() {
+        let cache = tempfile::tempdir().unwrap();
+        let (a, b) = (repo("a"), repo("b"));
+        let mut notes = Vec::new();
+        let dir = |r: &Path, sandboxed| {
+            cache_dir_in(cache.path(), r, sandboxed, 1 << 20, &mut Vec::new())
+        };
+        let a_sandboxed = dir(a.path(), true).expect("a cache");
+        assert!(a_sandboxed.is_dir());
+        assert!(a_sandboxed.starts_with(cache.path().join("deep-review/clippy-target")));
+        // The same repository again: the same directory (that is the point).
+        assert_eq!(dir(a.path(), true), Some(a_sandboxed.clone()));
+        assert_ne!(
+            dir(a.path(), false),
+            Some(a_sandboxed.clone()),
+            "modes are apart"
+        );
+        assert_ne!(
+            dir(b.path(), true),
+            Some(a_sandboxed.clone()),
+            "repositories are apart"
+        );
+        // Over its bound it is emptied, and says so.
+        std::fs::write(a_sandboxed.join("big"), vec![0u8; 2 << 20]).unwrap();
+        let again = cache_dir_in(cache.path(), a.path(), true, 1 << 20, &mut notes).unwrap();
+        assert!(!again.join("big").exists());
+        assert!(notes.iter().any(|n| n.contains("emptied")), "{notes:?}");
+        // No repository: no cache.
+        let plain = tempfile::tempdir().unwrap();
+        assert_eq!(dir(plain.path(), true), None);
+    }
+
+    #[test]
+    fn a_sandboxed_cargo_may_write_its_cache() {
+        let copy = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let mut env = BTreeMap::new();
+        env.insert("HOME".to_string(), "/home/u".to_string());
+        let config = ReviewerConfig::new("lint", crate::config::BackendKind::Builtin);
+        let confined = sandboxed_env(&mut env, &config, copy.path(), Some(cache.path())).unwrap();
+        assert_eq!(env["CARGO_TARGET_DIR"], cache.path().display().to_string());
+        assert!(confined.write.contains(&cache.path().to_path_buf()));
+        let confined = sandboxed_env(&mut env.clone(), &config, copy.path(), None).unwrap();
+        assert!(!confined.write.contains(&cache.path().to_path_buf()));
+    }
 
     #[test]
     fn clippy_json() {
