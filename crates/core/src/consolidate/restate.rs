@@ -89,30 +89,40 @@ static LOCAL_ID: LazyLock<Regex> =
 /// of the report's findings those items became: the body comes from its primary
 /// member, so its ids are in that reviewer's numbering.
 pub(super) fn rewrite_references(findings: &mut [Finding]) {
-    let mut report_id: FxHashMap<(String, String), String> = FxHashMap::default();
-    for f in findings.iter() {
-        for m in &f.members {
-            report_id.insert((m.reviewer.clone(), m.local_id.clone()), f.id.clone());
-        }
+    if !findings.iter().any(|f| LOCAL_ID.is_match(&f.body)) {
+        return;
     }
-    for f in findings.iter_mut() {
-        let Some(reviewer) = f.members.first().map(|m| m.reviewer.clone()) else {
-            continue;
-        };
-        if !LOCAL_ID.is_match(&f.body) {
-            continue;
-        }
-        f.body = outside_code(&f.body, |prose| {
-            LOCAL_ID
-                .replace_all(prose, |c: &regex::Captures<'_>| {
-                    let local = &c[0];
-                    report_id
-                        .get(&(reviewer.clone(), local.to_string()))
-                        .cloned()
-                        .unwrap_or_else(|| local.to_string())
-                })
-                .into_owned()
-        });
+    let report_id: FxHashMap<(&str, &str), &str> = findings
+        .iter()
+        .flat_map(|f| {
+            f.members
+                .iter()
+                .map(move |m| ((m.reviewer.as_str(), m.local_id.as_str()), f.id.as_str()))
+        })
+        .collect();
+    let rewritten: Vec<(usize, String)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| LOCAL_ID.is_match(&f.body))
+        .filter_map(|(k, f)| {
+            let reviewer = f.members.first()?.reviewer.as_str();
+            let body = outside_code(&f.body, |prose| {
+                LOCAL_ID
+                    .replace_all(prose, |c: &regex::Captures<'_>| {
+                        let local = &c[0];
+                        report_id
+                            .get(&(reviewer, local))
+                            .copied()
+                            .unwrap_or(local)
+                            .to_string()
+                    })
+                    .into_owned()
+            });
+            Some((k, body))
+        })
+        .collect();
+    for (k, body) in rewritten {
+        findings[k].body = body;
     }
 }
 

@@ -172,22 +172,9 @@ pub(crate) fn assessment_items(
 
 /// The first sentence with gap language, else the first sentence.
 fn gap_sentence(text: &str) -> &str {
-    let mut rest = text.trim();
-    let first = first_sentence(rest);
-    for _ in 0..20 {
-        let s = first_sentence(rest);
-        if s.is_empty() {
-            break;
-        }
-        if is_gap(s) {
-            return s;
-        }
-        match rest.find(s) {
-            Some(i) => rest = rest[i + s.len()..].trim_start(),
-            None => break,
-        }
-    }
-    first
+    sentences(text)
+        .find(|s| is_gap(s))
+        .unwrap_or_else(|| first_sentence(text.trim()))
 }
 
 /// Whether an assessment entry is an item: it states a gap, or it points at a finding

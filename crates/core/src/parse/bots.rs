@@ -39,20 +39,15 @@ static BOLD_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
 /// The findings of a bot review, or `None` when the text is not one of these layouts.
 pub(crate) fn read(text: &str, root: Option<&str>) -> Option<Vec<RawItem>> {
     let lines: Vec<&str> = text.lines().collect();
-    let rabbit = lines
+    if lines
         .iter()
-        .filter(|l| RABBIT_HEAD.is_match(l) || RABBIT_NIT.is_match(l))
-        .count();
-    let copilot = lines
-        .iter()
-        .filter(|l| bold_location(l, root).is_some())
-        .count();
-    if rabbit > 0 {
+        .any(|l| RABBIT_HEAD.is_match(l) || RABBIT_NIT.is_match(l))
+    {
         Some(read_rabbit(&lines, root))
-    } else if copilot > 0
-        && !lines
-            .iter()
-            .any(|l| l.trim_start().starts_with('#') && !is_overview(l))
+    } else if !lines
+        .iter()
+        .any(|l| l.trim_start().starts_with('#') && !is_overview(l))
+        && lines.iter().any(|l| bold_location(l, root).is_some())
     {
         Some(read_copilot(&lines, root))
     } else {

@@ -44,14 +44,13 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
         .filter(|i| i.source == ItemSource::Finding)
         .map(|i| (i.local_id.clone(), i.severity))
         .collect();
-    for item in items.iter_mut().filter(|i| i.source != ItemSource::Finding) {
+    items.retain_mut(|item| {
+        if item.source == ItemSource::Finding {
+            return true;
+        }
         let text = format!("{}\n{}", item.title, item.body);
         item.restates = referent(&text, &findings);
-    }
-    items.retain(|i| {
-        i.source == ItemSource::Finding
-            || i.restates.is_some()
-            || super::assess::states_gap(&format!("{}\n{}", i.title, i.body))
+        item.restates.is_some() || super::assess::states_gap(&text)
     });
 }
 

@@ -98,14 +98,21 @@ const FILLER: &[&str] = &[
 /// (of the review or of a finding), not section names.
 pub(crate) fn classify(text: &str) -> Option<SectionKind> {
     classify_name(text).or_else(|| {
-        // `Critical Issues — must fix before merge`, `Suggestions: nice to have`: the
-        // name before a spaced dash or a colon.
-        let cut = [" — ", " – ", " - ", ": "]
-            .iter()
-            .filter_map(|sep| text.find(sep))
-            .min()?;
-        classify_name(&text[..cut])
+        let name = name_part(text);
+        (name.len() < text.len())
+            .then(|| classify_name(name))
+            .flatten()
     })
+}
+
+/// A heading's name before a spaced dash or a colon: `Critical Issues — must fix
+/// before merge`, `Suggestions: nice to have`. The whole text when there is none.
+fn name_part(text: &str) -> &str {
+    [" — ", " – ", " - ", ": "]
+        .iter()
+        .filter_map(|sep| text.find(sep))
+        .min()
+        .map_or(text, |cut| &text[..cut])
 }
 
 fn classify_name(text: &str) -> Option<SectionKind> {
@@ -331,12 +338,7 @@ fn severity_group(words: &[&str]) -> Option<SectionKind> {
 pub(crate) fn is_pseudo_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':');
     // `Critical Issues — must fix before merge`: the name is what counts.
-    let name = [" — ", " – ", " - ", ": "]
-        .iter()
-        .filter_map(|sep| t.find(sep))
-        .min()
-        .map_or(t, |cut| &t[..cut]);
-    if heading_words(name).len() > 4 {
+    if heading_words(name_part(t)).len() > 4 {
         return false;
     }
     matches!(

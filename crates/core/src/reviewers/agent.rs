@@ -181,14 +181,10 @@ fn confine(spec: &mut ProcessSpec, ctx: &RunContext, run_dir: &Path) -> Option<S
 fn package_root(spec: &ProcessSpec) -> Option<PathBuf> {
     let program = Path::new(&spec.program);
     let found = if program.components().count() > 1 {
-        Some(spec.cwd.join(program))
+        spec.cwd.join(program)
     } else {
-        spec.env.get("PATH").and_then(|path| {
-            std::env::split_paths(path)
-                .map(|dir| dir.join(program))
-                .find(|candidate| candidate.is_file())
-        })
-    }?;
+        super::ready::find_on_path(&spec.program, spec.env.get("PATH").map(String::as_str))?
+    };
     let real = std::fs::canonicalize(found).ok()?;
     real.ancestors()
         .find(|dir| dir.file_name().is_some_and(|n| n == "node_modules"))
