@@ -82,13 +82,9 @@ fn reviewers_sentence(reviewers: &[ReviewerReport], input: &ReportInput<'_>) -> 
         .iter()
         .filter(|r| r.status != RunStatus::Ok.as_str())
         .map(|r| {
-            let status = match r.status.as_str() {
-                "failed" => RunStatus::Failed,
-                "timed_out" => RunStatus::TimedOut,
-                "skipped" => RunStatus::Skipped,
-                _ => RunStatus::NotFinished,
-            };
             let run = input.runs.iter().find(|run| run.name == r.name);
+            // No run record: the review was interrupted before one was written.
+            let status = run.map_or(RunStatus::NotFinished, |run| run.status);
             let mut p = format!("{} {}", r.display, failure_phrase(status, run));
             if r.reviewed {
                 p.push_str(" (what it wrote was still read)");
