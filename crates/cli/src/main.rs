@@ -510,16 +510,12 @@ fn verdict_line(report: &Report) -> String {
     for f in &report.findings {
         counts.add(f.severity);
     }
-    let suggestions = if counts.suggestion == 1 {
-        "suggestion"
-    } else {
-        "suggestions"
-    };
+    let suggestions =
+        deep_review_core::prose::plural(counts.suggestion as usize, "suggestion", "suggestions");
     format!(
-        "verdict: {} — {} critical, {} important, {} {suggestions}{panel}",
+        "verdict: {} — {} critical, {} important, {suggestions}{panel}",
         report.verdict.decision.label(),
         counts.critical,
         counts.important,
-        counts.suggestion,
     )
 }

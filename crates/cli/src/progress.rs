@@ -199,5 +199,5 @@ impl Progress {
 }
 
 fn tool_calls(n: u64) -> String {
-    format!("{n} tool call{}", if n == 1 { "" } else { "s" })
+    deep_review_core::prose::plural(n as usize, "tool call", "tool calls")
 }

@@ -11,7 +11,7 @@ use crate::report::SeverityCounts;
 // Words
 
 /// `1 item`, `3 items`.
-pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {

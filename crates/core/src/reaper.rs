@@ -83,8 +83,9 @@ fn end_tree(main: Pid, ended: &mut Option<Ended>, stopped: bool) {
     if stopped {
         signal_all(Signal::SIGTERM);
         let grace = Instant::now() + TERM_GRACE;
-        while Instant::now() < grace && !descendants().is_empty() {
-            reap(main, ended);
+        // As a subreaper, a live descendant always leads back to a child of ours:
+        // `reap` says whether one is left without walking `/proc`.
+        while Instant::now() < grace && reap(main, ended) {
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use deep_review_core::process::{self, ExitKind, ProcessSpec};
-use nix::unistd::Pid;
 use tokio_util::sync::CancellationToken;
 
 fn launcher() -> PathBuf {
@@ -49,14 +48,7 @@ fn alive(pidfile: &Path) -> Option<i32> {
         .parse()
         .unwrap();
     // A zombie is dead already; only a running (or sleeping) process counts.
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let state = stat
-        .rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .next()?
-        .to_string();
-    (nix::sys::signal::kill(Pid::from_raw(pid), None).is_ok() && state != "Z").then_some(pid)
+    (!crate::support::process_gone(pid as u32)).then_some(pid)
 }
 
 #[tokio::test]

@@ -30,6 +30,7 @@ use super::{Outcome, Progress, RunContext};
 use crate::config::{BackendKind, Price, ReviewerConfig};
 use crate::model::{RunStatus, Tokens};
 use crate::prose::duration_clock;
+use crate::prose::plural;
 
 mod anthropic;
 pub mod context;
@@ -488,11 +489,7 @@ impl Session {
 
     /// Replaces the key, then every other secret, in text this run writes.
     fn redact(&self, text: &str) -> String {
-        let text = match self.key.as_deref().filter(|k| k.len() >= 4) {
-            Some(key) => text.replace(key, "[redacted]"),
-            None => text.to_string(),
-        };
-        crate::secrets::mask_secrets(&text).into_owned()
+        redact(self.key.as_deref(), text)
     }
 
     /// One transcript line.
@@ -585,7 +582,7 @@ impl Session {
             let n = self.retries;
             self.notes.insert(
                 0,
-                format!("{n} request{} retried", if n == 1 { "" } else { "s" }),
+                format!("{} retried", plural(n as usize, "request", "requests")),
             );
         }
         let partial = || {
@@ -914,14 +911,7 @@ impl std::fmt::Display for Capped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Capped::Transport(e) => {
-                // The innermost cause says what happened (`connection reset`, …).
-                let mut detail = e.to_string();
-                let mut source = std::error::Error::source(e);
-                while let Some(s) = source {
-                    detail = s.to_string();
-                    source = s.source();
-                }
-                f.write_str(&detail)
+                f.write_str(&innermost_cause(e).unwrap_or_else(|| e.to_string()))
             }
             Capped::TooLarge => write!(f, "the response exceeded {} MiB", MAX_RESPONSE_BYTES >> 20),
         }
@@ -937,17 +927,22 @@ fn transport_message(e: &reqwest::Error, base: &str) -> String {
     } else {
         "lost the connection to"
     };
-    let mut detail = String::new();
-    let mut source = std::error::Error::source(e);
+    match innermost_cause(e) {
+        Some(detail) if !detail.is_empty() => format!("{what} {base}: {detail}"),
+        _ => format!("{what} {base}"),
+    }
+}
+
+/// The innermost cause of an error, which says what happened (`connection reset`, …);
+/// `None` when it has no source.
+fn innermost_cause(e: &dyn std::error::Error) -> Option<String> {
+    let mut detail = None;
+    let mut source = e.source();
     while let Some(s) = source {
-        detail = s.to_string();
+        detail = Some(s.to_string());
         source = s.source();
     }
-    if detail.is_empty() {
-        format!("{what} {base}")
-    } else {
-        format!("{what} {base}: {detail}")
-    }
+    detail
 }
 
 /// An error response in plain words: what happened and what to do.
@@ -1046,6 +1041,16 @@ async fn read_capped(response: reqwest::Response) -> String {
     String::from_utf8_lossy(&body).into_owned()
 }
 
+/// Replaces `key` with `[redacted]`, then masks every other secret the detector knows:
+/// every text an API run or check writes or returns goes through here.
+fn redact(key: Option<&str>, text: &str) -> String {
+    let text = match key.filter(|k| k.len() >= 4) {
+        Some(key) => text.replace(key, "[redacted]"),
+        None => text.to_string(),
+    };
+    crate::secrets::mask_secrets(&text).into_owned()
+}
+
 /// For `deep-review reviewers --check`: whether the endpoint answers and lists the
 /// model. `Ok` says what was found.
 pub async fn check_endpoint(config: &ReviewerConfig, host: &HostEnv) -> Result<String, String> {
@@ -1057,10 +1062,7 @@ pub async fn check_endpoint(config: &ReviewerConfig, host: &HostEnv) -> Result<S
     for (name, value) in protocol.headers(endpoint.key.as_deref()) {
         request = request.header(name, value);
     }
-    let redact = |t: String| match endpoint.key.as_deref() {
-        Some(k) if k.len() >= 4 => t.replace(k, "[redacted]"),
-        _ => t,
-    };
+    let redact = |t: String| redact(endpoint.key.as_deref(), &t);
     let response = request
         .send()
         .await
@@ -1081,10 +1083,9 @@ pub async fn check_endpoint(config: &ReviewerConfig, host: &HostEnv) -> Result<S
             Ok(format!("{} lists {model}", endpoint.base_url))
         }
         Some(model) => Err(format!(
-            "{} does not list model `{model}` ({} model{} listed)",
+            "{} does not list model `{model}` ({} listed)",
             endpoint.base_url,
-            listed.len(),
-            if listed.len() == 1 { "" } else { "s" }
+            plural(listed.len(), "model", "models")
         )),
         None => Err("no model: set `model` in the reviewer's table".to_string()),
     }
