@@ -123,6 +123,14 @@ def check_anthropic(c, url):
         assert final.usage.output_tokens == 120, final.usage
         assert final.model == "claude-sonnet-4-5"
 
+    def consolidator_answer():
+        import json, re
+        with client.messages.stream(model="claude-sonnet-4-5+consolidate", **ask) as s:
+            text = "".join(s.text_stream)
+        block = re.search(r"```json\n(.*)\n```", text, re.S)
+        assert block, text
+        assert json.loads(block.group(1))["deep_review_consolidator"] == 1, text
+
     def thinking():
         with client.messages.stream(model="claude-sonnet-4-5+thinking", **ask) as s:
             final = s.get_final_message()
@@ -160,6 +168,7 @@ def check_anthropic(c, url):
     c.run("anthropic whole message", whole)
     c.run("anthropic stream", streamed)
     c.run("anthropic stream thinking", thinking)
+    c.run("anthropic stream consolidator answer (JSON in text)", consolidator_answer)
     c.run("anthropic stream tool_use + tool_result", tools)
     c.run("anthropic models.list", models)
     create = lambda model: lambda: client.messages.create(model=model, **ask)  # noqa: E731

@@ -154,6 +154,61 @@ fn review_runs_command_reviewers_and_writes_the_report() {
     );
 }
 
+/// `[consolidator]` in the configuration: after the panel, the named reviewer gets the
+/// report and its accepted changes are in the files; it is not one of the reviewers.
+#[test]
+fn review_with_a_consolidator_model() {
+    let repo = feature_repo();
+    let bin = tempfile::tempdir().unwrap();
+    let ok = script(bin.path(), "ok.sh", SCRIPT_REVIEW);
+    let judge = script(
+        bin.path(),
+        "judge.sh",
+        r#"grep -q 'deep_review_consolidator' || exit 9
+cat <<'EOF'
+```json
+{"deep_review_consolidator": 1,
+ "summary": "A one-function change; I1 is a missing test, nothing blocks.",
+ "severity_changes": [{"finding": "I1", "severity": "suggestion", "reason": "a missing test for a constant function is not a bug"}]}
+```
+EOF"#,
+    );
+    let config = config_with(repo.path(), &[("alpha", &ok)]);
+    let mut toml = read(&config);
+    toml.push_str(&format!(
+        "\n[consolidator]\nreviewer = \"judge\"\n\n[reviewers.judge]\nbackend = \"command\"\ncommand = [\"{}\"]\n",
+        judge.display()
+    ));
+    std::fs::write(&config, toml).unwrap();
+    let run = Test::new()
+        .args(["review", "--quiet", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0);
+    let review_md = run.last_line().to_string();
+    let report = report_json(&review_md);
+    assert_eq!(report["consolidator"]["status"], "ok", "{report:#}");
+    assert_eq!(report["findings"][0]["id"], "S1");
+    assert_eq!(report["findings"][0]["severity_rule"], "model");
+    assert_eq!(report["verdict"]["decision"], "merge_as_is");
+    assert_eq!(
+        report["summary"],
+        "A one-function change; S1 is a missing test, nothing blocks."
+    );
+    let names: Vec<&str> = report["reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha"]);
+    let dir = Path::new(&review_md).parent().unwrap();
+    let record = read(dir.join("consolidator/run-judge.json"));
+    assert!(record.contains("\"proposals_accepted\""), "{record}");
+    assert!(!dir.join("review-judge-pass-1.md").exists());
+}
+
 #[test]
 fn fail_on_sets_exit_code_one() {
     let repo = feature_repo();

@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod consolidate;
+pub mod consolidator;
 pub mod diff;
 mod git;
 mod lang;

@@ -374,6 +374,14 @@ pub struct RunRecord {
     /// with a usable review, truncated output, API retries, linters not found, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// A consolidator's run: the changes it proposed that the engine accepted, one
+    /// line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposals_accepted: Vec<String>,
+    /// A consolidator's run: the changes it proposed that the engine refused, each
+    /// with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposals_rejected: Vec<String>,
 }
 
 impl RunRecord {

@@ -17,6 +17,7 @@ use crate::target::{self, TargetError};
 use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
 use crate::consolidate::{self, Policy};
+use crate::consolidator;
 use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::narrative::{self, ReportInput, VerdictPolicy};
 use crate::options::{Format, SeverityPolicy};
@@ -109,69 +110,145 @@ impl Consolidated {
 /// requested formats. Reviewers that left a run record but no review appear in the
 /// report with their status; a run record still `not_finished` is reported as such.
 pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, PipelineError> {
-    let dir = &opts.dir;
-    let contents = workdir::read::read(dir).map_err(|source| PipelineError::Read {
-        path: dir.clone(),
-        source,
-    })?;
-    if contents.is_empty() {
-        return Err(PipelineError::NoReviews(dir.clone()));
-    }
-    let (mut reviews, raw, records) = parse_reviews(&contents);
-    let target = contents.target.clone().unwrap_or_else(|| Target {
-        kind: "local".into(),
-        round: 1,
-        ..Target::default()
-    });
-    let mut notes: Vec<String> = contents
-        .ignored
-        .iter()
-        .map(|name| format!("{name} was left out: its reviewer name is not [A-Za-z0-9_-]+"))
-        .collect();
-    // Counted before verification: a review whose findings were all dropped (their
-    // files are not in the revision) is still a review that was made.
-    let usable_reviews = reviews.iter().filter(|r| r.is_usable()).count();
-    let verification = match verify_against(opts, &contents, &target, &mut notes)? {
-        Some(tree) => verify::verify_reviews(&mut reviews, &tree),
-        None => VerifyOutcome::default(),
-    };
-    let policy = Policy {
-        severity: opts.severity_policy,
-        coverage: consolidate::Coverage {
-            files_read: records
-                .iter()
-                .map(|r| (r.name.clone(), r.files_read.clone()))
-                .collect(),
-            changed_files: contents.changed_files.clone(),
+    let read = ReadBack::read(opts)?;
+    let report = read.report(opts, &read.consolidation);
+    read.finish(opts, report, Vec::new())
+}
+
+/// [`consolidate_dir`], then the consolidator model ([`consolidator`]) over the
+/// deterministic report before anything is written. The model only improves the
+/// report: when it fails, the files are those [`consolidate_dir`] writes.
+pub async fn consolidate_dir_with_model(
+    opts: &ConsolidateOptions,
+    setup: &consolidator::Setup,
+) -> Result<Consolidated, PipelineError> {
+    let read = ReadBack::read(opts)?;
+    let report = read.report(opts, &read.consolidation);
+    let (report, notes) = consolidator::improve(
+        setup,
+        consolidator::Deterministic {
+            report,
+            consolidation: &read.consolidation,
+            reviews: &read.reviews,
+            verification: &read.verification,
         },
-    };
-    let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
-    let manifest = contents.manifest.as_ref();
-    let report = narrative::build_report(&ReportInput {
-        id: report_id(opts, manifest, dir),
-        created_at: manifest
-            .map(|m| m.created_at.clone())
-            .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        target,
-        reviews: &reviews,
-        runs: &records,
-        consolidation: &consolidation,
-        changed_files: &contents.changed_files,
-        diff_limitations: &contents.limitations,
-        wall_clock_ms: opts
-            .wall_clock_ms
-            .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
-        verdict_policy: opts.verdict_policy,
-        review_texts: raw.iter().map(|r| r.text.as_str()).collect(),
-    });
-    let written = write_outputs(opts, &report, &raw)?;
-    Ok(Consolidated {
-        report,
-        written,
-        usable_reviews,
-        notes,
-    })
+        |changed| read.report(opts, changed),
+    )
+    .await;
+    read.finish(opts, report, notes)
+}
+
+/// A work directory read back, parsed, verified and consolidated: everything a report
+/// is built from.
+struct ReadBack {
+    contents: workdir::read::Contents,
+    reviews: Vec<ParsedReview>,
+    raw: Vec<RawReview>,
+    records: Vec<RunRecord>,
+    target: Target,
+    verification: VerifyOutcome,
+    consolidation: consolidate::Consolidation,
+    usable_reviews: usize,
+    notes: Vec<String>,
+}
+
+impl ReadBack {
+    fn read(opts: &ConsolidateOptions) -> Result<ReadBack, PipelineError> {
+        let dir = &opts.dir;
+        let contents = workdir::read::read(dir).map_err(|source| PipelineError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        if contents.is_empty() {
+            return Err(PipelineError::NoReviews(dir.clone()));
+        }
+        let (mut reviews, raw, records) = parse_reviews(&contents);
+        let target = contents.target.clone().unwrap_or_else(|| Target {
+            kind: "local".into(),
+            round: 1,
+            ..Target::default()
+        });
+        let mut notes: Vec<String> = contents
+            .ignored
+            .iter()
+            .map(|name| format!("{name} was left out: its reviewer name is not [A-Za-z0-9_-]+"))
+            .collect();
+        // Counted before verification: a review whose findings were all dropped (their
+        // files are not in the revision) is still a review that was made.
+        let usable_reviews = reviews.iter().filter(|r| r.is_usable()).count();
+        let verification = match verify_against(opts, &contents, &target, &mut notes)? {
+            Some(tree) => verify::verify_reviews(&mut reviews, &tree),
+            None => VerifyOutcome::default(),
+        };
+        let policy = Policy {
+            severity: opts.severity_policy,
+            coverage: consolidate::Coverage {
+                files_read: records
+                    .iter()
+                    .map(|r| (r.name.clone(), r.files_read.clone()))
+                    .collect(),
+                changed_files: contents.changed_files.clone(),
+            },
+        };
+        let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
+        Ok(ReadBack {
+            contents,
+            reviews,
+            raw,
+            records,
+            target,
+            verification,
+            consolidation,
+            usable_reviews,
+            notes,
+        })
+    }
+
+    /// The report of `consolidation` (the deterministic one, or one the consolidator
+    /// model changed).
+    fn report(
+        &self,
+        opts: &ConsolidateOptions,
+        consolidation: &consolidate::Consolidation,
+    ) -> Report {
+        let manifest = self.contents.manifest.as_ref();
+        narrative::build_report(&ReportInput {
+            id: report_id(opts, manifest, &opts.dir),
+            created_at: manifest
+                .map(|m| m.created_at.clone())
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            target: self.target.clone(),
+            reviews: &self.reviews,
+            runs: &self.records,
+            consolidation,
+            changed_files: &self.contents.changed_files,
+            diff_limitations: &self.contents.limitations,
+            wall_clock_ms: opts
+                .wall_clock_ms
+                .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
+            verdict_policy: opts.verdict_policy,
+            review_texts: self.raw.iter().map(|r| r.text.as_str()).collect(),
+        })
+    }
+
+    /// Writes `report` and says what was made.
+    fn finish(
+        self,
+        opts: &ConsolidateOptions,
+        report: Report,
+        notes: Vec<String>,
+    ) -> Result<Consolidated, PipelineError> {
+        let written = write_outputs(opts, &report, &self.raw)?;
+        let mut all = self.notes;
+        all.extend(notes);
+        Ok(Consolidated {
+            report,
+            written,
+            usable_reviews: self.usable_reviews,
+            notes: all,
+        })
+    }
 }
 
 /// The revision locations are verified against: `--repo` (and `--rev`, else the
@@ -479,7 +556,19 @@ pub async fn review(
     opts.rev = Some(target.head.clone());
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
-    let mut consolidated = consolidate_dir(&opts)?;
+    let mut consolidated = match &settings.consolidator {
+        Some(config) => {
+            let setup = consolidator::Setup {
+                config: config.clone(),
+                workdir: dir.path.clone(),
+                sandbox: ctx.sandbox.clone(),
+                cancel: cancel.clone(),
+                host: reviewers::env::HostEnv::capture(),
+            };
+            consolidate_dir_with_model(&opts, &setup).await?
+        }
+        None => consolidate_dir(&opts)?,
+    };
     consolidated.notes.extend(cleanup);
     Ok(ReviewOutcome::Done {
         workdir: dir.path,

@@ -49,6 +49,10 @@ pub struct Report {
     pub repo_context_updates: Vec<String>,
     /// What the parser or verifier could not use, per reviewer.
     pub diagnostics: Vec<ReportDiagnostic>,
+    /// The consolidator model's part, when one was configured: what it wrote, and the
+    /// changes it proposed that were accepted or rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consolidator: Option<ConsolidatorReport>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -271,4 +275,46 @@ pub struct PriorCheck {
 pub struct ReportDiagnostic {
     pub reviewer: String,
     pub message: String,
+}
+
+/// What the optional consolidator model did to the report. The deterministic report is
+/// complete without it; when its run failed, `status` says so and nothing else is set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsolidatorReport {
+    /// The reviewer that served as consolidator.
+    pub reviewer: String,
+    pub display: String,
+    /// `ok` when its answer was used; otherwise the run's status (`failed`,
+    /// `timed_out`, `budget_exceeded`, …) or `unusable` (it answered, but not with the
+    /// JSON asked for).
+    pub status: String,
+    pub error: Option<String>,
+    /// The parts it wrote: `summary`, `verdict`, `retro:<reviewer>`,
+    /// `reconciliation:<finding id>`.
+    pub wrote: Vec<String>,
+    pub accepted: Vec<ModelProposal>,
+    pub rejected: Vec<ModelProposal>,
+    pub duration_ms: Option<u64>,
+    pub tokens: Option<Tokens>,
+    pub cost_usd: Option<f64>,
+}
+
+/// One change the consolidator model proposed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelProposal {
+    /// `merge` or `severity`.
+    pub kind: String,
+    /// The findings it names, by the ids the model saw.
+    pub findings: Vec<String>,
+    /// `severity`: the severity proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The model's reason.
+    pub reason: String,
+    /// Why the engine refused it (rejected proposals only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_because: Option<String>,
+    /// Accepted proposals: the id the finding has in the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
 }

@@ -51,6 +51,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("hang", "a stream that sends its first events and then nothing"),
     ("expensive", "a review whose usage says 2 million input tokens"),
     ("long", "a review that stops at the output limit"),
+    ("consolidate", "a consolidator's answer: a fenced JSON block with a summary naming I2, a verdict sentence, a retro paragraph for `a`, merges of I1 + I2 and I1 + I9 (no such finding), and S1 raised to important"),
 ];
 
 /// One request as the server received it.
@@ -431,6 +432,7 @@ fn answer_scenario(
             script.usage.cached = 0;
         }
         "long" => script.truncated = true,
+        "consolidate" => script.text = consolidator_answer(),
         other => {
             return Answer::Error(
                 400,
@@ -490,6 +492,37 @@ fn too_long_message(wire: Wire) -> String {
                 .into()
         }
     }
+}
+
+/// The `consolidate` scenario's answer, in three chunks that split the JSON mid-string.
+fn consolidator_answer() -> Vec<String> {
+    let answer = json!({
+        "deep_review_consolidator": 1,
+        "summary": "The change is small. I2 is the finding to fix first.\n\nThe rest is polish.",
+        "verdict_reason": "Fix the unchecked input before merging.",
+        "retro": {"a": "Found the input bug alone and cited the line."},
+        "reconciliation": {},
+        "merges": [
+            {"findings": ["I1", "I2"], "reason": "both are the same unchecked input"},
+            {"findings": ["I1", "I9"], "reason": "same"}
+        ],
+        "severity_changes": [
+            {"finding": "S1", "severity": "important", "reason": "a panic on user input is a real bug"}
+        ]
+    });
+    let text = format!("Here is my consolidation.\n\n```json\n{answer:#}\n```\n");
+    let third = text.len() / 3;
+    let cut = |n: usize| {
+        (n..text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(text.len())
+    };
+    let (a, b) = (cut(third), cut(2 * third));
+    vec![
+        text[..a].to_string(),
+        text[a..b].to_string(),
+        text[b..].to_string(),
+    ]
 }
 
 /// The review the fakes write: a real-looking review that says what it saw.

@@ -60,6 +60,21 @@ pub(super) struct FileLayer {
     pub review: ReviewFile,
     #[serde(deserialize_with = "reviewer_tables")]
     pub reviewers: BTreeMap<String, ReviewerFile>,
+    #[serde(deserialize_with = "table")]
+    pub consolidator: ConsolidatorFile,
+}
+
+/// The `[consolidator]` table: the optional model that writes the narrative and
+/// proposes merges and severity changes (`crate::consolidator`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct ConsolidatorFile {
+    /// A reviewer name, defined in `[reviewers.<name>]` or built in.
+    #[serde(deserialize_with = "string")]
+    pub reviewer: Option<String>,
+    /// Its timeout, over the reviewer's own.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
 }
 
 /// The `[review]` table.
@@ -545,7 +560,7 @@ mod tests {
             ),
             (
                 "[reveiw]\n",
-                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers",
+                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers, consolidator",
             ),
             (
                 "[review]\nzzz = 1\n",

@@ -408,6 +408,8 @@ pub enum ConfigError {
     UnknownReviewer { name: String },
     #[error("reviewer `{name}` uses the command backend but has no `command`\nhint: add `command = [\"./review.sh\", \"{{prompt_file}}\"]` to [reviewers.{name}]")]
     MissingCommand { name: String },
+    #[error("[consolidator] reviewer = \"{name}\": {message}")]
+    BadConsolidator { name: String, message: String },
     #[error("invalid --{flag} value `{value}`: {message}")]
     BadFlag {
         flag: String,
@@ -519,6 +521,9 @@ pub struct Settings {
     pub panel_explicit: bool,
     /// Every reviewer the files define, resolved (for `deep-review reviewers`).
     pub defined: Vec<ReviewerConfig>,
+    /// `[consolidator] reviewer`: the model that writes the narrative and proposes
+    /// changes after the deterministic pass; None without one.
+    pub consolidator: Option<ReviewerConfig>,
     pub fail_on: FailOn,
     /// Parent of the work directories; None means `<repo>/.deep-review/reviews`.
     /// Relative values from files are relative to the repository root.

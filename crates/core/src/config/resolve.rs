@@ -77,6 +77,8 @@ pub(super) fn resolve(
         for (name, reviewer) in layer.reviewers {
             merged.reviewers.entry(name).or_default().merge(reviewer);
         }
+        let (into, from) = (&mut merged.consolidator, layer.consolidator);
+        take!(into, from: reviewer, timeout);
     }
     let review = merged.review;
 
@@ -193,11 +195,45 @@ pub(super) fn resolve(
             }
             panel
         }
-        None => defined.clone(),
+        // Nobody named the panel: every defined reviewer but the one defined to be the
+        // consolidator.
+        None => defined
+            .iter()
+            .filter(|r| {
+                Some(r.name.as_str()) != merged.consolidator.reviewer.as_deref().map(str::trim)
+            })
+            .cloned()
+            .collect(),
+    };
+
+    let consolidator = match merged.consolidator.reviewer.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => {
+            let bad = |message: String| ConfigError::BadConsolidator {
+                name: name.to_string(),
+                message,
+            };
+            if !valid_name(name) {
+                return Err(bad(
+                    "not a reviewer name (letters, digits, `-` and `_`)".into()
+                ));
+            }
+            let mut config = build(name).map_err(|e| bad(e.to_string()))?;
+            if config.backend == BackendKind::Builtin {
+                return Err(bad(
+                    "the builtin reviewer is not a model; name an API, agent CLI or command reviewer".into(),
+                ));
+            }
+            if let Some(t) = merged.consolidator.timeout {
+                config.timeout = t;
+            }
+            Some(config)
+        }
     };
 
     Ok(Settings {
         panel,
+        consolidator,
         panel_explicit,
         defined,
         fail_on: overrides.fail_on.or(review.fail_on).unwrap_or_default(),
@@ -353,6 +389,41 @@ env = { B = "repo" }
         assert_eq!(s.out_dir(Path::new("/r")), Path::new("/tmp/out"));
         assert_eq!(s.formats, [Format::Html]);
         assert_eq!(s.prompt.as_deref(), Some(Path::new("p.md")));
+    }
+
+    /// `[consolidator]`: a reviewer resolved like the panel's (its own table, the
+    /// defaults), with its own timeout; the user file's choice is overridden by the
+    /// repository's; builtin and unknown names are errors that say what to do.
+    #[test]
+    fn consolidator_table() {
+        let user = "[consolidator]\nreviewer = \"codex\"\n";
+        let repo =
+            "[review]\ntimeout = \"5m\"\n[consolidator]\nreviewer = \"judge\"\ntimeout = \"90s\"\n\
+                    [reviewers.judge]\nbackend = \"openai\"\nmodel = \"gpt-5\"\nbudget_usd = 0.2\n";
+        let s = settings(&[("user.toml", user), ("deep-review.toml", repo)]);
+        let judge = s.consolidator.as_ref().expect("a consolidator");
+        assert_eq!(judge.name, "judge");
+        assert_eq!(judge.backend, BackendKind::Openai);
+        assert_eq!(judge.timeout, Duration::from_secs(90));
+        assert_eq!(judge.budget_usd, Some(0.2));
+        assert!(
+            s.panel.iter().all(|r| r.name != "judge"),
+            "not in the panel"
+        );
+        let s = settings(&[("user.toml", user)]);
+        assert_eq!(s.consolidator.map(|c| c.backend), Some(BackendKind::Codex));
+        assert!(settings(&[("x.toml", "[review]\n")]).consolidator.is_none());
+
+        let bad = |t: &str| error(&[("x.toml", t)], &Overrides::default());
+        let e = bad("[consolidator]\nreviewer = \"builtin\"\n");
+        assert!(e.contains("not a model"), "{e}");
+        let e = bad("[consolidator]\nreviewer = \"nobody\"\n");
+        assert!(
+            e.contains("[consolidator] reviewer = \"nobody\"") && e.contains("not defined"),
+            "{e}"
+        );
+        let e = bad("[consolidator]\nmodel = \"x\"\n");
+        assert!(e.contains("unknown key `consolidator.model`"), "{e}");
     }
 
     /// Budgets: `[review] budget_usd` is every reviewer's default, a reviewer's own wins,

@@ -11,6 +11,7 @@
 mod check;
 mod cluster;
 mod pool;
+mod proposals;
 mod restate;
 mod severity;
 mod text;
@@ -27,6 +28,7 @@ use crate::verify::VerifyOutcome;
 pub use check::{check_complete, Incomplete};
 /// Whether two cited paths name the same file (`b.go`, `a/b.go`, `/checkout/a/b.go`).
 pub(crate) use pool::same_file;
+pub use proposals::{apply_proposals, Applied, Proposal, MAX_MERGE_GAP};
 pub use severity::Coverage;
 
 use cluster::{group, Merge};
@@ -116,18 +118,8 @@ pub fn consolidate(
         })
         .collect();
     findings.sort_by_key(|a| a.0);
-    let mut counters = [0usize; 3];
-    let mut out = Vec::with_capacity(findings.len());
-    for (_, mut finding) in findings {
-        let slot = match finding.severity {
-            Severity::Critical => 0,
-            Severity::Important => 1,
-            Severity::Suggestion => 2,
-        };
-        counters[slot] += 1;
-        finding.id = format!("{}{}", finding.severity.letter(), counters[slot]);
-        out.push(finding);
-    }
+    let mut out: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
+    number(&mut out);
     restate::attach(&mut out, &echoes, &items, reviews);
     restate::rewrite_references(&mut out);
 
@@ -147,6 +139,27 @@ pub fn consolidate(
         "consolidation lost or duplicated an item"
     );
     result
+}
+
+/// Numbers findings already in report order C1.., I1.., S1..; returns the ids that
+/// changed (old → new).
+fn number(findings: &mut [Finding]) -> text::FxMap<String, String> {
+    let mut counters = [0usize; 3];
+    let mut renamed = text::FxMap::default();
+    for finding in findings {
+        let slot = match finding.severity {
+            Severity::Critical => 0,
+            Severity::Important => 1,
+            Severity::Suggestion => 2,
+        };
+        counters[slot] += 1;
+        let id = format!("{}{}", finding.severity.letter(), counters[slot]);
+        if !finding.id.is_empty() && finding.id != id {
+            renamed.insert(std::mem::take(&mut finding.id), id.clone());
+        }
+        finding.id = id;
+    }
+    renamed
 }
 
 /// Severity, then more reviewers first, then first appearance (panel order, ordinal).

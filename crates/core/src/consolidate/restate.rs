@@ -126,6 +126,24 @@ pub(super) fn rewrite_references(findings: &mut [Finding]) {
     }
 }
 
+/// Replaces the report ids in `text` (outside code) by what `renamed` maps them to:
+/// the findings were renumbered after the consolidator model's changes.
+pub(super) fn remap_ids(text: &str, renamed: &FxHashMap<String, String>) -> String {
+    if renamed.is_empty() || !LOCAL_ID.is_match(text) {
+        return text.to_string();
+    }
+    outside_code(text, |prose| {
+        LOCAL_ID
+            .replace_all(prose, |c: &regex::Captures<'_>| {
+                renamed
+                    .get(&c[0])
+                    .cloned()
+                    .unwrap_or_else(|| c[0].to_string())
+            })
+            .into_owned()
+    })
+}
+
 /// Applies `f` to the text outside fenced code blocks and inline code spans.
 fn outside_code(text: &str, f: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());

@@ -212,6 +212,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
             })
             .collect(),
         reviewers,
+        consolidator: None,
     }
 }
 

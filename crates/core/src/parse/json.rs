@@ -375,7 +375,7 @@ pub(crate) fn find_json_review(
 }
 
 /// Removes `//` and `/* */` comments and trailing commas outside strings.
-fn relax_json(s: &str) -> String {
+pub(crate) fn relax_json(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;

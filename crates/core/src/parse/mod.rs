@@ -10,9 +10,9 @@
 mod assess;
 mod bots;
 mod findings;
-mod json;
+pub(crate) mod json;
 mod location;
-mod markdown;
+pub(crate) mod markdown;
 mod refs;
 mod sections;
 mod title;

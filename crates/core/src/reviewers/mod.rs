@@ -467,6 +467,7 @@ async fn finish(
         transcript_file,
         pass: Some(ctx.pass),
         notes: outcome.notes,
+        ..RunRecord::default()
     };
     mask_record(&mut record);
     let path = ctx.record_path(name);

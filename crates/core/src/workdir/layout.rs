@@ -14,6 +14,12 @@ pub const PROMPT_FILE: &str = "prompt.md";
 pub const TARGET_FILE: &str = "target.json";
 /// The panel and settings of the review (`Manifest`).
 pub const MANIFEST_FILE: &str = "review.json";
+/// The consolidator model's folder in a work directory: its prompt, answer, transcript
+/// and run record, apart from the panel's (a panel reviewer may be the consolidator too).
+pub const CONSOLIDATOR_DIR: &str = "consolidator";
+/// Under [`CONSOLIDATOR_DIR`]: the empty folder the consolidator runs in (it works from
+/// the report, not the code).
+pub const CONSOLIDATOR_CHECKOUT: &str = "no-checkout";
 /// The directory under the repository root that holds deep-review's files.
 pub const STATE_DIR: &str = ".deep-review";
 /// Under [`STATE_DIR`]: where work directories go by default.

@@ -8,6 +8,7 @@ mod support;
 mod consolidate_fixtures;
 mod consolidate_props;
 mod consolidate_same;
+mod consolidator;
 mod corpus;
 mod parse_fixtures;
 mod parse_seed;
