@@ -82,7 +82,74 @@ fn main() {
                 record.cost_usd.map_or("none (no price)".to_string(), |c| format!("${c:.6}")),
             );
         }
+        consolidator_overhead(&server, &host).await;
     });
+}
+
+/// What the consolidator model adds to `consolidate` (prompt, API run, answer read,
+/// proposals applied, report rebuilt), excluding model time: `consolidate_dir` against
+/// `consolidate_dir_with_model` with an Anthropic consolidator on the fake.
+async fn consolidator_overhead(server: &FakeApis, host: &HostEnv) {
+    use deep_review_core::pipeline::{consolidate_dir, consolidate_dir_with_model, ConsolidateOptions};
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("no temp dir: {e}");
+            std::process::exit(1);
+        }
+    };
+    for (name, text) in [
+        ("a", "## Findings\n\n### Important\n\n### I1. `parse` unwraps user input\n\n`src/lib.rs:2` calls `unwrap()`.\n\n### Suggestions\n\n### S1. `parse` has no doc comment\n\n`src/lib.rs:2`: say what it accepts.\n"),
+        ("b", "## Findings\n\n### Important\n\n### I1. Malformed numbers abort the worker\n\nA non-numeric header kills the process.\n"),
+    ] {
+        if let Err(e) = std::fs::write(dir.path().join(format!("review-{name}-pass-1.md")), text) {
+            eprintln!("cannot write a review: {e}");
+            std::process::exit(1);
+        }
+    }
+    let mut config = ReviewerConfig::new("judge", BackendKind::Anthropic);
+    config.model = Some("claude-sonnet-4-5+consolidate".into());
+    config.base_url = Some(server.url());
+    let setup = deep_review_core::consolidator::Setup {
+        config,
+        workdir: dir.path().to_path_buf(),
+        sandbox: None,
+        cancel: CancellationToken::new(),
+        host: host.clone(),
+    };
+    let opts = ConsolidateOptions::new(dir.path());
+    let mut plain = Vec::new();
+    let mut assisted = Vec::new();
+    for _ in 0..RUNS {
+        let clock = Instant::now();
+        if let Err(e) = consolidate_dir(&opts) {
+            eprintln!("consolidate: {e}");
+            std::process::exit(1);
+        }
+        plain.push(clock.elapsed());
+        let clock = Instant::now();
+        match consolidate_dir_with_model(&opts, &setup).await {
+            Ok(done) if done.report.consolidator.as_ref().is_some_and(|c| c.status == "ok") => {}
+            Ok(done) => {
+                eprintln!("consolidator: {:?}", done.report.consolidator);
+                std::process::exit(1);
+            }
+            Err(e) => {
+                eprintln!("consolidate with model: {e}");
+                std::process::exit(1);
+            }
+        }
+        assisted.push(clock.elapsed());
+    }
+    plain.sort();
+    assisted.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "consolidator       median {:.2} ms with the model vs {:.2} ms without ({RUNS} runs): {:.2} ms added",
+        ms(assisted[RUNS / 2]),
+        ms(plain[RUNS / 2]),
+        ms(assisted[RUNS / 2]) - ms(plain[RUNS / 2]),
+    );
 }
 
 /// A prompt the size of a small real one (about 40 KiB with its diff).
