@@ -143,6 +143,13 @@ pub(crate) fn stacked_bars(series: &[Series], bars: &[Bar], caption: &str) -> St
                 escape(&one_line(&bar.label)),
                 escape(s.name),
             ));
+            if w >= 22 {
+                svg.push_str(&format!(
+                    "<text class=\"in\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{value}</text>\n",
+                    x + w / 2,
+                    y + BAR_H - 5
+                ));
+            }
             x += w;
             total += value;
         }
@@ -439,7 +446,7 @@ impl<'a> View<'a> {
     fn header(&self) -> String {
         let r = self.report;
         let t = &r.target;
-        let mut meta: Vec<(&str, String)> = vec![("Target", target_html(t))];
+        let mut meta: Vec<(&str, String)> = vec![("Target", target_html(t, self.title()))];
         meta.push(("Round", escape(&t.round.max(1).to_string())));
         meta.push(("Date", escape(&date(&r.created_at))));
         if let Some(head) = t.head.as_deref().filter(|h| !h.trim().is_empty()) {
@@ -468,7 +475,14 @@ impl<'a> View<'a> {
         meta.push(("Reviewers", reviewers.join(", ")));
         let dl: String = meta
             .iter()
-            .map(|(k, v)| format!("<div><dt>{k}</dt><dd>{v}</dd></div>"))
+            .map(|(k, v)| {
+                let class = if matches!(*k, "Target" | "Reviewers") {
+                    " class=\"wide\""
+                } else {
+                    ""
+                };
+                format!("<div{class}><dt>{k}</dt><dd>{v}</dd></div>")
+            })
             .collect();
         let commits = if t.commits.is_empty() {
             String::new()
@@ -731,7 +745,7 @@ impl<'a> View<'a> {
             "<div class=\"scroll\"><table class=\"retro\">\n<thead><tr><th scope=\"col\">Reviewer</th><th scope=\"col\">Status</th>\
              <th scope=\"col\" title=\"as the reviewer rated them\">Findings</th><th scope=\"col\" title=\"at the severity of the consolidated finding\">Totals</th>\
              <th scope=\"col\">Unique</th><th scope=\"col\">Dropped</th><th scope=\"col\">Duration</th><th scope=\"col\">Tool calls</th>\
-             <th scope=\"col\">Tokens</th><th scope=\"col\">Cost</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n"
+             <th scope=\"col\">Tokens in / out</th><th scope=\"col\">Cost</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n"
         );
         let paragraphs: String = r
             .reviewers
@@ -978,15 +992,15 @@ impl<'a> View<'a> {
 const CONTRIBUTION: [Series; 3] = [
     Series {
         name: "unique",
-        color: "#2f6fdf",
+        color: "#2f62c9",
     },
     Series {
         name: "shared",
-        color: "#8fb3ef",
+        color: "#7ea4e6",
     },
     Series {
         name: "dropped",
-        color: "#c9ccd3",
+        color: "#a2a8b3",
     },
 ];
 
@@ -1042,8 +1056,9 @@ fn decision_class(d: Decision) -> &'static str {
     }
 }
 
-/// `owner/repo #12 — title`, or a local path and branch; URLs as text, never links.
-fn target_html(t: &Target) -> String {
+/// `owner/repo #12 — title`, or a local path and branch; URLs as text, never links. The
+/// target's title is left out when it is the page's.
+fn target_html(t: &Target, page_title: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(repo) = t.repo.as_deref().filter(|r| !r.trim().is_empty()) {
         parts.push(format!("<code>{}</code>", escape(&one_line(repo))));
@@ -1054,7 +1069,11 @@ fn target_html(t: &Target) -> String {
     if let Some(branch) = t.branch.as_deref().filter(|b| !b.trim().is_empty()) {
         parts.push(format!("branch <code>{}</code>", escape(&one_line(branch))));
     }
-    if let Some(title) = t.title.as_deref().filter(|b| !b.trim().is_empty()) {
+    if let Some(title) = t
+        .title
+        .as_deref()
+        .filter(|b| !b.trim().is_empty() && one_line(b) != one_line(page_title))
+    {
         parts.push(format!("— {}", escape(&one_line(title))));
     }
     if let Some(url) = t.url.as_deref().filter(|u| !u.trim().is_empty()) {
@@ -1092,7 +1111,7 @@ fn tool_calls(r: &ReviewerReport) -> Option<String> {
     tools.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let parts: Vec<String> = tools
         .iter()
-        .take(3)
+        .take(2)
         .map(|(k, v)| format!("{} {v}", one_line(k)))
         .collect();
     Some(format!("{total} ({})", parts.join(", ")))
@@ -1102,11 +1121,7 @@ fn tokens(t: Tokens) -> Option<String> {
     if t.input == 0 && t.output == 0 {
         return None;
     }
-    Some(format!(
-        "{} in / {} out",
-        thousands(t.input),
-        thousands(t.output)
-    ))
+    Some(format!("{} / {}", thousands(t.input), thousands(t.output)))
 }
 
 /// `1234567` → `1.2M`, `45210` → `45.2k`, `812` → `812`.
@@ -1180,7 +1195,7 @@ const STYLE: &str = r#"
 @media (prefers-color-scheme:dark){:root{--fg:#e6e9ef;--muted:#9aa3b2;--bg:#15181e;--card:#1e222a;--line:#333a46;--code:#262b35}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 3rem}
+main{max-width:72rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 h1{font-size:1.6rem;margin:.1rem 0 .8rem;line-height:1.25}
 h2{font-size:1.2rem;margin:2rem 0 .8rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
 h3{font-size:1rem;margin:0;display:inline}
@@ -1193,9 +1208,9 @@ pre.raw{white-space:pre-wrap;word-wrap:break-word;max-height:40rem;overflow-y:au
 [hidden]{display:none!important}
 .kicker{margin:0;text-transform:uppercase;letter-spacing:.08em;font-size:.75rem;color:var(--muted);font-weight:600}
 .meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.4rem 1.2rem;margin:0 0 .8rem}
-.meta div{min-width:0}.meta dt{font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
+.meta div{min-width:0}.meta .wide{grid-column:span 2}.meta dt{font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
 .meta dd{margin:0;overflow-wrap:anywhere}
-.url{color:var(--muted);font-size:.85rem}
+.url{display:block;color:var(--muted);font-size:.85rem}
 .verdict{margin-top:.8rem;padding:.8rem 1rem;border-radius:8px;border-left:6px solid var(--muted);background:var(--card)}
 .verdict .decision{font-weight:700;font-size:1.1rem;margin-right:.4rem}
 .verdict.rework{border-color:var(--crit)}.verdict.rework .decision{color:var(--crit)}
@@ -1224,7 +1239,7 @@ pre.raw{white-space:pre-wrap;word-wrap:break-word;max-height:40rem;overflow-y:au
 .none{color:var(--muted);font-style:italic}
 .chart-box{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem;overflow-x:auto}
 .chart{max-width:100%;height:auto;display:block}
-.chart text{font:13px system-ui,sans-serif;fill:var(--fg)}.chart .total{fill:var(--muted);font-size:12px}
+.chart text{font:13px system-ui,sans-serif;fill:var(--fg)}.chart .total{fill:var(--muted);font-size:12px}.chart text.in{fill:#fff;font-size:11px;font-weight:600}
 figcaption{font-size:.8rem;color:var(--muted);margin-top:.4rem}
 .legend{display:inline-flex;gap:1rem;list-style:none;padding:0;margin:0 1rem 0 0}
 .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-.1rem}
@@ -1382,7 +1397,9 @@ mod tests {
                     .and_then(|g| g.split("</g>").next())
                     .expect("the bar group");
                 assert!(
-                    group.contains(&format!(">{}</text>", raised + r.dropped)),
+                    group
+                        .trim_end()
+                        .ends_with(&format!(">{}</text>", raised + r.dropped)),
                     "{group}"
                 );
                 assert_eq!(
