@@ -633,7 +633,7 @@ impl<'a> View<'a> {
                 ))
             };
             if !rest.is_empty() {
-                let rest: Vec<String> = rest.iter().map(|m| member(m)).collect();
+                let rest: Vec<String> = rest.iter().map(member).collect();
                 notes.push(format!(
                     "Raised by {}; also by {}.",
                     member(first),
