@@ -11,6 +11,9 @@
 //! keeps it so even if escaping were ever wrong. [`page`] and [`stacked_bars`] are the
 //! pieces a second page (the `stats` leaderboard) reuses.
 
+use std::sync::OnceLock;
+
+use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use super::RawReview;
@@ -370,24 +373,21 @@ fn inline(text: &str) -> String {
     out
 }
 
+/// `**bold**` and `*emphasis*` in text outside code spans; escaped first, so the
+/// markers are the only thing turned into tags.
 fn bold(text: &str) -> String {
-    let parts: Vec<&str> = text.split("**").collect();
-    if parts.len() < 3 {
-        return escape(text);
-    }
-    let mut out = String::new();
-    let pairs = (parts.len() - 1) / 2 * 2;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            if i <= pairs {
-                out.push_str(if i % 2 == 1 { "<strong>" } else { "</strong>" });
-            } else {
-                out.push_str("**");
-            }
-        }
-        out.push_str(&escape(part));
-    }
-    out
+    static MARKS: OnceLock<Option<(Regex, Regex)>> = OnceLock::new();
+    let escaped = escape(text);
+    let Some((strong, em)) = MARKS.get_or_init(|| {
+        Some((
+            Regex::new(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*").ok()?,
+            Regex::new(r"(^|[^\w*])\*([^*\s](?:[^*]*[^*\s])?)\*([^\w*]|$)").ok()?,
+        ))
+    }) else {
+        return escaped;
+    };
+    let out = strong.replace_all(&escaped, "<strong>$1</strong>");
+    em.replace_all(&out, "$1<em>$2</em>$3").into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -395,11 +395,21 @@ fn bold(text: &str) -> String {
 
 struct View<'a> {
     report: &'a Report,
+    /// Reviewers named by findings but missing from the panel (a report edited by hand).
+    outsiders: Vec<String>,
 }
 
 impl<'a> View<'a> {
     fn new(report: &'a Report) -> Self {
-        View { report }
+        let mut outsiders: Vec<String> = Vec::new();
+        for f in &report.findings {
+            for name in finding_reviewers(f) {
+                if !report.reviewers.iter().any(|r| r.name == name) && !outsiders.contains(&name) {
+                    outsiders.push(name);
+                }
+            }
+        }
+        View { report, outsiders }
     }
 
     fn title(&self) -> &str {
@@ -425,22 +435,9 @@ impl<'a> View<'a> {
             .position(|r| r.name == name)
             .unwrap_or_else(|| {
                 self.report.reviewers.len()
-                    + self.outsiders().iter().position(|n| n == name).unwrap_or(0)
+                    + self.outsiders.iter().position(|n| n == name).unwrap_or(0)
             });
         format!("r{i}")
-    }
-
-    /// Reviewers named by findings but missing from the panel (a report edited by hand).
-    fn outsiders(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for f in &self.report.findings {
-            for name in finding_reviewers(f) {
-                if !self.report.reviewers.iter().any(|r| r.name == name) && !out.contains(&name) {
-                    out.push(name);
-                }
-            }
-        }
-        out
     }
 
     fn header(&self) -> String {
@@ -538,7 +535,7 @@ impl<'a> View<'a> {
             .iter()
             .map(|rv| (rv.name.clone(), rv.display.clone()))
             .collect();
-        names.extend(self.outsiders().into_iter().map(|n| (n.clone(), n)));
+        names.extend(self.outsiders.iter().map(|n| (n.clone(), n.clone())));
         for (name, display) in &names {
             let n = r
                 .findings
@@ -564,7 +561,9 @@ impl<'a> View<'a> {
         section(
             "findings",
             "Findings",
-            &format!("{filters}{count}<div class=\"cards\">\n{cards}</div>\n"),
+            &format!(
+                "{filters}{count}<div class=\"cards\">\n{cards}<p class=\"none\" id=\"no-match\" hidden>No finding matches the filters.</p>\n</div>\n"
+            ),
         )
     }
 
@@ -582,7 +581,8 @@ impl<'a> View<'a> {
             .collect();
         let sev = f.severity.as_str();
         let mut head = format!(
-            "<header><span class=\"id\">{}</span><span class=\"sev sev-{sev}\">{sev}</span>",
+            "<header><a class=\"id\" href=\"#finding-{}\" title=\"Link to this finding\">{}</a><span class=\"sev sev-{sev}\">{sev}</span>",
+            anchor(&f.id),
             escape(&one_line(&f.id))
         );
         if let Some(kind) = f.kind.as_deref().map(one_line).filter(|k| !k.is_empty()) {
@@ -687,7 +687,11 @@ impl<'a> View<'a> {
                     .filter(|f| finding_reviewers(f).contains(&rv.name))
                     .count() as u32;
                 Bar {
-                    label: rv.display.clone(),
+                    label: if rv.status == "ok" {
+                        rv.display.clone()
+                    } else {
+                        format!("{} ({})", rv.display, status_label(&rv.status))
+                    },
                     key: self.key(&rv.name),
                     values: vec![rv.unique, raised.saturating_sub(rv.unique), rv.dropped],
                 }
@@ -767,7 +771,7 @@ impl<'a> View<'a> {
         let mut inner = table;
         inner.push_str(&format!(
             "<p class=\"reconciliation\"><strong>Reconciliation.</strong> {}</p>\n",
-            escape(&reconciliation)
+            inline(&reconciliation)
         ));
         if !paragraphs.is_empty() {
             inner.push_str(&details("Per-reviewer retro", &paragraphs));
@@ -911,14 +915,14 @@ impl<'a> View<'a> {
         let skills: Vec<String> = r
             .skill_improvements
             .iter()
-            .map(|s| escape(&one_line(s)))
+            .map(|s| inline(&one_line(s)))
             .collect();
         notes.push_str(&list_or_none(&skills));
         notes.push_str("<h4>Repo context updates</h4>\n");
         let context: Vec<String> = r
             .repo_context_updates
             .iter()
-            .map(|s| escape(&one_line(s)))
+            .map(|s| inline(&one_line(s)))
             .collect();
         notes.push_str(&list_or_none(&context));
         if !r.diagnostics.is_empty() {
@@ -1175,6 +1179,8 @@ const FILTER_SCRIPT: &str = r#"(function () {
       c.hidden = !ok;
       if (ok) { shown += 1; }
     });
+    var none = document.getElementById('no-match');
+    if (none) { none.hidden = shown > 0 || cards.length === 0; }
     if (count) {
       count.textContent = shown + ' of ' + cards.length + (cards.length === 1 ? ' finding' : ' findings') + ' shown';
     }
@@ -1228,7 +1234,7 @@ pre.raw{white-space:pre-wrap;word-wrap:break-word;max-height:40rem;overflow-y:au
 .finding{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:8px;padding:.8rem 1rem;margin:0 0 .9rem}
 .finding.sev-critical{border-left-color:var(--crit)}.finding.sev-important{border-left-color:var(--imp)}.finding.sev-suggestion{border-left-color:var(--sug)}
 .finding header{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem}
-.id{font-weight:700;font-family:ui-monospace,monospace}
+.id{font-weight:700;font-family:ui-monospace,monospace;color:inherit;text-decoration:none}.id:hover{text-decoration:underline}
 .sev,.kind{font-size:.7rem;text-transform:uppercase;letter-spacing:.05em;padding:.05rem .45rem;border-radius:4px;color:#fff;background:var(--muted)}
 .sev.sev-critical{background:var(--crit)}.sev.sev-important{background:var(--imp)}.sev.sev-suggestion{background:var(--sug)}
 .kind{background:none;color:var(--muted);border:1px solid var(--line)}
@@ -1257,6 +1263,7 @@ details .n{font-weight:400;color:var(--muted);font-size:.85rem;margin-left:.3rem
 .top details{margin-top:.3rem}
 .commits{list-style:none;padding:0}
 footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem}
+@media print{.filters,.toc,.count{display:none}body{background:#fff}.finding,details{break-inside:avoid}}
 "#;
 
 #[cfg(test)]
@@ -1318,6 +1325,20 @@ mod tests {
         // No link from data at all; the URL shows as text.
         assert!(!html.contains("href=\"javascript"));
         assert!(html.contains("<span class=\"url\">javascript:alert(5)</span>"));
+    }
+
+    /// The page's body for a fixture (the shell's stylesheet and script are left out:
+    /// they do not depend on the report).
+    #[test]
+    fn review_html_go_gateway() {
+        let scenario = go_gateway();
+        let html = render(&build_report(&scenario.input()), &scenario.raw);
+        let body = html
+            .split("<main>\n")
+            .nth(1)
+            .and_then(|b| b.split("</main>").next())
+            .expect("a main element");
+        insta::assert_snapshot!(body);
     }
 
     #[test]
@@ -1457,6 +1478,11 @@ mod tests {
         assert_eq!(
             markdown("a ** b\n```\n<x>"),
             "<p>a ** b</p>\n<pre><code>&lt;x&gt;</code></pre>\n"
+        );
+        // Emphasis, but not a product or a glob.
+        assert_eq!(
+            inline("*Taken into the findings as* S2; a * b * c; `*.rs` and **x**"),
+            "<em>Taken into the findings as</em> S2; a * b * c; <code>*.rs</code> and <strong>x</strong>"
         );
     }
 }

@@ -279,6 +279,26 @@ async fn the_html_report_works_in_a_browser_with_the_network_blocked() {
     assert_eq!(session.visible_cards().await, all);
     assert_eq!(session.count_text().await, "6 of 6 findings shown");
 
+    // Everything filtered out: the count says so, and so does the page.
+    let severities = ["critical", "important", "suggestion"];
+    let no_match_shown =
+        "return getComputedStyle(document.getElementById('no-match')).display !== 'none';";
+    assert_eq!(session.run(no_match_shown).await, json!(false));
+    for s in severities {
+        session
+            .click(&format!("button[data-filter=severity][data-value={s}]"))
+            .await;
+    }
+    assert!(session.visible_cards().await.is_empty());
+    assert_eq!(session.count_text().await, "0 of 6 findings shown");
+    assert_eq!(session.run(no_match_shown).await, json!(true));
+    for s in severities {
+        session
+            .click(&format!("button[data-filter=severity][data-value={s}]"))
+            .await;
+    }
+    assert_eq!(session.visible_cards().await, all);
+
     // The chart: one bar group per reviewer, each segment drawn with a width.
     let bars = session
         .run(
