@@ -2,6 +2,7 @@
 //! `report.json`, SARIF 2.1.0, and a self-contained HTML page. Pure functions from values to
 //! text; none of them fails, whatever the report holds.
 
+mod format;
 pub(crate) mod html;
 mod markdown;
 mod sarif;
