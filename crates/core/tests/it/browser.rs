@@ -138,6 +138,7 @@ impl Session {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
         }}});
         let value = Self::call(
             &http,
@@ -322,6 +323,14 @@ async fn the_html_report_works_in_a_browser_with_the_network_blocked() {
         .run("return [window.__pwned === true, document.querySelectorAll('script').length, document.querySelectorAll('img, iframe').length];")
         .await;
     assert_eq!(injected, json!([false, 1, 0]));
+
+    // The console is clean: no CSP violation, no script error.
+    let log = session.post("/se/log", json!({"type": "browser"})).await;
+    let errors: Vec<&Value> = log
+        .as_array()
+        .map(|entries| entries.iter().filter(|e| e["level"] == "SEVERE").collect())
+        .unwrap_or_default();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 
     // Nothing was fetched.
     let resources = session
