@@ -4,12 +4,14 @@
 //! `<details>`.
 //!
 //! *Invariants:* every piece of text from a reviewer, the PR or the repository is
-//! HTML-escaped ([`escape`]; reviewer Markdown through the safe subset in `md.rs`) and never reaches an attribute that loads or navigates
-//! (there is no `href`/`src` built from data at all: URLs are shown as text). The page
+//! HTML-escaped ([`escape`]; reviewer Markdown goes through the safe subset in `md.rs`)
+//! and never reaches an attribute that loads or navigates: no `href` or `src` is built
+//! from data (URLs are shown as text; the only links are in-page anchors). The page
 //! references nothing outside itself: CSS and JS are inline, and its
 //! Content-Security-Policy (`default-src 'none'`, the one script allowed by its hash)
-//! keeps it so even if escaping were ever wrong. [`page`] (`page.rs`) and [`stacked_bars`]
-//! (`chart.rs`) are the pieces a second page (the `stats` leaderboard) reuses.
+//! keeps it so even if escaping were ever wrong. [`page`] (`page.rs`) and
+//! [`stacked_bars`] (`chart.rs`) are the pieces a second page (the `stats` leaderboard)
+//! reuses.
 
 mod chart;
 mod md;
