@@ -1,7 +1,9 @@
 //! Rendering a [`Report`]: `REVIEW.md` (the seed's layout, SPEC section 6),
-//! `report.json`, SARIF 2.1.0, and a minimal HTML page. Pure functions from values to
+//! `report.json`, SARIF 2.1.0, and a self-contained HTML page. Pure functions from values to
 //! text; none of them fails, whatever the report holds.
 
+mod format;
+pub(crate) mod html;
 mod markdown;
 mod sarif;
 pub(crate) mod text;
@@ -41,17 +43,11 @@ pub fn render_sarif(report: &Report) -> String {
     sarif::render(report)
 }
 
-/// A minimal self-contained HTML page: the `REVIEW.md` text, escaped, in a `<pre>`.
-/// Placeholder until a real HTML renderer exists; it is complete and safe to open.
+/// `REVIEW.html`: one self-contained page (inline CSS and JS, nothing fetched) with
+/// finding cards filterable by severity and reviewer, the reviewers' contribution as an
+/// SVG chart, the retro table, and the rest folded; all reviewer text escaped.
 pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
-    let md = render_markdown(report, appendix);
-    let title = html_escape(&crate::prose::one_line(
-        report.title.as_deref().unwrap_or(&report.id),
-    ));
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Deep Review: {title}</title>\n<style>body{{max-width:60rem;margin:2rem auto;padding:0 1rem;font-family:system-ui,sans-serif}}pre{{white-space:pre-wrap;word-wrap:break-word;font-size:0.9rem;line-height:1.4}}</style>\n</head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
-        html_escape(&md)
-    )
+    html::render(report, appendix)
 }
 
 /// Renders `format`; the text to write into [`Format::file_name`].
@@ -62,21 +58,6 @@ pub fn render(format: Format, report: &Report, appendix: &[RawReview]) -> String
         Format::Sarif => render_sarif(report),
         Format::Html => render_html(report, appendix),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod browser;
 mod consolidate_fixtures;
 mod consolidate_props;
 mod consolidate_same;

@@ -1,0 +1,92 @@
+//! How the HTML page words a run's figures: status labels, tool calls, tokens, dates,
+//! short SHAs. (`markdown.rs` keeps copies of its own; they belong here for both.)
+
+use crate::model::Tokens;
+use crate::prose::one_line;
+use crate::report::ReviewerReport;
+
+/// What a run's `status` says to a reader.
+pub(super) fn status_label(status: &str) -> &str {
+    match status {
+        "ok" => "finished",
+        "failed" => "failed",
+        "timed_out" => "timed out",
+        "skipped" => "not run",
+        "not_finished" => "did not finish",
+        "budget_exceeded" => "stopped at its budget",
+        other => other,
+    }
+}
+
+/// `22 (Read 11, Grep 6)`: the total and the two busiest tools.
+pub(super) fn tool_calls(r: &ReviewerReport) -> Option<String> {
+    if r.tool_calls.is_empty() {
+        return None;
+    }
+    let total: u64 = r.tool_calls.values().sum();
+    let mut tools: Vec<(&String, &u64)> = r.tool_calls.iter().collect();
+    tools.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = tools
+        .iter()
+        .take(2)
+        .map(|(k, v)| format!("{} {v}", one_line(k)))
+        .collect();
+    Some(format!("{total} ({})", parts.join(", ")))
+}
+
+/// `182.4k / 9.8k` (input / output), None when the run reported none.
+pub(super) fn tokens(t: Tokens) -> Option<String> {
+    if t.input == 0 && t.output == 0 {
+        return None;
+    }
+    Some(format!("{} / {}", thousands(t.input), thousands(t.output)))
+}
+
+/// `1234567` → `1.2M`, `45210` → `45.2k`, `812` → `812`.
+pub(super) fn thousands(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => format!("{:.1}k", n as f64 / 1_000.0),
+        _ => format!("{:.1}M", n as f64 / 1_000_000.0),
+    }
+}
+
+/// `2026-12-04 01:30 UTC` from RFC 3339; the text itself when it is not.
+pub(super) fn date(created_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(created_at)
+        .map(|d| {
+            d.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| one_line(created_at))
+}
+
+/// A full hex SHA to its first seven digits; anything else as one line.
+pub(super) fn short_sha(sha: &str) -> String {
+    let sha = one_line(sha);
+    if sha.len() > 7 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        sha[..7].to_string()
+    } else {
+        sha
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RunStatus;
+
+    #[test]
+    fn every_run_status_has_words() {
+        use RunStatus::*;
+        for status in [Ok, Failed, TimedOut, Skipped, NotFinished, BudgetExceeded] {
+            let label = status_label(status.as_str());
+            assert!(!label.contains('_'), "{label}");
+        }
+        assert_eq!(thousands(45_210), "45.2k");
+        assert_eq!(short_sha("9f2c1e4b7a0d"), "9f2c1e4");
+        assert_eq!(short_sha("HEAD~1"), "HEAD~1");
+        assert_eq!(date("2026-12-04T01:30:00+01:00"), "2026-12-04 00:30 UTC");
+    }
+}
