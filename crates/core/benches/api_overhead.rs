@@ -90,7 +90,9 @@ fn main() {
 /// proposals applied, report rebuilt), excluding model time: `consolidate_dir` against
 /// `consolidate_dir_with_model` with an Anthropic consolidator on the fake.
 async fn consolidator_overhead(server: &FakeApis, host: &HostEnv) {
-    use deep_review_core::pipeline::{consolidate_dir, consolidate_dir_with_model, ConsolidateOptions};
+    use deep_review_core::pipeline::{
+        consolidate_dir, consolidate_dir_with_model, ConsolidateOptions,
+    };
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
         Err(e) => {
@@ -129,7 +131,12 @@ async fn consolidator_overhead(server: &FakeApis, host: &HostEnv) {
         plain.push(clock.elapsed());
         let clock = Instant::now();
         match consolidate_dir_with_model(&opts, &setup).await {
-            Ok(done) if done.report.consolidator.as_ref().is_some_and(|c| c.status == "ok") => {}
+            Ok(done)
+                if done
+                    .report
+                    .consolidator
+                    .as_ref()
+                    .is_some_and(|c| c.status == "ok") => {}
             Ok(done) => {
                 eprintln!("consolidator: {:?}", done.report.consolidator);
                 std::process::exit(1);

@@ -1,5 +1,6 @@
-//! How the HTML page words a run's figures: status labels, tool calls, tokens, dates,
-//! short SHAs. (`markdown.rs` keeps copies of its own; they belong here for both.)
+//! How the reports word a run's figures: status labels, tool calls, tokens, dates,
+//! short SHAs. `markdown.rs` shares the status words, `thousands` and `short_sha`; its
+//! table keeps its own wording for dates, tokens and tool calls.
 
 use crate::model::Tokens;
 use crate::prose::one_line;

@@ -3,6 +3,7 @@
 //! kept as Markdown but cannot break the layout: titles become one line, table cells
 //! escape pipes, headings are nested under their section and open code fences closed.
 
+use super::format::{short_sha, status_label, thousands};
 use super::text::{cell, indent_continuation, nest_headings};
 use super::RawReview;
 use crate::model::{ItemSource, Severity};
@@ -779,17 +780,6 @@ impl Markdown<'_> {
     }
 }
 
-fn status_label(status: &str) -> &str {
-    match status {
-        "ok" => "finished",
-        "failed" => "failed",
-        "timed_out" => "timed out",
-        "skipped" => "not run",
-        "not_finished" => "did not finish",
-        other => other,
-    }
-}
-
 /// `22 (Read 11, Grep 6, Bash 5)`: busiest tool first.
 fn tool_calls(r: &ReviewerReport) -> Option<String> {
     if r.tool_calls.is_empty() {
@@ -815,15 +805,6 @@ fn tokens(r: &ReviewerReport) -> Option<String> {
         thousands(t.input),
         thousands(t.output)
     ))
-}
-
-/// `1234567` → `1.2M`, `45210` → `45.2k`, `812` → `812`.
-fn thousands(n: u64) -> String {
-    match n {
-        0..=999 => n.to_string(),
-        1_000..=999_999 => format!("{:.1}k", n as f64 / 1_000.0),
-        _ => format!("{:.1}M", n as f64 / 1_000_000.0),
-    }
 }
 
 /// `1 (I→S)`: the count, and which severities moved when the findings say so.
@@ -864,15 +845,6 @@ fn date(created_at: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| cell(created_at))
-}
-
-fn short_sha(sha: &str) -> String {
-    let sha = one_line(sha);
-    if sha.len() > 7 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
-        sha[..7].to_string()
-    } else {
-        sha
-    }
 }
 
 /// `https://github.com` or the GitHub Enterprise host the PR URL names.

@@ -689,6 +689,7 @@ fn sample_report() -> Report {
         skill_improvements: Vec::new(),
         repo_context_updates: Vec::new(),
         diagnostics: Vec::new(),
+        consolidator: None,
     }
 }
 

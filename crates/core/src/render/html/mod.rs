@@ -602,6 +602,43 @@ impl<'a> View<'a> {
                 .collect();
             notes.push_str(&list_or_none(&diags));
         }
+        if let Some(c) = &r.consolidator {
+            notes.push_str("<h4>Consolidator model</h4>\n");
+            let who = if c.display.is_empty() {
+                &c.reviewer
+            } else {
+                &c.display
+            };
+            let mut lines = vec![if c.status == "ok" {
+                format!(
+                    "{} wrote: {}",
+                    escape(&one_line(who)),
+                    escape(&c.wrote.join(", "))
+                )
+            } else {
+                format!(
+                    "{} was not used ({}{}); this report is the deterministic one.",
+                    escape(&one_line(who)),
+                    escape(&c.status),
+                    c.error
+                        .as_deref()
+                        .map(|e| format!(": {}", escape(&one_line(e))))
+                        .unwrap_or_default()
+                )
+            }];
+            lines.extend(c.accepted.iter().map(|p| {
+                format!(
+                    "Accepted: {}",
+                    escape(&one_line(&crate::consolidator::describe(p)))
+                )
+            }));
+            lines.extend(
+                c.rejected
+                    .iter()
+                    .map(|p| escape(&one_line(&crate::consolidator::describe(p)))),
+            );
+            notes.push_str(&list_or_none(&lines));
+        }
         out.push_str(&details("Review process notes", &notes));
 
         // The appendix: each original review as its reviewer wrote it, as text.
