@@ -459,6 +459,25 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             sandbox
         ))?;
     }
+    if let Some(consolidator) = &settings.consolidator {
+        let state = checked
+            .iter()
+            .find(|(c, _)| c.name == consolidator.name)
+            .map_or(
+                "not checked",
+                |(_, a)| {
+                    if a.ready {
+                        "ready"
+                    } else {
+                        "not ready"
+                    }
+                },
+            );
+        output::line(format_args!(
+            "consolidator: {} ({state}): writes the summary and proposes changes after the panel",
+            consolidator.name
+        ))?;
+    }
     Ok(exit::SUCCESS)
 }
 

@@ -207,6 +207,14 @@ EOF"#,
     let record = read(dir.join("consolidator/run-judge.json"));
     assert!(record.contains("\"proposals_accepted\""), "{record}");
     assert!(!dir.join("review-judge-pass-1.md").exists());
+
+    Test::new()
+        .args(["reviewers", "--config"])
+        .arg(&config)
+        .cwd(repo.path())
+        .run()
+        .status(0)
+        .stdout_contains("consolidator: judge (ready)");
 }
 
 #[test]
