@@ -5,19 +5,22 @@
 //! then applies, in this order, the rules a careful senior reviewer applies:
 //!
 //! 1. **Vote.** Only stated severities vote (all do when none was stated). A level
-//!    most members gave wins. On an even split the rating whose reviewer argues it
-//!    (the clearly fuller account of what goes wrong, see [`fuller_side`]) stands;
-//!    otherwise the lower of two adjacent levels, the one both sides agree the issue
-//!    reaches (critical against suggestion takes important, between them). The
-//!    labelled corpus (`tests/corpus/`) settles most even splits downwards; the two
-//!    that go up are the ones where the higher rating comes with the argument.
+//!    most members gave wins. On an even split between critical and important (both
+//!    sides say it must be fixed) the rating whose reviewer argues it (the clearly
+//!    fuller account of what goes wrong, see [`fuller_side`]) stands; otherwise, and
+//!    when one side calls it a suggestion (it need not block) and the argument is not
+//!    on that side, the lower of two adjacent levels, the one both sides agree the issue reaches (critical against
+//!    suggestion takes important, between them). The labelled corpus
+//!    (`tests/corpus/`) settles most even splits downwards; the two that go up are
+//!    critical-or-important splits where the critical comes with the argument.
 //! 2. **Cosmetic cap.** Typos, spelling, grammar, wording, naming, formatting and
 //!    comment-only findings are suggestions, whatever they were rated.
 //!    So is a finding whose reviewer says it does not matter in practice ("fine in
 //!    practice", "no functional impact").
 //! 3. **Pre-existing.** An issue a member says is pre-existing (not introduced by
-//!    this change, already on main) does not block this change: one level down, so a
-//!    critical becomes important and an important a suggestion.
+//!    this change, already on main) does not block this change — and "merge with
+//!    fixes" would make it block: a suggestion, whatever it was rated; fixing it
+//!    belongs to a change of its own.
 //!    An important finding whose text gives a concrete exploit of a security hole
 //!    (see [`concrete_exploit`]; reaching another user's or tenant's data counts on
 //!    its own) is raised to critical.
@@ -345,7 +348,13 @@ fn split(votes: &[(usize, &ReviewItem)], panel: &Panel) -> String {
 /// level every side reaches (the middle one of a three-way split).
 fn tie(votes: &[(usize, &ReviewItem)], tied: &[Severity], panel: &Panel) -> Outcome {
     let split = split(votes, panel);
-    if let Some(side) = fuller_side(votes, tied) {
+    // The argument decides how urgent a must-fix is, and can settle that an issue
+    // need not block; it cannot make a must-fix of what one side calls a suggestion.
+    let blocks_either_way = !tied.contains(&Severity::Suggestion);
+    let lowest = tied.last().copied();
+    if let Some(side) =
+        fuller_side(votes, tied).filter(|&side| blocks_either_way || Some(side) == lowest)
+    {
         let who = rated_by(votes, side, panel);
         return Outcome {
             severity: side,
@@ -453,12 +462,8 @@ fn apply_evidence(out: &mut Outcome, members: &[(usize, &ReviewItem)], panel: &P
         .zip(&said)
         .any(|((_, i), s)| says_pre_existing(i, s));
     if pre {
-        let lower = match out.severity {
-            Severity::Critical => Severity::Important,
-            _ => Severity::Suggestion,
-        };
         *out = Outcome {
-            severity: lower,
+            severity: Severity::Suggestion,
             reason: Some("pre-existing — not introduced by this change".to_string()),
             rule: Rule::PreExisting,
         };
@@ -704,6 +709,11 @@ const PRE_EXISTING_PHRASES: &[&str] = &[
     "existed before this",
     "existed before the",
     "already there before",
+    "already the case before",
+    "was already the case",
+    "already broken before",
+    "already broken on main",
+    "already happens on main",
     "unchanged by this",
     "untouched by this",
     "not part of this change",

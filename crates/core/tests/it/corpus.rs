@@ -607,6 +607,9 @@ fn report_quality_on_the_labelled_corpus() {
     // Both together, same-place merges, and four verdict labels corrected to follow
     // their own critical labels (SPEC 1.8): ratio 1.05 (86/82), noise 0.0%, severity
     // 86.4% (70/81), verdict 20/20, P 0.970 R 0.842, lost 0.
+    // Even splits where one side says "suggestion" no longer go up on the fuller
+    // argument, and a pre-existing issue is a suggestion (it does not block this
+    // change): severity 90.1% (73/81), the rest unchanged.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -620,7 +623,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.noise_rate()
     );
     assert!(
-        pooled.severity_rate() >= 0.86,
+        pooled.severity_rate() >= 0.90,
         "severity {:.3}",
         pooled.severity_rate()
     );

@@ -197,14 +197,15 @@ fn pre_existing_issues_do_not_block() {
         out.reason.as_deref(),
         Some("pre-existing — not introduced by this change")
     );
-    // A pre-existing critical stays worth fixing: important, not lower.
+    // A pre-existing critical does not block this change either: "merge with fixes"
+    // would make it block.
     let out = run(
         &reviews,
         &[(1, 0)],
         SeverityPolicy::Evidence,
         &Coverage::default(),
     );
-    assert_eq!(out.severity, Severity::Important);
+    assert_eq!(out.severity, Severity::Suggestion);
     assert_eq!(out.rule, Rule::PreExisting);
 }
 
