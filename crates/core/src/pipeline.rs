@@ -301,6 +301,15 @@ fn parse_reviews(
 ) -> (Vec<ParsedReview>, Vec<RawReview>, Vec<RunRecord>) {
     let manifest = contents.manifest.as_ref();
     let checkout_root = manifest.and_then(|m| m.checkout.clone());
+    // Parsing is most of the reading: every review at once, each on some core.
+    let mut parsed: Vec<Option<ParsedReview>> = crate::parallel::map(&contents.reviews, |file| {
+        Some(parse::parse_review(
+            &file.reviewer,
+            file.pass,
+            &file.text,
+            checkout_root.as_deref(),
+        ))
+    });
     let mut reviews = Vec::new();
     let mut raw = Vec::new();
     let mut records = Vec::new();
@@ -323,7 +332,8 @@ fn parse_reviews(
             record.model = record.model.or_else(|| planned.model.clone());
             record.effort = record.effort.or_else(|| planned.effort.clone());
         }
-        let review = contents.reviews.iter().find(|r| r.reviewer == name);
+        let at = contents.reviews.iter().position(|r| r.reviewer == name);
+        let review = at.map(|k| &contents.reviews[k]);
         if let Some(skipped) = contents.skipped.get(&name) {
             record
                 .notes
@@ -336,9 +346,7 @@ fn parse_reviews(
                 ));
             }
         }
-        if let Some(file) = review {
-            let parsed =
-                parse::parse_review(&name, file.pass, &file.text, checkout_root.as_deref());
+        if let (Some(file), Some(parsed)) = (review, at.and_then(|k| parsed[k].take())) {
             if file.truncated {
                 record.notes.push(format!(
                     "the review was cut at {} MiB",
@@ -392,17 +400,23 @@ fn write_outputs(
         seen.push(*f);
         first
     });
-    let mut written = Vec::new();
-    for format in formats {
+    // Rendered side by side; written in order.
+    let texts = crate::parallel::map(&formats, |format| {
         let text = match format {
             Format::Markdown => render::render_markdown(report, raw),
             Format::Json => render::render_json(report),
             Format::Sarif => render::render_sarif(report),
             Format::Html => render::render_html(report, raw),
         };
-        let path = out.join(layout::report_file(format));
         // Whoever wrote it (a reviewer may quote a key), no secret is written out.
-        let text = crate::secrets::mask_secrets(&text);
+        match crate::secrets::mask_secrets(&text) {
+            std::borrow::Cow::Owned(masked) => masked,
+            std::borrow::Cow::Borrowed(_) => text,
+        }
+    });
+    let mut written = Vec::new();
+    for (format, text) in formats.into_iter().zip(texts) {
+        let path = out.join(layout::report_file(format));
         workdir::write_atomic(&path, text.as_bytes()).map_err(|source| PipelineError::Write {
             path: path.clone(),
             source,

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 /// One secret-looking value on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,16 +341,18 @@ pub(crate) fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// One pattern set over everything [`scan_line`] looks for, so text without a
-/// candidate anywhere is passed over in one scan.
-static ANY: LazyLock<Option<RegexSet>> = LazyLock::new(|| {
+/// One pattern over everything [`scan_line`] looks for (line-anchored, like the
+/// per-line rules), so the text is searched once and only the lines with a candidate
+/// are looked at closely.
+static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let mut patterns: Vec<String> = FORMATS
         .iter()
         .map(|r| r.pattern.as_str().to_string())
         .collect();
     patterns.extend(PRIVATE_KEY.as_ref().map(|r| r.as_str().to_string()));
     patterns.extend(ASSIGNMENT.as_ref().map(|r| r.as_str().to_string()));
-    RegexSet::new(patterns).ok()
+    let union: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
+    Regex::new(&format!("(?m){}", union.join("|"))).ok()
 });
 
 /// `text` with every secret value [`scan_line`] recognises masked (`AKIA****`), and
@@ -360,48 +362,61 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
     let Some(any) = ANY.as_ref() else {
         return Cow::Borrowed(text);
     };
-    if !any.is_match(text) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut in_key = false;
+    let mut out = String::new();
+    // Everything before `copied` is in `out`; the search resumes at `from`.
+    let mut copied = 0;
+    let mut from = 0;
     let mut changed = false;
-    for line in text.split_inclusive('\n') {
-        if in_key {
-            if line.contains("-----END") {
-                in_key = false;
-                out.push_str(line);
-            } else {
-                let end = &line[line.trim_end_matches(['\n', '\r']).len()..];
-                out.push_str("****");
-                out.push_str(end);
-                changed = true;
-            }
-            continue;
-        }
-        if !any.is_match(line) {
-            out.push_str(line);
-            continue;
-        }
+    while let Some(hit) = any.find_at(text, from) {
+        let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
+        let mut end = line_end(text, hit.start());
+        let line = &text[start..end];
         let mut masked = line.to_string();
-        for hit in scan_line(line) {
-            if hit.rule == "private-key" {
+        let mut in_key = false;
+        for found in scan_line(line) {
+            if found.rule == "private-key" {
                 in_key = !line.contains("-----END");
                 continue;
             }
-            if hit.value.is_empty() || is_placeholder(&hit.value) {
+            if found.value.is_empty() || is_placeholder(&found.value) {
                 continue;
             }
-            masked = masked.replace(&hit.value, &mask(&hit.value));
+            masked = masked.replace(&found.value, &mask(&found.value));
         }
-        changed |= masked != line;
-        out.push_str(&masked);
+        // A key block's body, up to its END line, goes whatever it holds.
+        while in_key && end < text.len() {
+            let next = line_end(text, end);
+            let body = &text[end..next];
+            if body.contains("-----END") {
+                in_key = false;
+                masked.push_str(body);
+            } else {
+                masked.push_str("****");
+                masked.push_str(&body[body.trim_end_matches(['\n', '\r']).len()..]);
+            }
+            end = next;
+        }
+        if masked != text[start..end] {
+            out.push_str(&text[copied..start]);
+            out.push_str(&masked);
+            copied = end;
+            changed = true;
+        }
+        from = end.max(hit.end()).max(from + 1).min(text.len());
+        if from >= text.len() {
+            break;
+        }
     }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
+    if !changed {
+        return Cow::Borrowed(text);
     }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The end of the line `at` is in, past its newline.
+fn line_end(text: &str, at: usize) -> usize {
+    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 
 /// The first four characters, then `****`: `AKIA****`.
@@ -413,6 +428,21 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A value at the end of a line that is not the text's last was missed by the
+    /// whole-text prefilter once (`$` matched only at the very end).
+    #[test]
+    fn a_bare_assignment_is_masked_on_any_line() {
+        let value: String = ["q8Vt3Lp", "Z0rX7mK", "2wN5bY9", "cH4"].concat();
+        let text = format!("first line\nAPI_TOKEN={value}\nlast line\n");
+        let masked = mask_secrets(&text);
+        assert!(!masked.contains(&value), "{masked}");
+        assert!(
+            masked.contains("API_TOKEN=q8Vt****\nlast line\n"),
+            "{masked}"
+        );
+        assert_eq!(mask_secrets(&masked), masked, "idempotent");
+    }
 
     #[test]
     fn masking_covers_every_kind_and_nothing_else() {

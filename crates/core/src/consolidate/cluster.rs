@@ -48,8 +48,10 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     let mut unworded: Vec<(usize, usize, PairScore)> = Vec::new();
     // Per entry, the entries its words match.
     let mut worded: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (a, b) in candidate_pairs(pool) {
-        let s = pool.score(a, b);
+    // Scoring the pairs is most of the grouping; it reads the pool only.
+    let pairs = candidate_pairs(pool);
+    let pair_scores = crate::parallel::map(&pairs, |&(a, b)| pool.score(a, b));
+    for (&(a, b), s) in pairs.iter().zip(pair_scores) {
         if s.total >= MERGE_THRESHOLD {
             scores.insert((a, b), s);
             ranked.push((s.scaled(), a, b));

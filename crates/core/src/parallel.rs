@@ -1,0 +1,40 @@
+//! Work split over the machine's cores with scoped threads: the reviews of a panel
+//! are parsed, and the report's formats rendered, side by side. Order is kept; one
+//! item (or one core) runs on the calling thread alone.
+
+use std::num::NonZeroUsize;
+use std::thread;
+
+/// `f` over `items`, results in the order of `items`, on at most as many threads as
+/// there are cores. A panic in `f` is a panic here, as it would be in a plain loop.
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if items.len() < 2 || cores < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(cores.min(items.len()));
+    let f = &f;
+    thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_the_order_of_the_items() {
+        let items: Vec<u32> = (0..101).collect();
+        assert_eq!(
+            super::map(&items, |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(super::map(&[] as &[u32], |x| *x), Vec::<u32>::new());
+    }
+}
