@@ -105,16 +105,23 @@ pub fn consolidate(
         verification,
         severity: &severity_panel,
     };
-    let mut findings: Vec<(FindingOrder, Finding)> = grouping
-        .groups
-        .iter()
-        .zip(&grouping.merges)
-        .map(|(members, merges)| {
-            let handles: Vec<usize> = members
-                .iter()
-                .map(|&m| pool.entries[m].input.handle)
-                .collect();
-            build_finding(&handles, panel, &pool, merges, &mut lexicon)
+    // Each group on some core; the fingerprints after, through the one lexicon.
+    let groups: Vec<(&Vec<usize>, &Vec<Merge>)> =
+        grouping.groups.iter().zip(&grouping.merges).collect();
+    let built = crate::parallel::map(&groups, |(members, merges)| {
+        let handles: Vec<usize> = members
+            .iter()
+            .map(|&m| pool.entries[m].input.handle)
+            .collect();
+        build_finding(&handles, panel, &pool, merges)
+    });
+    let mut findings: Vec<(FindingOrder, Finding)> = built
+        .into_iter()
+        .map(|(order, mut finding, primary)| {
+            finding.fingerprint = primary
+                .map(|p| fingerprint(p, &mut lexicon))
+                .unwrap_or_default();
+            (order, finding)
         })
         .collect();
     findings.sort_by_key(|a| a.0);
@@ -176,13 +183,12 @@ struct Panel<'a> {
     severity: &'a severity::Panel<'a>,
 }
 
-fn build_finding(
+fn build_finding<'a>(
     handles: &[usize],
-    panel: Panel,
+    panel: Panel<'a>,
     pool: &Pool,
     merges: &[Merge],
-    lexicon: &mut Lexicon,
-) -> (FindingOrder, Finding) {
+) -> (FindingOrder, Finding, Option<&'a ReviewItem>) {
     let Panel {
         items,
         reviews,
@@ -312,11 +318,10 @@ fn build_finding(
             .then(|| outcome.rule.as_str().to_string()),
         reconciliation,
         merge_reasons,
-        fingerprint: primary_item
-            .map(|p| fingerprint(p, lexicon))
-            .unwrap_or_default(),
+        // Set by the caller, which owns the lexicon.
+        fingerprint: String::new(),
     };
-    (order, finding)
+    (order, finding, primary_item)
 }
 
 fn reviews_of<'p>(pool: &'p Pool, m: &Merge) -> (&'p str, &'p str, &'p str, &'p str) {
