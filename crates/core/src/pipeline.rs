@@ -17,6 +17,7 @@ use crate::target::{self, TargetError};
 use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
 use crate::consolidate::{self, Policy};
+use crate::history;
 use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::narrative::{self, ReportInput, VerdictPolicy};
 use crate::options::{Format, SeverityPolicy};
@@ -66,6 +67,11 @@ pub struct ConsolidateOptions {
     /// Report id when the directory does not say (default: the directory's name).
     pub id: Option<String>,
     pub wall_clock_ms: Option<u64>,
+    /// The history database (see [`history::default_path`]); None keeps no history.
+    /// Earlier rounds of the same target are read before the report is built (its
+    /// round number, what became of earlier findings), and the review is recorded
+    /// after its files are written. A store that fails is a note, never a lost report.
+    pub history: Option<PathBuf>,
 }
 
 impl ConsolidateOptions {
@@ -80,6 +86,7 @@ impl ConsolidateOptions {
             verdict_policy: VerdictPolicy::default(),
             id: None,
             wall_clock_ms: None,
+            history: None,
         }
     }
 }
@@ -118,7 +125,7 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         return Err(PipelineError::NoReviews(dir.clone()));
     }
     let (mut reviews, raw, records) = parse_reviews(&contents);
-    let target = contents.target.clone().unwrap_or_else(|| Target {
+    let mut target = contents.target.clone().unwrap_or_else(|| Target {
         kind: "local".into(),
         round: 1,
         ..Target::default()
@@ -147,8 +154,25 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     };
     let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
     let manifest = contents.manifest.as_ref();
-    let report = narrative::build_report(&ReportInput {
-        id: report_id(opts, manifest, dir),
+    let id = report_id(opts, manifest, dir);
+    let mut store = opts
+        .history
+        .as_deref()
+        .and_then(|path| open_history(path, &mut notes));
+    let prior = store.as_ref().and_then(|s| match s.prior(&id, &target) {
+        Ok(prior) => Some(prior),
+        Err(e) => {
+            notes.push(format!(
+                "earlier rounds could not be read from the review history: {e}"
+            ));
+            None
+        }
+    });
+    if let Some(prior) = &prior {
+        target.round = target.round.max(prior.round);
+    }
+    let mut report = narrative::build_report(&ReportInput {
+        id,
         created_at: manifest
             .map(|m| m.created_at.clone())
             .filter(|c| !c.is_empty())
@@ -165,13 +189,40 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
         verdict_policy: opts.verdict_policy,
         review_texts: raw.iter().map(|r| r.text.as_str()).collect(),
     });
+    if let Some(prior) = &prior {
+        history::classify(&mut report, prior);
+    }
     let written = write_outputs(opts, &report, &raw)?;
+    if let Some(store) = store.as_mut() {
+        let out = written.last().and_then(|p| p.parent());
+        if let Err(e) = store.record(&report, &raw, out) {
+            notes.push(format!(
+                "the review was not recorded in the history ({}): {e}\nhint: its files are complete; pass --no-history to skip the history",
+                store.path().display()
+            ));
+        }
+    }
     Ok(Consolidated {
         report,
         written,
         usable_reviews,
         notes,
     })
+}
+
+/// Opens the history database, or says in `notes` why the review keeps no history.
+fn open_history(path: &Path, notes: &mut Vec<String>) -> Option<history::Store> {
+    match history::Store::open(path) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            notes.push(format!(
+                "no review history for this review: {e}\nhint: its files are complete; fix {} or set {} to another file, or pass --no-history",
+                path.display(),
+                history::DB_ENV
+            ));
+            None
+        }
+    }
 }
 
 /// The revision locations are verified against: `--repo` (and `--rev`, else the
@@ -354,6 +405,8 @@ pub struct ReviewRequest {
     /// The panel to run (see [`reviewers::ready::choose_panel`]).
     pub panel: Vec<ReviewerConfig>,
     pub dry_run: bool,
+    /// The history database (None: no history); see [`ConsolidateOptions::history`].
+    pub history: Option<PathBuf>,
 }
 
 /// How a review ended.
@@ -479,6 +532,7 @@ pub async fn review(
     opts.rev = Some(target.head.clone());
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
+    opts.history = request.history.clone();
     let mut consolidated = consolidate_dir(&opts)?;
     consolidated.notes.extend(cleanup);
     Ok(ReviewOutcome::Done {
