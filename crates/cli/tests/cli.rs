@@ -337,6 +337,7 @@ fn interrupted_review_is_finished_by_consolidate() {
         .arg(&config)
         .current_dir(repo.path())
         .env("XDG_CONFIG_HOME", bin.path())
+        .env("DEEP_REVIEW_DB", support::test_db())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -7,6 +7,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The history database every CLI test writes unless it names its own: one per test
+/// process, in the temporary directory, never the user's.
+pub fn test_db() -> PathBuf {
+    std::env::temp_dir()
+        .join(format!("deep-review-test-history-{}", std::process::id()))
+        .join("history.sqlite3")
+}
+
 pub struct Test {
     args: Vec<String>,
     env: BTreeMap<String, String>,
@@ -66,6 +74,8 @@ impl Test {
         for key in &self.env_removed {
             cmd.env_remove(key);
         }
+        // Never the user's history database; a test may name its own.
+        cmd.env("DEEP_REVIEW_DB", test_db());
         cmd.args(&self.args).envs(&self.env).env("NO_COLOR", "1");
         // Keep the user's own configuration out of the tests.
         cmd.env(

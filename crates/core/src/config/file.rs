@@ -60,6 +60,16 @@ pub(super) struct FileLayer {
     pub review: ReviewFile,
     #[serde(deserialize_with = "reviewer_tables")]
     pub reviewers: BTreeMap<String, ReviewerFile>,
+    #[serde(deserialize_with = "table")]
+    pub history: HistoryFile,
+}
+
+/// The `[history]` table: whether reviews are kept in the history database.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct HistoryFile {
+    #[serde(deserialize_with = "flag")]
+    pub enabled: Option<bool>,
 }
 
 /// The `[review]` table.
@@ -545,7 +555,7 @@ mod tests {
             ),
             (
                 "[reveiw]\n",
-                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers",
+                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers, history",
             ),
             (
                 "[review]\nzzz = 1\n",

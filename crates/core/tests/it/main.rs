@@ -9,6 +9,7 @@ mod consolidate_fixtures;
 mod consolidate_props;
 mod consolidate_same;
 mod corpus;
+mod history;
 mod parse_fixtures;
 mod parse_seed;
 mod real_clis;
