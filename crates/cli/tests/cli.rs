@@ -5,6 +5,7 @@ mod api;
 mod builtin;
 mod conventions;
 mod hardening;
+mod history;
 mod progress_display;
 mod support;
 

@@ -96,7 +96,7 @@ pub fn classify(report: &mut Report, prior: &Prior) {
         feedback.push(Feedback {
             source: format!("deep-review round {}", earlier.first_round),
             text: format!(
-                "{} {}{} — {how} (raised in round {}, {} in round {})",
+                "{} {}{} — {how} (raised in round {}; was {} in round {})",
                 f.id,
                 f.title,
                 place(f.location.as_ref()),
