@@ -160,18 +160,20 @@ impl Store {
             // nothing in the next round continues it.
             let mut stmt = conn.prepare(&format!(
                 "{SELECTED},
-                 nxt AS (
+                 nxt AS MATERIALIZED (
                     SELECT sel.id AS id,
                            (SELECT n.id FROM reviews n WHERE n.target_id = sel.target_id AND n.round > sel.round
                             ORDER BY n.round, n.created_at, n.id LIMIT 1) AS next_id
-                    FROM sel)
-                 SELECT m.reviewer, COUNT(DISTINCT f.id),
-                        COUNT(DISTINCT CASE WHEN NOT EXISTS (
-                            SELECT 1 FROM findings g WHERE g.review_id = nxt.next_id AND g.previous_id = f.local_id)
-                            THEN f.id END)
-                 FROM nxt JOIN findings f ON f.review_id = nxt.id
-                          JOIN finding_members m ON m.finding_id = f.id
-                 WHERE nxt.next_id IS NOT NULL
+                    FROM sel),
+                 followed AS MATERIALIZED (
+                    SELECT f.id AS id, NOT EXISTS (
+                             SELECT 1 FROM findings g WHERE g.review_id = nxt.next_id AND g.previous_id = f.local_id
+                           ) AS fixed
+                    FROM nxt JOIN findings f ON f.review_id = nxt.id
+                    WHERE nxt.next_id IS NOT NULL)
+                 SELECT m.reviewer, COUNT(DISTINCT followed.id),
+                        COUNT(DISTINCT CASE WHEN followed.fixed THEN followed.id END)
+                 FROM followed JOIN finding_members m ON m.finding_id = followed.id
                  GROUP BY m.reviewer"
             ))?;
             for row in stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
