@@ -210,6 +210,15 @@ pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, Pipeli
     })
 }
 
+/// The round of a review about to run, as the history counts the target's reviews, so
+/// the prompt and `target.json` say it; the target's own round when there is no
+/// history (a store that fails here is reported by the consolidation).
+fn round_from_history(path: Option<&Path>, id: &str, target: &Target) -> u32 {
+    path.and_then(|p| history::Store::open(p).ok())
+        .and_then(|store| store.prior(id, target).ok())
+        .map_or(target.round, |prior| target.round.max(prior.round))
+}
+
 /// Opens the history database, or says in `notes` why the review keeps no history.
 fn open_history(path: &Path, notes: &mut Vec<String>) -> Option<history::Store> {
     match history::Store::open(path) {
@@ -448,7 +457,10 @@ pub async fn review(
     let now = chrono::Utc::now();
     let dir = WorkDir::create(&out, &target.slug, now)?;
     target.write_diff(&dir.diff_path())?;
-    let report_target = target.to_report_target();
+    let mut report_target = target.to_report_target();
+    if !request.dry_run {
+        report_target.round = round_from_history(request.history.as_deref(), &dir.id, &report_target);
+    }
     dir.write_report_target(&report_target)?;
     dir.write_file(
         workdir::CONTEXT_FILE,

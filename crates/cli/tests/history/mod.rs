@@ -48,6 +48,9 @@ fn history_and_stats_list_what_reviews_recorded() {
         unresolved.contains("`two` has no test") && unresolved.contains("raised in round 1"),
         "{unresolved}"
     );
+    // The reviewers were told too.
+    let prompt = read(Path::new(&second).with_file_name("prompt.md"));
+    assert!(prompt.contains("2 (earlier rounds reviewed previous versions)"), "{prompt}");
     // Left out of the history: neither listed nor counted.
     review(repo.path(), &config, &db, &["--no-history"]);
 
