@@ -79,9 +79,7 @@ static PR_URL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What TARGET names, as a query.
 fn query_for(target: &str) -> Result<HistoryQuery, Failure> {
-    let pr = PR_REF
-        .captures(target)
-        .or_else(|| PR_URL.captures(target));
+    let pr = PR_REF.captures(target).or_else(|| PR_URL.captures(target));
     if let Some(c) = pr {
         return Ok(HistoryQuery {
             key: Some(format!("pr:{}#{}", &c[1], &c[2])),
@@ -231,8 +229,17 @@ fn print_stats(report: &StatsReport) -> Result<(), Failure> {
         })
         .collect();
     let header = [
-        "REVIEWER", "REVIEWS", "C/I/S", "UNIQUE", "AGREED", "DROPPED", "MEDIAN", "TOKENS IN/OUT",
-        "COST", "$/UNIQUE", "FIXED LATER",
+        "REVIEWER",
+        "REVIEWS",
+        "C/I/S",
+        "UNIQUE",
+        "AGREED",
+        "DROPPED",
+        "MEDIAN",
+        "TOKENS IN/OUT",
+        "COST",
+        "$/UNIQUE",
+        "FIXED LATER",
     ];
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {

@@ -10,8 +10,8 @@
 pub mod config;
 pub mod consolidate;
 pub mod diff;
-pub mod history;
 mod git;
+pub mod history;
 mod lang;
 pub mod model;
 pub mod narrative;

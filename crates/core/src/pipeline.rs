@@ -459,7 +459,8 @@ pub async fn review(
     target.write_diff(&dir.diff_path())?;
     let mut report_target = target.to_report_target();
     if !request.dry_run {
-        report_target.round = round_from_history(request.history.as_deref(), &dir.id, &report_target);
+        report_target.round =
+            round_from_history(request.history.as_deref(), &dir.id, &report_target);
     }
     dir.write_report_target(&report_target)?;
     dir.write_file(

@@ -50,7 +50,10 @@ fn history_and_stats_list_what_reviews_recorded() {
     );
     // The reviewers were told too.
     let prompt = read(Path::new(&second).with_file_name("prompt.md"));
-    assert!(prompt.contains("2 (earlier rounds reviewed previous versions)"), "{prompt}");
+    assert!(
+        prompt.contains("2 (earlier rounds reviewed previous versions)"),
+        "{prompt}"
+    );
     // Left out of the history: neither listed nor counted.
     review(repo.path(), &config, &db, &["--no-history"]);
 
@@ -67,8 +70,17 @@ fn history_and_stats_list_what_reviews_recorded() {
     assert_eq!(entries[0]["findings"]["important"], 1);
     assert_eq!(entries[0]["reviewers"], serde_json::json!(["alpha"]));
     // By branch name; another branch has none.
-    assert_eq!(json(&["history", "--json", "feature"], repo.path(), &db).as_array().unwrap().len(), 2);
-    assert_eq!(json(&["history", "--json", "nope"], repo.path(), &db), serde_json::json!([]));
+    assert_eq!(
+        json(&["history", "--json", "feature"], repo.path(), &db)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        json(&["history", "--json", "nope"], repo.path(), &db),
+        serde_json::json!([])
+    );
 
     let stats = json(&["stats", "--json"], repo.path(), &db);
     assert_eq!(stats["reviews"], 2);
@@ -78,13 +90,24 @@ fn history_and_stats_list_what_reviews_recorded() {
     assert_eq!(alpha["findings"]["important"], 2);
     assert_eq!(alpha["unique"], 2);
     // Round 1's finding was raised again in round 2: followed up, not fixed.
-    assert_eq!((alpha["followed_up"].as_u64(), alpha["fixed"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (alpha["followed_up"].as_u64(), alpha["fixed"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(alpha["fixed_rate"], 0.0);
     assert_eq!(alpha["cost_usd"], serde_json::Value::Null);
     // Since tomorrow: nothing.
-    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).format("%Y-%m-%d").to_string();
+    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     let later = json(&["stats", "--json", "--since", &tomorrow], repo.path(), &db);
-    assert_eq!((later["reviews"].as_u64(), later["reviewers"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    assert_eq!(
+        (
+            later["reviews"].as_u64(),
+            later["reviewers"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
 
     // The table: a header and a row for alpha.
     let run = Test::new()
@@ -93,8 +116,17 @@ fn history_and_stats_list_what_reviews_recorded() {
         .env("DEEP_REVIEW_DB", db.display().to_string())
         .run()
         .status(0);
-    assert!(run.stdout.starts_with("reviewer stats over 2 reviews\nREVIEWER"), "{}", run.stdout);
-    assert!(run.stdout.lines().any(|l| l.starts_with("alpha ")), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("reviewer stats over 2 reviews\nREVIEWER"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with("alpha ")),
+        "{}",
+        run.stdout
+    );
     Test::new()
         .args(["stats", "--since", "last tuesday"])
         .env("DEEP_REVIEW_DB", db.display().to_string())
@@ -120,7 +152,11 @@ fn history_can_be_turned_off_in_the_configuration() {
         .env("DEEP_REVIEW_DB", db.display().to_string())
         .run()
         .status(0);
-    assert!(run.stderr.contains("no reviews recorded yet"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no reviews recorded yet"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -128,7 +164,11 @@ fn a_broken_store_is_a_warning_and_the_review_is_complete() {
     let repo = feature_repo();
     let bin = tempfile::tempdir().unwrap();
     let db = bin.path().join("not-a-db.sqlite3");
-    std::fs::write(&db, "this is not a database, it is a text file\n".repeat(200)).unwrap();
+    std::fs::write(
+        &db,
+        "this is not a database, it is a text file\n".repeat(200),
+    )
+    .unwrap();
     let ok = script(bin.path(), "ok.sh", SCRIPT_REVIEW);
     let config = config_with(repo.path(), &[("alpha", &ok)]);
     let run = Test::new()

@@ -228,7 +228,13 @@ mod tests {
     fn history_is_on_unless_a_file_or_the_flag_turns_it_off() {
         assert!(settings(&[]).history);
         assert!(!settings(&[("deep-review.toml", "[history]\nenabled = false\n")]).history);
-        assert!(settings(&[("config.toml", "[history]\nenabled = false\n"), ("deep-review.toml", "[history]\nenabled = true\n")]).history);
+        assert!(
+            settings(&[
+                ("config.toml", "[history]\nenabled = false\n"),
+                ("deep-review.toml", "[history]\nenabled = true\n")
+            ])
+            .history
+        );
         let flags = Overrides {
             no_history: true,
             ..Overrides::default()

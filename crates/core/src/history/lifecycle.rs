@@ -57,7 +57,12 @@ pub fn classify(report: &mut Report, prior: &Prior) {
         let words = title_words(&f.title);
         let best = (0..previous.findings.len())
             .filter(|&j| !used[j] && path.is_some() && previous.findings[j].path.as_deref() == path)
-            .map(|j| (j, jaccard(&words, &title_words(&previous.findings[j].title))))
+            .map(|j| {
+                (
+                    j,
+                    jaccard(&words, &title_words(&previous.findings[j].title)),
+                )
+            })
             .filter(|(_, score)| *score >= SAME_TITLE)
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((j, _)) = best {

@@ -66,8 +66,17 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// branch name in the same repository. None when the target says neither (its review is
 /// kept, but starts no series).
 pub fn target_key(target: &Target) -> Option<String> {
-    let repo = target.repo.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    match (target.kind.as_str(), repo, target.number, target.branch.as_deref()) {
+    let repo = target
+        .repo
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    match (
+        target.kind.as_str(),
+        repo,
+        target.number,
+        target.branch.as_deref(),
+    ) {
         ("github_pr", Some(repo), Some(n), _) => Some(format!("pr:{repo}#{n}")),
         (_, Some(repo), _, Some(branch)) if !branch.trim().is_empty() => {
             Some(format!("branch:{repo}:{}", branch.trim()))

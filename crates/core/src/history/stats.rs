@@ -103,9 +103,10 @@ impl Store {
     pub fn stats(&self, query: &StatsQuery) -> Result<StatsReport, StoreError> {
         let conn = self.conn();
         let args = params![query.since, query.repo];
-        let reviews: u64 = conn.query_row(&format!("{SELECTED} SELECT COUNT(*) FROM sel"), args, |r| {
-            r.get(0)
-        })?;
+        let reviews: u64 =
+            conn.query_row(&format!("{SELECTED} SELECT COUNT(*) FROM sel"), args, |r| {
+                r.get(0)
+            })?;
         let mut rows: Vec<ReviewerStats> = Vec::new();
         {
             let mut stmt = conn.prepare(&format!(

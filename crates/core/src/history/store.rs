@@ -211,7 +211,9 @@ impl Store {
             params![key, t.kind, t.repo, t.number, t.branch],
         )?;
         let target_id: i64 =
-            tx.query_row("SELECT id FROM targets WHERE key = ?1", [&key], |r| r.get(0))?;
+            tx.query_row("SELECT id FROM targets WHERE key = ?1", [&key], |r| {
+                r.get(0)
+            })?;
         tx.execute("DELETE FROM reviews WHERE review_id = ?1", [&report.id])?;
         let mut counts = SeverityCounts::default();
         for f in &report.findings {
@@ -354,36 +356,33 @@ impl Store {
             .limit
             .and_then(|n| i64::try_from(n).ok())
             .unwrap_or(-1);
-        let rows = stmt.query_map(
-            params![query.key, query.branch, query.repo, limit],
-            |r| {
-                let decision: String = r.get(9)?;
-                let reviewers: Option<String> = r.get(15)?;
-                Ok(HistoryEntry {
-                    id: r.get(0)?,
-                    created_at: r.get(1)?,
-                    kind: r.get(2)?,
-                    repo: r.get(3)?,
-                    number: r.get(4)?,
-                    branch: r.get(5)?,
-                    round: r.get(6)?,
-                    title: r.get(7)?,
-                    head: r.get(8)?,
-                    decision: decision_of(&decision),
-                    reason: r.get(10)?,
-                    findings: SeverityCounts {
-                        critical: r.get(11)?,
-                        important: r.get(12)?,
-                        suggestion: r.get(13)?,
-                    },
-                    dropped: r.get(14)?,
-                    reviewers: reviewers
-                        .map(|s| s.split(',').map(str::to_string).collect())
-                        .unwrap_or_default(),
-                    report_dir: r.get(16)?,
-                })
-            },
-        )?;
+        let rows = stmt.query_map(params![query.key, query.branch, query.repo, limit], |r| {
+            let decision: String = r.get(9)?;
+            let reviewers: Option<String> = r.get(15)?;
+            Ok(HistoryEntry {
+                id: r.get(0)?,
+                created_at: r.get(1)?,
+                kind: r.get(2)?,
+                repo: r.get(3)?,
+                number: r.get(4)?,
+                branch: r.get(5)?,
+                round: r.get(6)?,
+                title: r.get(7)?,
+                head: r.get(8)?,
+                decision: decision_of(&decision),
+                reason: r.get(10)?,
+                findings: SeverityCounts {
+                    critical: r.get(11)?,
+                    important: r.get(12)?,
+                    suggestion: r.get(13)?,
+                },
+                dropped: r.get(14)?,
+                reviewers: reviewers
+                    .map(|s| s.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                report_dir: r.get(16)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -316,7 +316,10 @@ fn absent<'a>(previous_round: u32, e: &'a EarlierFinding) -> SarifResult<'a> {
             .unwrap_or(0),
         level: level(e.severity),
         message: Message {
-            text: format!("{}: {title} (raised in round {previous_round}, no longer raised)", e.id),
+            text: format!(
+                "{}: {title} (raised in round {previous_round}, no longer raised)",
+                e.id
+            ),
             markdown: None,
         },
         locations: loc
@@ -391,9 +394,12 @@ fn sarif_log(report: &Report) -> Log<'_> {
             .findings
             .iter()
             .map(|f| result(report, f))
-            .chain(report.history.iter().flat_map(|h| {
-                h.resolved.iter().map(|e| absent(h.previous_round, e))
-            }))
+            .chain(
+                report
+                    .history
+                    .iter()
+                    .flat_map(|h| h.resolved.iter().map(|e| absent(h.previous_round, e))),
+            )
             .collect(),
         properties: json!({
             "verdict": report.verdict.decision.as_str(),

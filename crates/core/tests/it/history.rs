@@ -21,7 +21,13 @@ struct Seat<'a> {
     cost: Option<f64>,
 }
 
-fn seat<'a>(name: &'a str, text: String, duration_ms: u64, tokens: (u64, u64), cost: Option<f64>) -> Seat<'a> {
+fn seat<'a>(
+    name: &'a str,
+    text: String,
+    duration_ms: u64,
+    tokens: (u64, u64),
+    cost: Option<f64>,
+) -> Seat<'a> {
     Seat {
         name,
         text,
@@ -50,7 +56,8 @@ fn review_dir(root: &Path, id: &str, branch: &str, seats: &[Seat<'_>]) -> PathBu
     })
     .unwrap();
     for s in seats {
-        wd.write_file(&layout::review_file(s.name, 1), &s.text).unwrap();
+        wd.write_file(&layout::review_file(s.name, 1), &s.text)
+            .unwrap();
         let record = RunRecord {
             name: s.name.to_string(),
             status: RunStatus::Ok,
@@ -93,14 +100,26 @@ fn migrations_run_once_upgrade_an_older_database_and_refuse_a_newer_one() {
     let tmp = tempfile::tempdir().unwrap();
     // An empty database gets every migration; opening it again changes nothing.
     let fresh = tmp.path().join("new/history.sqlite3");
-    assert_eq!(Store::open(&fresh).unwrap().version().unwrap(), CURRENT_VERSION);
-    assert_eq!(Store::open(&fresh).unwrap().version().unwrap(), CURRENT_VERSION);
-    assert!(CURRENT_VERSION >= 2, "the ladder has an older rung to upgrade from");
+    assert_eq!(
+        Store::open(&fresh).unwrap().version().unwrap(),
+        CURRENT_VERSION
+    );
+    assert_eq!(
+        Store::open(&fresh).unwrap().version().unwrap(),
+        CURRENT_VERSION
+    );
+    assert!(
+        CURRENT_VERSION >= 2,
+        "the ladder has an older rung to upgrade from"
+    );
 
     // A database an older deep-review left (schema 1, one review in it) is upgraded,
     // its review kept.
     let old = tmp.path().join("old.sqlite3");
-    assert_eq!(Store::open_at_version(&old, 1).unwrap().version().unwrap(), 1);
+    assert_eq!(
+        Store::open_at_version(&old, 1).unwrap().version().unwrap(),
+        1
+    );
     {
         let conn = rusqlite::Connection::open(&old).unwrap();
         conn.execute_batch(
@@ -113,7 +132,10 @@ fn migrations_run_once_upgrade_an_older_database_and_refuse_a_newer_one() {
         .unwrap();
         // Schema 1 has no raw reviews yet.
         assert!(conn
-            .execute("INSERT INTO raw_reviews (review_id, reviewer, text) VALUES (1, 'a', 'x')", [])
+            .execute(
+                "INSERT INTO raw_reviews (review_id, reviewer, text) VALUES (1, 'a', 'x')",
+                []
+            )
             .is_err());
     }
     let store = Store::open(&old).unwrap();
@@ -131,7 +153,10 @@ fn migrations_run_once_upgrade_an_older_database_and_refuse_a_newer_one() {
         .unwrap();
     let err = Store::open(&old).unwrap_err().to_string();
     assert!(err.contains("newer deep-review"), "{err}");
-    assert!(err.contains(&format!("schema version {}", CURRENT_VERSION + 7)), "{err}");
+    assert!(
+        err.contains(&format!("schema version {}", CURRENT_VERSION + 7)),
+        "{err}"
+    );
     assert!(err.contains("hint: "), "{err}");
 }
 
@@ -142,7 +167,12 @@ fn concurrent_writers_both_land() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("history.sqlite3");
     let reviews = tmp.path().join("reviews");
-    let text = important(&[item("I1", "Unchecked index in `pick`", "src/lib.rs:3", "let x = v[i];")]);
+    let text = important(&[item(
+        "I1",
+        "Unchecked index in `pick`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )]);
     let dirs: Vec<Vec<PathBuf>> = (0..2)
         .map(|w| {
             (0..12)
@@ -196,26 +226,62 @@ fn concurrent_writers_both_land() {
 fn second_round_classifies_earlier_findings() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("history.sqlite3");
-    let fixed = |line: u32| item("I1", "Unbounded retry loop in `fetch`", &format!("src/net.rs:{line}"), "loop { client.get(url)?; }");
-    let stays = |line: u32| item("I2", "Token written to the debug log", &format!("src/auth.rs:{line}"), "debug!(\"token={}\", token);");
-    let moves = |line: u32| item("I3", "Cache key ignores the locale", &format!("src/cache.rs:{line}"), "let key = format!(\"{}\", path);");
+    let fixed = |line: u32| {
+        item(
+            "I1",
+            "Unbounded retry loop in `fetch`",
+            &format!("src/net.rs:{line}"),
+            "loop { client.get(url)?; }",
+        )
+    };
+    let stays = |line: u32| {
+        item(
+            "I2",
+            "Token written to the debug log",
+            &format!("src/auth.rs:{line}"),
+            "debug!(\"token={}\", token);",
+        )
+    };
+    let moves = |line: u32| {
+        item(
+            "I3",
+            "Cache key ignores the locale",
+            &format!("src/cache.rs:{line}"),
+            "let key = format!(\"{}\", path);",
+        )
+    };
     let r1 = review_dir(
         tmp.path(),
         "20260103-100000-feat",
         "feat",
-        &[seat("a", important(&[fixed(12), stays(30), moves(8)]), 1000, (10, 5), None)],
+        &[seat(
+            "a",
+            important(&[fixed(12), stays(30), moves(8)]),
+            1000,
+            (10, 5),
+            None,
+        )],
     );
     let first = consolidate(&r1, &db);
     assert!(first.notes.is_empty(), "{:?}", first.notes);
     assert_eq!(first.report.target.round, 1);
-    assert_eq!(first.report.history, None, "a first round has nothing to compare with");
+    assert_eq!(
+        first.report.history, None,
+        "a first round has nothing to compare with"
+    );
     assert_eq!(first.report.findings.len(), 3);
 
     let r2 = review_dir(
         tmp.path(),
         "20260104-100000-feat",
         "feat",
-        &[seat("a", important(&[stays(30), moves(48)]), 1000, (10, 5), None)],
+        &[seat(
+            "a",
+            important(&[stays(30), moves(48)]),
+            1000,
+            (10, 5),
+            None,
+        )],
     );
     let second = consolidate(&r2, &db);
     assert!(second.notes.is_empty(), "{:?}", second.notes);
@@ -241,8 +307,16 @@ fn second_round_classifies_earlier_findings() {
     assert_eq!(
         states,
         [
-            ("Cache key ignores the locale".to_string(), BaselineState::Unchanged, 1),
-            ("Token written to the debug log".to_string(), BaselineState::Unchanged, 1),
+            (
+                "Cache key ignores the locale".to_string(),
+                BaselineState::Unchanged,
+                1
+            ),
+            (
+                "Token written to the debug log".to_string(),
+                BaselineState::Unchanged,
+                1
+            ),
         ]
     );
     let moved = report
@@ -269,13 +343,22 @@ fn second_round_classifies_earlier_findings() {
         .map(|f| f.text.as_str())
         .collect();
     assert_eq!(open.len(), 2, "{open:?}");
-    assert!(open.iter().all(|t| t.contains("raised in round 1")), "{open:?}");
+    assert!(
+        open.iter().all(|t| t.contains("raised in round 1")),
+        "{open:?}"
+    );
     let md = std::fs::read_to_string(second.review_md().unwrap()).unwrap();
     let section = md.split("## Unresolved Feedback").nth(1).unwrap();
     let section = section.split("\n## ").next().unwrap();
-    assert!(section.contains("Token written to the debug log"), "{section}");
+    assert!(
+        section.contains("Token written to the debug log"),
+        "{section}"
+    );
     assert!(section.contains("deep-review round 1"), "{section}");
-    assert!(section.contains("**addressed**") && section.contains("Unbounded retry loop"), "{section}");
+    assert!(
+        section.contains("**addressed**") && section.contains("Unbounded retry loop"),
+        "{section}"
+    );
 
     // SARIF: unchanged results, and the fixed one as absent.
     let sarif: serde_json::Value = serde_json::from_str(
@@ -306,7 +389,15 @@ fn second_round_classifies_earlier_findings() {
         "feat",
         &[seat(
             "a",
-            important(&[stays(31), item("I9", "Cache key ignores the user's locale setting", "src/cache.rs:50", "let key = cache_key(path);")]),
+            important(&[
+                stays(31),
+                item(
+                    "I9",
+                    "Cache key ignores the user's locale setting",
+                    "src/cache.rs:50",
+                    "let key = cache_key(path);",
+                ),
+            ]),
             1000,
             (10, 5),
             None,
@@ -315,9 +406,16 @@ fn second_round_classifies_earlier_findings() {
     let third = consolidate(&r3, &db);
     let link = third.report.history.as_ref().unwrap();
     assert_eq!(third.report.target.round, 3);
-    let mut states: Vec<(BaselineState, u32)> = link.findings.iter().map(|l| (l.state, l.first_round)).collect();
+    let mut states: Vec<(BaselineState, u32)> = link
+        .findings
+        .iter()
+        .map(|l| (l.state, l.first_round))
+        .collect();
     states.sort_by_key(|s| s.0.as_str());
-    assert_eq!(states, [(BaselineState::Unchanged, 1), (BaselineState::Updated, 1)]);
+    assert_eq!(
+        states,
+        [(BaselineState::Unchanged, 1), (BaselineState::Updated, 1)]
+    );
 }
 
 /// Stats over a small history, every figure computed by hand:
@@ -331,18 +429,55 @@ fn second_round_classifies_earlier_findings() {
 fn stats_match_hand_computed_figures() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("history.sqlite3");
-    let off_by_one = item("I1", "Off-by-one in the page count", "src/page.rs:10", "let pages = total / size;");
-    let helper = item("I2", "Helper duplicates the page arithmetic", "src/util.rs:3", "fn pages(t: u32) -> u32 { t / 10 }");
-    let sql = item("I2", "SQL built by string concatenation", "src/db.rs:20", "let q = format!(\"SELECT * FROM t WHERE id = {}\", id);");
-    let docs = item("I1", "Pager lacks its safety documentation", "src/pager.rs:1", "pub unsafe fn raw_page(ptr: *const u8)");
-    let handle = item("I1", "Leaked file handle on the error path", "src/io.rs:5", "let f = File::open(path)?;");
+    let off_by_one = item(
+        "I1",
+        "Off-by-one in the page count",
+        "src/page.rs:10",
+        "let pages = total / size;",
+    );
+    let helper = item(
+        "I2",
+        "Helper duplicates the page arithmetic",
+        "src/util.rs:3",
+        "fn pages(t: u32) -> u32 { t / 10 }",
+    );
+    let sql = item(
+        "I2",
+        "SQL built by string concatenation",
+        "src/db.rs:20",
+        "let q = format!(\"SELECT * FROM t WHERE id = {}\", id);",
+    );
+    let docs = item(
+        "I1",
+        "Pager lacks its safety documentation",
+        "src/pager.rs:1",
+        "pub unsafe fn raw_page(ptr: *const u8)",
+    );
+    let handle = item(
+        "I1",
+        "Leaked file handle on the error path",
+        "src/io.rs:5",
+        "let f = File::open(path)?;",
+    );
     let r1 = review_dir(
         tmp.path(),
         "20260201-100000-feat",
         "feat",
         &[
-            seat("a", important(&[off_by_one.clone(), helper]), 60_000, (1000, 200), Some(0.50)),
-            seat("b", important(&[off_by_one.clone(), sql]), 120_000, (2000, 400), Some(1.00)),
+            seat(
+                "a",
+                important(&[off_by_one.clone(), helper]),
+                60_000,
+                (1000, 200),
+                Some(0.50),
+            ),
+            seat(
+                "b",
+                important(&[off_by_one.clone(), sql]),
+                120_000,
+                (2000, 400),
+                Some(1.00),
+            ),
         ],
     );
     let r2 = review_dir(
@@ -350,7 +485,13 @@ fn stats_match_hand_computed_figures() {
         "20260202-100000-feat",
         "feat",
         &[
-            seat("a", important(&[off_by_one]), 90_000, (1500, 300), Some(0.70)),
+            seat(
+                "a",
+                important(&[off_by_one]),
+                90_000,
+                (1500, 300),
+                Some(0.70),
+            ),
             seat("b", important(&[docs]), 30_000, (500, 100), Some(0.20)),
         ],
     );
@@ -378,7 +519,14 @@ fn stats_match_hand_computed_figures() {
     let (a, b) = (&stats.reviewers[0], &stats.reviewers[1]);
 
     assert_eq!((a.reviews, a.reviewed), (3, 3));
-    assert_eq!((a.findings.critical, a.findings.important, a.findings.suggestion), (0, 4, 0));
+    assert_eq!(
+        (
+            a.findings.critical,
+            a.findings.important,
+            a.findings.suggestion
+        ),
+        (0, 4, 0)
+    );
     // Unique: r1's helper, r2's off-by-one (b did not raise it again), r3's handle.
     assert_eq!(a.unique, 3);
     // Member of 4 findings, one shared (r1's off-by-one).
@@ -396,7 +544,14 @@ fn stats_match_hand_computed_figures() {
     assert_eq!(a.fixed_rate, Some(0.5));
 
     assert_eq!((b.reviews, b.reviewed), (2, 2));
-    assert_eq!((b.findings.critical, b.findings.important, b.findings.suggestion), (0, 3, 0));
+    assert_eq!(
+        (
+            b.findings.critical,
+            b.findings.important,
+            b.findings.suggestion
+        ),
+        (0, 3, 0)
+    );
     assert_eq!(b.unique, 2);
     assert_eq!(b.consolidated, 3);
     assert_eq!(b.agreement_rate, Some(1.0 / 3.0));
@@ -417,7 +572,10 @@ fn stats_match_hand_computed_figures() {
         .unwrap();
     assert_eq!(since.reviews, 1);
     assert_eq!(since.reviewers.len(), 1);
-    assert_eq!((since.reviewers[0].name.as_str(), since.reviewers[0].unique), ("a", 1));
+    assert_eq!(
+        (since.reviewers[0].name.as_str(), since.reviewers[0].unique),
+        ("a", 1)
+    );
     assert_eq!(since.reviewers[0].followed_up, 0);
     assert_eq!(since.reviewers[0].fixed_rate, None);
     let other = store
@@ -438,8 +596,18 @@ fn assert_close(value: Option<f64>, expected: f64) {
 #[test]
 fn unwritable_store_leaves_a_complete_report_and_a_note() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = important(&[item("I1", "Unchecked index in `pick`", "src/lib.rs:3", "let x = v[i];")]);
-    let dir = review_dir(tmp.path(), "20260401-000000-feat", "feat", &[seat("a", text, 10, (1, 1), None)]);
+    let text = important(&[item(
+        "I1",
+        "Unchecked index in `pick`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )]);
+    let dir = review_dir(
+        tmp.path(),
+        "20260401-000000-feat",
+        "feat",
+        &[seat("a", text, 10, (1, 1), None)],
+    );
     let mut opts = ConsolidateOptions::new(&dir);
     opts.formats = vec![Format::Markdown, Format::Json, Format::Sarif];
     let without = consolidate_dir(&opts).unwrap();
@@ -462,7 +630,11 @@ fn unwritable_store_leaves_a_complete_report_and_a_note() {
         let done = consolidate_dir(&opts).unwrap();
         assert_eq!(files(&done), expected, "{}", db.display());
         assert_eq!(done.notes.len(), 1, "{:?}", done.notes);
-        assert!(done.notes[0].starts_with("no review history for this review: "), "{:?}", done.notes);
+        assert!(
+            done.notes[0].starts_with("no review history for this review: "),
+            "{:?}",
+            done.notes
+        );
         assert!(done.notes[0].contains("--no-history"), "{:?}", done.notes);
     }
 }
@@ -483,8 +655,18 @@ fn read_only_database_file_leaves_a_complete_report_and_a_note() {
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .unwrap();
     }
-    let text = important(&[item("I1", "Unchecked index in `pick`", "src/lib.rs:3", "let x = v[i];")]);
-    let dir = review_dir(tmp.path(), "20260402-000000-feat", "feat", &[seat("a", text, 10, (1, 1), None)]);
+    let text = important(&[item(
+        "I1",
+        "Unchecked index in `pick`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )]);
+    let dir = review_dir(
+        tmp.path(),
+        "20260402-000000-feat",
+        "feat",
+        &[seat("a", text, 10, (1, 1), None)],
+    );
     set_mode(&db, 0o444);
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap()
@@ -508,13 +690,22 @@ fn read_only_database_file_leaves_a_complete_report_and_a_note() {
     let out = std::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "history::consolidate_as_nobody", "--nocapture", "--include-ignored"])
+        .args([
+            "--exact",
+            "history::consolidate_as_nobody",
+            "--nocapture",
+            "--include-ignored",
+        ])
         .env("DEEP_REVIEW_IT_DIR", &dir)
         .env("DEEP_REVIEW_IT_DB", &db)
         .output()
         .expect("setpriv (util-linux) runs the test as `nobody`");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("1 passed"), "{stdout}");
     let notes = std::fs::read_to_string(dir.join("notes.txt")).unwrap();
     check_read_only_outcome(&notes, &dir);
@@ -557,6 +748,8 @@ fn database_location_never_defaults_to_nothing_when_home_is_set() {
     let env = |name: &str| (name == "HOME").then(|| "/home/u".to_string());
     assert_eq!(
         history::default_path(&env),
-        Some(PathBuf::from("/home/u/.local/share/deep-review/history.sqlite3"))
+        Some(PathBuf::from(
+            "/home/u/.local/share/deep-review/history.sqlite3"
+        ))
     );
 }
