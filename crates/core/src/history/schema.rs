@@ -58,6 +58,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         suggestion   INTEGER NOT NULL,
         unique_count INTEGER NOT NULL,
         dropped      INTEGER NOT NULL,
+        consolidated INTEGER NOT NULL,
+        agreed       INTEGER NOT NULL,
         PRIMARY KEY (review_id, reviewer)
     );
     CREATE TABLE findings (

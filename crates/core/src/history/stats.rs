@@ -114,7 +114,7 @@ impl Store {
                  SELECT rr.reviewer, MAX(rr.display), COUNT(*), SUM(rr.reviewed), SUM(rr.critical),
                         SUM(rr.important), SUM(rr.suggestion), SUM(rr.unique_count), SUM(rr.dropped),
                         SUM(COALESCE(rr.tokens_in, 0)), SUM(COALESCE(rr.tokens_out, 0)),
-                        SUM(rr.cost_usd)
+                        SUM(rr.cost_usd), SUM(rr.consolidated), SUM(rr.agreed)
                  FROM reviewer_runs rr JOIN sel ON sel.id = rr.review_id
                  GROUP BY rr.reviewer"
             ))?;
@@ -134,25 +134,13 @@ impl Store {
                     tokens_input: r.get(9)?,
                     tokens_output: r.get(10)?,
                     cost_usd: r.get(11)?,
+                    consolidated: r.get(12)?,
+                    agreement_rate: ratio(r.get(13)?, r.get(12)?),
                     ..ReviewerStats::default()
                 })
             })?;
             for row in mapped {
                 rows.push(row?);
-            }
-        }
-        let mut agreement: Vec<(String, u64, u64)> = Vec::new();
-        {
-            let mut stmt = conn.prepare(&format!(
-                "{SELECTED}
-                 SELECT m.reviewer, COUNT(DISTINCT f.id),
-                        COUNT(DISTINCT CASE WHEN f.reviewer_count >= 2 THEN f.id END)
-                 FROM sel JOIN findings f ON f.review_id = sel.id
-                      JOIN finding_members m ON m.finding_id = f.id
-                 GROUP BY m.reviewer"
-            ))?;
-            for row in stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
-                agreement.push(row?);
             }
         }
         let mut later: Vec<(String, u64, u64)> = Vec::new();
@@ -190,12 +178,6 @@ impl Store {
             ))?;
             for row in stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))? {
                 durations.push(row?);
-            }
-        }
-        for (name, consolidated, agreed) in agreement {
-            if let Some(i) = rows.iter().position(|r| r.name == name) {
-                rows[i].consolidated = consolidated;
-                rows[i].agreement_rate = ratio(agreed, consolidated);
             }
         }
         for (name, followed, fixed) in later {

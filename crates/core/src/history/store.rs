@@ -247,11 +247,21 @@ impl Store {
             let mut run = tx.prepare_cached(
                 "INSERT INTO reviewer_runs (review_id, reviewer, display, backend, model, effort, status,
                     error, reviewed, duration_ms, tokens_in, tokens_out, cost_usd, tool_calls,
-                    critical, important, suggestion, unique_count, dropped)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                    critical, important, suggestion, unique_count, dropped, consolidated, agreed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                         ?20, ?21)
                  ON CONFLICT DO NOTHING",
             )?;
             for r in &report.reviewers {
+                // The consolidated findings it is in, and of those, the ones another
+                // reviewer raised too (what `stats` calls agreement).
+                let mine = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.reviewers.contains(&r.name));
+                let (consolidated, agreed) = mine.fold((0u32, 0u32), |(c, a), f| {
+                    (c + 1, a + u32::from(f.reviewers.len() >= 2))
+                });
                 let tools = serde_json::to_string(&r.tool_calls).unwrap_or_else(|_| "{}".into());
                 run.execute(params![
                     review,
@@ -273,6 +283,8 @@ impl Store {
                     r.findings.suggestion,
                     r.unique,
                     r.dropped,
+                    consolidated,
+                    agreed,
                 ])?;
             }
             let mut finding = tx.prepare_cached(
