@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The history database every CLI test writes unless it names its own: one per test
-/// process, in the temporary directory, never the user's.
+/// The history database every CLI test writes unless it names its own: one file in
+/// cargo's scratch directory for integration tests, shared by the tests (they may write
+/// at once, as reviews do), never the user's.
 pub fn test_db() -> PathBuf {
-    std::env::temp_dir()
-        .join(format!("deep-review-test-history-{}", std::process::id()))
-        .join("history.sqlite3")
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-history.sqlite3")
 }
 
 pub struct Test {
