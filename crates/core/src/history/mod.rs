@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use lifecycle::{classify, Prior};
 pub use schema::CURRENT_VERSION;
-pub use stats::{ReviewerStats, StatsQuery, StatsReport};
+pub use stats::{Period, ReviewerStats, StatsQuery, StatsReport};
 pub use store::{HistoryEntry, HistoryQuery, Store};
 
 use crate::report::Target;

@@ -61,7 +61,8 @@ pub struct StatsReport {
     pub reviewers: Vec<ReviewerStats>,
 }
 
-/// One reviewer over the selected reviews.
+/// One reviewer over the selected reviews (`None` rates and costs: nothing to divide
+/// by, or no run reported a cost).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReviewerStats {
     pub name: String,
@@ -92,6 +93,22 @@ pub struct ReviewerStats {
     pub followed_up: u64,
     pub fixed: u64,
     pub fixed_rate: Option<f64>,
+    /// The same reviewer month by month (UTC, `2026-04`), oldest first: how it trends.
+    pub trend: Vec<Period>,
+}
+
+/// One reviewer's figures over one calendar month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Period {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub reviews: u64,
+    /// Its items as it rated them, all severities.
+    pub findings: u64,
+    pub unique: u64,
+    pub agreement_rate: Option<f64>,
+    pub dropped: u64,
+    pub cost_usd: Option<f64>,
 }
 
 /// The selected reviews, as a CTE every query starts with.
@@ -143,6 +160,34 @@ impl Store {
                 rows.push(row?);
             }
         }
+        let mut trend: Vec<(String, Period)> = Vec::new();
+        {
+            let mut stmt = conn.prepare(&format!(
+                "{SELECTED}
+                 SELECT rr.reviewer, substr(sel.created_at, 1, 7) AS month, COUNT(*),
+                        SUM(rr.critical + rr.important + rr.suggestion), SUM(rr.unique_count),
+                        SUM(rr.consolidated), SUM(rr.agreed), SUM(rr.dropped), SUM(rr.cost_usd)
+                 FROM reviewer_runs rr JOIN sel ON sel.id = rr.review_id
+                 GROUP BY rr.reviewer, month ORDER BY rr.reviewer, month"
+            ))?;
+            let mapped = stmt.query_map(args, |r| {
+                Ok((
+                    r.get(0)?,
+                    Period {
+                        month: r.get(1)?,
+                        reviews: r.get(2)?,
+                        findings: r.get(3)?,
+                        unique: r.get(4)?,
+                        agreement_rate: ratio(r.get(6)?, r.get(5)?),
+                        dropped: r.get(7)?,
+                        cost_usd: r.get(8)?,
+                    },
+                ))
+            })?;
+            for row in mapped {
+                trend.push(row?);
+            }
+        }
         let mut later: Vec<(String, u64, u64)> = Vec::new();
         {
             // A finding is followed up when the target has a later round; fixed when
@@ -185,6 +230,11 @@ impl Store {
                 rows[i].followed_up = followed;
                 rows[i].fixed = fixed;
                 rows[i].fixed_rate = ratio(fixed, followed);
+            }
+        }
+        for (name, period) in trend {
+            if let Some(i) = rows.iter().position(|r| r.name == name) {
+                rows[i].trend.push(period);
             }
         }
         for row in &mut rows {

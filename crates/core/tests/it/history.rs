@@ -561,6 +561,18 @@ fn stats_match_hand_computed_figures() {
     // r1's off-by-one stayed open, its SQL finding was fixed.
     assert_eq!((b.followed_up, b.fixed), (2, 1));
 
+    // Month by month: a was in r1 and r2 in February, r3 in March.
+    let months: Vec<(&str, u64, u64, u64)> = a
+        .trend
+        .iter()
+        .map(|p| (p.month.as_str(), p.reviews, p.findings, p.unique))
+        .collect();
+    assert_eq!(months, [("2026-02", 2, 3, 2), ("2026-03", 1, 1, 1)]);
+    assert_eq!(a.trend[0].agreement_rate, Some(1.0 / 3.0));
+    assert_close(a.trend[0].cost_usd, 1.20);
+    assert_eq!(a.trend[1].cost_usd, None);
+    assert_eq!(b.trend.len(), 1);
+
     // --since keeps r3 only; --repo of another repository keeps nothing.
     let since = store
         .stats(&StatsQuery {
