@@ -109,7 +109,26 @@ fn history_and_stats_list_what_reviews_recorded() {
         (Some(0), Some(0))
     );
 
-    // The table: a header and a row for alpha.
+    // The history table: a header, then round 2 above round 1.
+    let run = Test::new()
+        .args(["history", "feature"])
+        .env("DEEP_REVIEW_DB", db.display().to_string())
+        .run()
+        .status(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("DATE") && lines[0].contains("ROUND"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].contains("Merge with fixes") && lines[1].ends_with(" feature"),
+        "{}",
+        run.stdout
+    );
+
+    // The stats table: a header and a row for alpha.
     let run = Test::new()
         .args(["stats"])
         .cwd(repo.path())
