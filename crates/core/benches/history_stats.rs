@@ -2,7 +2,8 @@
 //! rounds, 4 reviewers, up to 12 findings a review), each written the way a review
 //! writes it (previous round looked up, lifecycle classified, one transaction).
 //! Prints how long generating took and the median of several `stats` runs.
-//! `cargo bench -p deep-review-core --bench history_stats`.
+//! `cargo bench -p deep-review-core --bench history_stats`; with `HISTORY_BENCH_KEEP=FILE`
+//! the database is kept there (for timing `DEEP_REVIEW_DB=FILE deep-review stats`).
 
 use std::time::{Duration, Instant};
 
@@ -105,6 +106,13 @@ fn main() {
         generated.as_secs_f64() * 1000.0 / REVIEWS as f64,
         size as f64 / (1024.0 * 1024.0)
     );
+
+    // To time `deep-review stats` as a process on the same database.
+    if let Some(keep) = std::env::var_os("HISTORY_BENCH_KEEP") {
+        drop(store);
+        std::fs::copy(&db, &keep).expect("copy the database");
+        println!("database kept at {}", std::path::Path::new(&keep).display());
+    }
 
     for (label, query) in [
         ("all reviews", StatsQuery::default()),
