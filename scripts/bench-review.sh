@@ -64,7 +64,7 @@ config() {
 config "$work/slow.toml" "$sleep_s"
 config "$work/instant.toml" 0
 
-export XDG_CONFIG_HOME="$work/no-config" NO_COLOR=1
+export XDG_CONFIG_HOME="$work/no-config" DEEP_REVIEW_DB="$work/history.sqlite3" NO_COLOR=1
 review() { "$bin" review "$repo" --quiet --fail-on never --config "$1" --out "$work/out" > /dev/null; }
 export -f review
 export bin repo work

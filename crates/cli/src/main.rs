@@ -6,6 +6,7 @@
 
 mod clean;
 mod exit;
+mod history;
 mod manual;
 mod output;
 mod progress;
@@ -64,6 +65,10 @@ enum Command {
     Consolidate(ConsolidateArgs),
     /// List the configured panel and whether each reviewer can run.
     Reviewers(ReviewersArgs),
+    /// Past reviews and rounds from the history database, newest first.
+    History(history::HistoryArgs),
+    /// Reviewer leaderboard over the recorded reviews.
+    Stats(history::StatsArgs),
     /// Remove old work directories (default: not modified for 30 days).
     Clean(clean::CleanArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
@@ -118,6 +123,10 @@ struct ReviewArgs {
     /// Also print each command a reviewer runs (secrets masked).
     #[arg(long, short, conflicts_with = "quiet")]
     verbose: bool,
+    /// Keep this review out of the history database (`[history] enabled = false` in a
+    /// configuration file does the same for every review).
+    #[arg(long)]
+    no_history: bool,
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +151,9 @@ struct ConsolidateArgs {
     /// How a finding's severity is chosen from its members'.
     #[arg(long, default_value_t, value_parser = words(&SeverityPolicy::ALL, SeverityPolicy::as_str))]
     severity_policy: SeverityPolicy,
+    /// Keep this consolidation out of the history database.
+    #[arg(long)]
+    no_history: bool,
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +180,8 @@ fn main() -> ExitCode {
         Command::Consolidate(args) => consolidate(args),
         Command::Review(args) => review(args),
         Command::Reviewers(args) => reviewers(args),
+        Command::History(args) => history::history(&args),
+        Command::Stats(args) => history::stats(&args),
         Command::Clean(args) => clean::clean(&args),
         Command::Completions(args) => manual::completions(&args, Cli::command()),
         Command::Man => manual::man(Cli::command()),
@@ -191,6 +205,7 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.repo = args.repo;
     opts.rev = args.rev;
     opts.severity_policy = args.severity_policy;
+    opts.history = history_db(args.no_history || !user_history_enabled()?);
     let fail_on = args.fail_on.unwrap_or_default();
     let done = pipeline::consolidate_dir(&opts)?;
     for note in &done.notes {
@@ -229,6 +244,7 @@ fn review(args: ReviewArgs) -> CmdResult {
         formats: (!args.format.is_empty()).then(|| args.format.clone()),
         prompt: args.prompt.as_ref().map(|p| cwd.join(p)),
         budget_usd: args.budget,
+        no_history: args.no_history,
     };
     let at = Some((args.base.as_deref(), args.head.as_deref()));
     let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides, at)?;
@@ -266,6 +282,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             settings: settings.clone(),
             panel,
             dry_run: args.dry_run,
+            history: history_db(!settings.history),
         };
         let cancel = CancellationToken::new();
         tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
@@ -307,8 +324,38 @@ fn review(args: ReviewArgs) -> CmdResult {
             };
             Ok(exit::signal(signal))
         }
-        ReviewOutcome::Done { consolidated, .. } => finish(&consolidated, fail_on, args.quiet),
+        ReviewOutcome::Done { consolidated, .. } => {
+            for note in &consolidated.notes {
+                output::warning(note);
+            }
+            finish(&consolidated, fail_on, args.quiet)
+        }
     }
+}
+
+/// The history database a review is recorded in; None when `off`, or (with a warning)
+/// when the environment names no place for it.
+fn history_db(off: bool) -> Option<PathBuf> {
+    if off {
+        return None;
+    }
+    let path = history::db_path();
+    if path.is_none() {
+        output::warning(&format!(
+            "no review history: neither {} nor HOME is set\nhint: set {} to the database file, or pass --no-history",
+            deep_review_core::history::DB_ENV,
+            deep_review_core::history::DB_ENV
+        ));
+    }
+    path
+}
+
+/// `[history] enabled` as the user's configuration file says (`consolidate` reads no
+/// repository configuration).
+fn user_history_enabled() -> Result<bool, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let paths = ConfigPaths::discover(None, None, &env);
+    Ok(config::load_settings(&paths, &Overrides::default())?.history)
 }
 
 const SIGHUP: i32 = 1;

@@ -5,6 +5,7 @@ mod api;
 mod builtin;
 mod conventions;
 mod hardening;
+mod history;
 mod progress_display;
 mod support;
 
@@ -400,6 +401,7 @@ fn interrupted_review_is_finished_by_consolidate() {
         .arg(&config)
         .current_dir(repo.path())
         .env("XDG_CONFIG_HOME", bin.path())
+        .env("DEEP_REVIEW_DB", support::test_db())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

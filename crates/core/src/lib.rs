@@ -2,7 +2,7 @@
 //! command-line parsing, no printing: the `deep-review` binary does those.
 //!
 //! Data flows one way: [`target`] → [`workdir`] → [`reviewers`] → [`parse`] → [`verify`] →
-//! [`consolidate`] → [`narrative`] → [`render`]; [`pipeline`] knows the order.
+//! [`consolidate`] → [`narrative`] → [`render`] → [`history`]; [`pipeline`] knows the order.
 //! Underneath them all, the ground floor any stage may use and that uses no stage:
 //! [`prose`] (words, durations, code fences), `git` (running git to read a repository)
 //! and `lang` (what a file extension says about the file).
@@ -12,6 +12,7 @@ pub mod consolidate;
 pub mod consolidator;
 pub mod diff;
 mod git;
+pub mod history;
 mod lang;
 pub mod model;
 pub mod narrative;

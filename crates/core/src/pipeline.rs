@@ -18,6 +18,7 @@ use crate::workdir::{self, ReadOnlyCheckout, WorkDir, WorkdirError};
 
 use crate::consolidate::{self, Policy};
 use crate::consolidator;
+use crate::history;
 use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::narrative::{self, ReportInput, VerdictPolicy};
 use crate::options::{Format, SeverityPolicy};
@@ -67,6 +68,11 @@ pub struct ConsolidateOptions {
     /// Report id when the directory does not say (default: the directory's name).
     pub id: Option<String>,
     pub wall_clock_ms: Option<u64>,
+    /// The history database (see [`history::default_path`]); None keeps no history.
+    /// Earlier rounds of the same target are read before the report is built (its
+    /// round number, what became of earlier findings), and the review is recorded
+    /// after its files are written. A store that fails is a note, never a lost report.
+    pub history: Option<PathBuf>,
 }
 
 impl ConsolidateOptions {
@@ -81,6 +87,7 @@ impl ConsolidateOptions {
             verdict_policy: VerdictPolicy::default(),
             id: None,
             wall_clock_ms: None,
+            history: None,
         }
     }
 }
@@ -141,6 +148,7 @@ pub async fn consolidate_dir_with_model(
 /// A work directory read back, parsed, verified and consolidated: everything a report
 /// is built from.
 struct ReadBack {
+    id: String,
     contents: workdir::read::Contents,
     reviews: Vec<ParsedReview>,
     raw: Vec<RawReview>,
@@ -150,6 +158,10 @@ struct ReadBack {
     consolidation: consolidate::Consolidation,
     usable_reviews: usize,
     notes: Vec<String>,
+    /// The history database, when the review keeps one, and the previous round it
+    /// found there.
+    store: Option<history::Store>,
+    prior: Option<history::Prior>,
 }
 
 impl ReadBack {
@@ -163,7 +175,7 @@ impl ReadBack {
             return Err(PipelineError::NoReviews(dir.clone()));
         }
         let (mut reviews, raw, records) = parse_reviews(&contents);
-        let target = contents.target.clone().unwrap_or_else(|| Target {
+        let mut target = contents.target.clone().unwrap_or_else(|| Target {
             kind: "local".into(),
             round: 1,
             ..Target::default()
@@ -191,7 +203,25 @@ impl ReadBack {
             },
         };
         let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
+        let id = report_id(opts, contents.manifest.as_ref(), dir);
+        let store = opts
+            .history
+            .as_deref()
+            .and_then(|path| open_history(path, &mut notes));
+        let prior = store.as_ref().and_then(|s| match s.prior(&id, &target) {
+            Ok(prior) => Some(prior),
+            Err(e) => {
+                notes.push(format!(
+                    "earlier rounds could not be read from the review history: {e}"
+                ));
+                None
+            }
+        });
+        if let Some(prior) = &prior {
+            target.round = target.round.max(prior.round);
+        }
         Ok(ReadBack {
+            id,
             contents,
             reviews,
             raw,
@@ -201,6 +231,8 @@ impl ReadBack {
             consolidation,
             usable_reviews,
             notes,
+            store,
+            prior,
         })
     }
 
@@ -212,8 +244,8 @@ impl ReadBack {
         consolidation: &consolidate::Consolidation,
     ) -> Report {
         let manifest = self.contents.manifest.as_ref();
-        narrative::build_report(&ReportInput {
-            id: report_id(opts, manifest, &opts.dir),
+        let mut report = narrative::build_report(&ReportInput {
+            id: self.id.clone(),
             created_at: manifest
                 .map(|m| m.created_at.clone())
                 .filter(|c| !c.is_empty())
@@ -229,25 +261,62 @@ impl ReadBack {
                 .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
             verdict_policy: opts.verdict_policy,
             review_texts: self.raw.iter().map(|r| r.text.as_str()).collect(),
-        })
+        });
+        if let Some(prior) = &self.prior {
+            history::classify(&mut report, prior);
+        }
+        report
     }
 
     /// Writes `report` and says what was made.
     fn finish(
-        self,
+        mut self,
         opts: &ConsolidateOptions,
         report: Report,
         notes: Vec<String>,
     ) -> Result<Consolidated, PipelineError> {
         let written = write_outputs(opts, &report, &self.raw)?;
-        let mut all = self.notes;
+        let mut all = std::mem::take(&mut self.notes);
         all.extend(notes);
+        if let Some(store) = self.store.as_mut() {
+            let out = written.last().and_then(|p| p.parent());
+            if let Err(e) = store.record(&report, &self.raw, out) {
+                all.push(format!(
+                    "the review was not recorded in the history ({}): {e}\nhint: its files are complete; pass --no-history to skip the history",
+                    store.path().display()
+                ));
+            }
+        }
         Ok(Consolidated {
             report,
             written,
             usable_reviews: self.usable_reviews,
             notes: all,
         })
+    }
+}
+
+/// The round of a review about to run, as the history counts the target's reviews, so
+/// the prompt and `target.json` say it; the target's own round when there is no
+/// history (a store that fails here is reported by the consolidation).
+fn round_from_history(path: Option<&Path>, id: &str, target: &Target) -> u32 {
+    path.and_then(|p| history::Store::open(p).ok())
+        .and_then(|store| store.prior(id, target).ok())
+        .map_or(target.round, |prior| target.round.max(prior.round))
+}
+
+/// Opens the history database, or says in `notes` why the review keeps no history.
+fn open_history(path: &Path, notes: &mut Vec<String>) -> Option<history::Store> {
+    match history::Store::open(path) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            notes.push(format!(
+                "no review history for this review: {e}\nhint: its files are complete; fix {} or set {} to another file, or pass --no-history",
+                path.display(),
+                history::DB_ENV
+            ));
+            None
+        }
     }
 }
 
@@ -445,6 +514,8 @@ pub struct ReviewRequest {
     /// The panel to run (see [`reviewers::ready::choose_panel`]).
     pub panel: Vec<ReviewerConfig>,
     pub dry_run: bool,
+    /// The history database (None: no history); see [`ConsolidateOptions::history`].
+    pub history: Option<PathBuf>,
 }
 
 /// How a review ended.
@@ -486,7 +557,11 @@ pub async fn review(
     let now = chrono::Utc::now();
     let dir = WorkDir::create(&out, &target.slug, now)?;
     target.write_diff(&dir.diff_path())?;
-    let report_target = target.to_report_target();
+    let mut report_target = target.to_report_target();
+    if !request.dry_run {
+        report_target.round =
+            round_from_history(request.history.as_deref(), &dir.id, &report_target);
+    }
     dir.write_report_target(&report_target)?;
     dir.write_file(
         workdir::CONTEXT_FILE,
@@ -570,6 +645,7 @@ pub async fn review(
     opts.rev = Some(target.head.clone());
     opts.severity_policy = settings.severity_policy;
     opts.wall_clock_ms = wall_clock_ms;
+    opts.history = request.history.clone();
     let mut consolidated = match &settings.consolidator {
         Some(config) => {
             let setup = consolidator::Setup {

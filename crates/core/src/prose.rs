@@ -98,7 +98,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 
 /// `18m 27s`, `4m 07s`, `30m`, `45s`, `1h`, `1h 02m`, `450ms` under a second: rounded to the second, trailing
 /// zero units left out (the retro and the reviewer table).
-pub(crate) fn duration_terse(ms: u64) -> String {
+pub fn duration_terse(ms: u64) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }

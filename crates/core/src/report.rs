@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::model::{Decision, ItemSource, Location, Scope, Severity, Tokens};
 
@@ -53,6 +54,72 @@ pub struct Report {
     /// changes it proposed that were accepted or rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consolidator: Option<ConsolidatorReport>,
+    /// The earlier round this review was compared with (from the history store), and
+    /// what became of its findings; None on a first round or without history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryLink>,
+}
+
+/// How this review relates to the previous review of the same target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HistoryLink {
+    /// The previous review's id and round.
+    pub previous_id: String,
+    pub previous_round: u32,
+    /// One entry per current finding, in the order of `findings`.
+    pub findings: Vec<FindingLifecycle>,
+    /// The previous round's findings no current finding continues (fixed, or no longer
+    /// reported).
+    pub resolved: Vec<EarlierFinding>,
+}
+
+/// What a current finding is relative to the previous round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingLifecycle {
+    /// The current finding's id (`C1`).
+    pub id: String,
+    pub state: BaselineState,
+    /// The round that first raised it (this round when it is new).
+    pub first_round: u32,
+    /// The previous round's id for it, when it continues one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_id: Option<String>,
+}
+
+/// SARIF's `baselineState` words: `new`, `unchanged` (same fingerprint and severity),
+/// `updated` (same issue, re-rated or reworded), `absent` (resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+    Updated,
+    Absent,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Updated => "updated",
+            BaselineState::Absent => "absent",
+        }
+    }
+}
+
+/// A finding of an earlier round, as the history store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlierFinding {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub path: Option<String>,
+    pub line_start: Option<u32>,
+    pub fingerprint: String,
+    pub first_round: u32,
+    /// Reviewer names.
+    pub reviewers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -196,6 +263,32 @@ pub struct Finding {
     pub merge_reasons: Vec<String>,
     /// Stable across line shifts: hash of rule-ish title words, path and snippet.
     pub fingerprint: String,
+}
+
+impl Finding {
+    /// The identity of this finding across rounds (the history store) and tools (SARIF
+    /// `partialFingerprints`): its fingerprint, or for reports written without one a hash
+    /// of what identifies the issue apart from its lines — title words and path; the
+    /// severity is left out so a re-rated finding keeps its identity.
+    pub fn identity(&self) -> String {
+        if !self.fingerprint.trim().is_empty() {
+            return self.fingerprint.trim().to_string();
+        }
+        let words: Vec<String> = self
+            .title
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let path = self.location.as_ref().map_or("", |l| l.path.as_str());
+        let mut hasher = Sha256::new();
+        hasher.update(words.join(" ").as_bytes());
+        hasher.update([0]);
+        hasher.update(path.as_bytes());
+        let digest = hasher.finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

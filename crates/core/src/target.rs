@@ -722,6 +722,16 @@ fn parse_log(out: &[u8]) -> Vec<Commit> {
         .collect()
 }
 
+/// The repository (`owner/name`, as a review records it) and current branch (None when
+/// HEAD is detached) of the repository at `root`: how `deep-review history .` finds the
+/// reviews of the branch checked out.
+pub fn current_branch(root: &Path) -> (String, Option<String>) {
+    let branch = git_line(root, &["rev-parse", "--abbrev-ref", "HEAD"])
+        .ok()
+        .filter(|b| b != "HEAD" && !b.is_empty());
+    (repo_name(root), branch)
+}
+
 /// `owner/name` from the `origin` remote's URL, else the directory name.
 fn repo_name(root: &Path) -> String {
     let from_remote = git_line(root, &["config", "--get", "remote.origin.url"])

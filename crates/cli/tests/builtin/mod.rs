@@ -317,6 +317,7 @@ fn the_demo_finds_the_planted_problems() {
             "XDG_CONFIG_HOME",
             std::env::temp_dir().join("deep-review-test-no-config"),
         )
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .env("NO_COLOR", "1")
         .output()
         .expect("run demo.sh");

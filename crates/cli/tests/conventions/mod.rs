@@ -36,6 +36,7 @@ fn into_closed_pipe(args: &[&str], cwd: &Path) -> (i32, String) {
         .env("STATUS_FILE", status_file.path())
         .env("NO_COLOR", "1")
         .env("XDG_CONFIG_HOME", cwd.join("no-config"))
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -81,6 +82,7 @@ fn into_full_disk(args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
         .args(args)
         .env("NO_COLOR", "1")
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .stdout(full)
         .output()
         .unwrap();
@@ -179,6 +181,7 @@ fn signals_exit_128_plus_their_number() {
             .arg(&config)
             .current_dir(repo.path())
             .env("XDG_CONFIG_HOME", bin.path())
+            .env("DEEP_REVIEW_DB", crate::support::test_db())
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -292,6 +295,7 @@ fn on_terminal(no_color: Option<&str>) -> String {
         "/dev/null",
     ])
     .env_remove("NO_COLOR")
+    .env("DEEP_REVIEW_DB", crate::support::test_db())
     .env("TERM", "xterm");
     if let Some(value) = no_color {
         cmd.env("NO_COLOR", value);

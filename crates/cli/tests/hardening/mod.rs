@@ -36,6 +36,7 @@ fn review_interrupted_by(signal: &str) -> Interrupted {
         .arg(&config)
         .current_dir(repo.path())
         .env("XDG_CONFIG_HOME", bin.path())
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -191,6 +192,7 @@ fn a_reviewers_unreadable_directory_is_still_cleaned_up() {
         .current_dir(repo.path())
         .env("HOME", bin.path())
         .env("XDG_CONFIG_HOME", bin.path())
+        .env("DEEP_REVIEW_DB", bin.path().join("history.sqlite3"))
         .env("NO_COLOR", "1")
         .output()
         .expect("setpriv (util-linux) runs the test as `nobody`");

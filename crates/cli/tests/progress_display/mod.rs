@@ -60,6 +60,7 @@ fn review_command(repo: &Path, config: &Path, extra: &[&str]) -> Command {
             "XDG_CONFIG_HOME",
             std::env::temp_dir().join("deep-review-test-no-config"),
         )
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .env_remove("NO_COLOR");
     cmd
 }
@@ -80,6 +81,7 @@ fn on_a_terminal_each_reviewer_line_names_its_step() {
             "XDG_CONFIG_HOME",
             std::env::temp_dir().join("deep-review-test-no-config"),
         )
+        .env("DEEP_REVIEW_DB", crate::support::test_db())
         .output()
         .expect("`script` (util-linux) runs the review under a pseudo-terminal");
     let raw = String::from_utf8_lossy(&out.stdout);

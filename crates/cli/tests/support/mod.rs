@@ -7,6 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The history database every CLI test writes unless it names its own: one file in
+/// cargo's scratch directory for integration tests, shared by the tests (they may write
+/// at once, as reviews do), never the user's.
+pub fn test_db() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-history.sqlite3")
+}
+
 pub struct Test {
     args: Vec<String>,
     env: BTreeMap<String, String>,
@@ -66,6 +73,8 @@ impl Test {
         for key in &self.env_removed {
             cmd.env_remove(key);
         }
+        // Never the user's history database; a test may name its own.
+        cmd.env("DEEP_REVIEW_DB", test_db());
         cmd.args(&self.args).envs(&self.env).env("NO_COLOR", "1");
         // Keep the user's own configuration out of the tests.
         cmd.env(

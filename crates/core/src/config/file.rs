@@ -61,6 +61,8 @@ pub(super) struct FileLayer {
     #[serde(deserialize_with = "reviewer_tables")]
     pub reviewers: BTreeMap<String, ReviewerFile>,
     #[serde(deserialize_with = "table")]
+    pub history: HistoryFile,
+    #[serde(deserialize_with = "table")]
     pub consolidator: ConsolidatorFile,
 }
 
@@ -75,6 +77,14 @@ pub(super) struct ConsolidatorFile {
     /// Its timeout, over the reviewer's own.
     #[serde(deserialize_with = "duration")]
     pub timeout: Option<Duration>,
+}
+
+/// The `[history]` table: whether reviews are kept in the history database.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct HistoryFile {
+    #[serde(deserialize_with = "flag")]
+    pub enabled: Option<bool>,
 }
 
 /// The `[review]` table.
@@ -560,7 +570,7 @@ mod tests {
             ),
             (
                 "[reveiw]\n",
-                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers, consolidator",
+                "unknown key `reveiw` in deep-review.toml\nhint: did you mean `review`? known keys here: review, reviewers, history, consolidator",
             ),
             (
                 "[review]\nzzz = 1\n",

@@ -442,6 +442,8 @@ pub struct Overrides {
     pub prompt: Option<PathBuf>,
     /// `--budget USD`: every API reviewer's cost budget, over the files' values.
     pub budget_usd: Option<f64>,
+    /// `--no-history`: keep this review out of the history database.
+    pub no_history: bool,
 }
 
 impl Overrides {
@@ -536,6 +538,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// `--prompt FILE` or `[review] prompt`: a template replacing the built-in prompt.
     pub prompt: Option<PathBuf>,
+    /// Whether reviews are recorded in the history database (`[history] enabled`,
+    /// `--no-history`); where it is, is the caller's (see `history::default_path`).
+    pub history: bool,
     /// The files that were read, lowest precedence first.
     pub files: Vec<PathBuf>,
     /// Warnings about how the configuration was read (shown on stderr).

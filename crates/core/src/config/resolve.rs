@@ -74,6 +74,9 @@ pub(super) fn resolve(
     let mut merged = FileLayer::default();
     for layer in layers {
         merged.review.merge(layer.review);
+        if layer.history.enabled.is_some() {
+            merged.history.enabled = layer.history.enabled;
+        }
         for (name, reviewer) in layer.reviewers {
             merged.reviewers.entry(name).or_default().merge(reviewer);
         }
@@ -242,6 +245,7 @@ pub(super) fn resolve(
         severity_policy: review.severity_policy.unwrap_or_default(),
         timeout: overrides.timeout.unwrap_or(default_timeout),
         prompt: overrides.prompt.clone().or(review.prompt),
+        history: !overrides.no_history && merged.history.enabled.unwrap_or(true),
         files: Vec::new(),
         notes: Vec::new(),
     })
@@ -255,6 +259,28 @@ mod tests {
     use super::super::tests::{error, settings};
     use super::super::*;
     use crate::options::SeverityPolicy;
+
+    #[test]
+    fn history_is_on_unless_a_file_or_the_flag_turns_it_off() {
+        assert!(settings(&[]).history);
+        assert!(!settings(&[("deep-review.toml", "[history]\nenabled = false\n")]).history);
+        assert!(
+            settings(&[
+                ("config.toml", "[history]\nenabled = false\n"),
+                ("deep-review.toml", "[history]\nenabled = true\n")
+            ])
+            .history
+        );
+        let flags = Overrides {
+            no_history: true,
+            ..Overrides::default()
+        };
+        assert!(!settings_from_texts(&[], &flags).unwrap().history);
+        assert_eq!(
+            error(&[("deep-review.toml", "[history]\nenabled = \"no\"\n")], &Overrides::default()),
+            "invalid value for `history.enabled` in deep-review.toml: expected true or false, found a string"
+        );
+    }
 
     #[test]
     fn defaults_when_nothing_is_configured() {
@@ -379,6 +405,7 @@ env = { B = "repo" }
             formats: Some(vec!["html".into()]),
             prompt: Some(PathBuf::from("p.md")),
             budget_usd: None,
+            no_history: false,
         };
         let s = settings_from_texts(&[("user.toml", user), ("deep-review.toml", repo)], &flags)
             .unwrap();

@@ -211,6 +211,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
                 })
             })
             .collect(),
+        history: None,
         reviewers,
         consolidator: None,
     }

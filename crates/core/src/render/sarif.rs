@@ -7,17 +7,18 @@
 //! location as a repository-relative `artifactLocation.uri` with a region when lines are
 //! known (none for file-level findings, no location at all for change-wide ones), further
 //! locations as `relatedLocations`, and `partialFingerprints["deepReview/v1"]` from the
-//! finding's fingerprint, which does not move when lines shift.
+//! finding's fingerprint, which does not move when lines shift. When the history knows
+//! the previous round, every result has a `baselineState` (`new`, `unchanged`,
+//! `updated`) and the previous round's resolved findings follow as `absent` results.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::model::{Location, Severity};
 use crate::prose::one_line;
-use crate::report::{Finding, Report, Verification};
+use crate::report::{BaselineState, EarlierFinding, Finding, Report, Verification};
 
 /// The `$schema` a SARIF log names.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -138,27 +139,9 @@ fn physical_location(loc: &Location) -> Physical {
     }
 }
 
-/// The finding's fingerprint, or (for reports written without one) a hash of what
-/// identifies the issue apart from its lines: the severity letter is left out too, so a
-/// re-rated finding keeps its identity.
+/// The finding's fingerprint (see [`Finding::identity`]).
 pub(crate) fn fingerprint(f: &Finding) -> String {
-    if !f.fingerprint.trim().is_empty() {
-        return f.fingerprint.trim().to_string();
-    }
-    let words: Vec<String> = f
-        .title
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    let path = f.location.as_ref().map_or("", |l| l.path.as_str());
-    let mut hasher = Sha256::new();
-    hasher.update(words.join(" ").as_bytes());
-    hasher.update([0]);
-    hasher.update(path.as_bytes());
-    let digest = hasher.finalize();
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    f.identity()
 }
 
 #[derive(Serialize)]
@@ -218,6 +201,9 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// Against the previous round, when the history knows one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties<'a>,
 }
 
@@ -283,6 +269,13 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
             })
             .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        baseline_state: report.history.as_ref().map(|h| {
+            h.findings
+                .iter()
+                .find(|l| l.id == f.id)
+                .map_or(BaselineState::New, |l| l.state)
+                .as_str()
+        }),
         properties: ResultProperties {
             id: &f.id,
             severity: f.severity.as_str(),
@@ -302,6 +295,51 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
             verification: f.verification,
             reconciliation: f.reconciliation.as_deref(),
             tags,
+        },
+    }
+}
+
+/// A finding of the previous round that this round no longer raises: SARIF's
+/// `absent` result, at its old place.
+fn absent<'a>(previous_round: u32, e: &'a EarlierFinding) -> SarifResult<'a> {
+    let title = one_line(&e.title);
+    let loc = e.path.as_ref().map(|path| Location {
+        path: path.clone(),
+        line_start: e.line_start,
+        line_end: None,
+    });
+    SarifResult {
+        rule_id: rule_id(e.severity),
+        rule_index: Severity::ALL
+            .iter()
+            .position(|s| *s == e.severity)
+            .unwrap_or(0),
+        level: level(e.severity),
+        message: Message {
+            text: format!(
+                "{}: {title} (raised in round {previous_round}, no longer raised)",
+                e.id
+            ),
+            markdown: None,
+        },
+        locations: loc
+            .iter()
+            .map(|l| PlacedLocation {
+                physical_location: physical_location(l),
+            })
+            .collect(),
+        related_locations: Vec::new(),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, e.fingerprint.clone())]),
+        baseline_state: Some(BaselineState::Absent.as_str()),
+        properties: ResultProperties {
+            id: &e.id,
+            severity: e.severity.as_str(),
+            kind: None,
+            reviewers: &e.reviewers,
+            members: Vec::new(),
+            verification: Verification::NotChecked,
+            reconciliation: None,
+            tags: Vec::new(),
         },
     }
 }
@@ -352,7 +390,17 @@ fn sarif_log(report: &Report) -> Log<'_> {
         automation_details: json!({"id": format!("deep-review/{}", one_line(&report.id))}),
         original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": "The repository root at the reviewed revision"}}}),
         version_control_provenance: provenance,
-        results: report.findings.iter().map(|f| result(report, f)).collect(),
+        results: report
+            .findings
+            .iter()
+            .map(|f| result(report, f))
+            .chain(
+                report
+                    .history
+                    .iter()
+                    .flat_map(|h| h.resolved.iter().map(|e| absent(h.previous_round, e))),
+            )
+            .collect(),
         properties: json!({
             "verdict": report.verdict.decision.as_str(),
             "verdictReason": report.verdict.reason,

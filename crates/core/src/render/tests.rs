@@ -227,6 +227,67 @@ fn sarif_is_valid_against_the_official_schema() {
     }
 }
 
+/// With a previous round: every result has a `baselineState`, and the previous
+/// round's resolved findings are `absent` results; still valid SARIF.
+#[test]
+fn sarif_baseline_states_from_the_history() {
+    use crate::report::{BaselineState, EarlierFinding, FindingLifecycle, HistoryLink};
+    let mut report = build_report(&go_gateway().input());
+    assert!(report.findings.len() >= 2);
+    let states = [BaselineState::Unchanged, BaselineState::Updated];
+    report.history = Some(HistoryLink {
+        previous_id: "r1".into(),
+        previous_round: 1,
+        findings: report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 2)
+            .map(|(i, f)| FindingLifecycle {
+                id: f.id.clone(),
+                state: states[i],
+                first_round: 1,
+                previous_id: Some(format!("I{i}")),
+            })
+            .collect(),
+        resolved: vec![EarlierFinding {
+            id: "C1".into(),
+            severity: Severity::Critical,
+            title: "Retries POSTs".into(),
+            path: Some("pkg/retry.go".into()),
+            line_start: Some(12),
+            fingerprint: "00ff00ff00ff00ff".into(),
+            first_round: 1,
+            reviewers: vec!["codex".into()],
+        }],
+    });
+    let sarif = assert_valid_sarif(&sarif_validator(), &render_sarif(&report));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.findings.len() + 1);
+    let baseline: Vec<&str> = results
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["unchanged", "updated"];
+    expected.resize(report.findings.len(), "new");
+    expected.push("absent");
+    assert_eq!(baseline, expected);
+    let absent = results.last().unwrap();
+    assert_eq!(
+        absent["partialFingerprints"][FINGERPRINT_KEY],
+        "00ff00ff00ff00ff"
+    );
+    assert_eq!(absent["level"], "error");
+    assert_eq!(
+        absent["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "pkg/retry.go"
+    );
+    // Without a history there is no baseline to speak of.
+    report.history = None;
+    let plain = render_sarif(&report);
+    assert!(!plain.contains("baselineState"));
+}
+
 #[test]
 fn sarif_go_gateway() {
     let sarif = render_sarif(&build_report(&go_gateway().input()));

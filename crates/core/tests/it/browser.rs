@@ -690,6 +690,7 @@ fn sample_report() -> Report {
         repo_context_updates: Vec::new(),
         diagnostics: Vec::new(),
         consolidator: None,
+        history: None,
     }
 }
 

@@ -1,0 +1,289 @@
+//! `deep-review history` and `deep-review stats`: the review history database read
+//! back, as a table or as JSON. The queries and figures are the core's
+//! (`deep_review_core::history`); this module only finds the database, reads the
+//! arguments and lays out the table.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use clap::Args;
+use deep_review_core::history::{self, HistoryQuery, StatsQuery, StatsReport, Store};
+use deep_review_core::prose::duration_terse;
+use deep_review_core::target;
+use regex::Regex;
+
+use crate::exit::{self, CmdResult, Failure};
+use crate::output;
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// Whose reviews: a repository path (its checked-out branch), `owner/repo#N`, a pull
+    /// request URL, or a branch name (default: every review).
+    pub target: Option<String>,
+    /// At most this many reviews, newest first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Only reviews made on or after this date (2026-04-01, an RFC 3339 time, or an age
+    /// such as 30d).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only reviews of this repository (owner/name).
+    #[arg(long, value_name = "R")]
+    pub repo: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The history database's path, from the environment (`DEEP_REVIEW_DB`, the XDG data
+/// directory, `HOME`).
+pub fn db_path() -> Option<PathBuf> {
+    history::default_path(&|name| std::env::var(name).ok())
+}
+
+/// Opens the database for reading; None (said on stderr) when no review was recorded.
+fn open_existing() -> Result<Option<Store>, Failure> {
+    let Some(path) = db_path() else {
+        return Err(exit::usage(anyhow::anyhow!(
+            "no history database: neither {} nor HOME is set\nhint: set {} to the database file",
+            history::DB_ENV,
+            history::DB_ENV
+        )));
+    };
+    if !path.exists() {
+        output::note(&format!(
+            "no reviews recorded yet ({} does not exist)",
+            path.display()
+        ));
+        return Ok(None);
+    }
+    Store::open(&path)
+        .map(Some)
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+}
+
+static PR_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#([0-9]+)$").expect("static regex")
+});
+static PR_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/pull/([0-9]+)(?:[/?#].*)?$")
+        .expect("static regex")
+});
+
+/// What TARGET names, as a query.
+fn query_for(target: &str) -> Result<HistoryQuery, Failure> {
+    let pr = PR_REF.captures(target).or_else(|| PR_URL.captures(target));
+    if let Some(c) = pr {
+        return Ok(HistoryQuery {
+            key: Some(format!("pr:{}#{}", &c[1], &c[2])),
+            ..HistoryQuery::default()
+        });
+    }
+    let path = Path::new(target);
+    if path.is_dir() {
+        let root = target::repo_root(path)?;
+        let (repo, branch) = target::current_branch(&root);
+        return Ok(match branch {
+            Some(branch) => HistoryQuery {
+                key: Some(format!("branch:{repo}:{branch}")),
+                ..HistoryQuery::default()
+            },
+            None => HistoryQuery {
+                repo: Some(repo),
+                ..HistoryQuery::default()
+            },
+        });
+    }
+    Ok(HistoryQuery {
+        branch: Some(target.to_string()),
+        ..HistoryQuery::default()
+    })
+}
+
+pub fn history(args: &HistoryArgs) -> CmdResult {
+    let mut query = match &args.target {
+        Some(t) => query_for(t)?,
+        None => HistoryQuery::default(),
+    };
+    query.limit = args.limit;
+    let entries = match open_existing()? {
+        Some(store) => store
+            .history(&query)
+            .map_err(|e| exit::runtime(anyhow::Error::new(e)))?,
+        None => Vec::new(),
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&entries).map_err(exit::runtime)?;
+        output::line(text)?;
+        return Ok(exit::SUCCESS);
+    }
+    if entries.is_empty() {
+        output::note("no reviews match");
+        return Ok(exit::SUCCESS);
+    }
+    let id_width = entries.iter().map(|e| e.id.len()).max().unwrap_or(2).max(2);
+    output::line(format_args!(
+        "{:<20}  {:<id_width$}  {:>5}  {:<16}  {:>3} {:>3} {:>3}  TARGET",
+        "DATE", "ID", "ROUND", "VERDICT", "C", "I", "S"
+    ))?;
+    for e in &entries {
+        let target = match (e.number, e.branch.as_deref()) {
+            (Some(n), _) if e.kind == "github_pr" => {
+                format!("{}#{n}", e.repo.as_deref().unwrap_or("?"))
+            }
+            (_, Some(branch)) => format!("{} {branch}", e.repo.as_deref().unwrap_or("?")),
+            _ => e.repo.clone().unwrap_or_default(),
+        };
+        output::line(format_args!(
+            "{:<20}  {:<id_width$}  {:>5}  {:<16}  {:>3} {:>3} {:>3}  {target}",
+            e.created_at,
+            e.id,
+            e.round,
+            short_verdict(e.decision),
+            e.findings.critical,
+            e.findings.important,
+            e.findings.suggestion,
+        ))?;
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn short_verdict(d: deep_review_core::model::Decision) -> &'static str {
+    use deep_review_core::model::Decision;
+    match d {
+        Decision::Incomplete => "No verdict",
+        other => other.label(),
+    }
+}
+
+pub fn stats(args: &StatsArgs) -> CmdResult {
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| StatsQuery::parse_since(s, chrono::Utc::now()))
+        .transpose()
+        .map_err(|e| exit::usage(anyhow::anyhow!("--since: {e}")))?;
+    let query = StatsQuery {
+        since,
+        repo: args.repo.clone(),
+    };
+    let report = match open_existing()? {
+        Some(store) => store
+            .stats(&query)
+            .map_err(|e| exit::runtime(anyhow::Error::new(e)))?,
+        None => StatsReport {
+            query,
+            ..StatsReport::default()
+        },
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(exit::runtime)?;
+        output::line(text)?;
+        return Ok(exit::SUCCESS);
+    }
+    print_stats(&report)?;
+    Ok(exit::SUCCESS)
+}
+
+fn print_stats(report: &StatsReport) -> Result<(), Failure> {
+    output::line(format_args!(
+        "{} over {}",
+        "reviewer stats",
+        deep_review_core::prose::plural(report.reviews as usize, "review", "reviews")
+    ))?;
+    if report.reviewers.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<[String; 11]> = report
+        .reviewers
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.reviews.to_string(),
+                format!(
+                    "{}/{}/{}",
+                    r.findings.critical, r.findings.important, r.findings.suggestion
+                ),
+                r.unique.to_string(),
+                percent(r.agreement_rate),
+                percent(r.dropped_rate),
+                r.median_duration_ms
+                    .map(duration_terse)
+                    .unwrap_or_else(|| "—".into()),
+                format!("{}/{}", count(r.tokens_input), count(r.tokens_output)),
+                dollars(r.cost_usd),
+                dollars(r.cost_per_unique),
+                match r.fixed_rate {
+                    Some(_) => format!("{} of {}", percent(r.fixed_rate), r.followed_up),
+                    None => "—".into(),
+                },
+            ]
+        })
+        .collect();
+    let header = [
+        "REVIEWER",
+        "REVIEWS",
+        "C/I/S",
+        "UNIQUE",
+        "AGREED",
+        "DROPPED",
+        "MEDIAN",
+        "TOKENS IN/OUT",
+        "COST",
+        "$/UNIQUE",
+        "FIXED LATER",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let lay = |cells: Vec<&str>| -> String {
+        let mut line = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let pad = w.saturating_sub(cell.chars().count());
+            if i == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+        }
+        line.trim_end().to_string()
+    };
+    output::line(lay(header.to_vec()))?;
+    for row in &rows {
+        output::line(lay(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+fn dollars(usd: Option<f64>) -> String {
+    usd.map_or_else(|| "—".into(), |c| format!("${c:.2}"))
+}
+
+/// `950`, `12.3k`, `4.5M`.
+fn count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
