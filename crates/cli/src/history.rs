@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use clap::Args;
 use deep_review_core::history::{self, HistoryQuery, StatsQuery, StatsReport, Store};
 use deep_review_core::prose::duration_terse;
+use deep_review_core::render::format::{dollars, percent, thousands};
 use deep_review_core::target;
 use regex::Regex;
 
@@ -40,6 +41,10 @@ pub struct StatsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the leaderboard as a self-contained HTML page to FILE (default
+    /// stats.html) and print its path.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "stats.html", conflicts_with = "json")]
+    pub html: Option<PathBuf>,
 }
 
 /// The history database's path, from the environment (`DEEP_REVIEW_DB`, the XDG data
@@ -189,6 +194,17 @@ pub fn stats(args: &StatsArgs) -> CmdResult {
         return Ok(exit::SUCCESS);
     }
     print_stats(&report)?;
+    if let Some(path) = &args.html {
+        let page = deep_review_core::render::render_stats_html(&report);
+        deep_review_core::workdir::write_atomic(path, page.as_bytes()).map_err(|e| {
+            exit::runtime(anyhow::anyhow!(
+                "cannot write {}: {e}\nhint: pass --html to a writable path",
+                path.display()
+            ))
+        })?;
+        let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        output::line(shown.display())?;
+    }
     Ok(exit::SUCCESS)
 }
 
@@ -218,7 +234,11 @@ fn print_stats(report: &StatsReport) -> Result<(), Failure> {
                 r.median_duration_ms
                     .map(duration_terse)
                     .unwrap_or_else(|| "—".into()),
-                format!("{}/{}", count(r.tokens_input), count(r.tokens_output)),
+                format!(
+                    "{}/{}",
+                    thousands(r.tokens_input),
+                    thousands(r.tokens_output)
+                ),
                 dollars(r.cost_usd),
                 dollars(r.cost_per_unique),
                 match r.fixed_rate {
@@ -269,21 +289,4 @@ fn print_stats(report: &StatsReport) -> Result<(), Failure> {
         output::line(lay(row.iter().map(String::as_str).collect()))?;
     }
     Ok(())
-}
-
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".into(), |r| format!("{:.0}%", r * 100.0))
-}
-
-fn dollars(usd: Option<f64>) -> String {
-    usd.map_or_else(|| "—".into(), |c| format!("${c:.2}"))
-}
-
-/// `950`, `12.3k`, `4.5M`.
-fn count(n: u64) -> String {
-    match n {
-        0..=999 => n.to_string(),
-        1_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
-        _ => format!("{:.1}M", n as f64 / 1e6),
-    }
 }

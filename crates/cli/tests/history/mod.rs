@@ -146,6 +146,22 @@ fn history_and_stats_list_what_reviews_recorded() {
         "{}",
         run.stdout
     );
+    // The leaderboard page: the table, the contribution chart and a trend per reviewer.
+    let page = repo.path().join("board.html");
+    let run = Test::new()
+        .args(["stats", "--html"])
+        .arg(&page)
+        .cwd(repo.path())
+        .env("DEEP_REVIEW_DB", db.display().to_string())
+        .run()
+        .status(0);
+    assert!(run.last_line().ends_with("board.html"), "{}", run.stdout);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<h1>Reviewer leaderboard</h1>"), "{html}");
+    assert!(html.contains("<tr data-reviewer=\"alpha\">"), "{html}");
+    assert_eq!(html.matches("<g class=\"bar\"").count(), 1, "{html}");
+    assert!(html.contains("<figure class=\"chart-box\" data-reviewer=\"alpha\">"));
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     Test::new()
         .args(["stats", "--since", "last tuesday"])
         .env("DEEP_REVIEW_DB", db.display().to_string())

@@ -43,8 +43,18 @@ pub(super) fn tokens(t: Tokens) -> Option<String> {
     Some(format!("{} / {}", thousands(t.input), thousands(t.output)))
 }
 
+/// `56%`; `—` when there is nothing to divide by.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+/// `$2.50`; `—` when no cost is known.
+pub fn dollars(usd: Option<f64>) -> String {
+    usd.map_or_else(|| "—".into(), |c| format!("${c:.2}"))
+}
+
 /// `1234567` → `1.2M`, `45210` → `45.2k`, `812` → `812`.
-pub(super) fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     match n {
         0..=999 => n.to_string(),
         1_000..=999_999 => format!("{:.1}k", n as f64 / 1_000.0),

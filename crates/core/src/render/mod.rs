@@ -2,7 +2,7 @@
 //! `report.json`, SARIF 2.1.0, and a self-contained HTML page. Pure functions from values to
 //! text; none of them fails, whatever the report holds.
 
-mod format;
+pub mod format;
 pub(crate) mod html;
 mod markdown;
 mod sarif;
@@ -51,6 +51,11 @@ pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
 }
 
 /// Renders `format`; the text to write into [`Format::file_name`].
+/// `deep-review stats --html`: the reviewer leaderboard as a self-contained page.
+pub fn render_stats_html(stats: &crate::history::StatsReport) -> String {
+    html::stats::render(stats)
+}
+
 pub fn render(format: Format, report: &Report, appendix: &[RawReview]) -> String {
     match format {
         Format::Markdown => render_markdown(report, appendix),

@@ -16,6 +16,7 @@
 mod chart;
 mod md;
 mod page;
+pub(super) mod stats;
 
 pub(crate) use chart::{stacked_bars, Bar, Series};
 pub(crate) use page::{escape, page};
@@ -692,7 +693,7 @@ impl<'a> View<'a> {
 }
 
 /// What the chart stacks for each reviewer.
-const CONTRIBUTION: [Series; 3] = [
+pub(super) const CONTRIBUTION: [Series; 3] = [
     Series {
         name: "unique",
         color: "#2f62c9",
