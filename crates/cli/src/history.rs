@@ -8,8 +8,7 @@ use std::sync::LazyLock;
 
 use clap::Args;
 use deep_review_core::history::{self, HistoryQuery, StatsQuery, StatsReport, Store};
-use deep_review_core::prose::duration_terse;
-use deep_review_core::render::format::{dollars, percent, thousands};
+use deep_review_core::render::format::{stats_cells, STATS_COLUMNS};
 use deep_review_core::target;
 use regex::Regex;
 
@@ -217,50 +216,19 @@ fn print_stats(report: &StatsReport) -> Result<(), Failure> {
     if report.reviewers.is_empty() {
         return Ok(());
     }
-    let rows: Vec<[String; 11]> = report
+    let rows: Vec<Vec<String>> = report
         .reviewers
         .iter()
         .map(|r| {
-            [
-                r.name.clone(),
-                r.reviews.to_string(),
-                format!(
-                    "{}/{}/{}",
-                    r.findings.critical, r.findings.important, r.findings.suggestion
-                ),
-                r.unique.to_string(),
-                percent(r.agreement_rate),
-                percent(r.dropped_rate),
-                r.median_duration_ms
-                    .map(duration_terse)
-                    .unwrap_or_else(|| "—".into()),
-                format!(
-                    "{}/{}",
-                    thousands(r.tokens_input),
-                    thousands(r.tokens_output)
-                ),
-                dollars(r.cost_usd),
-                dollars(r.cost_per_unique),
-                match r.fixed_rate {
-                    Some(_) => format!("{} of {}", percent(r.fixed_rate), r.followed_up),
-                    None => "—".into(),
-                },
-            ]
+            std::iter::once(r.name.clone())
+                .chain(stats_cells(r))
+                .collect()
         })
         .collect();
-    let header = [
-        "REVIEWER",
-        "REVIEWS",
-        "C/I/S",
-        "UNIQUE",
-        "AGREED",
-        "DROPPED",
-        "MEDIAN",
-        "TOKENS IN/OUT",
-        "COST",
-        "$/UNIQUE",
-        "FIXED LATER",
-    ];
+    let header: Vec<String> = std::iter::once("reviewer")
+        .chain(STATS_COLUMNS)
+        .map(str::to_uppercase)
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -284,7 +252,7 @@ fn print_stats(report: &StatsReport) -> Result<(), Failure> {
         }
         line.trim_end().to_string()
     };
-    output::line(lay(header.to_vec()))?;
+    output::line(lay(header.iter().map(String::as_str).collect()))?;
     for row in &rows {
         output::line(lay(row.iter().map(String::as_str).collect()))?;
     }

@@ -2,6 +2,7 @@
 //! short SHAs. `markdown.rs` shares the status words, `thousands` and `short_sha`; its
 //! table keeps its own wording for dates, tokens and tool calls.
 
+use crate::history::ReviewerStats;
 use crate::model::Tokens;
 use crate::prose::one_line;
 use crate::report::ReviewerReport;
@@ -41,6 +42,48 @@ pub(super) fn tokens(t: Tokens) -> Option<String> {
         return None;
     }
     Some(format!("{} / {}", thousands(t.input), thousands(t.output)))
+}
+
+/// The leaderboard's columns after the reviewer's name, for the terminal table and the
+/// `stats --html` page.
+pub const STATS_COLUMNS: [&str; 10] = [
+    "reviews",
+    "C/I/S",
+    "unique",
+    "agreed",
+    "dropped",
+    "median time",
+    "tokens in/out",
+    "cost",
+    "per unique",
+    "fixed later",
+];
+
+/// One reviewer's leaderboard row, in [`STATS_COLUMNS`] order.
+pub fn stats_cells(r: &ReviewerStats) -> [String; 10] {
+    [
+        r.reviews.to_string(),
+        format!(
+            "{}/{}/{}",
+            r.findings.critical, r.findings.important, r.findings.suggestion
+        ),
+        r.unique.to_string(),
+        percent(r.agreement_rate),
+        percent(r.dropped_rate),
+        r.median_duration_ms
+            .map_or_else(|| "—".into(), crate::prose::duration_terse),
+        format!(
+            "{}/{}",
+            thousands(r.tokens_input),
+            thousands(r.tokens_output)
+        ),
+        dollars(r.cost_usd),
+        dollars(r.cost_per_unique),
+        match r.fixed_rate {
+            Some(_) => format!("{} of {}", percent(r.fixed_rate), r.followed_up),
+            None => "—".into(),
+        },
+    ]
 }
 
 /// `56%`; `—` when there is nothing to divide by.

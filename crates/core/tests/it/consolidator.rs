@@ -15,7 +15,7 @@ use deep_review_core::{consolidator, workdir::layout};
 use fake_apis::FakeApis;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::sh;
+use crate::support::{sh, walk};
 
 const KEY: &str = "sk-ant-test-7f3c9a1e5b2d4c6e8f0a1b3c5d7e9f11";
 
@@ -342,17 +342,4 @@ async fn an_over_budget_api_consolidator_changes_nothing() {
     let c = report.consolidator.take().unwrap();
     assert_eq!(c.status, "budget_exceeded", "{c:?}");
     same_apart_from_time(report, deterministic());
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

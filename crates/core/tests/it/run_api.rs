@@ -2,7 +2,7 @@
 //! the production path (`run_reviewer_in`, `run_panel`) against `fake-apis`, a local
 //! server speaking each real wire format; the scenario is the model name's `+suffix`.
 
-use crate::support::Fixture;
+use crate::support::{walk, Fixture};
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -92,19 +92,6 @@ fn assert_no_key(dir: &Path) {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(KEY), "the key is in {}", entry.display());
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use super::chart::{stacked_bars, Bar};
 use super::page::{escape, page, section};
 use super::CONTRIBUTION;
 use crate::history::{Period, ReviewerStats, StatsReport};
-use crate::prose::{duration_terse, one_line, plural};
-use crate::render::format::{dollars, percent, thousands};
+use crate::prose::{one_line, plural};
+use crate::render::format::{stats_cells, STATS_COLUMNS};
 
 pub(crate) fn render(stats: &StatsReport) -> String {
     let mut body = String::new();
@@ -76,54 +76,20 @@ fn count32(n: u64) -> u32 {
 }
 
 fn table(reviewers: &[ReviewerStats]) -> String {
-    let head = [
-        "Reviewer",
-        "Reviews",
-        "Findings C / I / S",
-        "Unique",
-        "Agreed",
-        "Dropped",
-        "Median time",
-        "Tokens in / out",
-        "Cost",
-        "Per unique",
-        "Fixed later",
-    ];
-    let mut out = String::from("<div class=\"scroll\"><table class=\"retro\">\n<thead><tr>");
-    for h in head {
-        out.push_str(&format!("<th scope=\"col\">{h}</th>"));
+    let mut out = String::from(
+        "<div class=\"scroll\"><table class=\"retro\">\n<thead><tr><th scope=\"col\">Reviewer</th>",
+    );
+    for h in STATS_COLUMNS {
+        out.push_str(&format!("<th scope=\"col\">{}</th>", escape(h)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for r in reviewers {
-        let cells = [
-            r.reviews.to_string(),
-            format!(
-                "{} / {} / {}",
-                r.findings.critical, r.findings.important, r.findings.suggestion
-            ),
-            r.unique.to_string(),
-            percent(r.agreement_rate),
-            percent(r.dropped_rate),
-            r.median_duration_ms
-                .map_or_else(|| "—".into(), duration_terse),
-            format!(
-                "{} / {}",
-                thousands(r.tokens_input),
-                thousands(r.tokens_output)
-            ),
-            dollars(r.cost_usd),
-            dollars(r.cost_per_unique),
-            match r.fixed_rate {
-                Some(_) => format!("{} of {}", percent(r.fixed_rate), r.followed_up),
-                None => "—".into(),
-            },
-        ];
         out.push_str(&format!(
             "<tr data-reviewer=\"{}\"><th scope=\"row\">{}</th>",
             escape(&r.name),
             escape(&one_line(&label(r)))
         ));
-        for c in cells {
+        for c in stats_cells(r) {
             out.push_str(&format!("<td>{}</td>", escape(&c)));
         }
         out.push_str("</tr>\n");

@@ -159,3 +159,17 @@ pub fn wait_gone(pid: u32, within: Duration) -> bool {
     }
     process_gone(pid)
 }
+
+/// Every file below `dir`, recursively (for scanning what a run wrote).
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
