@@ -154,6 +154,15 @@ struct ConsolidateArgs {
     /// Keep this consolidation out of the history database.
     #[arg(long)]
     no_history: bool,
+    /// After the deterministic pass, let this reviewer (defined in the user
+    /// configuration or --config, or claude / codex / gemini) write the narrative and
+    /// propose changes, as `[consolidator]` does for `review`.
+    #[arg(long, value_name = "NAME")]
+    consolidator: Option<String>,
+    /// Configuration file to find the consolidator's definition in (over the user
+    /// configuration).
+    #[arg(long, requires = "consolidator")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -207,7 +216,21 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.severity_policy = args.severity_policy;
     opts.history = history_db(args.no_history || !user_history_enabled()?);
     let fail_on = args.fail_on.unwrap_or_default();
-    let done = pipeline::consolidate_dir(&opts)?;
+    let done = match &args.consolidator {
+        None => pipeline::consolidate_dir(&opts)?,
+        Some(name) => {
+            let config = consolidator_config(name, args.config.as_deref())?;
+            let setup = deep_review_core::consolidator::Setup {
+                config,
+                workdir: opts.out.clone().unwrap_or_else(|| opts.dir.clone()),
+                sandbox: deep_review_core::sandbox::find_launcher(),
+                cancel: CancellationToken::new(),
+                host: deep_review_core::reviewers::env::HostEnv::capture(),
+            };
+            let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
+            runtime.block_on(pipeline::consolidate_dir_with_model(&opts, &setup))?
+        }
+    };
     for note in &done.notes {
         output::warning(note);
     }
@@ -352,6 +375,32 @@ fn history_db(off: bool) -> Option<PathBuf> {
 
 /// `[history] enabled` as the user's configuration file says (`consolidate` reads no
 /// repository configuration).
+/// `consolidate --consolidator NAME`: the reviewer as the user configuration (and
+/// `--config`) define it, with `[consolidator]`'s timeout when that names it too.
+fn consolidator_config(name: &str, explicit: Option<&Path>) -> Result<ReviewerConfig, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let paths = ConfigPaths::discover(None, explicit, &env);
+    let overrides = Overrides {
+        reviewers: Some(vec![name.to_string()]),
+        ..Overrides::default()
+    };
+    let settings = config::load_settings(&paths, &overrides)?;
+    if let Some(c) = settings.consolidator.filter(|c| c.name == name) {
+        return Ok(c);
+    }
+    let reviewer = settings
+        .panel
+        .into_iter()
+        .next()
+        .ok_or_else(|| usage(anyhow::anyhow!("no reviewer `{name}` to consolidate with")))?;
+    if reviewer.backend == BackendKind::Builtin {
+        return Err(usage(anyhow::anyhow!(
+            "--consolidator {name}: the builtin reviewer is not a model\nhint: name an API, agent CLI or command reviewer"
+        )));
+    }
+    Ok(reviewer)
+}
+
 fn user_history_enabled() -> Result<bool, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let paths = ConfigPaths::discover(None, None, &env);

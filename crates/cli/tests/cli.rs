@@ -216,6 +216,36 @@ EOF"#,
         .run()
         .status(0)
         .stdout_contains("consolidator: judge (ready)");
+
+    // The same work directory consolidated again with the consolidator named on the
+    // command line, into another folder: its files go there.
+    let again = tempfile::tempdir().unwrap();
+    let run = Test::new()
+        .args([
+            "consolidate",
+            "--no-history",
+            "--consolidator",
+            "judge",
+            "--config",
+        ])
+        .arg(&config)
+        .arg(dir)
+        .arg("--out")
+        .arg(again.path())
+        .run()
+        .status(0);
+    let report = report_json(run.last_line());
+    assert_eq!(report["consolidator"]["status"], "ok", "{report:#}");
+    assert_eq!(report["findings"][0]["id"], "S1");
+    assert!(again.path().join("consolidator/run-judge.json").is_file());
+    Test::new()
+        .args(["consolidate", "--no-history", "--consolidator", "builtin"])
+        .arg(dir)
+        .arg("--out")
+        .arg(again.path())
+        .run()
+        .status(2)
+        .stderr_contains("not a model");
 }
 
 #[test]
