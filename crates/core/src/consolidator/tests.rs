@@ -140,3 +140,28 @@ fn describe_says_what_was_proposed_and_what_became_of_it() {
         "merge I1 + I9 (same): rejected: the report has no finding I9"
     );
 }
+
+#[test]
+fn a_huge_report_is_cut_to_fit_and_says_how_much_was_left_out() {
+    let scenario = crate::narrative::fixtures::go_gateway();
+    let mut report = crate::narrative::build_report(&scenario.input());
+    let one = report.findings[0].clone();
+    report.findings = (0..5_000)
+        .map(|k| {
+            let mut f = one.clone();
+            f.id = format!("S{k}");
+            f.title = format!("{} number {k}", one.title);
+            f
+        })
+        .collect();
+    let text = prompt::build(&report);
+    assert!(text.len() < 120_000, "{} bytes", text.len());
+    let left_out: usize = text
+        .split("\"findings_left_out\": ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .expect("the count is in the prompt");
+    assert!(left_out > 0 && left_out < 5_000, "{left_out}");
+    assert!(text.contains("\"id\": \"S0\""), "the first findings stay");
+}
