@@ -226,6 +226,7 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
                 sandbox: deep_review_core::sandbox::find_launcher(),
                 cancel: CancellationToken::new(),
                 host: deep_review_core::reviewers::env::HostEnv::capture(),
+                progress: None,
             };
             let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
             runtime.block_on(pipeline::consolidate_dir_with_model(&opts, &setup))?
@@ -297,7 +298,10 @@ fn review(args: ReviewArgs) -> CmdResult {
         if let (Some(note), false) = (note, args.quiet) {
             output::note(&note);
         }
-        let names: Vec<String> = panel.iter().map(|r| r.name.clone()).collect();
+        let mut names: Vec<String> = panel.iter().map(|r| r.name.clone()).collect();
+        if settings.consolidator.is_some() && !args.dry_run {
+            names.push(deep_review_core::consolidator::PROGRESS_NAME.to_string());
+        }
         let request = ReviewRequest {
             path: root.clone(),
             base: args.base.clone(),

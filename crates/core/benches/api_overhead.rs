@@ -118,6 +118,7 @@ async fn consolidator_overhead(server: &FakeApis, host: &HostEnv) {
         sandbox: None,
         cancel: CancellationToken::new(),
         host: host.clone(),
+        progress: None,
     };
     let opts = ConsolidateOptions::new(dir.path());
     let mut plain = Vec::new();

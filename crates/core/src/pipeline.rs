@@ -623,7 +623,8 @@ pub async fn review(
         pass: manifest.pass.max(1),
         sandbox: crate::sandbox::find_launcher(),
     };
-    let records = reviewers::run_panel(&request.panel, &ctx, progress, cancel.clone()).await;
+    let records =
+        reviewers::run_panel(&request.panel, &ctx, progress.clone(), cancel.clone()).await;
     // The checkout is removed before anything else can fail.
     let cleanup = checkout
         .cleanup()
@@ -654,6 +655,7 @@ pub async fn review(
                 sandbox: ctx.sandbox.clone(),
                 cancel: cancel.clone(),
                 host: reviewers::env::HostEnv::capture(),
+                progress: progress.clone(),
             };
             consolidate_dir_with_model(&opts, &setup).await?
         }

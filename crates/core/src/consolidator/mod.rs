@@ -28,7 +28,7 @@ use crate::consolidate::{apply_proposals, Applied, Consolidation};
 use crate::model::{ParsedReview, RunRecord, RunStatus};
 use crate::prose::one_line;
 use crate::report::{ConsolidatorReport, ModelProposal, Report};
-use crate::reviewers::{self, env::HostEnv, RunContext};
+use crate::reviewers::{self, env::HostEnv, ProgressEvent, ProgressSender, RunContext};
 use crate::verify::VerifyOutcome;
 use crate::workdir::{self, layout};
 
@@ -45,7 +45,12 @@ pub struct Setup {
     /// The environment allow-listed variables come from (the process's; tests pass
     /// their own).
     pub host: HostEnv,
+    /// Live progress, reported under the name [`PROGRESS_NAME`].
+    pub progress: Option<ProgressSender>,
 }
+
+/// The name the consolidator's run has on the progress display.
+pub const PROGRESS_NAME: &str = "consolidator";
 
 /// What the deterministic pass made, for the consolidator to improve on.
 pub struct Deterministic<'a> {
@@ -165,9 +170,31 @@ async fn run_model(setup: &Setup, report: &Report) -> ModelRun {
         pass: 1,
         sandbox: setup.sandbox.clone(),
     };
-    let record =
-        reviewers::run_reviewer_in(&setup.config, &ctx, &setup.host, None, setup.cancel.clone())
-            .await;
+    // The run's events, renamed on their way to the display.
+    let (progress, forward) = match &setup.progress {
+        Some(display) => {
+            let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<ProgressEvent>();
+            let display = display.clone();
+            let forward = tokio::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    let _ = display.send(event.renamed(PROGRESS_NAME));
+                }
+            });
+            (Some(sender), Some(forward))
+        }
+        None => (None, None),
+    };
+    let record = reviewers::run_reviewer_in(
+        &setup.config,
+        &ctx,
+        &setup.host,
+        progress,
+        setup.cancel.clone(),
+    )
+    .await;
+    if let Some(forward) = forward {
+        let _ = forward.await;
+    }
     let text = match (record.status, &record.review_file) {
         (RunStatus::Ok, Some(file)) => std::fs::read(dir.join(file))
             .map(|b| String::from_utf8_lossy(&b).into_owned())

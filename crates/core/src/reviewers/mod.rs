@@ -115,6 +115,33 @@ pub enum ProgressEvent {
     },
 }
 
+impl ProgressEvent {
+    /// The event with its reviewer called `name` (the consolidator's run shows on a
+    /// line of its own, whatever reviewer serves as consolidator).
+    pub fn renamed(self, name: &str) -> ProgressEvent {
+        let name = name.to_string();
+        match self {
+            ProgressEvent::Started { .. } => ProgressEvent::Started { reviewer: name },
+            ProgressEvent::ToolCall { tool, .. } => ProgressEvent::ToolCall {
+                reviewer: name,
+                tool,
+            },
+            ProgressEvent::Step { step, .. } => ProgressEvent::Step {
+                reviewer: name,
+                step,
+            },
+            ProgressEvent::Command { command, .. } => ProgressEvent::Command {
+                reviewer: name,
+                command,
+            },
+            ProgressEvent::Finished { record, .. } => ProgressEvent::Finished {
+                reviewer: name,
+                record,
+            },
+        }
+    }
+}
+
 pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 
 /// Runs one reviewer to the end and returns its record, also written to

@@ -11,6 +11,7 @@ use deep_review_core::model::{RunRecord, Severity};
 use deep_review_core::pipeline::{consolidate_dir, consolidate_dir_with_model, ConsolidateOptions};
 use deep_review_core::report::Report;
 use deep_review_core::reviewers::env::HostEnv;
+use deep_review_core::reviewers::ProgressEvent;
 use deep_review_core::{consolidator, workdir::layout};
 use fake_apis::FakeApis;
 use tokio_util::sync::CancellationToken;
@@ -45,6 +46,7 @@ fn setup(dir: &Path, config: ReviewerConfig, host: HostEnv) -> consolidator::Set
         sandbox: None,
         cancel: CancellationToken::new(),
         host,
+        progress: None,
     }
 }
 
@@ -113,12 +115,26 @@ async fn accepted_and_rejected_proposals_from_a_command_consolidator() {
 ```
 "#;
     let config = printing(dir.path(), answer);
-    let done = consolidate_dir_with_model(
-        &options(dir.path()),
-        &setup(dir.path(), config, HostEnv::from_pairs([])),
-    )
-    .await
-    .unwrap();
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let mut with_progress = setup(dir.path(), config, HostEnv::from_pairs([]));
+    with_progress.progress = Some(sender);
+    let done = consolidate_dir_with_model(&options(dir.path()), &with_progress)
+        .await
+        .unwrap();
+    drop(with_progress);
+    // Its run shows on the display as `consolidator`, whoever serves.
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(event);
+    }
+    assert!(
+        matches!(seen.first(), Some(ProgressEvent::Started { reviewer }) if reviewer == consolidator::PROGRESS_NAME),
+        "{seen:?}"
+    );
+    assert!(
+        matches!(seen.last(), Some(ProgressEvent::Finished { reviewer, .. }) if reviewer == consolidator::PROGRESS_NAME),
+        "{seen:?}"
+    );
     let report = &done.report;
     let c = report
         .consolidator
