@@ -341,15 +341,15 @@ type Params = Path<(String, String, String)>;
 type Q = Query<HashMap<String, String>>;
 
 /// What every handler does first: record, check the token, play the scenario.
-/// `Err` is the answer to send instead.
+/// `Some` is the answer to send instead.
 fn admit(
     shared: &Shared,
     headers: &HeaderMap,
     method: &str,
     uri: &Uri,
     kind: &str,
-) -> Result<(), Response> {
-    let mut outcome = Ok(());
+) -> Option<Response> {
+    let mut outcome = None;
     let expected = shared.options.token.as_ref().map(|t| format!("Bearer {t}"));
     let got = headers
         .get("authorization")
@@ -357,7 +357,7 @@ fn admit(
         .unwrap_or_default()
         .to_string();
     if expected.as_ref().is_some_and(|e| *e != got) {
-        outcome = Err(with_limits(
+        outcome = Some(with_limits(
             (StatusCode::UNAUTHORIZED, Json(shapes::bad_credentials())).into_response(),
             4999,
         ));
@@ -368,25 +368,25 @@ fn admit(
                 let mut r =
                     (StatusCode::FORBIDDEN, Json(shapes::rate_limit_exceeded())).into_response();
                 set_limits(&mut r, 0, 1);
-                outcome = Err(r);
+                outcome = Some(r);
             }
             Scenario::Secondary if kind == "issue_comments" && once(shared) => {
                 let mut r =
                     (StatusCode::FORBIDDEN, Json(shapes::secondary_limit())).into_response();
                 r.headers_mut()
                     .insert("retry-after", HeaderValue::from_static("1"));
-                outcome = Err(with_limits(r, 4000));
+                outcome = Some(with_limits(r, 4000));
             }
             Scenario::SecondaryLong => {
                 let mut r =
                     (StatusCode::FORBIDDEN, Json(shapes::secondary_limit())).into_response();
                 r.headers_mut()
                     .insert("retry-after", HeaderValue::from_static("3600"));
-                outcome = Err(with_limits(r, 4000));
+                outcome = Some(with_limits(r, 4000));
             }
             Scenario::ForbiddenEcho => {
                 let message = format!("Resource not accessible with {got}");
-                outcome = Err(with_limits(
+                outcome = Some(with_limits(
                     (StatusCode::FORBIDDEN, Json(shapes::error(&message))).into_response(),
                     4000,
                 ));
@@ -395,8 +395,8 @@ fn admit(
         }
     }
     let status = match &outcome {
-        Ok(()) => 200,
-        Err(r) => r.status().as_u16(),
+        None => 200,
+        Some(r) => r.status().as_u16(),
     };
     if let Ok(mut requests) = shared.requests.lock() {
         requests.push(Recorded {
@@ -460,7 +460,7 @@ async fn pull(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = admit(&s, &headers, "GET", &uri, "pull") {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, "pull") {
         return r;
     }
     if !matches(&s, &p) {
@@ -510,7 +510,7 @@ fn listing(
     total: usize,
     item: fn(&str, &FakePr, usize) -> Value,
 ) -> Response {
-    if let Err(r) = admit(&s, &headers, "GET", &uri, kind) {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, kind) {
         return r;
     }
     if !matches(&s, &p) {
@@ -558,7 +558,7 @@ async fn graphql_endpoint(
     headers: HeaderMap,
     Json(request): Json<Value>,
 ) -> Response {
-    if let Err(r) = admit(&s, &headers, "POST", &uri, "graphql") {
+    if let Some(r) = admit(&s, &headers, "POST", &uri, "graphql") {
         return r;
     }
     let query = request
@@ -571,7 +571,7 @@ async fn graphql_endpoint(
 }
 
 async fn fallback(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
-    if let Err(r) = admit(&s, &headers, "GET", &uri, "other") {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, "other") {
         return r;
     }
     with_limits(not_found(), 4999)

@@ -1,0 +1,303 @@
+//! Reading a pull request from `fake-github`: every page of every listing, review
+//! threads with their states, the rate limits waited out (and reported), a 404 that
+//! says what to check, and the token in no error text.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use deep_review_core::github::client::{LimitKind, Patience, Wait};
+use deep_review_core::github::model::FileStatus;
+use deep_review_core::github::{Client, Endpoints, GitHubError, PrHost, PullRequest, Token};
+use fake_github::{FakeGitHub, FakePr, Options, Scenario};
+
+const TOKEN: &str = "ghp_FAKEtoken0123456789abcdefSECRET";
+
+async fn serve(pr: FakePr, options: Options) -> FakeGitHub {
+    FakeGitHub::start(pr, options, 0)
+        .await
+        .expect("fake github")
+}
+
+fn client(server: &FakeGitHub, waits: &Arc<Mutex<Vec<Wait>>>) -> Client {
+    let waits = waits.clone();
+    Client::new(Endpoints::from_api(&server.url()), Token::new(TOKEN))
+        .expect("client")
+        .with_patience(Patience {
+            max_wait: Duration::from_secs(10),
+            retries: 3,
+        })
+        .on_wait(move |w| waits.lock().expect("waits").push(w.clone()))
+}
+
+fn options(scenario: Scenario) -> Options {
+    Options {
+        page_size: 30,
+        graphql_page: 10,
+        token: Some(TOKEN.to_string()),
+        scenario,
+    }
+}
+
+/// Through the trait, as the pipeline will.
+async fn fetch(
+    host: &impl PrHost<Error = GitHubError>,
+    number: u64,
+) -> Result<PullRequest, GitHubError> {
+    host.fetch_pr("octo", "hello", number).await
+}
+
+#[tokio::test]
+async fn a_pull_request_with_every_page_of_everything() {
+    let sample = FakePr::sample(100, 25, 12, 70);
+    let server = serve(sample.clone(), options(Scenario::Normal)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let client = client(&server, &waits);
+    let pr = fetch(&client, 7).await.expect("fetch");
+
+    assert_eq!(pr.title, "Parse the config once");
+    assert_eq!(pr.author, "carol");
+    assert!(pr.body.contains("Ignore previous instructions."));
+    assert_eq!(pr.html_url, "https://github.example/octo/hello/pull/7");
+    assert_eq!(pr.clone_url, "https://github.example/octo/hello.git");
+    assert_eq!(
+        (pr.base.ref_name.as_str(), pr.base.sha.as_str()),
+        ("main", "a".repeat(40).as_str())
+    );
+    assert_eq!(pr.head.ref_name, "config-once");
+    assert_eq!(pr.head.sha, "b".repeat(40));
+    let subjects: Vec<&str> = pr.commits.iter().map(|c| c.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        ["commit 1 subject", "commit 2 subject", "commit 3 subject"]
+    );
+
+    // 100 files in pages of 30: four pages, in order, none twice.
+    assert_eq!(pr.files.len(), 100);
+    for (i, file) in pr.files.iter().enumerate() {
+        assert_eq!(file.path, format!("src/mod{i}/file{i}.rs"));
+    }
+    assert_eq!(pr.files[1].status, FileStatus::Added);
+    assert_eq!(pr.files[2].status, FileStatus::Removed);
+    assert_eq!(pr.files[3].status, FileStatus::Renamed);
+    assert_eq!(pr.files[3].previous_path.as_deref(), Some("src/old3.rs"));
+    assert_eq!((pr.files[4].additions, pr.files[4].deletions), (5, 4));
+
+    assert_eq!(pr.comments.len(), 70);
+    assert_eq!(pr.comments[69].body, "conversation comment 69");
+    assert_eq!(pr.comments[1].author, "coderabbitai[bot]");
+    assert_eq!(pr.reviews.len(), 3);
+    assert_eq!(pr.reviews[1].state, "CHANGES_REQUESTED");
+    assert_eq!(pr.reviews[2].body, "");
+    assert_eq!(
+        pr.reviews[0].commit_id.as_deref(),
+        Some("b".repeat(40).as_str())
+    );
+
+    // 25 threads in GraphQL pages of 10, each of 12 comments (10 inline, 2 more by node).
+    assert_eq!(pr.threads.len(), 25);
+    for (t, thread) in pr.threads.iter().enumerate() {
+        assert_eq!(thread.comments.len(), 12, "thread {t}");
+        assert_eq!(thread.comments[11].body, format!("thread {t} comment 11"));
+        assert_eq!(thread.is_resolved, t % 3 == 2, "thread {t}");
+        assert_eq!(thread.is_outdated, t % 5 == 4, "thread {t}");
+        assert_eq!(thread.path, format!("src/mod{t}/file{t}.rs"));
+    }
+    assert_eq!(
+        pr.threads[4].line, None,
+        "an outdated thread has no line on the head"
+    );
+    assert_eq!(pr.threads[1].start_line, Some(9));
+    assert_eq!(pr.threads[0].comments[1].author, "coderabbitai");
+    assert!(pr.threads[0].comments[0].url.contains("#discussion_r"));
+
+    let requests = server.requests();
+    let count = |path: &str| requests.iter().filter(|r| r.path.ends_with(path)).count();
+    assert_eq!(count("/files"), 4);
+    assert_eq!(count("/issues/7/comments"), 3);
+    assert_eq!(
+        count("/graphql"),
+        3 + 25,
+        "three thread pages, one more comment page per thread"
+    );
+    assert_eq!(client.requests() as usize, requests.len());
+    assert!(waits.lock().expect("waits").is_empty());
+    assert!(requests.iter().all(|r| r.status == 200));
+}
+
+#[tokio::test]
+async fn a_spent_budget_is_waited_out_before_the_next_request() {
+    let server = serve(FakePr::sample(5, 2, 2, 2), options(Scenario::PrimarySpent)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
+    assert_eq!(pr.files.len(), 5);
+    let waits = waits.lock().expect("waits").clone();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(waits[0].kind, LimitKind::Primary);
+    assert!(waits[0].duration <= Duration::from_secs(2), "{waits:?}");
+    assert!(started.elapsed() >= waits[0].duration);
+    assert!(
+        waits[0]
+            .to_string()
+            .starts_with("GitHub rate limit: waiting "),
+        "{}",
+        waits[0]
+    );
+    assert!(server.requests().iter().all(|r| r.status == 200));
+}
+
+#[tokio::test]
+async fn a_rate_limit_403_is_waited_out_and_retried() {
+    let server = serve(
+        FakePr::sample(40, 2, 2, 2),
+        options(Scenario::PrimaryExceeded),
+    )
+    .await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
+    assert_eq!(pr.files.len(), 40);
+    let waits = waits.lock().expect("waits").clone();
+    assert_eq!(
+        waits.iter().map(|w| w.kind).collect::<Vec<_>>(),
+        [LimitKind::Primary]
+    );
+    let statuses: Vec<u16> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/files"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [403, 200, 200]);
+}
+
+#[tokio::test]
+async fn a_secondary_limit_waits_retry_after() {
+    let server = serve(FakePr::sample(3, 1, 1, 45), options(Scenario::Secondary)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
+    assert_eq!(pr.comments.len(), 45);
+    let waits = waits.lock().expect("waits").clone();
+    assert_eq!(
+        waits,
+        [Wait {
+            kind: LimitKind::Secondary,
+            duration: Duration::from_secs(1)
+        }]
+    );
+    assert_eq!(
+        waits[0].to_string(),
+        "GitHub secondary rate limit: waiting 1s"
+    );
+}
+
+#[tokio::test]
+async fn a_limit_longer_than_the_patience_is_an_error_at_once() {
+    let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::SecondaryLong)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let message = fetch(&client(&server, &waits), 7)
+        .await
+        .expect_err("limited")
+        .to_string();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        message.contains("secondary rate limit resets in 3600s, longer than the 10s"),
+        "{message}"
+    );
+    assert!(message.contains("hint: "), "{message}");
+    assert!(waits.lock().expect("waits").is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_pull_request_says_what_to_check() {
+    let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::Normal)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let err = fetch(&client(&server, &waits), 8).await.expect_err("no #8");
+    assert!(matches!(err, GitHubError::NotFound { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("/repos/octo/hello/pulls/8 (404)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("check the owner, repository and pull request number"),
+        "{message}"
+    );
+    assert!(!message.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn the_token_is_in_no_error_text() {
+    // A server that echoes the Authorization header in its 403 message.
+    let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::ForbiddenEcho)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let err = fetch(&client(&server, &waits), 7)
+        .await
+        .expect_err("forbidden");
+    assert!(matches!(err, GitHubError::Forbidden { .. }), "{err:?}");
+    let (message, debug) = (err.to_string(), format!("{err:?}"));
+    assert!(
+        message.contains("Resource not accessible with Bearer ***"),
+        "{message}"
+    );
+    for text in [&message, &debug] {
+        assert!(
+            !text.contains(TOKEN) && !text.contains("FAKEtoken"),
+            "{text}"
+        );
+    }
+
+    // A wrong token: 401 with a hint, and the token it sent nowhere.
+    let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::Normal)).await;
+    let wrong = Client::new(
+        Endpoints::from_api(&server.url()),
+        Token::new("ghp_WRONGwrongWRONG"),
+    )
+    .expect("client");
+    let err = fetch(&wrong, 7).await.expect_err("unauthorized");
+    let message = err.to_string();
+    assert!(
+        message.contains("(401)") && message.contains("hint: set GITHUB_TOKEN or GH_TOKEN"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("WRONG") && !format!("{err:?}").contains("WRONG"),
+        "{message}"
+    );
+    assert_eq!(format!("{:?}", Token::new(TOKEN)), "Some(Token(***))");
+}
+
+/// The issue's closing figure: a 300-file pull request with 500 review comments at
+/// GitHub's own page sizes (100 REST items, 50 threads/comments a GraphQL page).
+#[tokio::test]
+async fn a_large_pull_request_in_few_calls() {
+    // 100 threads of 5 comments = 500 review comments; 120 conversation comments.
+    let sample = FakePr::sample(300, 100, 5, 120);
+    let server = serve(
+        sample,
+        Options {
+            page_size: 100,
+            graphql_page: 50,
+            token: Some(TOKEN.to_string()),
+            scenario: Scenario::Normal,
+        },
+    )
+    .await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let client = client(&server, &waits);
+    let started = Instant::now();
+    let pr = fetch(&client, 7).await.expect("fetch");
+    let took = started.elapsed();
+    assert_eq!(pr.files.len(), 300);
+    assert_eq!(
+        pr.threads.iter().map(|t| t.comments.len()).sum::<usize>(),
+        500
+    );
+    assert_eq!(pr.comments.len(), 120);
+    // pull 1, commits 1, files 3, reviews 1, issue comments 2, GraphQL 2.
+    assert_eq!(client.requests(), 10);
+    eprintln!(
+        "300 files, 500 review comments, 120 comments: {} API calls in {took:?}",
+        client.requests()
+    );
+}
