@@ -16,9 +16,11 @@ if ! (cd "$work" && timeout 600 npm install --no-audit --no-fund --loglevel=erro
   tail -n 5 "$work/npm.log" >&2 || true
   exit 3
 fi
-fake="${FAKE_GITHUB:-$root/target/debug/fake-github}"
-if [ ! -x "$fake" ]; then
-  (cd "$root" && cargo build --locked -p fake-github)
+# FAKE_GITHUB: a fake-github binary to check instead of building the workspace's.
+fake="${FAKE_GITHUB:-}"
+if [ -z "$fake" ]; then
+  (cd "$root" && cargo build --locked --quiet -p fake-github)
+  fake="$root/target/debug/fake-github"
 fi
 rm -rf "$work/dump"
 "$fake" --dump "$work/dump"

@@ -9,8 +9,7 @@
 
 use std::path::Path;
 
-use fake_github::{graphql, shapes, FakePr, Options, QUERIES};
-use serde_json::{json, Value};
+use fake_github::{FakePr, Options};
 
 fn main() -> std::process::ExitCode {
     let mut port = 0u16;
@@ -46,7 +45,7 @@ fn main() -> std::process::ExitCode {
     }
     let pr = FakePr::sample(sizes[0], sizes[1], sizes[2], sizes[3]);
     if let Some(dir) = dump {
-        return match write_dump(Path::new(&dir), &pr) {
+        return match fake_github::dump::write(Path::new(&dir), "http://127.0.0.1:8080", &pr) {
             Ok(n) => {
                 print_line(&format!("wrote {n} files to {dir}"));
                 std::process::ExitCode::SUCCESS
@@ -71,114 +70,6 @@ fn main() -> std::process::ExitCode {
             Err(e) => usage(&format!("cannot listen on port {port}: {e}")),
         }
     })
-}
-
-/// Writes the dump; the number of files written.
-fn write_dump(dir: &Path, pr: &FakePr) -> std::io::Result<usize> {
-    let api = "http://127.0.0.1:8080";
-    let rest = dir.join("rest");
-    let gql = dir.join("graphql");
-    std::fs::create_dir_all(&rest)?;
-    std::fs::create_dir_all(&gql)?;
-    let all = |n: usize, f: fn(&str, &FakePr, usize) -> Value| -> Value {
-        Value::Array((0..n).map(|i| f(api, pr, i)).collect())
-    };
-    let pulls = "/repos/{owner}/{repo}/pulls/{pull_number}";
-    let operation =
-        |path: String, status: &str| json!({ "method": "get", "path": path, "status": status });
-    let component = |name: &str| json!({ "schema": format!("#/components/schemas/{name}") });
-    let bodies: Vec<(&str, Value, Value)> = vec![
-        (
-            "pulls-get",
-            shapes::pull_request(api, pr),
-            operation(pulls.to_string(), "200"),
-        ),
-        (
-            "pulls-list-commits",
-            all(pr.commits.len(), shapes::commit),
-            operation(format!("{pulls}/commits"), "200"),
-        ),
-        (
-            "pulls-list-files",
-            all(pr.files.len(), shapes::diff_entry),
-            operation(format!("{pulls}/files"), "200"),
-        ),
-        (
-            "pulls-list-reviews",
-            all(pr.reviews.len(), shapes::review),
-            operation(format!("{pulls}/reviews"), "200"),
-        ),
-        (
-            "issues-list-comments",
-            all(pr.comments.len(), shapes::issue_comment),
-            operation(
-                "/repos/{owner}/{repo}/issues/{issue_number}/comments".to_string(),
-                "200",
-            ),
-        ),
-        (
-            "pulls-get-404",
-            shapes::not_found(),
-            operation(pulls.to_string(), "404"),
-        ),
-        (
-            "secondary-limit-403",
-            shapes::secondary_limit(),
-            component("basic-error"),
-        ),
-        (
-            "rate-limit-exceeded-403",
-            shapes::rate_limit_exceeded(),
-            component("basic-error"),
-        ),
-        (
-            "bad-credentials-401",
-            shapes::bad_credentials(),
-            component("basic-error"),
-        ),
-    ];
-    let mut manifest = Vec::new();
-    let mut written = 0;
-    for (name, body, against) in bodies {
-        let file = format!("{name}.json");
-        write_json(&rest.join(&file), &body)?;
-        let mut entry = against;
-        entry["file"] = json!(format!("rest/{file}"));
-        manifest.push(entry);
-        written += 1;
-    }
-    write_json(&dir.join("manifest.json"), &Value::Array(manifest))?;
-    // Each query with the variables deep-review sends and the fake's answer to them.
-    let samples = [
-        (
-            "review_threads",
-            json!({ "owner": pr.owner, "repo": pr.repo, "number": pr.number, "after": null }),
-        ),
-        (
-            "thread_comments",
-            json!({ "id": graphql::thread_id(0), "after": "cursor:1" }),
-        ),
-    ];
-    for (name, text) in QUERIES {
-        std::fs::write(gql.join(format!("{name}.graphql")), text)?;
-        let variables = samples
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or(json!({}));
-        let answer = graphql::answer(pr, 2, text, &variables);
-        write_json(
-            &gql.join(format!("{name}.json")),
-            &json!({ "variables": variables, "answer": answer }),
-        )?;
-        written += 2;
-    }
-    Ok(written + 1)
-}
-
-fn write_json(path: &Path, value: &Value) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    std::fs::write(path, text)
 }
 
 fn print_line(line: &str) {

@@ -301,3 +301,84 @@ async fn a_large_pull_request_in_few_calls() {
         client.requests()
     );
 }
+
+/// What `fake-github --dump` writes for the conformance check is what the server
+/// serves, body for body: the check validates the real thing.
+#[tokio::test]
+async fn the_dump_is_what_the_server_serves() {
+    let sample = FakePr::sample(40, 12, 3, 35);
+    let server = serve(
+        sample.clone(),
+        Options {
+            page_size: 100,
+            ..Options::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fake_github::dump::write(dir.path(), &server.url(), &sample).expect("dump");
+    let read = |file: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.path().join(file)).expect(file);
+        serde_json::from_str(&text).expect(file)
+    };
+    let http = reqwest::Client::new();
+    let pulls = "/repos/octo/hello/pulls";
+    let served = [
+        ("pulls-get", format!("{pulls}/7"), 200),
+        (
+            "pulls-list-commits",
+            format!("{pulls}/7/commits?per_page=100"),
+            200,
+        ),
+        (
+            "pulls-list-files",
+            format!("{pulls}/7/files?per_page=100"),
+            200,
+        ),
+        (
+            "pulls-list-reviews",
+            format!("{pulls}/7/reviews?per_page=100"),
+            200,
+        ),
+        (
+            "issues-list-comments",
+            "/repos/octo/hello/issues/7/comments?per_page=100".to_string(),
+            200,
+        ),
+        ("pulls-get-404", format!("{pulls}/8"), 404),
+    ];
+    for (name, path, status) in &served {
+        let response = http
+            .get(format!("{}{path}", server.url()))
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(response.status().as_u16(), *status, "{path}");
+        let body: serde_json::Value =
+            serde_json::from_str(&response.text().await.expect(path)).expect(path);
+        assert_eq!(body, read(&format!("rest/{name}.json")), "{path}");
+    }
+    // Every REST body in the manifest, each with what it is checked against.
+    let manifest = read("manifest.json");
+    let entries = manifest.as_array().expect("manifest list");
+    for (name, _, _) in &served {
+        let file = format!("rest/{name}.json");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["file"] == file.as_str() && e["path"].is_string()),
+            "{file} not in the manifest"
+        );
+    }
+    assert!(entries
+        .iter()
+        .any(|e| e["schema"] == "#/components/schemas/basic-error"));
+    // The GraphQL texts in the dump are the ones the client sends.
+    for (name, text) in deep_review_core::github::QUERIES {
+        let dumped = std::fs::read_to_string(dir.path().join(format!("graphql/{name}.graphql")))
+            .expect("query");
+        assert_eq!(&dumped, text, "{name}");
+        let sample = read(&format!("graphql/{name}.json"));
+        assert!(sample["answer"]["data"].is_object(), "{name}: {sample}");
+    }
+}
