@@ -2,7 +2,9 @@
 // `fake-github --dump DIR` wrote and checks
 //   - every REST body against its operation's response schema (or the named component)
 //     in @octokit/openapi's generated/api.github.com.json, with ajv (+ ajv-formats),
-//     $refs resolved inside the description;
+//     $refs resolved inside the description; and again with every object closed
+//     (`additionalProperties: false` outside allOf/anyOf/oneOf), so a field the
+//     description does not declare — a misspelt name — fails too;
 //   - every GraphQL query text against @octokit/graphql-schema's schema.graphql
 //     (graphql-js `validate`), and the fake's answer to it: executing the query over the
 //     answer must give back exactly the answer (types, nullability, no extra fields).
@@ -29,18 +31,30 @@ const openapiFile = path.join(pkgDir("@octokit/openapi"), "generated", "api.gith
 const spec = read(openapiFile);
 // OpenAPI 3.0's `nullable` beside `allOf`/`anyOf`/`$ref` (no `type`) is not JSON Schema:
 // ajv refuses it. Rewrite it as `anyOf: [schema, {type: "null"}]`, which means the same.
-const denull = (node) => {
-  if (Array.isArray(node)) return node.map(denull);
+// `closed`: also forbid undeclared properties (not inside a combination, where each
+// branch declares only part of the object).
+const rewrite = (node, closed, inCombination = false) => {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, closed, inCombination));
   if (!node || typeof node !== "object") return node;
-  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, denull(v)]));
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = rewrite(v, closed, inCombination || ["allOf", "anyOf", "oneOf"].includes(k));
+  }
+  if (closed && out.properties && out.additionalProperties === undefined && !inCombination) {
+    out.additionalProperties = false;
+  }
   if (out.nullable === true && out.type === undefined) {
     delete out.nullable;
     return { anyOf: [out, { type: "null" }] };
   }
   return out;
 };
-spec.components = denull(spec.components);
-spec.paths = denull(spec.paths);
+const described = (closed) => ({
+  ...spec,
+  $id: closed ? "github-closed" : "github",
+  components: rewrite(spec.components, closed),
+  paths: rewrite(spec.paths, closed),
+});
 const schemaFile = path.join(pkgDir("@octokit/graphql-schema"), "schema.graphql");
 
 let failures = 0;
@@ -57,7 +71,8 @@ const pass = (what) => {
 // ---- REST bodies against the OpenAPI description
 const ajv = new Ajv({ strict: false, allErrors: true, verbose: false });
 addFormats(ajv);
-ajv.addSchema({ ...spec, $id: "github" });
+ajv.addSchema(described(false));
+ajv.addSchema(described(true));
 
 const pointer = (segments) =>
   "#/" + segments.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
@@ -94,20 +109,42 @@ for (const entry of read(path.join(dir, "manifest.json"))) {
     }
     ref = pointer([...responsePath, "content", "application/json", "schema"]);
   }
-  let validate;
-  try {
-    validate = ajv.getSchema(`github${ref}`) || ajv.compile({ $ref: `github${ref}` });
-  } catch (e) {
-    fail(what, `cannot compile the schema: ${e.message}`);
-    continue;
+  for (const [id, label] of [
+    ["github", what],
+    ["github-closed", `${what}, no undeclared fields`],
+  ]) {
+    let validate;
+    try {
+      validate = ajv.compile({ $ref: `${id}${ref}` });
+    } catch (e) {
+      fail(label, `cannot compile the schema: ${e.message}`);
+      continue;
+    }
+    if (validate(body)) {
+      pass(label);
+    } else {
+      const errors = validate.errors
+        .slice(0, 25)
+        .map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.missingProperty ? "" : " " + JSON.stringify(e.params)}`);
+      fail(label, [...new Set(errors)].join("\n"));
+    }
   }
-  if (validate(body)) {
-    pass(what);
+}
+
+// The check must be able to fail: a pull request with a string number and a misspelt
+// field is refused by both validations, or nothing above meant anything.
+{
+  const pulls = "/repos/{owner}/{repo}/pulls/{pull_number}";
+  const ref = pointer(["paths", pulls, "get", "responses", "200", "content", "application/json", "schema"]);
+  const good = read(path.join(dir, "rest", "pulls-get.json"));
+  const broken = { ...good, number: String(good.number) };
+  const misspelt = { ...good, titel: good.title };
+  const open = ajv.compile({ $ref: `github${ref}` });
+  const closed = ajv.compile({ $ref: `github-closed${ref}` });
+  if (open(broken) || closed(misspelt) || !closed(good)) {
+    fail("self-test", "the validators accept a broken pull request (or refuse the fake's): the check checks nothing");
   } else {
-    const errors = validate.errors
-      .slice(0, 25)
-      .map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.missingProperty ? "" : " " + JSON.stringify(e.params)}`);
-    fail(what, [...new Set(errors)].join("\n"));
+    pass("self-test: a string `number` and a misspelt `titel` are refused");
   }
 }
 
