@@ -125,3 +125,8 @@ fn error(kind: &str, message: &str) -> Value {
 fn not_found(message: &str) -> Value {
     json!({ "data": { "repository": null }, "errors": [error("NOT_FOUND", message)] })
 }
+
+/// GitHub's answer when the GraphQL budget is spent (HTTP 200).
+pub fn rate_limited() -> Value {
+    json!({ "errors": [ { "type": "RATE_LIMITED", "code": "graphql_rate_limit", "message": "API rate limit already exceeded for user ID 13." } ] })
+}

@@ -225,6 +225,9 @@ pub enum Scenario {
     Secondary,
     /// The secondary limit with `retry-after: 3600`, every time.
     SecondaryLong,
+    /// The first GraphQL request is answered as GitHub answers a spent GraphQL budget:
+    /// 200 with a `RATE_LIMITED` error, `x-ratelimit-remaining: 0`, reset in a second.
+    GraphqlRateLimited,
     /// Every request is a 403 whose message repeats the `Authorization` header it got
     /// (as some servers do): the client must mask it.
     ForbiddenEcho,
@@ -377,6 +380,13 @@ fn admit(
                 r.headers_mut()
                     .insert("retry-after", HeaderValue::from_static("1"));
                 outcome = Some(with_limits(r, 4000));
+            }
+            Scenario::GraphqlRateLimited if kind == "graphql" && once(shared) => {
+                let mut r = Json(graphql::rate_limited()).into_response();
+                set_limits(&mut r, 0, 1);
+                r.headers_mut()
+                    .insert("x-ratelimit-resource", HeaderValue::from_static("graphql"));
+                outcome = Some(r);
             }
             Scenario::SecondaryLong => {
                 let mut r =

@@ -284,8 +284,20 @@ impl Client {
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, GitHubError> {
         let url = self.endpoints.graphql.clone();
         let request = serde_json::json!({ "query": query, "variables": variables });
-        let (_, body) = self.send(Method::POST, &url, Some(&request)).await?;
-        let mut answer = decode(&url, &body)?;
+        let mut limited = 0;
+        let mut answer = loop {
+            let (_, body) = self.send(Method::POST, &url, Some(&request)).await?;
+            let answer = decode(&url, &body)?;
+            // GraphQL's own budget answers 200 with a RATE_LIMITED error: the next send
+            // waits for the reset its headers gave (or a minute, GitHub's advice).
+            if !is_rate_limited(&answer) || limited >= self.patience.retries {
+                break answer;
+            }
+            limited += 1;
+            if let Ok(mut blocked) = self.blocked_until.lock() {
+                blocked.get_or_insert_with(|| SystemTime::now() + Duration::from_secs(60));
+            }
+        };
         if let Some(errors) = answer.get("errors").and_then(Value::as_array) {
             if !errors.is_empty() {
                 let message = errors
@@ -451,6 +463,17 @@ impl Client {
             None => text.to_string(),
         }
     }
+}
+
+fn is_rate_limited(answer: &Value) -> bool {
+    answer
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| {
+            errors
+                .iter()
+                .any(|e| e.get("type").and_then(Value::as_str) == Some("RATE_LIMITED"))
+        })
 }
 
 fn decode(url: &str, body: &str) -> Result<Value, GitHubError> {

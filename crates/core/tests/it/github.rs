@@ -191,6 +191,30 @@ async fn a_secondary_limit_waits_retry_after() {
 }
 
 #[tokio::test]
+async fn a_spent_graphql_budget_is_waited_out() {
+    let server = serve(
+        FakePr::sample(3, 4, 2, 1),
+        options(Scenario::GraphqlRateLimited),
+    )
+    .await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
+    assert_eq!(pr.threads.len(), 4);
+    let waits = waits.lock().expect("waits").clone();
+    assert_eq!(
+        waits.iter().map(|w| w.kind).collect::<Vec<_>>(),
+        [LimitKind::Primary]
+    );
+    assert!(waits[0].duration <= Duration::from_secs(2), "{waits:?}");
+    let graphql = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .count();
+    assert_eq!(graphql, 2, "the limited query and its retry");
+}
+
+#[tokio::test]
 async fn a_limit_longer_than_the_patience_is_an_error_at_once() {
     let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::SecondaryLong)).await;
     let waits = Arc::new(Mutex::new(Vec::new()));
