@@ -228,6 +228,8 @@ pub enum Scenario {
     /// The first GraphQL request is answered as GitHub answers a spent GraphQL budget:
     /// 200 with a `RATE_LIMITED` error, `x-ratelimit-remaining: 0`, reset in a second.
     GraphqlRateLimited,
+    /// The files listing's `next` link points at another host.
+    ForeignLink,
     /// Every request is a 403 whose message repeats the `Authorization` header it got
     /// (as some servers do): the client must mask it.
     ForbiddenEcho,
@@ -553,6 +555,13 @@ fn listing(
     }
     if page > 1 {
         links.push(format!("{}; rel=\"first\"", link_to(1)));
+    }
+    if s.options.scenario == Scenario::ForeignLink && kind == "files" && page < last {
+        links = vec![format!(
+            "<http://elsewhere.example{}?page={}>; rel=\"next\"",
+            uri.path(),
+            page + 1
+        )];
     }
     let mut response = Json(Value::Array(body)).into_response();
     if !links.is_empty() {

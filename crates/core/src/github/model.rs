@@ -126,3 +126,37 @@ pub struct Review {
     pub commit_id: Option<String>,
     pub submitted_at: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_statuses_round_trip_and_keep_unknown_ones() {
+        for (text, status) in [
+            ("renamed", FileStatus::Renamed),
+            ("removed", FileStatus::Removed),
+            ("fancy-new", FileStatus::Other("fancy-new".to_string())),
+        ] {
+            assert_eq!(FileStatus::parse(text), status);
+            let json = serde_json::to_value(&status).expect("serialize");
+            assert_eq!(json, serde_json::json!(text));
+            let back: FileStatus = serde_json::from_value(json).expect("deserialize");
+            assert_eq!(back, status);
+        }
+        let file = ChangedFile {
+            path: "b.rs".to_string(),
+            status: FileStatus::Renamed,
+            additions: 1,
+            deletions: 0,
+            previous_path: Some("a.rs".to_string()),
+        };
+        let json = serde_json::to_string(&file).expect("serialize");
+        assert_eq!(
+            serde_json::from_str::<ChangedFile>(&json).expect("read back"),
+            file
+        );
+        let branch: Branch = serde_json::from_str(r#"{"ref":"main","sha":"abc"}"#).expect("branch");
+        assert_eq!(branch.ref_name, "main");
+    }
+}

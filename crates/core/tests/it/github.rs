@@ -233,6 +233,24 @@ async fn a_limit_longer_than_the_patience_is_an_error_at_once() {
 }
 
 #[tokio::test]
+async fn a_next_page_on_another_host_is_not_followed() {
+    let server = serve(FakePr::sample(40, 1, 1, 1), options(Scenario::ForeignLink)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let err = fetch(&client(&server, &waits), 7)
+        .await
+        .expect_err("foreign link");
+    assert!(matches!(err, GitHubError::ForeignLink { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("http://elsewhere.example/"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("does not send the token there"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_pull_request_says_what_to_check() {
     let server = serve(FakePr::sample(3, 1, 1, 1), options(Scenario::Normal)).await;
     let waits = Arc::new(Mutex::new(Vec::new()));
