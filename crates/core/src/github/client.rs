@@ -41,6 +41,35 @@ impl Token {
     }
 }
 
+impl Token {
+    /// What `gh auth token` prints (`--hostname HOST` for an Enterprise host), when
+    /// `program` (normally `gh`) runs within ten seconds, succeeds and prints a token.
+    /// Nothing it prints is kept but the token; its errors are not shown.
+    pub async fn from_gh(program: &std::ffi::OsStr, host: &Host) -> Option<Token> {
+        let mut command = tokio::process::Command::new(program);
+        command.args(["auth", "token"]);
+        if !host.is_github_com() {
+            command.args(["--hostname", &host.0]);
+        }
+        command
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let output = tokio::time::timeout(Duration::from_secs(10), command.output())
+            .await
+            .ok()?
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(output.stdout).ok()?;
+        let token = text.lines().next()?.trim();
+        // A token is one word; anything else is not one.
+        (!token.is_empty() && !token.contains(char::is_whitespace))
+            .then(|| Token(token.to_string()))
+    }
+}
+
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(***)")
@@ -570,6 +599,45 @@ mod tests {
             Some("Token(***)".to_string())
         );
         assert!(Token::from_env(env(&[])).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_from_gh_auth_token() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = |name: &str, body: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            path
+        };
+        // The arguments it got, to see `--hostname` for Enterprise hosts.
+        let gh = script(
+            "gh",
+            r#"[ "$1 $2" = "auth token" ] || exit 1; echo "gho_x$3$4""#,
+        );
+        let com = Token::from_gh(gh.as_os_str(), &Host::github_com()).await;
+        assert_eq!(com.map(|Token(t)| t), Some("gho_x".to_string()));
+        let ghe = Token::from_gh(gh.as_os_str(), &Host("ghe.example.com".to_string())).await;
+        assert_eq!(
+            ghe.map(|Token(t)| t),
+            Some("gho_x--hostnameghe.example.com".to_string())
+        );
+        let out = script(
+            "gh-out",
+            "echo 'You are not logged into any GitHub hosts.' >&2; exit 1",
+        );
+        assert!(Token::from_gh(out.as_os_str(), &Host::github_com())
+            .await
+            .is_none());
+        let chatty = script("gh-chatty", "echo 'not a token'");
+        assert!(Token::from_gh(chatty.as_os_str(), &Host::github_com())
+            .await
+            .is_none());
+        let missing = dir.path().join("no-such-gh");
+        assert!(Token::from_gh(missing.as_os_str(), &Host::github_com())
+            .await
+            .is_none());
     }
 
     #[test]
