@@ -24,6 +24,11 @@ pub fn write(dir: &Path, api: &str, pr: &FakePr) -> std::io::Result<usize> {
     let operation =
         |path: String, status: &str| json!({ "method": "get", "path": path, "status": status });
     let component = |name: &str| json!({ "schema": format!("#/components/schemas/{name}") });
+    // A description left empty is `null`, as GitHub sends it.
+    let no_body = FakePr {
+        body: String::new(),
+        ..pr.clone()
+    };
     let bodies: Vec<(&str, Value, Value)> = vec![
         (
             "pulls-get",
@@ -52,6 +57,11 @@ pub fn write(dir: &Path, api: &str, pr: &FakePr) -> std::io::Result<usize> {
                 "/repos/{owner}/{repo}/issues/{issue_number}/comments".to_string(),
                 "200",
             ),
+        ),
+        (
+            "pulls-get-no-body",
+            shapes::pull_request(api, &no_body),
+            operation(pulls.to_string(), "200"),
         ),
         (
             "pulls-get-404",

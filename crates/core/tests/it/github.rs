@@ -172,10 +172,16 @@ async fn a_rate_limit_403_is_waited_out_and_retried() {
 
 #[tokio::test]
 async fn a_secondary_limit_waits_retry_after() {
-    let server = serve(FakePr::sample(3, 1, 1, 45), options(Scenario::Secondary)).await;
+    // And a pull request without a description (`"body": null`).
+    let sample = FakePr {
+        body: String::new(),
+        ..FakePr::sample(3, 1, 1, 45)
+    };
+    let server = serve(sample, options(Scenario::Secondary)).await;
     let waits = Arc::new(Mutex::new(Vec::new()));
     let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
     assert_eq!(pr.comments.len(), 45);
+    assert_eq!(pr.body, "");
     let waits = waits.lock().expect("waits").clone();
     assert_eq!(
         waits,
