@@ -265,6 +265,19 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub status: u16,
+    /// The JSON body (`null` for GETs).
+    pub body: Value,
+    /// Lower-case names, the `Authorization` value replaced by `***`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 struct Shared {
@@ -354,6 +367,7 @@ fn admit(
     method: &str,
     uri: &Uri,
     kind: &str,
+    body: Value,
 ) -> Option<Response> {
     let mut outcome = None;
     let expected = shared.options.token.as_ref().map(|t| format!("Bearer {t}"));
@@ -362,7 +376,16 @@ fn admit(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    if expected.as_ref().is_some_and(|e| *e != got) {
+    if !headers.contains_key("user-agent") {
+        // GitHub refuses requests without one.
+        outcome = Some(
+            (
+                StatusCode::FORBIDDEN,
+                "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.\n",
+            )
+                .into_response(),
+        );
+    } else if expected.as_ref().is_some_and(|e| *e != got) {
         outcome = Some(with_limits(
             (StatusCode::UNAUTHORIZED, Json(shapes::bad_credentials())).into_response(),
             4999,
@@ -417,6 +440,18 @@ fn admit(
             path: uri.path().to_string(),
             query: uri.query().unwrap_or_default().to_string(),
             status,
+            body,
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    let value = if n == "authorization" {
+                        "***".to_string()
+                    } else {
+                        v.to_str().unwrap_or_default().to_string()
+                    };
+                    (n.as_str().to_string(), value)
+                })
+                .collect(),
         });
     }
     outcome
@@ -473,7 +508,7 @@ async fn pull(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = admit(&s, &headers, "GET", &uri, "pull") {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, "pull", Value::Null) {
         return r;
     }
     if !matches(&s, &p) {
@@ -523,7 +558,7 @@ fn listing(
     total: usize,
     item: fn(&str, &FakePr, usize) -> Value,
 ) -> Response {
-    if let Some(r) = admit(&s, &headers, "GET", &uri, kind) {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, kind, Value::Null) {
         return r;
     }
     if !matches(&s, &p) {
@@ -578,7 +613,7 @@ async fn graphql_endpoint(
     headers: HeaderMap,
     Json(request): Json<Value>,
 ) -> Response {
-    if let Some(r) = admit(&s, &headers, "POST", &uri, "graphql") {
+    if let Some(r) = admit(&s, &headers, "POST", &uri, "graphql", request.clone()) {
         return r;
     }
     let query = request
@@ -591,7 +626,7 @@ async fn graphql_endpoint(
 }
 
 async fn fallback(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
-    if let Some(r) = admit(&s, &headers, "GET", &uri, "other") {
+    if let Some(r) = admit(&s, &headers, "GET", &uri, "other", Value::Null) {
         return r;
     }
     with_limits(not_found(), 4999)

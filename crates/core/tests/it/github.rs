@@ -359,6 +359,8 @@ async fn the_dump_is_what_the_server_serves() {
         sample.clone(),
         Options {
             page_size: 100,
+            // Threads of 3 comments in pages of 2: the client sends both queries.
+            graphql_page: 2,
             ..Options::default()
         },
     )
@@ -398,6 +400,7 @@ async fn the_dump_is_what_the_server_serves() {
     for (name, path, status) in &served {
         let response = http
             .get(format!("{}{path}", server.url()))
+            .header("user-agent", "the-dump-test")
             .send()
             .await
             .expect(path);
@@ -421,12 +424,59 @@ async fn the_dump_is_what_the_server_serves() {
     assert!(entries
         .iter()
         .any(|e| e["schema"] == "#/components/schemas/basic-error"));
-    // The GraphQL texts in the dump are the ones the client sends.
+    // The GraphQL texts in the dump are the ones the client sends, and the variables
+    // the client sends have the names and JSON types of the dump's (which the check
+    // runs through the schema).
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    fetch(&client(&server, &waits), 7).await.expect("fetch");
+    let sent: Vec<serde_json::Value> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/graphql")
+        .map(|r| r.body)
+        .collect();
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    };
+    let shape = |v: &serde_json::Value| -> Vec<(String, &'static str)> {
+        let mut fields: Vec<_> = v
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), kind(v))).collect())
+            .unwrap_or_default();
+        fields.sort();
+        fields
+    };
     for (name, text) in deep_review_core::github::QUERIES {
         let dumped = std::fs::read_to_string(dir.path().join(format!("graphql/{name}.graphql")))
             .expect("query");
         assert_eq!(&dumped, text, "{name}");
         let sample = read(&format!("graphql/{name}.json"));
         assert!(sample["answer"]["data"].is_object(), "{name}: {sample}");
+        let by_client: Vec<&serde_json::Value> =
+            sent.iter().filter(|b| b["query"] == *text).collect();
+        assert!(!by_client.is_empty(), "the client never sent {name}");
+        for body in by_client {
+            let mut sent_shape = shape(&body["variables"]);
+            let mut dump_shape = shape(&sample["variables"]);
+            // `after` is null on a first page and a cursor string later: both are String.
+            for fields in [&mut sent_shape, &mut dump_shape] {
+                for (k, v) in fields.iter_mut() {
+                    if k == "after" && *v == "null" {
+                        *v = "string";
+                    }
+                }
+            }
+            assert_eq!(sent_shape, dump_shape, "{name}: {body}");
+        }
     }
+    // The first request of the fetch (after the test's own GETs).
+    let first = &server.requests()[served.len()];
+    assert_eq!(first.header("user-agent"), Some("deep-review"));
+    assert_eq!(first.header("accept"), Some("application/vnd.github+json"));
+    assert_eq!(first.header("x-github-api-version"), Some("2022-11-28"));
 }
