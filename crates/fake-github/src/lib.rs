@@ -225,6 +225,8 @@ pub enum Scenario {
     Secondary,
     /// The secondary limit with `retry-after: 3600`, every time.
     SecondaryLong,
+    /// The secondary limit with `retry-after: 1`, every time.
+    SecondaryAlways,
     /// The first GraphQL request is answered as GitHub answers a spent GraphQL budget:
     /// 200 with a `RATE_LIMITED` error, `x-ratelimit-remaining: 0`, reset in a second.
     GraphqlRateLimited,
@@ -413,11 +415,16 @@ fn admit(
                     .insert("x-ratelimit-resource", HeaderValue::from_static("graphql"));
                 outcome = Some(r);
             }
-            Scenario::SecondaryLong => {
+            Scenario::SecondaryLong | Scenario::SecondaryAlways => {
+                let after = if shared.options.scenario == Scenario::SecondaryLong {
+                    "3600"
+                } else {
+                    "1"
+                };
                 let mut r =
                     (StatusCode::FORBIDDEN, Json(shapes::secondary_limit())).into_response();
                 r.headers_mut()
-                    .insert("retry-after", HeaderValue::from_static("3600"));
+                    .insert("retry-after", HeaderValue::from_static(after));
                 outcome = Some(with_limits(r, 4000));
             }
             Scenario::ForbiddenEcho => {

@@ -183,11 +183,12 @@ pub enum GitHubError {
     Forbidden { url: String, message: String },
     #[error("GitHub has no {url} (404)\nhint: check the owner, repository and pull request number; a private repository needs GITHUB_TOKEN or GH_TOKEN")]
     NotFound { url: String },
-    #[error("GitHub's {kind} resets in {}s, longer than the {}s deep-review waits ({attempts} attempts)\nhint: try again later, or use a token with a higher limit", wait.as_secs(), max.as_secs(), kind = kind.describe())]
+    #[error("GitHub's {kind} resets in {}s; deep-review waits at most {}s at a time, {retries} times (gave up after {attempts} requests)\nhint: try again later, or use a token with a higher limit", wait.as_secs(), max.as_secs(), kind = kind.describe())]
     RateLimited {
         kind: LimitKind,
         wait: Duration,
         max: Duration,
+        retries: u32,
         attempts: u32,
     },
     #[error("GitHub answered {status} for {url}: {message}")]
@@ -405,7 +406,9 @@ impl Client {
             } else if let Some(after) = retry_after(&headers) {
                 Some((LimitKind::Secondary, after))
             } else if spent {
-                Some((LimitKind::Primary, until(reset)))
+                // No reset given: a minute, as for the secondary limit.
+                let wait = reset.map_or(Duration::from_secs(60), |r| until(Some(r)));
+                Some((LimitKind::Primary, wait))
             } else if body.contains("secondary rate limit") {
                 // GitHub's advice when it gives no retry-after: at least a minute.
                 Some((LimitKind::Secondary, Duration::from_secs(60)))
@@ -418,6 +421,7 @@ impl Client {
                         kind,
                         wait,
                         max: self.patience.max_wait,
+                        retries: self.patience.retries,
                         attempts,
                     });
                 }
@@ -447,6 +451,7 @@ impl Client {
                 kind: LimitKind::Primary,
                 wait,
                 max: self.patience.max_wait,
+                retries: self.patience.retries,
                 attempts,
             });
         }

@@ -231,11 +231,34 @@ async fn a_limit_longer_than_the_patience_is_an_error_at_once() {
         .to_string();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        message.contains("secondary rate limit resets in 3600s, longer than the 10s"),
+        message.contains(
+            "secondary rate limit resets in 3600s; deep-review waits at most 10s at a time"
+        ),
         "{message}"
     );
     assert!(message.contains("hint: "), "{message}");
     assert!(waits.lock().expect("waits").is_empty());
+}
+
+#[tokio::test]
+async fn a_limit_that_stays_is_given_up_after_the_retries() {
+    let server = serve(
+        FakePr::sample(3, 1, 1, 1),
+        options(Scenario::SecondaryAlways),
+    )
+    .await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let client = client(&server, &waits).with_patience(Patience {
+        max_wait: Duration::from_secs(10),
+        retries: 1,
+    });
+    let message = fetch(&client, 7).await.expect_err("limited").to_string();
+    assert!(
+        message.contains("at most 10s at a time, 1 times (gave up after 2 requests)"),
+        "{message}"
+    );
+    assert_eq!(waits.lock().expect("waits").len(), 1);
+    assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
