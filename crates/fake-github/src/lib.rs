@@ -527,13 +527,17 @@ async fn pull(
     )
 }
 
+/// GitHub lists at most 250 commits and 3,000 files of a pull request.
+pub const MAX_COMMITS: usize = 250;
+pub const MAX_FILES: usize = 3000;
+
 async fn commits(s: State<Arc<Shared>>, p: Params, q: Q, uri: Uri, h: HeaderMap) -> Response {
-    let n = s.pr.commits.len();
+    let n = s.pr.commits.len().min(MAX_COMMITS);
     listing(s, p, q, uri, h, "commits", n, shapes::commit)
 }
 
 async fn files(s: State<Arc<Shared>>, p: Params, q: Q, uri: Uri, h: HeaderMap) -> Response {
-    let n = s.pr.files.len();
+    let n = s.pr.files.len().min(MAX_FILES);
     listing(s, p, q, uri, h, "files", n, shapes::diff_entry)
 }
 

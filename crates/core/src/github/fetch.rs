@@ -95,6 +95,8 @@ pub async fn fetch_pr(
                 previous_path: f.previous_filename,
             })
             .collect(),
+        commit_count: pr.commits,
+        changed_files: pr.changed_files,
         threads,
         reviews: reviews
             .into_iter()
@@ -217,6 +219,8 @@ struct WirePr {
     html_url: String,
     base: WireBase,
     head: WireHead,
+    commits: u64,
+    changed_files: u64,
 }
 
 #[derive(Deserialize)]

@@ -22,11 +22,26 @@ pub struct PullRequest {
     /// Where the head can be fetched from (as `refs/pull/N/head`): the base
     /// repository's clone URL, as the API gives it.
     pub clone_url: String,
+    /// Oldest first. GitHub lists at most 250: compare with [`PullRequest::commit_count`].
     pub commits: Vec<Commit>,
+    /// GitHub lists at most 3,000: compare with [`PullRequest::changed_files`].
     pub files: Vec<ChangedFile>,
+    /// How many commits the pull request has (which may be more than are listed).
+    pub commit_count: u64,
+    /// How many files it changes (which may be more than are listed).
+    pub changed_files: u64,
     pub threads: Vec<ReviewThread>,
     pub reviews: Vec<Review>,
     pub comments: Vec<Comment>,
+}
+
+impl PullRequest {
+    /// Whether GitHub listed fewer commits or files than the pull request has (its
+    /// listing caps: 250 commits, 3,000 files), for a note in the report.
+    pub fn truncated(&self) -> bool {
+        (self.commits.len() as u64) < self.commit_count
+            || (self.files.len() as u64) < self.changed_files
+    }
 }
 
 /// One side of the pull request.

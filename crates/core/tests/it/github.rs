@@ -73,6 +73,7 @@ async fn a_pull_request_with_every_page_of_everything() {
 
     // 100 files in pages of 30: four pages, in order, none twice.
     assert_eq!(pr.files.len(), 100);
+    assert!(!pr.truncated());
     for (i, file) in pr.files.iter().enumerate() {
         assert_eq!(file.path, format!("src/mod{i}/file{i}.rs"));
     }
@@ -122,6 +123,21 @@ async fn a_pull_request_with_every_page_of_everything() {
     assert_eq!(client.requests() as usize, requests.len());
     assert!(waits.lock().expect("waits").is_empty());
     assert!(requests.iter().all(|r| r.status == 200));
+}
+
+#[tokio::test]
+async fn more_commits_than_github_lists_are_told() {
+    let mut sample = FakePr::sample(3, 0, 0, 0);
+    sample.commits = (1..=260)
+        .map(|i| (format!("{i:0>40}"), format!("commit {i}")))
+        .collect();
+    let server = serve(sample, options(Scenario::Normal)).await;
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let pr = fetch(&client(&server, &waits), 7).await.expect("fetch");
+    assert_eq!((pr.commits.len(), pr.commit_count), (250, 260));
+    assert_eq!((pr.files.len() as u64, pr.changed_files), (3, 3));
+    assert!(pr.truncated());
+    assert!(pr.threads.is_empty());
 }
 
 #[tokio::test]
