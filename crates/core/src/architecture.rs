@@ -86,6 +86,7 @@ fn the_modules_that_must_exist_are_found() {
         "render",
         "config",
         "workdir",
+        "github",
     ] {
         assert!(!files_of(module).is_empty(), "no source for `{module}`");
     }
@@ -157,6 +158,30 @@ fn only_the_work_directory_layout_spells_file_names() {
             "\"report.json\"",
         ],
         &["workdir/layout.rs"],
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// `github/` reads no environment (the caller passes a getter), prints nothing, and only
+/// the client touches the token's value or the `Authorization` header.
+#[test]
+fn github_reads_no_environment_and_only_the_client_holds_the_token() {
+    let found = violations(
+        &["github"],
+        &[
+            "std::env::var",
+            "env::var(",
+            "println!",
+            "eprintln!",
+            "print!(",
+        ],
+        &[],
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    let found = violations(
+        &["github"],
+        &["Token(", "AUTHORIZATION"],
+        &["github/client.rs"],
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }

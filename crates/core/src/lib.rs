@@ -12,6 +12,7 @@ pub mod consolidate;
 pub mod consolidator;
 pub mod diff;
 mod git;
+pub mod github;
 pub mod history;
 mod lang;
 pub mod model;

@@ -11,6 +11,7 @@ mod consolidate_props;
 mod consolidate_same;
 mod consolidator;
 mod corpus;
+mod github;
 mod history;
 mod parse_fixtures;
 mod parse_seed;

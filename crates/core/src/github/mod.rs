@@ -1,0 +1,35 @@
+//! Pull requests on GitHub, the read side: naming one ([`target`]), the API client
+//! ([`client`]: REST + GraphQL, pagination, rate limits, a token that never prints) and
+//! reading a pull request into the host-neutral [`model`] ([`fetch`]). The host sits
+//! behind [`PrHost`] so GitLab can follow. Not yet wired into `review`.
+
+pub mod client;
+pub mod fetch;
+pub mod model;
+pub mod target;
+
+use std::future::Future;
+
+pub use client::{Client, Endpoints, GitHubError, Token};
+pub use model::PullRequest;
+pub use target::{parse_pr, repo_from_remote, PrRef, RepoRef};
+
+/// A code host deep-review reads pull requests from.
+pub trait PrHost {
+    type Error: std::error::Error;
+
+    /// Everything deep-review reads about pull request `number` of `owner/repo`.
+    fn fetch_pr(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+    ) -> impl Future<Output = Result<PullRequest, Self::Error>> + Send;
+}
+
+/// The GraphQL query texts deep-review sends, by name (one home: the fake server and the
+/// schema check read the same files).
+pub const QUERIES: &[(&str, &str)] = &[
+    ("review_threads", fetch::REVIEW_THREADS),
+    ("thread_comments", fetch::THREAD_COMMENTS),
+];
