@@ -64,6 +64,25 @@ pub struct HistoryEntry {
     pub report_dir: Option<String>,
 }
 
+/// `step` again while SQLite says the database is busy or locked, for at most
+/// [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating it and its directory when missing, readable by the user alone)
     /// and migrates the database at `path`.
@@ -89,13 +108,17 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
         // WAL lets readers go on while one process writes; the mode is stored in the
         // file, so only the first open of a new database pays for it.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(wrap)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-                .map_err(wrap)?;
-        }
+        // Switching a new file to WAL takes the file alone: a second process opening it
+        // at the same moment gets SQLITE_BUSY at once, without the busy handler, so
+        // the switch is retried within the busy timeout.
+        retry_busy(|| {
+            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+            }
+            Ok(())
+        })
+        .map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
