@@ -319,3 +319,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_closing_test_remark_after_a_list_is_not_the_last_items_body() {
+    // CommonMark: an unindented paragraph after a blank line ends the list. The
+    // remark about tests is an assessment item, its text in the Testing section.
+    let text = "Findings:\n\n1. **[P1] Data race in `take`** — `a/bucket.py:16`\n   Two threads both see room.\n\n2. **[P3] Unused import `functools`** — `a/bucket.py:2`\n\nNo tests were added for concurrent use; the existing ones are single-threaded.\n";
+    let r = parse_review("codex", 1, text, None);
+    let last = r.items.iter().find(|i| i.title.contains("functools"));
+    assert_eq!(last.map(|i| i.body.as_str()), Some(""));
+    let remark: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.source == ItemSource::Testing)
+        .collect();
+    assert_eq!(remark.len(), 1, "{:#?}", r.items);
+    assert!(remark[0].title.starts_with("No tests were added"));
+    assert!(r
+        .testing
+        .as_deref()
+        .is_some_and(|t| t.contains("single-threaded")));
+}
+
+#[test]
+fn unindented_bodies_stay_with_their_item() {
+    // Reviewers who do not indent their bodies: the paragraph is the item's, whether
+    // another item follows or not, unless it is a remark about tests or docs.
+    let text = "## Important\n\n1. **Lock never taken** — `a.py:3`\n\nThe lock is created but never acquired.\n\n**Fix:** wrap the body in `with self._lock:`.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1);
+    assert!(r.items[0].body.contains("never acquired"), "{:?}", r.items[0].body);
+    assert!(r.items[0].body.contains("Fix"));
+    assert!(r.testing.is_none());
+    // Indented continuation then an unindented docs remark: the remark leaves.
+    let text = "## Suggestions\n\n- **Rename `x`** — `a.py:3`\n  It shadows the builtin.\n\nThe README still documents the old flag.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items[0].body, "It shadows the builtin.");
+    assert!(r.documentation.as_deref().is_some_and(|d| d.contains("README")));
+    assert!(r
+        .items
+        .iter()
+        .any(|i| i.source == ItemSource::Documentation && i.title.contains("README")));
+}

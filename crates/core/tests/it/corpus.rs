@@ -610,6 +610,9 @@ fn report_quality_on_the_labelled_corpus() {
     // Even splits where one side says "suggestion" no longer go up on the fuller
     // argument, and a pre-existing issue is a suggestion (it does not block this
     // change): severity 90.1% (73/81), the rest unchanged.
+    // A closing remark about tests after a findings list is no longer swallowed into the
+    // last item (parse/findings.rs `closing_remark`): P 0.970 -> 0.980, R 0.842 -> 0.851,
+    // swallowed 1 -> 0, the rest unchanged.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -639,7 +642,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.84,
+        pooled.recall() >= 0.85,
         "pairwise recall {:.3}",
         pooled.recall()
     );
