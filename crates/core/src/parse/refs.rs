@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use rustc_hash::FxHashSet;
+
 use crate::model::{ItemSource, ReviewItem, Severity};
 
 /// `see I1`, `(C2)`, `(see also S3)`, `in I1`, `I1 above`, `cf. C1`.
@@ -38,20 +40,112 @@ pub(crate) fn mentions_id(text: &str) -> bool {
 /// restate: a suggestion in a findings section is the reviewer's own item.
 /// An assessment entry taken only because it named an id the review does not have
 /// is no item after all (its text stays in the assessment section).
+/// Without an id, an assessment item with no location whose subject is clearly one
+/// finding's (see [`subject_referent`]) restates that finding.
 pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
     let findings: Vec<(String, Severity)> = items
         .iter()
         .filter(|i| i.source == ItemSource::Finding)
         .map(|i| (i.local_id.clone(), i.severity))
         .collect();
+    let subjects: Vec<Subject> = items
+        .iter()
+        .filter(|i| i.source == ItemSource::Finding)
+        .map(|i| Subject {
+            id: i.local_id.clone(),
+            title: subject_words(&i.title),
+            all: subject_words(&format!("{}\n{}", i.title, i.body)),
+        })
+        .collect();
     items.retain_mut(|item| {
         if item.source == ItemSource::Finding {
             return true;
         }
         let text = format!("{}\n{}", item.title, item.body);
-        item.restates = referent(&text, &findings);
+        item.restates = referent(&text, &findings).or_else(|| {
+            item.locations
+                .is_empty()
+                .then(|| subject_referent(&subject_words(&text), &subjects))
+                .flatten()
+        });
         item.restates.is_some() || super::assess::states_gap(&text)
     });
+}
+
+/// A finding's subject: the content words of its title, and of its title and body.
+struct Subject {
+    id: String,
+    title: FxHashSet<String>,
+    all: FxHashSet<String>,
+}
+
+/// Words an assessment uses for any gap (`missing`, `test`, `covered`): they say that
+/// something is untested, not what.
+const ASSESSMENT_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "untested",
+    "miss",
+    "missing",
+    "cover",
+    "covered",
+    "coverage",
+    "add",
+    "added",
+    "exist",
+    "existing",
+    "case",
+    "scenario",
+    "unit",
+    "integrat",
+    "integration",
+    "edge",
+    "happy",
+    "path",
+    "regression",
+    "suite",
+    "check",
+    "verify",
+    "doc",
+    "docs",
+    "documentation",
+    "readme",
+    "comment",
+    "behaviour",
+    "behavior",
+    "code",
+    "change",
+];
+
+/// The stemmed content words of a text, without assessment vocabulary.
+fn subject_words(text: &str) -> FxHashSet<String> {
+    crate::consolidate::text::words(text)
+        .into_iter()
+        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// The one finding an assessment item's words clearly name: it shares at least two
+/// subject words with that finding (one of them from its title), and none with any
+/// other finding of the review. Strict on purpose: a wrong restatement hides an item
+/// inside a finding it does not belong to.
+fn subject_referent(words: &FxHashSet<String>, findings: &[Subject]) -> Option<String> {
+    let mut hit: Option<&Subject> = None;
+    for f in findings {
+        let shared = words.intersection(&f.all).count();
+        if shared == 0 {
+            continue;
+        }
+        if hit.is_some() {
+            return None;
+        }
+        if shared < 2 || words.is_disjoint(&f.title) {
+            return None;
+        }
+        hit = Some(f);
+    }
+    hit.map(|f| f.id.clone())
 }
 
 /// The first finding id the text refers to that the review has.
@@ -134,6 +228,53 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(referent(text, &ids()).as_deref(), *want, "{text:?}");
+        }
+    }
+
+    fn subjects() -> Vec<Subject> {
+        [
+            (
+                "I1",
+                "`capacity=0` divides by zero",
+                "`rate / capacity` raises when the config leaves capacity at 0.",
+            ),
+            (
+                "C1",
+                "Race condition on `level`",
+                "The check-then-set in `take()` is not atomic.",
+            ),
+            (
+                "S1",
+                "Monotonic clock",
+                "Prefer `time.monotonic()` over `time.time()` for the refill.",
+            ),
+        ]
+        .iter()
+        .map(|(id, title, body)| Subject {
+            id: (*id).into(),
+            title: subject_words(title),
+            all: subject_words(&format!("{title}\n{body}")),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn an_assessment_item_restates_the_one_finding_it_clearly_names() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("Missing: the zero-capacity configuration", Some("I1")),
+            ("No test divides by a zero capacity", Some("I1")),
+            // One shared word is not enough; nor are words only the body has.
+            ("No test for a zero limit", None),
+            ("Untested: the refill when `take()` is not atomic", None),
+            // Words of two findings: ambiguous, no restatement.
+            ("Missing: zero capacity with a monotonic clock", None),
+            // Assessment vocabulary alone names nothing.
+            ("Missing: edge case coverage for the happy path", None),
+            ("No tests for the CLI flags", None),
+        ];
+        for (text, want) in cases {
+            let got = subject_referent(&subject_words(text), &subjects());
+            assert_eq!(got.as_deref(), *want, "{text:?}");
         }
     }
 }

@@ -348,16 +348,45 @@ fn unindented_bodies_stay_with_their_item() {
     let text = "## Important\n\n1. **Lock never taken** — `a.py:3`\n\nThe lock is created but never acquired.\n\n**Fix:** wrap the body in `with self._lock:`.\n";
     let r = parse_review("x", 1, text, None);
     assert_eq!(r.items.len(), 1);
-    assert!(r.items[0].body.contains("never acquired"), "{:?}", r.items[0].body);
+    assert!(
+        r.items[0].body.contains("never acquired"),
+        "{:?}",
+        r.items[0].body
+    );
     assert!(r.items[0].body.contains("Fix"));
     assert!(r.testing.is_none());
     // Indented continuation then an unindented docs remark: the remark leaves.
     let text = "## Suggestions\n\n- **Rename `x`** — `a.py:3`\n  It shadows the builtin.\n\nThe README still documents the old flag.\n";
     let r = parse_review("x", 1, text, None);
     assert_eq!(r.items[0].body, "It shadows the builtin.");
-    assert!(r.documentation.as_deref().is_some_and(|d| d.contains("README")));
+    assert!(r
+        .documentation
+        .as_deref()
+        .is_some_and(|d| d.contains("README")));
     assert!(r
         .items
         .iter()
         .any(|i| i.source == ItemSource::Documentation && i.title.contains("README")));
+}
+
+#[test]
+fn a_testing_item_naming_a_finding_by_subject_restates_it() {
+    let text = "### Important Issues\n\n- **`capacity=0` divides by zero** — `a/bucket.py:11`. `rate / capacity` raises.\n\n### Suggestions\n\n- **Monotonic clock** — `a/bucket.py:9`. Prefer `time.monotonic()`.\n\n### Testing\n\n- Missing:\n- the zero-capacity configuration\n- a test for `reset()` at `a/bucket.py:30` with zero capacity\n";
+    let r = parse_review("gemini", 1, text, None);
+    let restates: Vec<(&str, Option<&str>)> = r
+        .items
+        .iter()
+        .filter(|i| i.source == ItemSource::Testing)
+        .map(|i| (i.title.as_str(), i.restates.as_deref()))
+        .collect();
+    let finding = r
+        .items
+        .iter()
+        .find(|i| i.title.contains("divides"))
+        .map(|i| i.local_id.as_str());
+    assert!(finding.is_some());
+    // The located item is a distinct gap at its own place, never a restatement.
+    assert_eq!(restates.len(), 2, "{restates:?}");
+    assert_eq!(restates[0].1, finding, "{restates:?}");
+    assert_eq!(restates[1].1, None, "{restates:?}");
 }

@@ -613,6 +613,9 @@ fn report_quality_on_the_labelled_corpus() {
     // A closing remark about tests after a findings list is no longer swallowed into the
     // last item (parse/findings.rs `closing_remark`): P 0.970 -> 0.980, R 0.842 -> 0.851,
     // swallowed 1 -> 0, the rest unchanged.
+    // An assessment item without a location that shares two subject words with exactly
+    // one of the reviewer's own findings restates it (parse/refs.rs `subject_referent`):
+    // R 0.851 -> 0.868, ratio 1.05 -> 1.04 (85/82), 4 split findings, P 0.980 unchanged.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -642,7 +645,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.85,
+        pooled.recall() >= 0.86,
         "pairwise recall {:.3}",
         pooled.recall()
     );
