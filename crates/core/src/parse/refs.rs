@@ -118,18 +118,53 @@ const ASSESSMENT_WORDS: &[&str] = &[
     "change",
 ];
 
-/// The stemmed content words of a text, without assessment vocabulary.
+/// A class of problem reviewers name in many words ("data race", "not thread-safe",
+/// "a concurrency test"): its stems stand for one concept word, which alone names the
+/// subject (see [`subject_referent`]).
+const CONCEPTS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "~concurrency",
+        &[
+            "rac", "racy", "lock", "unlock", "deadlock", "mutex", "parallel",
+        ],
+        &[
+            "concurren",
+            "thread",
+            "multithread",
+            "atomic",
+            "nonatomic",
+            "synchron",
+            "unsynchron",
+        ],
+    ),
+    (
+        "~null",
+        &["nil", "null", "npe", "nullptr", "nullable", "segfault"],
+        &["dereferenc", "nullpointer"],
+    ),
+];
+
+fn concept_of(word: &str) -> Option<&'static str> {
+    CONCEPTS.iter().find_map(|(concept, exact, prefixes)| {
+        (exact.contains(&word) || prefixes.iter().any(|p| word.starts_with(p))).then_some(*concept)
+    })
+}
+
+/// The stemmed content words of a text, without assessment vocabulary, concept stems
+/// as their concept.
 fn subject_words(text: &str) -> FxHashSet<String> {
     crate::consolidate::text::words(text)
         .into_iter()
         .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+        .map(|w| concept_of(&w).map_or(w, str::to_string))
         .collect()
 }
 
 /// The one finding an assessment item's words clearly name: it shares at least two
-/// subject words with that finding (one of them from its title), and none with any
-/// other finding of the review. Strict on purpose: a wrong restatement hides an item
-/// inside a finding it does not belong to.
+/// subject words with that finding (one of them from its title), or the concept its
+/// title names ("Data race in `take`" and "no tests for concurrent use"), and none
+/// with any other finding of the review. Strict on purpose: a wrong restatement hides
+/// an item inside a finding it does not belong to.
 fn subject_referent(words: &FxHashSet<String>, findings: &[Subject]) -> Option<String> {
     let mut hit: Option<&Subject> = None;
     for f in findings {
@@ -140,7 +175,8 @@ fn subject_referent(words: &FxHashSet<String>, findings: &[Subject]) -> Option<S
         if hit.is_some() {
             return None;
         }
-        if shared < 2 || words.is_disjoint(&f.title) {
+        let names_concept = || words.intersection(&f.title).any(|w| w.starts_with('~'));
+        if words.is_disjoint(&f.title) || (shared < 2 && !names_concept()) {
             return None;
         }
         hit = Some(f);
@@ -265,16 +301,29 @@ mod tests {
             ("No test divides by a zero capacity", Some("I1")),
             // One shared word is not enough; nor are words only the body has.
             ("No test for a zero limit", None),
-            ("Untested: the refill when `take()` is not atomic", None),
+            ("Untested: a negative `rate` at the loader", None),
             // Words of two findings: ambiguous, no restatement.
             ("Missing: zero capacity with a monotonic clock", None),
             // Assessment vocabulary alone names nothing.
             ("Missing: edge case coverage for the happy path", None),
             ("No tests for the CLI flags", None),
+            // A concept the finding's title names is enough on its own.
+            ("Missing: a concurrency test with a thread pool", Some("C1")),
+            ("No tests were added for concurrent use", Some("C1")),
         ];
         for (text, want) in cases {
             let got = subject_referent(&subject_words(text), &subjects());
             assert_eq!(got.as_deref(), *want, "{text:?}");
         }
+        // The concept only in a finding's body is not its subject.
+        let body_only = vec![Subject {
+            id: "I1".into(),
+            title: subject_words("Stale cache entries"),
+            all: subject_words("Stale cache entries\nThe map is guarded by a lock."),
+        }];
+        assert_eq!(
+            subject_referent(&subject_words("No concurrency test"), &body_only),
+            None
+        );
     }
 }
