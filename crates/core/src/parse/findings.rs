@@ -248,12 +248,23 @@ pub(crate) fn findings_in_region(
             !strict || c.family == Family::Linter || has_signals(&parse_title_line(&c.text, root))
         })
         .collect();
+    // Whether the reviewer indents the bodies of their items: only then does an
+    // unindented paragraph after the last item mean the list is over.
+    let indents_bodies = matches!(family, Family::Bullet | Family::Numbered)
+        && starts.iter().enumerate().any(|(n, c)| {
+            let end = starts.get(n + 1).map_or(line_ids.len(), |next| next.k);
+            c.content_col > 0
+                && line_ids.get(c.k + 1..end).unwrap_or(&[]).iter().any(|&j| {
+                    let raw = doc.lines.get(j).copied().unwrap_or("");
+                    !raw.trim().is_empty() && indent_width(raw) >= c.content_col
+                })
+        });
     let mut out = Vec::new();
     let mut remark = Vec::new();
     for (n, c) in starts.iter().enumerate() {
         let end = starts.get(n + 1).map_or(line_ids.len(), |next| next.k);
         let mut body_ids = line_ids.get(c.k + 1..end).unwrap_or(&[]);
-        if n + 1 == starts.len() && matches!(family, Family::Bullet | Family::Numbered) {
+        if n + 1 == starts.len() && indents_bodies {
             let cut = closing_remark(doc, body_ids, c.content_col, root);
             remark = body_ids[cut..].to_vec();
             body_ids = &body_ids[..cut];
@@ -305,8 +316,9 @@ pub(crate) fn findings_in_region(
 /// Where the last list item's body ends (an index into `body_ids`; its length when
 /// the whole body is the item's). In CommonMark a line that is not indented to the
 /// item's content after a blank line ends the list; reviewers often leave their
-/// bodies unindented though, so the item only ends there when what follows is a
-/// remark about tests or documentation ("No tests were added for concurrent use"):
+/// bodies unindented though, so the item only ends there when the reviewer indents
+/// bodies elsewhere in the list and what follows is a remark about tests or
+/// documentation ("No tests were added for concurrent use"):
 /// an assessment of the change, read as such by the caller instead of being
 /// swallowed into the last finding. Fields (`**Fix:** …`), code, tables, quotes and
 /// headings stay the item's.

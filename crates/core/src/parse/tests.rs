@@ -355,6 +355,11 @@ fn unindented_bodies_stay_with_their_item() {
     );
     assert!(r.items[0].body.contains("Fix"));
     assert!(r.testing.is_none());
+    // Nothing in the list is indented: an unindented test remark is the last item's too.
+    let text = "## Important\n\n1. **Null body crashes** — `a.py:3`\n\nThe handler is never tested with an empty body.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1, "{:#?}", r.items);
+    assert!(r.items[0].body.contains("never tested"));
     // Indented continuation then an unindented docs remark: the remark leaves.
     let text = "## Suggestions\n\n- **Rename `x`** — `a.py:3`\n  It shadows the builtin.\n\nThe README still documents the old flag.\n";
     let r = parse_review("x", 1, text, None);
