@@ -48,15 +48,25 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
         .filter(|i| i.source == ItemSource::Finding)
         .map(|i| (i.local_id.clone(), i.severity))
         .collect();
-    let subjects: Vec<Subject> = items
-        .iter()
-        .filter(|i| i.source == ItemSource::Finding)
-        .map(|i| Subject {
-            id: i.local_id.clone(),
-            title: subject_words(&i.title),
-            all: subject_words(&format!("{}\n{}", i.title, i.body)),
-        })
-        .collect();
+    // The findings' subjects, read only when an item may need them.
+    let needs_subjects = items.iter().any(|i| {
+        i.source != ItemSource::Finding
+            && i.locations.is_empty()
+            && referent(&format!("{}\n{}", i.title, i.body), &findings).is_none()
+    });
+    let subjects: Vec<Subject> = if needs_subjects {
+        items
+            .iter()
+            .filter(|i| i.source == ItemSource::Finding)
+            .map(|i| Subject {
+                id: i.local_id.clone(),
+                title: subject_words(&i.title),
+                all: subject_words(&format!("{}\n{}", i.title, i.body)),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     items.retain_mut(|item| {
         if item.source == ItemSource::Finding {
             return true;
