@@ -72,13 +72,15 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
             return true;
         }
         let text = format!("{}\n{}", item.title, item.body);
+        let gap = super::assess::states_gap(&text);
+        // By subject only an item that is one (it states a gap): an entry kept for an
+        // id the review does not have stays out.
         item.restates = referent(&text, &findings).or_else(|| {
-            item.locations
-                .is_empty()
+            (gap && item.locations.is_empty())
                 .then(|| subject_referent(&subject_words(&text), &subjects))
                 .flatten()
         });
-        item.restates.is_some() || super::assess::states_gap(&text)
+        item.restates.is_some() || gap
     });
 }
 

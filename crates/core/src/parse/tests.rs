@@ -395,3 +395,11 @@ fn a_testing_item_naming_a_finding_by_subject_restates_it() {
     assert_eq!(restates[0].1, finding, "{restates:?}");
     assert_eq!(restates[1].1, None, "{restates:?}");
 }
+
+#[test]
+fn an_entry_kept_only_for_an_unknown_id_never_restates_by_subject() {
+    let text = "## Important Issues\n\n**I1. Retry backoff is unbounded** — `a.go:3`\n\nIt doubles forever.\n\n## Testing\n\n- the retry backoff (see I7)\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1, "{:#?}", r.items);
+    assert!(r.testing.is_some_and(|t| t.contains("see I7")));
+}
