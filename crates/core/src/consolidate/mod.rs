@@ -14,7 +14,7 @@ mod pool;
 mod proposals;
 mod restate;
 mod severity;
-mod text;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 

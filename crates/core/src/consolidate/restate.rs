@@ -229,4 +229,40 @@ mod tests {
             "see S7 and `S6`\n```\nS6\n```\nS7 again"
         );
     }
+
+    #[test]
+    fn a_closing_remark_and_a_subject_restatement_join_their_findings_and_nothing_is_lost() {
+        use crate::consolidate::{check_complete, consolidate, Policy};
+        use crate::parse::parse_review;
+        use crate::verify::VerifyOutcome;
+        let codex = parse_review(
+            "codex",
+            1,
+            "Findings:\n\n1. **[P1] Data race in `take`** — `rl/bucket.py:16`\n   `self.level` is written without the lock.\n\n2. **[P3] Unused import `functools`** — `rl/bucket.py:2`\n\nNo tests were added for concurrent use; the existing ones are single-threaded.\n",
+            None,
+        );
+        let gemini = parse_review(
+            "gemini",
+            1,
+            "### Important Issues\n\n- **`capacity=0` divides by zero** — `rl/bucket.py:11`. `rate / capacity` raises.\n\n### Testing\n\n- Missing:\n- the zero-capacity configuration\n",
+            None,
+        );
+        let reviews = [codex, gemini];
+        let result = consolidate(&reviews, &Policy::default(), &VerifyOutcome::default());
+        check_complete(&reviews, &VerifyOutcome::default(), &result).expect("nothing lost");
+        let holding = |reviewer: &str, title: &str| {
+            result.findings.iter().position(|f| {
+                f.members
+                    .iter()
+                    .any(|m| m.reviewer == reviewer && m.title.contains(title))
+            })
+        };
+        let race = holding("codex", "Data race");
+        assert!(race.is_some());
+        assert_eq!(holding("codex", "No tests were added"), race);
+        let zero = holding("gemini", "divides by zero");
+        assert!(zero.is_some());
+        assert_eq!(holding("gemini", "zero-capacity configuration"), zero);
+        assert_eq!(result.findings.len(), 3, "{:#?}", result.findings);
+    }
 }

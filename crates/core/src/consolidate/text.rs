@@ -433,9 +433,8 @@ fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
 }
 
 /// Lowercase, stop-word-free, stemmed words of prose (the reference that
-/// [`Lexicon::push_words`] is checked against).
-#[cfg(test)]
-fn words(text: &str) -> Vec<String> {
+/// [`Lexicon::push_words`] is checked against; the parser's subject match uses it).
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|raw| raw.trim_matches('\''))
         .filter(|raw| raw.len() >= 2)

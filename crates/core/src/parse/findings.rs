@@ -202,6 +202,14 @@ fn has_signals(t: &TitleLine) -> bool {
         || !t.locations.is_empty()
 }
 
+/// What one region yields: its findings, and a closing remark after the last list
+/// item that is not part of it (document lines, in order; see [`closing_remark`]).
+#[derive(Debug, Default)]
+pub(crate) struct Region {
+    pub items: Vec<RawItem>,
+    pub remark: Vec<usize>,
+}
+
 /// Reads the findings of one region (a findings section's own lines). In `strict`
 /// mode (a review without any findings section) each finding needs a signal.
 pub(crate) fn findings_in_region(
@@ -210,7 +218,7 @@ pub(crate) fn findings_in_region(
     heading: HeadingSeverity,
     strict: bool,
     root: Option<&str>,
-) -> Vec<RawItem> {
+) -> Region {
     let mut candidates: Vec<Candidate> = Vec::new();
     for (k, &i) in line_ids.iter().enumerate() {
         if doc.is_code(i) || matches!(doc.kinds.get(i), Some(LineKind::Heading { .. })) {
@@ -228,7 +236,7 @@ pub(crate) fn findings_in_region(
         (!candidates.is_empty()).then_some(0)
     };
     let Some(first) = first else {
-        return Vec::new();
+        return Region::default();
     };
     let family = candidates[first].family;
     let base = candidates[first].indent;
@@ -240,10 +248,27 @@ pub(crate) fn findings_in_region(
             !strict || c.family == Family::Linter || has_signals(&parse_title_line(&c.text, root))
         })
         .collect();
+    // Whether the reviewer indents the bodies of their items: only then does an
+    // unindented paragraph after the last item mean the list is over.
+    let indents_bodies = matches!(family, Family::Bullet | Family::Numbered)
+        && starts.iter().enumerate().any(|(n, c)| {
+            let end = starts.get(n + 1).map_or(line_ids.len(), |next| next.k);
+            c.content_col > 0
+                && line_ids.get(c.k + 1..end).unwrap_or(&[]).iter().any(|&j| {
+                    let raw = doc.lines.get(j).copied().unwrap_or("");
+                    !raw.trim().is_empty() && indent_width(raw) >= c.content_col
+                })
+        });
     let mut out = Vec::new();
+    let mut remark = Vec::new();
     for (n, c) in starts.iter().enumerate() {
         let end = starts.get(n + 1).map_or(line_ids.len(), |next| next.k);
-        let body_ids = line_ids.get(c.k + 1..end).unwrap_or(&[]);
+        let mut body_ids = line_ids.get(c.k + 1..end).unwrap_or(&[]);
+        if n + 1 == starts.len() && indents_bodies {
+            let cut = closing_remark(doc, body_ids, c.content_col, root);
+            remark = body_ids[cut..].to_vec();
+            body_ids = &body_ids[..cut];
+        }
         let line_no = line_ids[c.k];
         if c.family == Family::Linter {
             if let Some(item) = linter_item(&c.text, line_no, heading, root) {
@@ -285,7 +310,61 @@ pub(crate) fn findings_in_region(
         }
         out.push(item);
     }
-    out
+    Region { items: out, remark }
+}
+
+/// Where the last list item's body ends (an index into `body_ids`; its length when
+/// the whole body is the item's). In CommonMark a line that is not indented to the
+/// item's content after a blank line ends the list; reviewers often leave their
+/// bodies unindented though, so the item only ends there when the reviewer indents
+/// bodies elsewhere in the list and what follows is a remark about tests or
+/// documentation ("No tests were added for concurrent use"):
+/// an assessment of the change, read as such by the caller instead of being
+/// swallowed into the last finding. Fields (`**Fix:** …`), code, tables, quotes and
+/// headings stay the item's.
+fn closing_remark(
+    doc: &Doc<'_>,
+    body_ids: &[usize],
+    content_col: usize,
+    root: Option<&str>,
+) -> usize {
+    static ASSESSMENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?-u:\b)(?:tests?|testing|tested|untested|test\s+suite|coverage|covered|docs?|documentation|docstrings?|readme|changelog)(?-u:\b)")
+            .expect("static regex")
+    });
+    if content_col == 0 {
+        return body_ids.len();
+    }
+    let mut blank_before = false;
+    for (k, &j) in body_ids.iter().enumerate() {
+        let raw = doc.lines.get(j).copied().unwrap_or("");
+        if raw.trim().is_empty() {
+            blank_before = true;
+            continue;
+        }
+        let ends = blank_before
+            && indent_width(raw) < content_col
+            && !doc.is_code(j)
+            && !matches!(doc.kinds.get(j), Some(LineKind::Heading { .. }))
+            && list_item(raw).is_none()
+            && !raw.trim_start().starts_with(['|', '>', '#'])
+            && !is_rule(raw)
+            && metadata(raw, root).is_none()
+            && trailer(raw).is_none();
+        if ends {
+            let rest: Vec<&str> = body_ids[k..]
+                .iter()
+                .map(|&i| doc.lines.get(i).copied().unwrap_or(""))
+                .collect();
+            return if ASSESSMENT.is_match(&rest.join("\n")) {
+                k
+            } else {
+                body_ids.len()
+            };
+        }
+        blank_before = false;
+    }
+    body_ids.len()
 }
 
 /// A sub-heading inside an item's body becomes a bold line (bodies carry no headings).

@@ -18,6 +18,9 @@ mod sections;
 mod title;
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 pub use json::REVIEW_JSON_SCHEMA;
 pub use location::parse_location;
@@ -364,9 +367,9 @@ fn parse_markdown(
     let before = got.items.len();
     let (prior, preamble) = assess::take_prior_entries(&doc, &preamble);
     review.prior_round.extend(prior);
-    got.items.extend(findings::findings_in_region(
-        &doc, &preamble, None, true, root,
-    ));
+    let region = findings::findings_in_region(&doc, &preamble, None, true, root);
+    got.items.extend(region.items);
+    got.remark(&doc, &region.remark, root);
     if outline.headings.is_empty() && got.items.len() == before {
         got.first_container_paragraph = first_paragraph(&doc, &preamble);
     }
@@ -406,6 +409,32 @@ fn finish_review(review: &mut ParsedReview, mut got: Gathered, diagnostics: &mut
     review.commits = join_sections(got.commits);
 }
 
+impl Gathered {
+    /// A closing remark after a findings list (see `findings::closing_remark`): an
+    /// assessment of the change's tests (or, when it speaks only of documentation, its
+    /// docs), kept in that assessment section and read for items like one.
+    fn remark(&mut self, doc: &Doc<'_>, lines: &[usize], root: Option<&str>) {
+        static TESTS: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?i)(?-u:\b)(?:tests?|testing|tested|untested|coverage|covered)(?-u:\b)")
+                .expect("static regex")
+        });
+        if lines.is_empty() {
+            return;
+        }
+        let md = section_markdown(doc, lines);
+        let (source, into) = if TESTS.is_match(&md) {
+            (ItemSource::Testing, &mut self.testing)
+        } else {
+            (ItemSource::Documentation, &mut self.documentation)
+        };
+        if !md.is_empty() {
+            into.push(md);
+        }
+        self.items
+            .extend(assess::assessment_items(doc, lines, source, root));
+    }
+}
+
 /// One owning heading's section: its heading and its lines (without the heading's).
 struct Section<'a> {
     doc: &'a Doc<'a>,
@@ -436,7 +465,9 @@ impl Section<'_> {
         any_findings_section: bool,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
-        let found = findings::findings_in_region(self.doc, self.lines, None, true, self.root);
+        let region = findings::findings_in_region(self.doc, self.lines, None, true, self.root);
+        let found = region.items;
+        got.remark(self.doc, &region.remark, self.root);
         let unread = found.is_empty()
             && markdown::blocks(self.doc, self.lines).iter().any(|b| {
                 matches!(
@@ -493,8 +524,9 @@ impl Section<'_> {
                     SectionKind::SeverityGroup { severity, nit } => Some((severity, nit)),
                     _ => None,
                 };
-                got.items
-                    .extend(findings::findings_in_region(doc, lines, sev, has_sub, root));
+                let region = findings::findings_in_region(doc, lines, sev, has_sub, root);
+                got.items.extend(region.items);
+                got.remark(doc, &region.remark, root);
             }
             SectionKind::Design | SectionKind::Concerns => {
                 got.concerns.extend(assess::design_items(doc, lines, root));

@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use rustc_hash::FxHashSet;
+
 use crate::model::{ItemSource, ReviewItem, Severity};
 
 /// `see I1`, `(C2)`, `(see also S3)`, `in I1`, `I1 above`, `cf. C1`.
@@ -38,20 +40,160 @@ pub(crate) fn mentions_id(text: &str) -> bool {
 /// restate: a suggestion in a findings section is the reviewer's own item.
 /// An assessment entry taken only because it named an id the review does not have
 /// is no item after all (its text stays in the assessment section).
+/// Without an id, an assessment item with no location whose subject is clearly one
+/// finding's (see [`subject_referent`]) restates that finding.
 pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
     let findings: Vec<(String, Severity)> = items
         .iter()
         .filter(|i| i.source == ItemSource::Finding)
         .map(|i| (i.local_id.clone(), i.severity))
         .collect();
+    // The findings' subjects, read only when an item may need them.
+    let needs_subjects = items.iter().any(|i| {
+        i.source != ItemSource::Finding
+            && i.locations.is_empty()
+            && referent(&format!("{}\n{}", i.title, i.body), &findings).is_none()
+    });
+    let subjects: Vec<Subject> = if needs_subjects {
+        items
+            .iter()
+            .filter(|i| i.source == ItemSource::Finding)
+            .map(|i| Subject {
+                id: i.local_id.clone(),
+                title: subject_words(&i.title),
+                all: subject_words(&format!("{}\n{}", i.title, i.body)),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     items.retain_mut(|item| {
         if item.source == ItemSource::Finding {
             return true;
         }
         let text = format!("{}\n{}", item.title, item.body);
-        item.restates = referent(&text, &findings);
-        item.restates.is_some() || super::assess::states_gap(&text)
+        let gap = super::assess::states_gap(&text);
+        // By subject only an item that is one (it states a gap): an entry kept for an
+        // id the review does not have stays out.
+        item.restates = referent(&text, &findings).or_else(|| {
+            (gap && item.locations.is_empty())
+                .then(|| subject_referent(&subject_words(&text), &subjects))
+                .flatten()
+        });
+        item.restates.is_some() || gap
     });
+}
+
+/// A finding's subject: the content words of its title, and of its title and body.
+struct Subject {
+    id: String,
+    title: FxHashSet<String>,
+    all: FxHashSet<String>,
+}
+
+/// Words an assessment uses for any gap (`missing`, `test`, `covered`): they say that
+/// something is untested, not what.
+const ASSESSMENT_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "untested",
+    "miss",
+    "missing",
+    "cover",
+    "covered",
+    "coverage",
+    "add",
+    "added",
+    "exist",
+    "existing",
+    "case",
+    "scenario",
+    "unit",
+    "integrat",
+    "integration",
+    "edge",
+    "happy",
+    "path",
+    "regression",
+    "suite",
+    "check",
+    "verify",
+    "doc",
+    "docs",
+    "documentation",
+    "readme",
+    "comment",
+    "behaviour",
+    "behavior",
+    "code",
+    "change",
+];
+
+/// A class of problem reviewers name in many words ("data race", "not thread-safe",
+/// "a concurrency test"): its stems stand for one concept word, which alone names the
+/// subject (see [`subject_referent`]).
+const CONCEPTS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "~concurrency",
+        &[
+            "rac", "racy", "lock", "unlock", "deadlock", "mutex", "parallel",
+        ],
+        &[
+            "concurren",
+            "thread",
+            "multithread",
+            "atomic",
+            "nonatomic",
+            "synchron",
+            "unsynchron",
+        ],
+    ),
+    (
+        "~null",
+        &["nil", "null", "npe", "nullptr", "nullable", "segfault"],
+        &["dereferenc", "nullpointer"],
+    ),
+];
+
+fn concept_of(word: &str) -> Option<&'static str> {
+    CONCEPTS.iter().find_map(|(concept, exact, prefixes)| {
+        (exact.contains(&word) || prefixes.iter().any(|p| word.starts_with(p))).then_some(*concept)
+    })
+}
+
+/// The stemmed content words of a text, without assessment vocabulary, concept stems
+/// as their concept.
+fn subject_words(text: &str) -> FxHashSet<String> {
+    crate::consolidate::text::words(text)
+        .into_iter()
+        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+        .map(|w| concept_of(&w).map_or(w, str::to_string))
+        .collect()
+}
+
+/// The one finding an assessment item's words clearly name: it shares at least two
+/// subject words with that finding (one of them from its title), or the concept its
+/// title names ("Data race in `take`" and "no tests for concurrent use"), and none
+/// with any other finding of the review. Strict on purpose: a wrong restatement hides
+/// an item inside a finding it does not belong to.
+fn subject_referent(words: &FxHashSet<String>, findings: &[Subject]) -> Option<String> {
+    let mut hit: Option<&Subject> = None;
+    for f in findings {
+        let shared = words.intersection(&f.all).count();
+        if shared == 0 {
+            continue;
+        }
+        if hit.is_some() {
+            return None;
+        }
+        let names_concept = || words.intersection(&f.title).any(|w| w.starts_with('~'));
+        if words.is_disjoint(&f.title) || (shared < 2 && !names_concept()) {
+            return None;
+        }
+        hit = Some(f);
+    }
+    hit.map(|f| f.id.clone())
 }
 
 /// The first finding id the text refers to that the review has.
@@ -135,5 +277,65 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(referent(text, &ids()).as_deref(), *want, "{text:?}");
         }
+    }
+
+    fn subjects() -> Vec<Subject> {
+        [
+            (
+                "I1",
+                "`capacity=0` divides by zero",
+                "`rate / capacity` raises when the config leaves capacity at 0.",
+            ),
+            (
+                "C1",
+                "Race condition on `level`",
+                "The check-then-set in `take()` is not atomic.",
+            ),
+            (
+                "S1",
+                "Monotonic clock",
+                "Prefer `time.monotonic()` over `time.time()` for the refill.",
+            ),
+        ]
+        .iter()
+        .map(|(id, title, body)| Subject {
+            id: (*id).into(),
+            title: subject_words(title),
+            all: subject_words(&format!("{title}\n{body}")),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn an_assessment_item_restates_the_one_finding_it_clearly_names() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("Missing: the zero-capacity configuration", Some("I1")),
+            ("No test divides by a zero capacity", Some("I1")),
+            // One shared word is not enough; nor are words only the body has.
+            ("No test for a zero limit", None),
+            ("Untested: a negative `rate` at the loader", None),
+            // Words of two findings: ambiguous, no restatement.
+            ("Missing: zero capacity with a monotonic clock", None),
+            // Assessment vocabulary alone names nothing.
+            ("Missing: edge case coverage for the happy path", None),
+            ("No tests for the CLI flags", None),
+            // A concept the finding's title names is enough on its own.
+            ("Missing: a concurrency test with a thread pool", Some("C1")),
+            ("No tests were added for concurrent use", Some("C1")),
+        ];
+        for (text, want) in cases {
+            let got = subject_referent(&subject_words(text), &subjects());
+            assert_eq!(got.as_deref(), *want, "{text:?}");
+        }
+        // The concept only in a finding's body is not its subject.
+        let body_only = vec![Subject {
+            id: "I1".into(),
+            title: subject_words("Stale cache entries"),
+            all: subject_words("Stale cache entries\nThe map is guarded by a lock."),
+        }];
+        assert_eq!(
+            subject_referent(&subject_words("No concurrency test"), &body_only),
+            None
+        );
     }
 }

@@ -319,3 +319,87 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_closing_test_remark_after_a_list_is_not_the_last_items_body() {
+    // CommonMark: an unindented paragraph after a blank line ends the list. The
+    // remark about tests is an assessment item, its text in the Testing section.
+    let text = "Findings:\n\n1. **[P1] Data race in `take`** — `a/bucket.py:16`\n   Two threads both see room.\n\n2. **[P3] Unused import `functools`** — `a/bucket.py:2`\n\nNo tests were added for concurrent use; the existing ones are single-threaded.\n";
+    let r = parse_review("codex", 1, text, None);
+    let last = r.items.iter().find(|i| i.title.contains("functools"));
+    assert_eq!(last.map(|i| i.body.as_str()), Some(""));
+    let remark: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.source == ItemSource::Testing)
+        .collect();
+    assert_eq!(remark.len(), 1, "{:#?}", r.items);
+    assert!(remark[0].title.starts_with("No tests were added"));
+    assert!(r
+        .testing
+        .as_deref()
+        .is_some_and(|t| t.contains("single-threaded")));
+}
+
+#[test]
+fn unindented_bodies_stay_with_their_item() {
+    // Reviewers who do not indent their bodies: the paragraph is the item's, whether
+    // another item follows or not, unless it is a remark about tests or docs.
+    let text = "## Important\n\n1. **Lock never taken** — `a.py:3`\n\nThe lock is created but never acquired.\n\n**Fix:** wrap the body in `with self._lock:`.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1);
+    assert!(
+        r.items[0].body.contains("never acquired"),
+        "{:?}",
+        r.items[0].body
+    );
+    assert!(r.items[0].body.contains("Fix"));
+    assert!(r.testing.is_none());
+    // Nothing in the list is indented: an unindented test remark is the last item's too.
+    let text = "## Important\n\n1. **Null body crashes** — `a.py:3`\n\nThe handler is never tested with an empty body.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1, "{:#?}", r.items);
+    assert!(r.items[0].body.contains("never tested"));
+    // Indented continuation then an unindented docs remark: the remark leaves.
+    let text = "## Suggestions\n\n- **Rename `x`** — `a.py:3`\n  It shadows the builtin.\n\nThe README still documents the old flag.\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items[0].body, "It shadows the builtin.");
+    assert!(r
+        .documentation
+        .as_deref()
+        .is_some_and(|d| d.contains("README")));
+    assert!(r
+        .items
+        .iter()
+        .any(|i| i.source == ItemSource::Documentation && i.title.contains("README")));
+}
+
+#[test]
+fn a_testing_item_naming_a_finding_by_subject_restates_it() {
+    let text = "### Important Issues\n\n- **`capacity=0` divides by zero** — `a/bucket.py:11`. `rate / capacity` raises.\n\n### Suggestions\n\n- **Monotonic clock** — `a/bucket.py:9`. Prefer `time.monotonic()`.\n\n### Testing\n\n- Missing:\n- the zero-capacity configuration\n- a test for `reset()` at `a/bucket.py:30` with zero capacity\n";
+    let r = parse_review("gemini", 1, text, None);
+    let restates: Vec<(&str, Option<&str>)> = r
+        .items
+        .iter()
+        .filter(|i| i.source == ItemSource::Testing)
+        .map(|i| (i.title.as_str(), i.restates.as_deref()))
+        .collect();
+    let finding = r
+        .items
+        .iter()
+        .find(|i| i.title.contains("divides"))
+        .map(|i| i.local_id.as_str());
+    assert!(finding.is_some());
+    // The located item is a distinct gap at its own place, never a restatement.
+    assert_eq!(restates.len(), 2, "{restates:?}");
+    assert_eq!(restates[0].1, finding, "{restates:?}");
+    assert_eq!(restates[1].1, None, "{restates:?}");
+}
+
+#[test]
+fn an_entry_kept_only_for_an_unknown_id_never_restates_by_subject() {
+    let text = "## Important Issues\n\n**I1. Retry backoff is unbounded** — `a.go:3`\n\nIt doubles forever.\n\n## Testing\n\n- the retry backoff (see I7)\n";
+    let r = parse_review("x", 1, text, None);
+    assert_eq!(r.items.len(), 1, "{:#?}", r.items);
+    assert!(r.testing.is_some_and(|t| t.contains("see I7")));
+}

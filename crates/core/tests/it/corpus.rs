@@ -610,6 +610,15 @@ fn report_quality_on_the_labelled_corpus() {
     // Even splits where one side says "suggestion" no longer go up on the fuller
     // argument, and a pre-existing issue is a suggestion (it does not block this
     // change): severity 90.1% (73/81), the rest unchanged.
+    // A closing remark about tests after a findings list is no longer swallowed into the
+    // last item (parse/findings.rs `closing_remark`): P 0.970 -> 0.980, R 0.842 -> 0.851,
+    // swallowed 1 -> 0, the rest unchanged.
+    // An assessment item without a location that shares two subject words with exactly
+    // one of the reviewer's own findings restates it (parse/refs.rs `subject_referent`):
+    // R 0.851 -> 0.868, ratio 1.05 -> 1.04 (85/82), 4 split findings, P 0.980 unchanged.
+    // A concept the finding's title names (concurrency, null) is a subject on its own
+    // ("no tests for concurrent use" restates "Data race in `take`"): R 0.868 -> 0.939,
+    // P 0.980 -> 0.982, ratio 1.02 (84/82), 3 split findings, the rest unchanged.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -639,7 +648,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.84,
+        pooled.recall() >= 0.93,
         "pairwise recall {:.3}",
         pooled.recall()
     );
