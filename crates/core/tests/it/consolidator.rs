@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use deep_review_core::config::{BackendKind, ReviewerConfig};
 use deep_review_core::model::{RunRecord, Severity};
-use deep_review_core::pipeline::{consolidate_dir, consolidate_dir_with_model, ConsolidateOptions};
-use deep_review_core::report::Report;
+use deep_review_core::pipeline::{
+    consolidate_dir, consolidate_dir_with_model, ConsolidateOptions, Consolidated,
+};
+use deep_review_core::report::{ConsolidatorReport, Report};
 use deep_review_core::reviewers::env::HostEnv;
 use deep_review_core::reviewers::ProgressEvent;
 use deep_review_core::{consolidator, workdir::layout};
@@ -83,6 +85,23 @@ fn same_apart_from_time(mut a: Report, mut b: Report) {
     a.created_at.clear();
     b.created_at.clear();
     assert_eq!(a, b);
+}
+
+/// Runs `config` as consolidator over a fresh work directory; checks that the report is
+/// the deterministic one apart from its `consolidator` part, which it returns (with the
+/// work directory, kept as long as the caller holds it).
+async fn unchanged_by(
+    config: ReviewerConfig,
+    host: HostEnv,
+) -> (tempfile::TempDir, Consolidated, ConsolidatorReport) {
+    let dir = work_dir();
+    let done = consolidate_dir_with_model(&options(dir.path()), &setup(dir.path(), config, host))
+        .await
+        .unwrap();
+    let mut report = done.report.clone();
+    let c = report.consolidator.take().expect("the consolidator's part");
+    same_apart_from_time(report, deterministic());
+    (dir, done, c)
 }
 
 #[test]
@@ -276,19 +295,10 @@ async fn an_api_consolidator_on_the_fake_server() {
 
 #[tokio::test]
 async fn a_failing_consolidator_leaves_the_deterministic_report() {
-    let dir = work_dir();
     let config = sh("judge", "echo 'model overloaded' >&2; exit 3");
-    let done = consolidate_dir_with_model(
-        &options(dir.path()),
-        &setup(dir.path(), config, HostEnv::from_pairs([])),
-    )
-    .await
-    .unwrap();
-    let mut report = done.report.clone();
-    let c = report.consolidator.take().unwrap();
+    let (_dir, done, c) = unchanged_by(config, HostEnv::from_pairs([])).await;
     assert_eq!(c.status, "failed");
     assert!(c.accepted.is_empty() && c.wrote.is_empty());
-    same_apart_from_time(report, deterministic());
     assert!(
         done.notes.iter().any(|n| n.contains("`judge` was not used")
             && n.contains("the report is the deterministic one")),
@@ -301,61 +311,39 @@ async fn a_failing_consolidator_leaves_the_deterministic_report() {
 
 #[tokio::test]
 async fn a_consolidator_that_answers_without_json_changes_nothing() {
-    let dir = work_dir();
-    let config = printing(dir.path(), "## Summary\n\nLooks fine to me.\n");
-    let done = consolidate_dir_with_model(
-        &options(dir.path()),
-        &setup(dir.path(), config, HostEnv::from_pairs([])),
-    )
-    .await
-    .unwrap();
-    let mut report = done.report.clone();
-    let c = report.consolidator.take().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let config = printing(scratch.path(), "## Summary\n\nLooks fine to me.\n");
+    let (_, _, c) = unchanged_by(config, HostEnv::from_pairs([])).await;
     assert_eq!(c.status, "unusable");
     assert!(
         c.error.as_deref().unwrap().contains("no JSON object"),
         "{c:?}"
     );
-    same_apart_from_time(report, deterministic());
 }
 
 #[tokio::test]
 async fn a_slow_consolidator_is_stopped_at_its_timeout() {
-    let dir = work_dir();
     let mut config = sh("judge", "sleep 30");
     config.timeout = Duration::from_secs(1);
     let started = Instant::now();
-    let done = consolidate_dir_with_model(
-        &options(dir.path()),
-        &setup(dir.path(), config, HostEnv::from_pairs([])),
-    )
-    .await
-    .unwrap();
+    let (_, _, c) = unchanged_by(config, HostEnv::from_pairs([])).await;
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );
-    let mut report = done.report.clone();
-    assert_eq!(report.consolidator.take().unwrap().status, "timed_out");
-    same_apart_from_time(report, deterministic());
+    assert_eq!(c.status, "timed_out");
 }
 
 #[tokio::test]
 async fn an_over_budget_api_consolidator_changes_nothing() {
     let server = FakeApis::start().await.unwrap();
-    let dir = work_dir();
     let mut config = ReviewerConfig::new("judge", BackendKind::Anthropic);
     config.model = Some("claude-sonnet-4-5+expensive".into());
     config.base_url = Some(server.url());
     config.timeout = Duration::from_secs(20);
     config.budget_usd = Some(0.01);
     let host = HostEnv::from_pairs([("ANTHROPIC_API_KEY", KEY)]);
-    let done = consolidate_dir_with_model(&options(dir.path()), &setup(dir.path(), config, host))
-        .await
-        .unwrap();
-    let mut report = done.report.clone();
-    let c = report.consolidator.take().unwrap();
+    let (_, _, c) = unchanged_by(config, host).await;
     assert_eq!(c.status, "budget_exceeded", "{c:?}");
-    same_apart_from_time(report, deterministic());
 }
