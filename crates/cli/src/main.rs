@@ -79,7 +79,8 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct ReviewArgs {
-    /// The repository to review (default: the current directory).
+    /// The repository to review (default: the current directory), or a GitHub pull
+    /// request — `owner/repo#N` or its URL — reviewed inside a clone of its repository.
     target: Option<PathBuf>,
     /// The base revision (default: merge-base with the default branch).
     #[arg(long)]
@@ -114,9 +115,12 @@ struct ReviewArgs {
     /// A prompt template replacing the built-in review prompt.
     #[arg(long)]
     prompt: Option<PathBuf>,
-    /// Post the review on the pull request (not available for local targets yet).
+    /// Post the review on the pull request (not available yet).
     #[arg(long)]
     post: bool,
+    /// Review pull request N of the repository the current clone's `origin` names.
+    #[arg(long, value_name = "N", conflicts_with = "target")]
+    pr: Option<u64>,
     /// No progress output; only the REVIEW.md path on stdout.
     #[arg(long, short)]
     quiet: bool,
@@ -250,11 +254,41 @@ fn budget_usd(text: &str) -> Result<f64, String> {
 
 fn review(args: ReviewArgs) -> CmdResult {
     if args.post {
-        return Err(usage(anyhow::anyhow!(
+        let pr = pull_request_target(args.target.as_deref())?.is_some();
+        return Err(usage(anyhow::anyhow!(if pr {
+            "--post is not available yet: a review cannot be published to the pull request\nhint: run the review without --post; REVIEW.md holds the report"
+        } else {
             "--post needs a GitHub pull request target; a local branch has nowhere to post to\nhint: run the review without --post"
-        )));
+        })));
     }
-    let (cwd, root) = locate(args.target.as_deref())?;
+    let pr_ref = match args.pr {
+        Some(number) => Some(pull_request_of_origin(number)?),
+        None => pull_request_target(args.target.as_deref())?,
+    };
+    let (cwd, root) = locate(if pr_ref.is_some() {
+        None
+    } else {
+        args.target.as_deref()
+    })?;
+    // A pull request: read it, fetch its revisions under private refs, then review
+    // those like a local range (its configuration read at its base).
+    let mut args = args;
+    let pr = match &pr_ref {
+        Some(pr_ref) => {
+            if args.base.is_some() || args.head.is_some() {
+                return Err(usage(anyhow::anyhow!(
+                    "--base and --head do not go with a pull request: it names both\nhint: drop them, or review a local range without the pull request"
+                )));
+            }
+            let pr = fetch_pull_request(pr_ref)?;
+            let fetched = deep_review_core::github::checkout::fetch_into(&root, &pr)
+                .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+            args.base = Some(fetched.base_ref);
+            args.head = Some(fetched.head_ref);
+            Some(pr)
+        }
+        None => None,
+    };
     let overrides = Overrides {
         reviewers: (!args.reviewers.is_empty()).then(|| args.reviewers.clone()),
         timeout: args
@@ -310,6 +344,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             panel,
             dry_run: args.dry_run,
             history: history_db(!settings.history),
+            pr: pr.clone(),
         };
         let cancel = CancellationToken::new();
         tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
@@ -379,6 +414,66 @@ fn history_db(off: bool) -> Option<PathBuf> {
 
 /// `[history] enabled` as the user's configuration file says (`consolidate` reads no
 /// repository configuration).
+/// `review owner/repo#N` or a pull request URL; None for a path (an existing
+/// directory is always a path).
+fn pull_request_target(
+    target: Option<&Path>,
+) -> Result<Option<deep_review_core::github::PrRef>, Failure> {
+    let Some(text) = target.and_then(Path::to_str) else {
+        return Ok(None);
+    };
+    let looks_like_pr =
+        text.contains('#') || text.starts_with("https://") || text.starts_with("http://");
+    if !looks_like_pr || Path::new(text).is_dir() {
+        return Ok(None);
+    }
+    deep_review_core::github::parse_pr(text)
+        .map(Some)
+        .map_err(|e| usage(anyhow::Error::new(e)))
+}
+
+/// `--pr N`: pull request N of the repository `origin` points at.
+fn pull_request_of_origin(number: u64) -> Result<deep_review_core::github::PrRef, Failure> {
+    let (_, root) = locate(None)?;
+    let url = std::process::Command::new("git")
+        .args(["remote", "get-url", "origin"])
+        .current_dir(&root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "--pr {number}: this clone has no `origin` remote\nhint: name the pull request as owner/repo#{number}"
+            ))
+        })?;
+    let repo = deep_review_core::github::repo_from_remote(&url)
+        .map_err(|e| usage(anyhow::Error::new(e)))?;
+    Ok(deep_review_core::github::PrRef { repo, number })
+}
+
+/// Reads the pull request from GitHub (`GITHUB_API_URL`, a token from `GITHUB_TOKEN`,
+/// `GH_TOKEN`, else `gh auth token`, else none).
+fn fetch_pull_request(
+    pr: &deep_review_core::github::PrRef,
+) -> Result<deep_review_core::github::PullRequest, Failure> {
+    use deep_review_core::github::{fetch::fetch_pr, Client, Endpoints, Token};
+    let env = |name: &str| std::env::var(name).ok();
+    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
+    runtime.block_on(async {
+        let token = match Token::from_env(env) {
+            Some(t) => Some(t),
+            None => Token::from_gh(std::ffi::OsStr::new("gh"), &pr.repo.host).await,
+        };
+        let client = Client::new(Endpoints::from_env(&pr.repo.host, env), token)
+            .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+        fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
+            .await
+            .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+    })
+}
+
 /// `consolidate --consolidator NAME`: the reviewer as the user configuration (and
 /// `--config`) define it, with `[consolidator]`'s timeout when that names it too.
 fn consolidator_config(name: &str, explicit: Option<&Path>) -> Result<ReviewerConfig, Failure> {

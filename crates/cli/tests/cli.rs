@@ -4,6 +4,7 @@
 mod api;
 mod builtin;
 mod conventions;
+mod github;
 mod hardening;
 mod history;
 mod progress_display;

@@ -516,6 +516,22 @@ pub struct ReviewRequest {
     pub dry_run: bool,
     /// The history database (None: no history); see [`ConsolidateOptions::history`].
     pub history: Option<PathBuf>,
+    /// A pull request under review: its revisions are already fetched into the clone
+    /// (`github::checkout::fetch_into`) and `base`/`head` name them; this gives the
+    /// report its PR header and the reviewers its description and open threads.
+    pub pr: Option<crate::github::PullRequest>,
+}
+
+/// A pull request's header over the local target the review runs on: kind, repository,
+/// number, title, author, URL, and the head branch's name.
+fn pr_header(t: &mut Target, pr: &crate::github::PullRequest) {
+    t.kind = "github_pr".into();
+    t.repo = Some(format!("{}/{}", pr.owner, pr.repo));
+    t.number = Some(pr.number);
+    t.title = Some(pr.title.clone()).filter(|s| !s.trim().is_empty());
+    t.author = Some(pr.author.clone()).filter(|s| !s.trim().is_empty());
+    t.url = Some(pr.html_url.clone()).filter(|s| !s.trim().is_empty());
+    t.branch = Some(pr.head.ref_name.clone()).filter(|s| !s.trim().is_empty());
 }
 
 /// How a review ended.
@@ -544,11 +560,14 @@ pub async fn review(
     cancel: CancellationToken,
 ) -> Result<ReviewOutcome, PipelineError> {
     let clock = Instant::now();
-    let target = target::resolve_local(
+    let mut target = target::resolve_local(
         &request.path,
         request.base.as_deref(),
         request.head.as_deref(),
     )?;
+    if let Some(pr) = &request.pr {
+        target.slug = format!("pr-{}", pr.number);
+    }
     let root = target.repo_root.clone();
     let settings = &request.settings;
 
@@ -558,6 +577,9 @@ pub async fn review(
     let dir = WorkDir::create(&out, &target.slug, now)?;
     target.write_diff(&dir.diff_path())?;
     let mut report_target = target.to_report_target();
+    if let Some(pr) = &request.pr {
+        pr_header(&mut report_target, pr);
+    }
     if !request.dry_run {
         report_target.round =
             round_from_history(request.history.as_deref(), &dir.id, &report_target);
@@ -582,6 +604,10 @@ pub async fn review(
     // Read at the base revision: a change must not rewrite the rules it is judged by.
     let repo_context = prompt::read_repo_context(&root, &target.base);
     let diff_path = dir.diff_path();
+    let prior_feedback = request
+        .pr
+        .as_ref()
+        .and_then(|pr| crate::github::checkout::open_threads_markdown(&pr.threads));
     let prompt_text = prompt::build_prompt(&PromptInput {
         commits: &target.commits,
         files: &target.files,
@@ -590,6 +616,12 @@ pub async fn review(
         diff_len: Some(target.diff_len()),
         repo_context: repo_context.as_deref(),
         template: template.as_deref(),
+        description: request
+            .pr
+            .as_ref()
+            .map(|pr| pr.body.as_str())
+            .filter(|b| !b.trim().is_empty()),
+        prior_feedback: prior_feedback.as_deref(),
         ..PromptInput::new(&report_target)
     });
     dir.write_prompt(&prompt_text)?;

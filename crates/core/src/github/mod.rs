@@ -1,8 +1,11 @@
 //! Pull requests on GitHub, the read side: naming one ([`target`]), the API client
 //! ([`client`]: REST + GraphQL, pagination, rate limits, a token that never prints) and
-//! reading a pull request into the host-neutral [`model`] ([`fetch`]). The host sits
-//! behind [`PrHost`] so GitLab can follow. Not yet wired into `review`.
+//! reading a pull request into the host-neutral [`model`] ([`fetch`]), and its
+//! revisions fetched into the user's clone under private refs ([`checkout`]) so
+//! `review owner/repo#N` runs on them. The host sits behind [`PrHost`] so GitLab can
+//! follow.
 
+pub mod checkout;
 pub mod client;
 pub mod fetch;
 pub mod model;
