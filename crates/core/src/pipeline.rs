@@ -265,6 +265,15 @@ impl ReadBack {
         if let Some(prior) = &self.prior {
             history::classify(&mut report, prior);
         }
+        // A pull request's own open review threads, beside what the reviewers listed.
+        if let Some(pr) = &self.contents.pull_request {
+            let threads = crate::github::feedback::from_threads(
+                &pr.threads,
+                &self.contents.changed_files,
+                &report.unresolved_feedback,
+            );
+            report.unresolved_feedback.extend(threads);
+        }
         report
     }
 
@@ -585,6 +594,9 @@ pub async fn review(
             round_from_history(request.history.as_deref(), &dir.id, &report_target);
     }
     dir.write_report_target(&report_target)?;
+    if let Some(pr) = &request.pr {
+        dir.write_pull_request(pr)?;
+    }
     dir.write_file(
         workdir::CONTEXT_FILE,
         &workdir::render_context(&report_target, &target.commits, &target.files),

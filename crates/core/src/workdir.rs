@@ -223,6 +223,16 @@ impl WorkDir {
     }
 
     /// Writes `target.json`.
+    /// Writes `pull-request.json` (secrets masked, like every file deep-review writes).
+    pub fn write_pull_request(&self, pr: &crate::github::PullRequest) -> Result<(), WorkdirError> {
+        let json = serde_json::to_string_pretty(pr).map_err(|e| WorkdirError::Io {
+            context: format!("cannot serialize {}", layout::PULL_REQUEST_FILE),
+            source: io::Error::other(e),
+        })?;
+        let json = crate::secrets::mask_secrets(&json).into_owned() + "\n";
+        self.write_file(layout::PULL_REQUEST_FILE, &json)
+    }
+
     pub fn write_report_target(&self, target: &report::Target) -> Result<(), WorkdirError> {
         let json = serde_json::to_string_pretty(target).map_err(|e| WorkdirError::Io {
             context: "cannot serialize target.json".into(),

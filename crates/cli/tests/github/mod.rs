@@ -71,6 +71,15 @@ fn a_pull_request_is_reviewed_in_a_clone_without_touching_its_branches() {
     pr.head_ref = "feature".into();
     pr.clone_url = remote.display().to_string();
     pr.commits = vec![(head.clone(), "add two".into())];
+    // One open thread on the changed file, one on a file the change no longer touches,
+    // one resolved.
+    pr.threads[0].path = "src/lib.rs".into();
+    pr.threads[0].resolved = false;
+    pr.threads[0].outdated = false;
+    pr.threads[0].line = Some(5);
+    let mut resolved = pr.threads[0].clone();
+    resolved.resolved = true;
+    pr.threads.push(resolved);
     let server = serve(pr);
 
     let bin = tempfile::tempdir().unwrap();
@@ -100,6 +109,41 @@ fn a_pull_request_is_reviewed_in_a_clone_without_touching_its_branches() {
     assert_eq!(report["findings"][0]["title"], "`two` has no test");
     let md = read(&review_md);
     assert!(md.contains("Parse the config once"), "{md}");
+    // The PR's own threads in Unresolved Feedback: open, gone, and one resolved counted.
+    let feedback: Vec<String> = report["unresolved_feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} | {} | {}",
+                f["status"].as_str().unwrap(),
+                f["source"].as_str().unwrap(),
+                f["text"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        feedback
+            .iter()
+            .any(|f| f.starts_with("open | alice | `src/lib.rs:5`: thread 0 comment 0")),
+        "{feedback:#?}"
+    );
+    assert!(
+        feedback.iter().any(|f| f.starts_with("open | ")
+            && f.contains("gone: the file is no longer in the change; `src/mod1/file1.rs")),
+        "{feedback:#?}"
+    );
+    assert!(
+        feedback
+            .iter()
+            .any(|f| f == "addressed | pull request | 1 resolved review thread (not listed)"),
+        "{feedback:#?}"
+    );
+    assert!(
+        md.contains("thread 0 comment 0"),
+        "REVIEW.md lists it: {md}"
+    );
 
     // The description reached the reviewers' prompt, inside a data block; so did an
     // open thread.

@@ -7,6 +7,7 @@
 
 pub mod checkout;
 pub mod client;
+pub mod feedback;
 pub mod fetch;
 pub mod model;
 pub mod target;

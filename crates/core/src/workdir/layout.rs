@@ -14,6 +14,9 @@ pub const PROMPT_FILE: &str = "prompt.md";
 pub const TARGET_FILE: &str = "target.json";
 /// The panel and settings of the review (`Manifest`).
 pub const MANIFEST_FILE: &str = "review.json";
+/// A pull request under review as GitHub gave it (`github::PullRequest`): its threads
+/// become Unresolved Feedback when the work directory is consolidated.
+pub const PULL_REQUEST_FILE: &str = "pull-request.json";
 /// The consolidator model's folder in a work directory: its prompt, answer, transcript
 /// and run record, apart from the panel's (a panel reviewer may be the consolidator too).
 pub const CONSOLIDATOR_DIR: &str = "consolidator";

@@ -55,6 +55,8 @@ pub struct Contents {
     /// Files named like reviews whose reviewer name is not one (`[A-Za-z0-9_-]+`):
     /// left out, by file name (control characters made visible).
     pub ignored: Vec<String>,
+    /// `pull-request.json`, when the review was of a pull request (its review threads).
+    pub pull_request: Option<crate::github::PullRequest>,
 }
 
 impl Contents {
@@ -141,6 +143,10 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
                 .push(format!("{}: {why}", file_label(&path))),
         }
     }
+    contents.pull_request = read_capped(&dir.join(layout::PULL_REQUEST_FILE), MAX_DIFF_BYTES)
+        .ok()
+        .filter(|(_, truncated)| !truncated)
+        .and_then(|(bytes, _)| serde_json::from_slice(&bytes).ok());
     if let Ok((bytes, _)) = read_capped(&dir.join(DIFF_FILE), MAX_DIFF_BYTES) {
         let files = diff::parse_unified_diff(&String::from_utf8_lossy(&bytes));
         contents.changed_files = files

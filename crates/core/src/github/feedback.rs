@@ -1,0 +1,128 @@
+//! A pull request's review threads as the report's Unresolved Feedback: each open
+//! thread with its place, author, first words and link, marked outdated when its lines
+//! changed since and gone when its file is no longer in the change; resolved threads
+//! are counted, not listed.
+
+use super::model::ReviewThread;
+use crate::prose::one_line;
+use crate::report::Feedback;
+
+/// The longest excerpt of a thread's first comment, in characters.
+const EXCERPT_CHARS: usize = 200;
+
+/// Entries for `threads`, leaving out threads whose link an entry of `already` (what
+/// the reviewers listed) names. `changed_files` is what the change touches at its head
+/// (empty when unknown: nothing is called gone).
+pub fn from_threads(
+    threads: &[ReviewThread],
+    changed_files: &[String],
+    already: &[Feedback],
+) -> Vec<Feedback> {
+    let mut out = Vec::new();
+    let mut resolved = 0usize;
+    for t in threads {
+        if t.is_resolved {
+            resolved += 1;
+            continue;
+        }
+        let Some(first) = t.comments.first() else {
+            continue;
+        };
+        if !first.url.is_empty() && already.iter().any(|f| f.text.contains(&first.url)) {
+            continue;
+        }
+        let place = match t.line.or(t.original_line) {
+            Some(line) => format!("{}:{line}", t.path),
+            None => t.path.clone(),
+        };
+        let state = if !changed_files.is_empty() && !changed_files.iter().any(|f| f == &t.path) {
+            "gone: the file is no longer in the change; "
+        } else if t.is_outdated {
+            "outdated: its lines changed since; "
+        } else {
+            ""
+        };
+        let excerpt: String = one_line(&first.body).chars().take(EXCERPT_CHARS).collect();
+        let more = if t.comments.len() > 1 {
+            format!(" (+{} replies)", t.comments.len() - 1)
+        } else {
+            String::new()
+        };
+        let link = if first.url.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", first.url)
+        };
+        out.push(Feedback {
+            source: first.author.clone(),
+            text: format!("{state}`{place}`: {excerpt}{more}{link}"),
+            status: "open".into(),
+        });
+    }
+    if resolved > 0 {
+        out.push(Feedback {
+            source: "pull request".into(),
+            text: crate::prose::plural(
+                resolved,
+                "resolved review thread",
+                "resolved review threads",
+            ) + " (not listed)",
+            status: "addressed".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::model::Comment;
+
+    fn thread(path: &str, resolved: bool, outdated: bool, url: &str) -> ReviewThread {
+        ReviewThread {
+            id: url.into(),
+            is_resolved: resolved,
+            is_outdated: outdated,
+            path: path.into(),
+            line: (!outdated).then_some(5),
+            start_line: None,
+            original_line: Some(4),
+            comments: vec![Comment {
+                author: "alice".into(),
+                body: "This unwrap\npanics on empty input.".into(),
+                url: url.into(),
+                created_at: String::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn open_threads_are_listed_with_their_state_and_resolved_ones_counted() {
+        let threads = [
+            thread("src/lib.rs", false, false, "https://x/1"),
+            thread("src/lib.rs", false, true, "https://x/2"),
+            thread("src/old.rs", false, false, "https://x/3"),
+            thread("src/lib.rs", true, false, "https://x/4"),
+            thread("src/lib.rs", false, false, "https://x/5"),
+        ];
+        let listed = [Feedback {
+            source: "claude".into(),
+            text: "alice's thread https://x/5 is still open".into(),
+            status: "open".into(),
+        }];
+        let out = from_threads(&threads, &["src/lib.rs".to_string()], &listed);
+        let texts: Vec<&str> = out.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "`src/lib.rs:5`: This unwrap panics on empty input. — https://x/1",
+                "outdated: its lines changed since; `src/lib.rs:4`: This unwrap panics on empty input. — https://x/2",
+                "gone: the file is no longer in the change; `src/old.rs:5`: This unwrap panics on empty input. — https://x/3",
+                "1 resolved review thread (not listed)",
+            ]
+        );
+        assert_eq!(out[0].source, "alice");
+        assert_eq!(out[3].status, "addressed");
+        assert!(from_threads(&[], &[], &[]).is_empty());
+    }
+}
