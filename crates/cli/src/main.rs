@@ -118,6 +118,10 @@ struct ReviewArgs {
     /// Post the review on the pull request (not available yet).
     #[arg(long)]
     post: bool,
+    /// Let the builtin reviewer's linters run a pull request's code (cargo clippy's build
+    /// scripts and proc macros, ESLint's JavaScript configs), sandboxed where possible.
+    #[arg(long)]
+    trust_pr_code: bool,
     /// Review pull request N of the repository the current clone's `origin` names.
     #[arg(long, value_name = "N", conflicts_with = "target")]
     pr: Option<u64>,
@@ -345,6 +349,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             dry_run: args.dry_run,
             history: history_db(!settings.history),
             pr: pr.clone(),
+            trust_pr_code: args.trust_pr_code,
         };
         let cancel = CancellationToken::new();
         tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));

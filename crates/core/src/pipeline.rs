@@ -529,6 +529,9 @@ pub struct ReviewRequest {
     /// (`github::checkout::fetch_into`) and `base`/`head` name them; this gives the
     /// report its PR header and the reviewers its description and open threads.
     pub pr: Option<crate::github::PullRequest>,
+    /// `--trust-pr-code`: let the builtin reviewer's linters run a pull request's code
+    /// (build scripts, proc macros, JavaScript configs), sandboxed where possible.
+    pub trust_pr_code: bool,
 }
 
 /// A pull request's header over the local target the review runs on: kind, repository,
@@ -667,8 +670,18 @@ pub async fn review(
         pass: manifest.pass.max(1),
         sandbox: crate::sandbox::find_launcher(),
     };
-    let records =
-        reviewers::run_panel(&request.panel, &ctx, progress.clone(), cancel.clone()).await;
+    // A pull request's code is a stranger's: linters that execute it stay off unless
+    // the user said otherwise.
+    let panel: Vec<ReviewerConfig> = request
+        .panel
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.untrusted_pr = request.pr.is_some() && !request.trust_pr_code;
+            r
+        })
+        .collect();
+    let records = reviewers::run_panel(&panel, &ctx, progress.clone(), cancel.clone()).await;
     // The checkout is removed before anything else can fail.
     let cleanup = checkout
         .cleanup()

@@ -106,6 +106,10 @@ pub struct ReviewerConfig {
     /// with build scripts and proc macros, ESLint with JavaScript configs) even when they
     /// cannot be sandboxed. Off by default: then such linters are skipped with a note.
     pub trust_code: bool,
+    /// Set by the review, not by configuration: the change is a pull request whose code
+    /// the user did not opt in to run (`--trust-pr-code`), so the linters that execute
+    /// it are skipped even where a sandbox could confine them.
+    pub untrusted_pr: bool,
     /// `command` backend: paths the sandboxed reviewer may also write (and read) — the
     /// explicit pass-through; everything else outside its checkout, work directory and
     /// per-run scratch stays out of reach.
@@ -160,6 +164,7 @@ impl ReviewerConfig {
             api_key_env: None,
             sarif_tools: Vec::new(),
             trust_code: false,
+            untrusted_pr: false,
             writable: Vec::new(),
             max_tokens: None,
             budget_usd: None,

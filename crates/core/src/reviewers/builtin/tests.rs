@@ -483,6 +483,50 @@ async fn clippy_without_a_sandbox_is_skipped_unless_the_code_is_trusted() {
     );
 }
 
+/// A pull request's code is not run, even by a reviewer that trusts the code it is
+/// given, unless the review was told `--trust-pr-code`.
+#[tokio::test]
+async fn a_pull_requests_code_is_not_run_without_trust_pr_code() {
+    let fakes = FakeTools::new();
+    fakes.replay(
+        "cargo",
+        "--message-format=json",
+        include_str!("../../../tests/fixtures/linters/clippy-needless-return.stdout.jsonl"),
+    );
+    let mut config = fakes.config();
+    config.trust_code = true;
+    config.untrusted_pr = true;
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let base = repo.commit("base");
+    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
+    let head = repo.commit("g");
+    let out = review_range(repo.path(), &base, &head, &config).await;
+    assert!(
+        fakes.calls("cargo").is_empty(),
+        "cargo ran a pull request's code"
+    );
+    assert!(
+        out.notes.iter().any(|n| n
+            .starts_with("clippy: skipped: it runs the change's build scripts")
+            && n.contains("the change is a pull request")
+            && n.contains("--trust-pr-code")),
+        "{:?}",
+        out.notes
+    );
+    // Told to trust it, the same reviewer runs clippy.
+    config.untrusted_pr = false;
+    let _ = review_range(repo.path(), &base, &head, &config).await;
+    assert!(
+        !fakes.calls("cargo").is_empty(),
+        "cargo did not run once trusted"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs cargo clippy; compiles a crate"]
 async fn clippy_reports_only_warnings_on_added_lines_with_real_clippy() {

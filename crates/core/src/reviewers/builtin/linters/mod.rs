@@ -156,6 +156,13 @@ pub(crate) fn code_gate(
     config: &ReviewerConfig,
     sandbox: Option<&Path>,
 ) -> CodeGate {
+    if config.untrusted_pr {
+        return CodeGate::Refused(format!(
+            "{tool}: skipped: it runs the change's {what}, and the change is a pull request \
+             whose code is not run; hint: pass --trust-pr-code to run it (in the sandbox \
+             where there is one)"
+        ));
+    }
     let support = crate::sandbox::probe();
     let reason = match (sandbox, support.network()) {
         (Some(launcher), true) => return CodeGate::Sandboxed(launcher.to_path_buf()),
