@@ -453,6 +453,20 @@ async fn clippy_reports_only_warnings_on_added_lines() {
     );
 }
 
+/// A one-crate repository and a change adding a function: (repo, base, head).
+fn crate_with_one_change() -> (Repo, String, String) {
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let base = repo.commit("base");
+    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
+    let head = repo.commit("g");
+    (repo, base, head)
+}
+
 #[tokio::test]
 async fn clippy_without_a_sandbox_is_skipped_unless_the_code_is_trusted() {
     let fakes = FakeTools::new();
@@ -463,15 +477,7 @@ async fn clippy_without_a_sandbox_is_skipped_unless_the_code_is_trusted() {
     );
     let mut config = fakes.config();
     config.trust_code = false;
-    let repo = Repo::new();
-    repo.write(
-        "Cargo.toml",
-        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
-    );
-    repo.write("src/lib.rs", "pub fn f() {}\n");
-    let base = repo.commit("base");
-    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
-    let head = repo.commit("g");
+    let (repo, base, head) = crate_with_one_change();
     let out = review_range(repo.path(), &base, &head, &config).await;
     assert!(fakes.calls("cargo").is_empty(), "cargo ran unconfined");
     assert!(
@@ -496,15 +502,7 @@ async fn a_pull_requests_code_is_not_run_without_trust_pr_code() {
     let mut config = fakes.config();
     config.trust_code = true;
     config.untrusted_pr = true;
-    let repo = Repo::new();
-    repo.write(
-        "Cargo.toml",
-        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
-    );
-    repo.write("src/lib.rs", "pub fn f() {}\n");
-    let base = repo.commit("base");
-    repo.write("src/lib.rs", "pub fn f() {}\npub fn g() {}\n");
-    let head = repo.commit("g");
+    let (repo, base, head) = crate_with_one_change();
     let out = review_range(repo.path(), &base, &head, &config).await;
     assert!(
         fakes.calls("cargo").is_empty(),
