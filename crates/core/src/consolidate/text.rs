@@ -435,11 +435,14 @@ fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
 /// Lowercase, stop-word-free, stemmed words of prose (the reference that
 /// [`Lexicon::push_words`] is checked against; the parser's subject match uses it).
 pub(crate) fn words(text: &str) -> Vec<String> {
+    raw_tokens(text).filter_map(content_word).collect()
+}
+
+/// The raw tokens [`words`] reads, before stop words and stemming.
+pub(crate) fn raw_tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|raw| raw.trim_matches('\''))
         .filter(|raw| raw.len() >= 2)
-        .filter_map(content_word)
-        .collect()
 }
 
 /// The stemmed form of one raw token, or None for stop words, numbers and

@@ -54,14 +54,15 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
             && i.locations.is_empty()
             && referent(&format!("{}\n{}", i.title, i.body), &findings).is_none()
     });
+    let mut words = SubjectWords::default();
     let subjects: Vec<Subject> = if needs_subjects {
         items
             .iter()
             .filter(|i| i.source == ItemSource::Finding)
             .map(|i| Subject {
                 id: i.local_id.clone(),
-                title: subject_words(&i.title),
-                all: subject_words(&format!("{}\n{}", i.title, i.body)),
+                title: words.of(&i.title),
+                all: words.of(&format!("{}\n{}", i.title, i.body)),
             })
             .collect()
     } else {
@@ -77,7 +78,7 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
         // id the review does not have stays out.
         item.restates = referent(&text, &findings).or_else(|| {
             (gap && item.locations.is_empty())
-                .then(|| subject_referent(&subject_words(&text), &subjects))
+                .then(|| subject_referent(&words.of(&text), &subjects))
                 .flatten()
         });
         item.restates.is_some() || gap
@@ -164,12 +165,40 @@ fn concept_of(word: &str) -> Option<&'static str> {
 
 /// The stemmed content words of a text, without assessment vocabulary, concept stems
 /// as their concept.
+#[cfg(test)]
 fn subject_words(text: &str) -> FxHashSet<String> {
-    crate::consolidate::text::words(text)
-        .into_iter()
-        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
-        .map(|w| concept_of(&w).map_or(w, str::to_string))
-        .collect()
+    SubjectWords::default().of(text)
+}
+
+/// The subject words of texts ([`SubjectWords::of`]: the stemmed content words,
+/// without assessment vocabulary, concept stems as their concept), each distinct raw
+/// token's word remembered: a review's findings share most of their vocabulary, and
+/// stemming is the cost.
+#[derive(Default)]
+struct SubjectWords {
+    seen: rustc_hash::FxHashMap<String, Option<String>>,
+}
+
+impl SubjectWords {
+    fn of(&mut self, text: &str) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
+        for raw in crate::consolidate::text::raw_tokens(text) {
+            let word = match self.seen.get(raw) {
+                Some(w) => w.clone(),
+                None => {
+                    let w = crate::consolidate::text::words(raw)
+                        .into_iter()
+                        .next()
+                        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+                        .map(|w| concept_of(&w).map_or(w, str::to_string));
+                    self.seen.insert(raw.to_string(), w.clone());
+                    w
+                }
+            };
+            out.extend(word);
+        }
+        out
+    }
 }
 
 /// The one finding an assessment item's words clearly name: it shares at least two
