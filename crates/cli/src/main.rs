@@ -265,15 +265,17 @@ fn review(args: ReviewArgs) -> CmdResult {
             "--post needs a GitHub pull request target; a local branch has nowhere to post to\nhint: run the review without --post"
         })));
     }
-    let pr_ref = match args.pr {
-        Some(number) => Some(pull_request_of_origin(number)?),
-        None => pull_request_target(args.target.as_deref())?,
-    };
-    let (cwd, root) = locate(if pr_ref.is_some() {
+    let named_pr = pull_request_target(args.target.as_deref())?;
+    let (cwd, root) = locate(if named_pr.is_some() || args.pr.is_some() {
         None
     } else {
         args.target.as_deref()
     })?;
+    let pr_ref = match args.pr {
+        Some(number) => Some(pull_request_of_origin(&root, number)?),
+        None => named_pr,
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     // A pull request: read it, fetch its revisions under private refs, then review
     // those like a local range (its configuration read at its base).
     let mut args = args;
@@ -284,7 +286,7 @@ fn review(args: ReviewArgs) -> CmdResult {
                     "--base and --head do not go with a pull request: it names both\nhint: drop them, or review a local range without the pull request"
                 )));
             }
-            let pr = fetch_pull_request(pr_ref)?;
+            let pr = runtime.block_on(fetch_pull_request(pr_ref))?;
             let fetched = deep_review_core::github::checkout::fetch_into(&root, &pr)
                 .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
             args.base = Some(fetched.base_ref);
@@ -329,7 +331,6 @@ fn review(args: ReviewArgs) -> CmdResult {
         }
     }
     let fail_on = settings.fail_on;
-    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     let received = Arc::new(AtomicI32::new(0));
     let outcome = runtime.block_on(async {
         let ready::PanelChoice { panel, note, .. } = ready::choose_panel(&settings).await;
@@ -417,8 +418,6 @@ fn history_db(off: bool) -> Option<PathBuf> {
     path
 }
 
-/// `[history] enabled` as the user's configuration file says (`consolidate` reads no
-/// repository configuration).
 /// `review owner/repo#N` or a pull request URL; None for a path (an existing
 /// directory is always a path).
 fn pull_request_target(
@@ -437,18 +436,13 @@ fn pull_request_target(
         .map_err(|e| usage(anyhow::Error::new(e)))
 }
 
-/// `--pr N`: pull request N of the repository `origin` points at.
-fn pull_request_of_origin(number: u64) -> Result<deep_review_core::github::PrRef, Failure> {
-    let (_, root) = locate(None)?;
-    let url = std::process::Command::new("git")
-        .args(["remote", "get-url", "origin"])
-        .current_dir(&root)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .ok_or_else(|| {
+/// `--pr N`: pull request N of the repository the `origin` of the clone at `root`
+/// points at.
+fn pull_request_of_origin(
+    root: &Path,
+    number: u64,
+) -> Result<deep_review_core::github::PrRef, Failure> {
+    let url = target::origin_url(root).ok_or_else(|| {
             usage(anyhow::anyhow!(
                 "--pr {number}: this clone has no `origin` remote\nhint: name the pull request as owner/repo#{number}"
             ))
@@ -460,23 +454,20 @@ fn pull_request_of_origin(number: u64) -> Result<deep_review_core::github::PrRef
 
 /// Reads the pull request from GitHub (`GITHUB_API_URL`, a token from `GITHUB_TOKEN`,
 /// `GH_TOKEN`, else `gh auth token`, else none).
-fn fetch_pull_request(
+async fn fetch_pull_request(
     pr: &deep_review_core::github::PrRef,
 ) -> Result<deep_review_core::github::PullRequest, Failure> {
     use deep_review_core::github::{fetch::fetch_pr, Client, Endpoints, Token};
     let env = |name: &str| std::env::var(name).ok();
-    let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
-    runtime.block_on(async {
-        let token = match Token::from_env(env) {
-            Some(t) => Some(t),
-            None => Token::from_gh(std::ffi::OsStr::new("gh"), &pr.repo.host).await,
-        };
-        let client = Client::new(Endpoints::from_env(&pr.repo.host, env), token)
-            .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
-        fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
-            .await
-            .map_err(|e| exit::runtime(anyhow::Error::new(e)))
-    })
+    let token = match Token::from_env(env) {
+        Some(t) => Some(t),
+        None => Token::from_gh(std::ffi::OsStr::new("gh"), &pr.repo.host).await,
+    };
+    let client = Client::new(Endpoints::from_env(&pr.repo.host, env), token)
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+    fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
+        .await
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
 }
 
 /// `consolidate --consolidator NAME`: the reviewer as the user configuration (and
@@ -505,6 +496,8 @@ fn consolidator_config(name: &str, explicit: Option<&Path>) -> Result<ReviewerCo
     Ok(reviewer)
 }
 
+/// `[history] enabled` as the user's configuration file says (`consolidate` reads no
+/// repository configuration).
 fn user_history_enabled() -> Result<bool, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let paths = ConfigPaths::discover(None, None, &env);

@@ -149,6 +149,9 @@ pub async fn consolidate_dir_with_model(
 /// is built from.
 struct ReadBack {
     id: String,
+    /// The manifest's time, else the time it was read back: the same in every report
+    /// built from it.
+    created_at: String,
     contents: workdir::read::Contents,
     reviews: Vec<ParsedReview>,
     raw: Vec<RawReview>,
@@ -204,6 +207,12 @@ impl ReadBack {
         };
         let consolidation = consolidate::consolidate(&reviews, &policy, &verification);
         let id = report_id(opts, contents.manifest.as_ref(), dir);
+        let created_at = contents
+            .manifest
+            .as_ref()
+            .map(|m| m.created_at.clone())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
         let store = opts
             .history
             .as_deref()
@@ -222,6 +231,7 @@ impl ReadBack {
         }
         Ok(ReadBack {
             id,
+            created_at,
             contents,
             reviews,
             raw,
@@ -246,10 +256,7 @@ impl ReadBack {
         let manifest = self.contents.manifest.as_ref();
         let mut report = narrative::build_report(&ReportInput {
             id: self.id.clone(),
-            created_at: manifest
-                .map(|m| m.created_at.clone())
-                .filter(|c| !c.is_empty())
-                .unwrap_or_else(|| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            created_at: self.created_at.clone(),
             target: self.target.clone(),
             reviews: &self.reviews,
             runs: &self.records,
@@ -285,7 +292,7 @@ impl ReadBack {
         notes: Vec<String>,
     ) -> Result<Consolidated, PipelineError> {
         let written = write_outputs(opts, &report, &self.raw)?;
-        let mut all = std::mem::take(&mut self.notes);
+        let mut all = self.notes;
         all.extend(notes);
         if let Some(store) = self.store.as_mut() {
             let out = written.last().and_then(|p| p.parent());
@@ -381,13 +388,16 @@ fn parse_reviews(
     let checkout_root = manifest.and_then(|m| m.checkout.clone());
     // Parsing is most of the reading: every review at once, each on some core.
     let mut parsed: Vec<Option<ParsedReview>> = crate::parallel::map(&contents.reviews, |file| {
-        Some(parse::parse_review(
+        parse::parse_review(
             &file.reviewer,
             file.pass,
             &file.text,
             checkout_root.as_deref(),
-        ))
-    });
+        )
+    })
+    .into_iter()
+    .map(Some)
+    .collect();
     let mut reviews = Vec::new();
     let mut raw = Vec::new();
     let mut records = Vec::new();

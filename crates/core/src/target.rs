@@ -732,11 +732,16 @@ pub fn current_branch(root: &Path) -> (String, Option<String>) {
     (repo_name(root), branch)
 }
 
+/// The URL of the `origin` remote of the repository at `root`, if it has one.
+pub fn origin_url(root: &Path) -> Option<String> {
+    git_line(root, &["config", "--get", "remote.origin.url"])
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
 /// `owner/name` from the `origin` remote's URL, else the directory name.
 fn repo_name(root: &Path) -> String {
-    let from_remote = git_line(root, &["config", "--get", "remote.origin.url"])
-        .ok()
-        .and_then(|url| owner_name_from_url(&url));
+    let from_remote = origin_url(root).and_then(|url| owner_name_from_url(&url));
     from_remote.unwrap_or_else(|| {
         root.file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -187,6 +187,7 @@ pub(super) fn resolve(
         (None, Some(names)) => (Some(names.clone()), true),
         (None, None) => (None, false),
     };
+    let consolidator_name = merged.consolidator.reviewer.as_deref().map(str::trim);
     let panel = match names {
         Some(names) => {
             let mut panel = Vec::new();
@@ -202,14 +203,12 @@ pub(super) fn resolve(
         // consolidator.
         None => defined
             .iter()
-            .filter(|r| {
-                Some(r.name.as_str()) != merged.consolidator.reviewer.as_deref().map(str::trim)
-            })
+            .filter(|r| Some(r.name.as_str()) != consolidator_name)
             .cloned()
             .collect(),
     };
 
-    let consolidator = match merged.consolidator.reviewer.as_deref().map(str::trim) {
+    let consolidator = match consolidator_name {
         None | Some("") => None,
         Some(name) => {
             let bad = |message: String| ConfigError::BadConsolidator {

@@ -23,9 +23,6 @@ use crate::verify::VerifyOutcome;
 /// Findings further apart than this in one file are not one issue, whatever a model says.
 pub const MAX_MERGE_GAP: u32 = 60;
 
-/// The longest reason kept from a model, in characters.
-const MAX_REASON_CHARS: usize = 400;
-
 /// One change the model proposed, by the finding ids it was shown.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Proposal {
@@ -49,7 +46,7 @@ impl Proposal {
                 kind: "merge".into(),
                 findings: findings.clone(),
                 severity: None,
-                reason: clean_reason(reason),
+                reason: reason.trim().to_string(),
                 rejected_because: None,
                 now: None,
             },
@@ -61,7 +58,7 @@ impl Proposal {
                 kind: "severity".into(),
                 findings: vec![finding.clone()],
                 severity: Some(*severity),
-                reason: clean_reason(reason),
+                reason: reason.trim().to_string(),
                 rejected_because: None,
                 now: None,
             },
@@ -96,21 +93,17 @@ pub fn apply_proposals(
     proposals: &[Proposal],
     by: &str,
 ) -> Applied {
-    let original: Vec<String> = consolidation
-        .findings
-        .iter()
-        .map(|f| f.id.clone())
-        .collect();
     // Slot k holds finding k until it is merged into another (then None); `home`
     // follows an id the model saw to the slot its finding lives in now.
+    let mut home: FxMap<String, usize> = consolidation
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(k, f)| (f.id.clone(), k))
+        .collect();
     let mut slots: Vec<Option<Finding>> = std::mem::take(&mut consolidation.findings)
         .into_iter()
         .map(Some)
-        .collect();
-    let mut home: FxMap<String, usize> = original
-        .iter()
-        .enumerate()
-        .map(|(k, id)| (id.clone(), k))
         .collect();
     let mut applied = Applied::default();
     let mut touched: Vec<(usize, usize)> = Vec::new();
@@ -183,7 +176,7 @@ fn merge(
     reason: &str,
     by: &str,
 ) -> Result<usize, String> {
-    if clean_reason(reason).is_empty() {
+    if reason.trim().is_empty() {
         return Err("no reason was given".into());
     }
     let mut at: Vec<usize> = Vec::new();
@@ -237,7 +230,7 @@ fn merge(
         "model-proposed by {by}: {} + {}: {}",
         finding.id,
         titles.join(" + "),
-        clean_reason(reason)
+        reason.trim()
     ));
     for k in home.values_mut() {
         if rest.contains(k) {
@@ -295,7 +288,7 @@ fn change_severity(
     reason: &str,
     by: &str,
 ) -> Result<usize, String> {
-    let reason = clean_reason(reason);
+    let reason = reason.trim();
     if reason.is_empty() {
         return Err("no reason was given".into());
     }
@@ -350,14 +343,6 @@ fn places_compatible(a: &Finding, b: &Finding) -> Result<(), String> {
             pa[0].path, pb[0].path
         ),
     })
-}
-
-fn clean_reason(reason: &str) -> String {
-    let line = one_line(reason);
-    match line.char_indices().nth(MAX_REASON_CHARS) {
-        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
-        None => line,
-    }
 }
 
 #[cfg(test)]

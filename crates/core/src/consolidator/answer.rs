@@ -59,7 +59,7 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
         match findings {
             Some(findings) => answer.proposals.push(Proposal::Merge {
                 findings,
-                reason: string(entry, "reason").unwrap_or_default(),
+                reason: reason(entry),
             }),
             None => answer.unreadable.push(unreadable(
                 "merge",
@@ -75,7 +75,7 @@ pub fn parse_answer(text: &str) -> Result<Answer, String> {
             (Some(finding), Some(severity)) => answer.proposals.push(Proposal::Severity {
                 finding,
                 severity,
-                reason: string(entry, "reason").unwrap_or_default(),
+                reason: reason(entry),
             }),
             (None, _) => {
                 answer
@@ -118,11 +118,10 @@ fn find_object(text: &str) -> Result<Value, String> {
     if candidates.is_empty() {
         return Err("its answer has no JSON object".into());
     }
-    candidates.sort_by_key(|c| !c.contains(MARKER));
     let mut last_error = None;
     // Marked candidates first; among each kind, the last one written.
-    let marked = candidates.iter().filter(|c| c.contains(MARKER)).count();
-    let (ours, others) = candidates.split_at(marked);
+    let (ours, others): (Vec<String>, Vec<String>) =
+        candidates.into_iter().partition(|c| c.contains(MARKER));
     for code in ours.iter().rev().chain(others.iter().rev()) {
         match serde_json::from_str::<Value>(code)
             .or_else(|e| serde_json::from_str(&relax_json(code)).map_err(|_| e))
@@ -133,6 +132,13 @@ fn find_object(text: &str) -> Result<Value, String> {
         }
     }
     Err(last_error.unwrap_or_else(|| "its answer has no JSON object".into()))
+}
+
+/// A proposal's reason, cleaned (empty when there is none: the engine refuses it).
+fn reason(entry: &Value) -> String {
+    string(entry, "reason")
+        .map(|r| clean_text(&r, MAX_SENTENCE_CHARS))
+        .unwrap_or_default()
 }
 
 fn string(v: &Value, key: &str) -> Option<String> {

@@ -116,12 +116,14 @@ pub async fn improve(
     }
     let mut wrote = overlay(&mut report, &answer, &applied, decision_seen);
     wrote.extend(reworded.iter().map(|id| format!("reconciliation:{id}")));
-    let mut rejected = applied.rejected.clone();
-    rejected.extend(answer.unreadable.iter().cloned());
+    let mut rejected = applied.rejected;
+    rejected.extend(answer.unreadable);
     record.wrote = wrote;
-    record.accepted = applied.accepted.clone();
+    record.accepted = applied.accepted;
     record.rejected = rejected;
-    let notes = annotate_run_record(setup, &record).into_iter().collect();
+    let notes = annotate_run_record(run.record, &run.record_path, &record)
+        .into_iter()
+        .collect();
     report.consolidator = Some(record);
     (report, notes)
 }
@@ -134,9 +136,11 @@ fn kept_note(name: &str, why: &str) -> String {
     )
 }
 
-/// The consolidator's run: its record and its answer's text (or why there is none).
+/// The consolidator's run: its record (as written, masked), where it is, and its
+/// answer's text (or why there is none).
 struct ModelRun {
     record: RunRecord,
+    record_path: PathBuf,
     text: Result<String, String>,
 }
 
@@ -149,6 +153,7 @@ async fn run_model(setup: &Setup, report: &Report) -> ModelRun {
     if let Err(e) = prepared {
         let why = format!("cannot prepare {}: {e}", dir.display());
         return ModelRun {
+            record_path: dir.join(layout::run_record_file(&setup.config.name)),
             record: RunRecord {
                 name: setup.config.name.clone(),
                 status: RunStatus::Failed,
@@ -205,7 +210,11 @@ async fn run_model(setup: &Setup, report: &Report) -> ModelRun {
             None => status.as_str().to_string(),
         }),
     };
-    ModelRun { record, text }
+    ModelRun {
+        record_path: ctx.record_path(&setup.config.name),
+        record,
+        text,
+    }
 }
 
 /// Replaces the reconciliation reasons the model reworded, for findings that have one
@@ -268,21 +277,20 @@ fn overlay(
     wrote
 }
 
-/// Adds the accepted and rejected proposals to the consolidator's `run-<name>.json`.
-/// A note when the record cannot be updated (the report still says it all).
-fn annotate_run_record(setup: &Setup, record: &ConsolidatorReport) -> Option<String> {
-    let path = setup
-        .workdir
-        .join(layout::CONSOLIDATOR_DIR)
-        .join(layout::run_record_file(&setup.config.name));
+/// Writes the consolidator's run record (`run-<name>.json` at `path`) again with the
+/// accepted and rejected proposals. A note when it cannot be written (the report still
+/// says it all).
+fn annotate_run_record(
+    mut run: RunRecord,
+    path: &std::path::Path,
+    record: &ConsolidatorReport,
+) -> Option<String> {
+    run.proposals_accepted = record.accepted.iter().map(describe).collect();
+    run.proposals_rejected = record.rejected.iter().map(describe).collect();
     let update = || -> Result<(), String> {
-        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-        let mut run: RunRecord = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        run.proposals_accepted = record.accepted.iter().map(describe).collect();
-        run.proposals_rejected = record.rejected.iter().map(describe).collect();
         let json = serde_json::to_string_pretty(&run).map_err(|e| e.to_string())? + "\n";
         let json = crate::secrets::mask_secrets(&json);
-        workdir::write_atomic(&path, json.as_bytes()).map_err(|e| e.to_string())
+        workdir::write_atomic(path, json.as_bytes()).map_err(|e| e.to_string())
     };
     update().err().map(|e| {
         format!(
