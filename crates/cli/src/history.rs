@@ -4,13 +4,12 @@
 //! arguments and lays out the table.
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use clap::Args;
 use deep_review_core::history::{self, HistoryQuery, StatsQuery, StatsReport, Store};
 use deep_review_core::render::format::{stats_cells, STATS_COLUMNS};
+use deep_review_core::report::Target;
 use deep_review_core::target;
-use regex::Regex;
 
 use crate::exit::{self, CmdResult, Failure};
 use crate::output;
@@ -73,32 +72,32 @@ fn open_existing() -> Result<Option<Store>, Failure> {
         .map_err(|e| exit::runtime(anyhow::Error::new(e)))
 }
 
-static PR_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#([0-9]+)$").expect("static regex")
-});
-static PR_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^https?://[^/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/pull/([0-9]+)(?:[/?#].*)?$")
-        .expect("static regex")
-});
-
-/// What TARGET names, as a query.
+/// What TARGET names, as a query: keys from [`history::target_key`], the one spelling
+/// of a target's identity.
 fn query_for(target: &str) -> Result<HistoryQuery, Failure> {
-    let pr = PR_REF.captures(target).or_else(|| PR_URL.captures(target));
-    if let Some(c) = pr {
-        return Ok(HistoryQuery {
-            key: Some(format!("pr:{}#{}", &c[1], &c[2])),
-            ..HistoryQuery::default()
-        });
+    let key = |t: Target| HistoryQuery {
+        key: history::target_key(&t),
+        ..HistoryQuery::default()
+    };
+    if let Ok(pr) = deep_review_core::github::parse_pr(target) {
+        return Ok(key(Target {
+            kind: "github_pr".into(),
+            repo: Some(format!("{}/{}", pr.repo.owner, pr.repo.repo)),
+            number: Some(pr.number),
+            ..Target::default()
+        }));
     }
     let path = Path::new(target);
     if path.is_dir() {
         let root = target::repo_root(path)?;
         let (repo, branch) = target::current_branch(&root);
         return Ok(match branch {
-            Some(branch) => HistoryQuery {
-                key: Some(format!("branch:{repo}:{branch}")),
-                ..HistoryQuery::default()
-            },
+            Some(branch) => key(Target {
+                kind: "local".into(),
+                repo: Some(repo),
+                branch: Some(branch),
+                ..Target::default()
+            }),
             None => HistoryQuery {
                 repo: Some(repo),
                 ..HistoryQuery::default()

@@ -317,8 +317,8 @@ impl ReadBack {
 /// history (a store that fails here is reported by the consolidation).
 fn round_from_history(path: Option<&Path>, id: &str, target: &Target) -> u32 {
     path.and_then(|p| history::Store::open(p).ok())
-        .and_then(|store| store.prior(id, target).ok())
-        .map_or(target.round, |prior| target.round.max(prior.round))
+        .and_then(|store| store.round(id, target).ok())
+        .map_or(target.round, |round| target.round.max(round))
 }
 
 /// Opens the history database, or says in `notes` why the review keeps no history.

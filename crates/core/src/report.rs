@@ -411,3 +411,21 @@ pub struct ModelProposal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<String>,
 }
+
+impl HistoryLink {
+    /// What current finding `id` is relative to the previous round.
+    pub fn lifecycle(&self, id: &str) -> Option<&FindingLifecycle> {
+        self.findings.iter().find(|l| l.id == id)
+    }
+}
+
+impl EarlierFinding {
+    /// Where it was raised (its first line), when it had a place.
+    pub fn location(&self) -> Option<Location> {
+        self.path.as_ref().map(|path| Location {
+            path: path.clone(),
+            line_start: self.line_start,
+            line_end: None,
+        })
+    }
+}

@@ -39,16 +39,21 @@ pub fn classify(report: &mut Report, prior: &Prior) {
     let round = report.target.round.max(prior.round);
     let mut used = vec![false; previous.findings.len()];
     let mut matched: Vec<Option<usize>> = vec![None; report.findings.len()];
+    let identities: Vec<String> = report.findings.iter().map(|f| f.identity()).collect();
     // Same fingerprint first, so a reworded neighbour cannot take another's match.
-    for (i, f) in report.findings.iter().enumerate() {
-        let identity = f.identity();
+    for (i, identity) in identities.iter().enumerate() {
         if let Some(j) = (0..previous.findings.len())
-            .find(|&j| !used[j] && previous.findings[j].fingerprint == identity)
+            .find(|&j| !used[j] && previous.findings[j].fingerprint == *identity)
         {
             used[j] = true;
             matched[i] = Some(j);
         }
     }
+    let earlier_words: Vec<_> = previous
+        .findings
+        .iter()
+        .map(|e| title_words(&e.title))
+        .collect();
     for (i, f) in report.findings.iter().enumerate() {
         if matched[i].is_some() {
             continue;
@@ -57,12 +62,7 @@ pub fn classify(report: &mut Report, prior: &Prior) {
         let words = title_words(&f.title);
         let best = (0..previous.findings.len())
             .filter(|&j| !used[j] && path.is_some() && previous.findings[j].path.as_deref() == path)
-            .map(|j| {
-                (
-                    j,
-                    jaccard(&words, &title_words(&previous.findings[j].title)),
-                )
-            })
+            .map(|j| (j, jaccard(&words, &earlier_words[j])))
             .filter(|(_, score)| *score >= SAME_TITLE)
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((j, _)) = best {
@@ -73,7 +73,7 @@ pub fn classify(report: &mut Report, prior: &Prior) {
 
     let mut lifecycle = Vec::with_capacity(report.findings.len());
     let mut feedback = Vec::new();
-    for (f, m) in report.findings.iter().zip(&matched) {
+    for ((f, m), identity) in report.findings.iter().zip(&matched).zip(&identities) {
         let Some(j) = *m else {
             lifecycle.push(FindingLifecycle {
                 id: f.id.clone(),
@@ -84,7 +84,7 @@ pub fn classify(report: &mut Report, prior: &Prior) {
             continue;
         };
         let earlier = &previous.findings[j];
-        let state = if earlier.fingerprint == f.identity() && earlier.severity == f.severity {
+        let state = if earlier.fingerprint == *identity && earlier.severity == f.severity {
             BaselineState::Unchanged
         } else {
             BaselineState::Updated
@@ -126,11 +126,7 @@ pub fn classify(report: &mut Report, prior: &Prior) {
         .map(|(e, _)| e.clone())
         .collect();
     for e in &resolved {
-        let at = e.path.as_ref().map(|path| Location {
-            path: path.clone(),
-            line_start: e.line_start,
-            line_end: None,
-        });
+        let at = e.location();
         feedback.push(Feedback {
             source: format!("deep-review round {}", e.first_round),
             text: format!(

@@ -147,12 +147,33 @@ impl Store {
     /// already recorded (consolidated again) keeps its round and is compared with the
     /// one before it.
     pub fn prior(&self, review_id: &str, target: &Target) -> Result<Prior, StoreError> {
+        let (round, previous) = self.round_and_previous(review_id, target)?;
+        let previous = match previous {
+            Some((row, id, earlier_round)) => Some(Previous {
+                id,
+                round: earlier_round,
+                findings: self.findings_of(row)?,
+            }),
+            None => None,
+        };
+        Ok(Prior { round, previous })
+    }
+
+    /// This review's round alone (what [`Store::prior`] says), without reading the
+    /// previous round's findings: for the prompt of a review about to run.
+    pub fn round(&self, review_id: &str, target: &Target) -> Result<u32, StoreError> {
+        Ok(self.round_and_previous(review_id, target)?.0)
+    }
+
+    /// The round, and the previous review's (row, id, round) when there is one.
+    fn round_and_previous(
+        &self,
+        review_id: &str,
+        target: &Target,
+    ) -> Result<(u32, Option<PreviousRow>), StoreError> {
         let floor = target.round.max(1);
         let Some(key) = target_key(target) else {
-            return Ok(Prior {
-                round: floor,
-                previous: None,
-            });
+            return Ok((floor, None));
         };
         let recorded: Option<u32> = self
             .conn
@@ -163,7 +184,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let previous: Option<(i64, String, u32)> = self
+        let previous: Option<PreviousRow> = self
             .conn
             .query_row(
                 "SELECT r.id, r.review_id, r.round FROM reviews r JOIN targets t ON t.id = r.target_id
@@ -173,20 +194,11 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((row, id, round)) = previous else {
-            return Ok(Prior {
-                round: recorded.unwrap_or(1).max(floor),
-                previous: None,
-            });
+        let round = match &previous {
+            Some((_, _, round)) => recorded.unwrap_or(round + 1).max(floor),
+            None => recorded.unwrap_or(1).max(floor),
         };
-        Ok(Prior {
-            round: recorded.unwrap_or(round + 1).max(floor),
-            previous: Some(Previous {
-                id,
-                round,
-                findings: self.findings_of(row)?,
-            }),
-        })
+        Ok((round, previous))
     }
 
     fn findings_of(&self, review: i64) -> Result<Vec<EarlierFinding>, StoreError> {
@@ -200,15 +212,13 @@ impl Store {
             let reviewers: Option<String> = r.get(7)?;
             Ok(EarlierFinding {
                 id: r.get(0)?,
-                severity: severity_of(&severity),
+                severity: Severity::from_word(&severity).unwrap_or(Severity::Suggestion),
                 title: r.get(2)?,
                 path: r.get(3)?,
                 line_start: r.get(4)?,
                 fingerprint: r.get(5)?,
                 first_round: r.get(6)?,
-                reviewers: reviewers
-                    .map(|s| s.split(',').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                reviewers: names(reviewers),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -320,10 +330,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for f in &report.findings {
-                let life = report
-                    .history
-                    .as_ref()
-                    .and_then(|h| h.findings.iter().find(|l| l.id == f.id));
+                let life = report.history.as_ref().and_then(|h| h.lifecycle(&f.id));
                 let loc = f.location.as_ref();
                 finding.execute(params![
                     review,
@@ -412,9 +419,7 @@ impl Store {
                     suggestion: r.get(13)?,
                 },
                 dropped: r.get(14)?,
-                reviewers: reviewers
-                    .map(|s| s.split(',').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                reviewers: names(reviewers),
                 report_dir: r.get(16)?,
             })
         })?;
@@ -438,11 +443,14 @@ fn create_private(path: &Path) {
         .open(path);
 }
 
-pub(super) fn severity_of(word: &str) -> Severity {
-    Severity::ALL
-        .into_iter()
-        .find(|s| s.as_str() == word)
-        .unwrap_or(Severity::Suggestion)
+/// The previous review of a target: its row, review id and round.
+type PreviousRow = (i64, String, u32);
+
+/// A comma-separated `group_concat` column as its list.
+fn names(column: Option<String>) -> Vec<String> {
+    column
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn decision_of(word: &str) -> Decision {

@@ -139,9 +139,9 @@ fn physical_location(loc: &Location) -> Physical {
     }
 }
 
-/// The finding's fingerprint (see [`Finding::identity`]).
-pub(crate) fn fingerprint(f: &Finding) -> String {
-    f.identity()
+/// The index of a severity's rule in the driver's `rules` (in [`Severity::ALL`] order).
+fn rule_index(s: Severity) -> usize {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 #[derive(Serialize)]
@@ -238,10 +238,7 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
     }
     SarifResult {
         rule_id: rule_id(f.severity),
-        rule_index: Severity::ALL
-            .iter()
-            .position(|s| *s == f.severity)
-            .unwrap_or(0),
+        rule_index: rule_index(f.severity),
         level: level(f.severity),
         message: Message {
             text,
@@ -268,11 +265,9 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
                 },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.identity())]),
         baseline_state: report.history.as_ref().map(|h| {
-            h.findings
-                .iter()
-                .find(|l| l.id == f.id)
+            h.lifecycle(&f.id)
                 .map_or(BaselineState::New, |l| l.state)
                 .as_str()
         }),
@@ -303,17 +298,10 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
 /// `absent` result, at its old place.
 fn absent<'a>(previous_round: u32, e: &'a EarlierFinding) -> SarifResult<'a> {
     let title = one_line(&e.title);
-    let loc = e.path.as_ref().map(|path| Location {
-        path: path.clone(),
-        line_start: e.line_start,
-        line_end: None,
-    });
+    let loc = e.location();
     SarifResult {
         rule_id: rule_id(e.severity),
-        rule_index: Severity::ALL
-            .iter()
-            .position(|s| *s == e.severity)
-            .unwrap_or(0),
+        rule_index: rule_index(e.severity),
         level: level(e.severity),
         message: Message {
             text: format!(

@@ -32,16 +32,10 @@ pub(crate) fn render(stats: &StatsReport) -> String {
     let bars: Vec<Bar> = stats
         .reviewers
         .iter()
-        .map(|r| Bar {
+        .enumerate()
+        .map(|(k, r)| Bar {
             label: label(r),
-            key: format!(
-                "r{}",
-                stats
-                    .reviewers
-                    .iter()
-                    .position(|x| x.name == r.name)
-                    .unwrap_or(0)
-            ),
+            key: format!("r{k}"),
             values: vec![
                 count32(r.unique),
                 count32(r.consolidated.saturating_sub(r.unique)),
