@@ -632,7 +632,7 @@ pub async fn review(
     let prior_feedback = request
         .pr
         .as_ref()
-        .and_then(|pr| crate::github::checkout::open_threads_markdown(&pr.threads));
+        .and_then(|pr| crate::github::feedback::open_threads_markdown(&pr.threads));
     let prompt_text = prompt::build_prompt(&PromptInput {
         commits: &target.commits,
         files: &target.files,

@@ -222,7 +222,6 @@ impl WorkDir {
         self.write_report_target(&report_target)
     }
 
-    /// Writes `target.json`.
     /// Writes `pull-request.json` (secrets masked, like every file deep-review writes).
     pub fn write_pull_request(&self, pr: &crate::github::PullRequest) -> Result<(), WorkdirError> {
         let json = serde_json::to_string_pretty(pr).map_err(|e| WorkdirError::Io {
@@ -233,6 +232,7 @@ impl WorkDir {
         self.write_file(layout::PULL_REQUEST_FILE, &json)
     }
 
+    /// Writes `target.json`.
     pub fn write_report_target(&self, target: &report::Target) -> Result<(), WorkdirError> {
         let json = serde_json::to_string_pretty(target).map_err(|e| WorkdirError::Io {
             context: "cannot serialize target.json".into(),

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::model::{PullRequest, ReviewThread};
+use super::model::PullRequest;
 use crate::git::git_output;
 use crate::target::TargetError;
 
@@ -14,8 +14,6 @@ use crate::target::TargetError;
 pub struct FetchedPr {
     /// `refs/deep-review/pull/N/head`.
     pub head_ref: String,
-    /// The head commit as fetched (may differ from the API's when pushed since).
-    pub head: String,
     /// `refs/deep-review/pull/N/base`: the base branch as fetched.
     pub base_ref: String,
 }
@@ -58,48 +56,5 @@ pub fn fetch_into(repo_root: &Path, pr: &PullRequest) -> Result<FetchedPr, Targe
             base_spec.as_str(),
         ],
     )?;
-    let head = String::from_utf8_lossy(&git_output(
-        repo_root,
-        &[
-            "rev-parse",
-            "--verify",
-            "--end-of-options",
-            &format!("{head_ref}^{{commit}}"),
-        ],
-    )?)
-    .trim()
-    .to_string();
-    Ok(FetchedPr {
-        head_ref,
-        head,
-        base_ref,
-    })
-}
-
-/// The pull request's unresolved review threads as Markdown, for the reviewers'
-/// prompt (as data): path and line, state, and each comment's author and first lines.
-/// None when there is none.
-pub fn open_threads_markdown(threads: &[ReviewThread]) -> Option<String> {
-    let open: Vec<&ReviewThread> = threads.iter().filter(|t| !t.is_resolved).collect();
-    if open.is_empty() {
-        return None;
-    }
-    let mut out = String::new();
-    for t in open {
-        let place = match t.line.or(t.original_line) {
-            Some(line) => format!("{}:{line}", t.path),
-            None => t.path.clone(),
-        };
-        let state = if t.is_outdated { " (outdated)" } else { "" };
-        out.push_str(&format!("- `{place}`{state}\n"));
-        for c in &t.comments {
-            let text: String = c.body.lines().take(6).collect::<Vec<_>>().join(" ");
-            out.push_str(&format!(
-                "  - {}: {}\n",
-                c.author,
-                crate::prose::one_line(&text)
-            ));
-        }
-    }
-    Some(out)
+    Ok(FetchedPr { head_ref, base_ref })
 }

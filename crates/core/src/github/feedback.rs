@@ -1,4 +1,5 @@
-//! A pull request's review threads as the report's Unresolved Feedback: each open
+//! A pull request's review threads as the report's Unresolved Feedback, and as the
+//! reviewers' prompt has them ([`open_threads_markdown`]). In the report: each open
 //! thread with its place, author, first words and link, marked outdated when its lines
 //! changed since and gone when its file is no longer in the change; resolved threads
 //! are counted, not listed.
@@ -31,10 +32,7 @@ pub fn from_threads(
         if !first.url.is_empty() && already.iter().any(|f| f.text.contains(&first.url)) {
             continue;
         }
-        let place = match t.line.or(t.original_line) {
-            Some(line) => format!("{}:{line}", t.path),
-            None => t.path.clone(),
-        };
+        let place = t.place();
         let state = if !changed_files.is_empty() && !changed_files.iter().any(|f| f == &t.path) {
             "gone: the file is no longer in the change; "
         } else if t.is_outdated {
@@ -71,6 +69,31 @@ pub fn from_threads(
         });
     }
     out
+}
+
+/// The pull request's unresolved review threads as Markdown, for the reviewers'
+/// prompt (as data): path and line, state, and each comment's author and first lines.
+/// None when there is none.
+pub fn open_threads_markdown(threads: &[ReviewThread]) -> Option<String> {
+    let open: Vec<&ReviewThread> = threads.iter().filter(|t| !t.is_resolved).collect();
+    if open.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for t in open {
+        let place = t.place();
+        let state = if t.is_outdated { " (outdated)" } else { "" };
+        out.push_str(&format!("- `{place}`{state}\n"));
+        for c in &t.comments {
+            let text: String = c.body.lines().take(6).collect::<Vec<_>>().join(" ");
+            out.push_str(&format!(
+                "  - {}: {}\n",
+                c.author,
+                crate::prose::one_line(&text)
+            ));
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

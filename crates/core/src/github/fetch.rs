@@ -44,15 +44,14 @@ pub async fn fetch_pr(
     let base = format!("/repos/{owner}/{repo}");
     let pr_path = format!("{base}/pulls/{number}");
     let pr: WirePr = typed(&pr_path, client.get(&pr_path).await?)?;
-    let commits_path = format!("{pr_path}/commits?per_page=100");
-    let commits: Vec<WireCommit> = typed_all(&commits_path, client.get_all(&commits_path).await?)?;
-    let files_path = format!("{pr_path}/files?per_page=100");
-    let files: Vec<WireFile> = typed_all(&files_path, client.get_all(&files_path).await?)?;
-    let reviews_path = format!("{pr_path}/reviews?per_page=100");
-    let reviews: Vec<WireReview> = typed_all(&reviews_path, client.get_all(&reviews_path).await?)?;
-    let comments_path = format!("{base}/issues/{number}/comments?per_page=100");
-    let comments: Vec<WireIssueComment> =
-        typed_all(&comments_path, client.get_all(&comments_path).await?)?;
+    let commits: Vec<WireCommit> = list(client, format!("{pr_path}/commits?per_page=100")).await?;
+    let files: Vec<WireFile> = list(client, format!("{pr_path}/files?per_page=100")).await?;
+    let reviews: Vec<WireReview> = list(client, format!("{pr_path}/reviews?per_page=100")).await?;
+    let comments: Vec<WireIssueComment> = list(
+        client,
+        format!("{base}/issues/{number}/comments?per_page=100"),
+    )
+    .await?;
     let threads = review_threads(client, owner, repo, number).await?;
 
     Ok(PullRequest {
@@ -202,8 +201,10 @@ fn typed<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, GitHubError
     })
 }
 
-fn typed_all<T: DeserializeOwned>(what: &str, items: Vec<Value>) -> Result<Vec<T>, GitHubError> {
-    items.into_iter().map(|item| typed(what, item)).collect()
+/// Every page of the listing at `path`, each item read as `T`.
+async fn list<T: DeserializeOwned>(client: &Client, path: String) -> Result<Vec<T>, GitHubError> {
+    let items = client.get_all(&path).await?;
+    items.into_iter().map(|item| typed(&path, item)).collect()
 }
 
 #[derive(Deserialize)]

@@ -118,6 +118,17 @@ pub struct ReviewThread {
     pub comments: Vec<Comment>,
 }
 
+impl ReviewThread {
+    /// `path:line` (the line on the head, else the one it was written against), or the
+    /// path alone.
+    pub fn place(&self) -> String {
+        match self.line.or(self.original_line) {
+            Some(line) => format!("{}:{line}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
 /// A comment: on a thread, a review's body, or on the conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
