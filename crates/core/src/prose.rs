@@ -19,6 +19,15 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// `text` with its first character in upper case (`critical` → `Critical`).
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub(crate) fn join_and(items: &[String]) -> String {
     match items {

@@ -429,3 +429,29 @@ impl EarlierFinding {
         })
     }
 }
+
+impl Report {
+    /// The name reviewer `name` is shown by (its `display`, else the name).
+    pub fn display_of(&self, name: &str) -> String {
+        self.reviewers
+            .iter()
+            .find(|r| r.name == name)
+            .map_or_else(|| name.to_string(), |r| r.display.clone())
+    }
+}
+
+impl Finding {
+    /// Its reviewers in panel order; from its members when the list is empty.
+    pub fn reviewer_names(&self) -> Vec<String> {
+        if !self.reviewers.is_empty() {
+            return self.reviewers.clone();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for m in &self.members {
+            if !names.contains(&m.reviewer) {
+                names.push(m.reviewer.clone());
+            }
+        }
+        names
+    }
+}

@@ -433,12 +433,14 @@ fn split_spans(text: &str) -> (Vec<&str>, Vec<&str>) {
 }
 
 /// Lowercase, stop-word-free, stemmed words of prose (the reference that
-/// [`Lexicon::push_words`] is checked against; the parser's subject match uses it).
+/// [`Lexicon::push_words`] is checked against).
+#[cfg(test)]
 pub(crate) fn words(text: &str) -> Vec<String> {
     raw_tokens(text).filter_map(content_word).collect()
 }
 
-/// The raw tokens [`words`] reads, before stop words and stemming.
+/// The raw tokens of prose, before stop words and stemming ([`content_word`]); the
+/// parser's subject match reads them.
 pub(crate) fn raw_tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|raw| raw.trim_matches('\''))
@@ -447,7 +449,7 @@ pub(crate) fn raw_tokens(text: &str) -> impl Iterator<Item = &str> {
 
 /// The stemmed form of one raw token, or None for stop words, numbers and
 /// one-letter tokens.
-fn content_word(raw: &str) -> Option<String> {
+pub(crate) fn content_word(raw: &str) -> Option<String> {
     let lower: String = if raw.is_ascii() {
         raw.to_ascii_lowercase()
     } else {

@@ -48,12 +48,25 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
         .filter(|i| i.source == ItemSource::Finding)
         .map(|i| (i.local_id.clone(), i.severity))
         .collect();
-    // The findings' subjects, read only when an item may need them.
-    let needs_subjects = items.iter().any(|i| {
-        i.source != ItemSource::Finding
-            && i.locations.is_empty()
-            && referent(&format!("{}\n{}", i.title, i.body), &findings).is_none()
-    });
+    // Each assessment item's text, the finding it names by id, and whether it states
+    // a gap, read once.
+    let read: Vec<Option<(String, Option<String>, bool)>> = items
+        .iter()
+        .map(|i| {
+            (i.source != ItemSource::Finding).then(|| {
+                let text = format!("{}\n{}", i.title, i.body);
+                let by_id = referent(&text, &findings);
+                let gap = super::assess::states_gap(&text);
+                (text, by_id, gap)
+            })
+        })
+        .collect();
+    // The findings' subjects, read only when an item needs them: a gap with no
+    // location that names no finding by id.
+    let needs_subjects = items
+        .iter()
+        .zip(&read)
+        .any(|(i, r)| matches!(r, Some((_, None, true))) && i.locations.is_empty());
     let mut words = SubjectWords::default();
     let subjects: Vec<Subject> = if needs_subjects {
         items
@@ -68,15 +81,15 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
     } else {
         Vec::new()
     };
+    // `retain_mut` visits every item once, in order.
+    let mut read = read.into_iter();
     items.retain_mut(|item| {
-        if item.source == ItemSource::Finding {
+        let Some((text, by_id, gap)) = read.next().flatten() else {
             return true;
-        }
-        let text = format!("{}\n{}", item.title, item.body);
-        let gap = super::assess::states_gap(&text);
+        };
         // By subject only an item that is one (it states a gap): an entry kept for an
         // id the review does not have stays out.
-        item.restates = referent(&text, &findings).or_else(|| {
+        item.restates = by_id.or_else(|| {
             (gap && item.locations.is_empty())
                 .then(|| subject_referent(&words.of(&text), &subjects))
                 .flatten()
@@ -186,9 +199,7 @@ impl SubjectWords {
             let word = match self.seen.get(raw) {
                 Some(w) => w.clone(),
                 None => {
-                    let w = crate::consolidate::text::words(raw)
-                        .into_iter()
-                        .next()
+                    let w = crate::consolidate::text::content_word(raw)
                         .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
                         .map(|w| concept_of(&w).map_or(w, str::to_string));
                     self.seen.insert(raw.to_string(), w.clone());

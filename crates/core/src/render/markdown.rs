@@ -87,11 +87,7 @@ impl Markdown<'_> {
     }
 
     fn display(&self, name: &str) -> String {
-        self.report
-            .reviewers
-            .iter()
-            .find(|r| r.name == name)
-            .map_or_else(|| name.to_string(), |r| r.display.clone())
+        self.report.display_of(name)
     }
 
     /// `[Claude Opus 4.7, Codex GPT 5.4]`.
@@ -196,17 +192,7 @@ impl Markdown<'_> {
             Some(kind) => head.push_str(&format!(" ({}, {kind})", f.severity)),
             None => head.push_str(&format!(" ({})", f.severity)),
         }
-        let reviewers = if f.reviewers.is_empty() {
-            let mut names: Vec<String> = Vec::new();
-            for m in &f.members {
-                if !names.contains(&m.reviewer) {
-                    names.push(m.reviewer.clone());
-                }
-            }
-            names
-        } else {
-            f.reviewers.clone()
-        };
+        let reviewers = f.reviewer_names();
         if !reviewers.is_empty() {
             head.push(' ');
             head.push_str(&self.pills(&reviewers));

@@ -50,12 +50,12 @@ pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
     html::render(report, appendix)
 }
 
-/// Renders `format`; the text to write into [`Format::file_name`].
 /// `deep-review stats --html`: the reviewer leaderboard as a self-contained page.
 pub fn render_stats_html(stats: &crate::history::StatsReport) -> String {
     html::stats::render(stats)
 }
 
+/// Renders `format`; the text to write into [`Format::file_name`].
 pub fn render(format: Format, report: &Report, appendix: &[RawReview]) -> String {
     match format {
         Format::Markdown => render_markdown(report, appendix),

@@ -68,7 +68,7 @@ fn rules() -> Vec<Value> {
             };
             json!({
                 "id": rule_id(*s),
-                "name": format!("{}Finding", capitalised(s.as_str())),
+                "name": format!("{}Finding", crate::prose::capitalised(s.as_str())),
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": full},
                 "defaultConfiguration": {"level": level(*s)},
@@ -76,14 +76,6 @@ fn rules() -> Vec<Value> {
             })
         })
         .collect()
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
-        None => String::new(),
-    }
 }
 
 /// Percent-encodes a repository-relative path for `artifactLocation.uri` (a URI

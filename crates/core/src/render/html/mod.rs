@@ -66,7 +66,7 @@ impl<'a> View<'a> {
     fn new(report: &'a Report) -> Self {
         let mut outsiders: Vec<String> = Vec::new();
         for f in &report.findings {
-            for name in finding_reviewers(f) {
+            for name in f.reviewer_names() {
                 if !report.reviewers.iter().any(|r| r.name == name) && !outsiders.contains(&name) {
                     outsiders.push(name);
                 }
@@ -80,11 +80,7 @@ impl<'a> View<'a> {
     }
 
     fn display(&self, name: &str) -> String {
-        self.report
-            .reviewers
-            .iter()
-            .find(|r| r.name == name)
-            .map_or_else(|| name.to_string(), |r| r.display.clone())
+        self.report.display_of(name)
     }
 
     /// The filter key of reviewer `name`: `r<panel index>`, so a name with any
@@ -189,7 +185,7 @@ impl<'a> View<'a> {
             filters.push_str(&format!(
                 "<button type=\"button\" class=\"chip sev-{0}\" data-filter=\"severity\" data-value=\"{0}\" aria-pressed=\"true\">{1} <span class=\"n\">{n}</span></button>",
                 s.as_str(),
-                capitalised(s.as_str()),
+                crate::prose::capitalised(s.as_str()),
             ));
         }
         filters.push_str("\n<span class=\"flabel\">Reviewer</span>");
@@ -203,7 +199,7 @@ impl<'a> View<'a> {
             let n = r
                 .findings
                 .iter()
-                .filter(|f| finding_reviewers(f).contains(name))
+                .filter(|f| f.reviewer_names().contains(name))
                 .count();
             filters.push_str(&format!(
                 "<button type=\"button\" class=\"chip\" data-filter=\"reviewer\" data-value=\"{}\" aria-pressed=\"true\">{} <span class=\"n\">{n}</span></button>",
@@ -231,7 +227,7 @@ impl<'a> View<'a> {
     }
 
     fn card(&self, f: &Finding) -> String {
-        let reviewers = finding_reviewers(f);
+        let reviewers = f.reviewer_names();
         let keys: Vec<String> = reviewers.iter().map(|n| self.key(n)).collect();
         let pills: String = reviewers
             .iter()
@@ -347,7 +343,7 @@ impl<'a> View<'a> {
                 let raised = r
                     .findings
                     .iter()
-                    .filter(|f| finding_reviewers(f).contains(&rv.name))
+                    .filter(|f| f.reviewer_names().contains(&rv.name))
                     .count() as u32;
                 Bar {
                     label: if rv.status == "ok" {
@@ -708,20 +704,6 @@ pub(super) const CONTRIBUTION: [Series; 3] = [
     },
 ];
 
-/// A finding's reviewers, in panel order; from its members when the list is empty.
-fn finding_reviewers(f: &Finding) -> Vec<String> {
-    if !f.reviewers.is_empty() {
-        return f.reviewers.clone();
-    }
-    let mut names: Vec<String> = Vec::new();
-    for m in &f.members {
-        if !names.contains(&m.reviewer) {
-            names.push(m.reviewer.clone());
-        }
-    }
-    names
-}
-
 /// `C1` → `C1`; anything else to a safe id fragment.
 fn anchor(id: &str) -> String {
     id.chars()
@@ -741,14 +723,6 @@ fn list_or_none(items: &[String]) -> String {
     }
     let li: String = items.iter().map(|i| format!("<li>{i}</li>")).collect();
     format!("<ul>{li}</ul>\n")
-}
-
-fn capitalised(word: &str) -> String {
-    let mut c = word.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 fn decision_class(d: Decision) -> &'static str {

@@ -375,14 +375,6 @@ fn article(what: &str) -> String {
     format!("{} {what}", if vowel { "an" } else { "a" })
 }
 
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// `path` at revision `rev` in the checkout's repository; empty when it is not there
 /// (a new file, or a checkout that is plain files).
 fn text_at(checkout: &Path, rev: &str, path: &str) -> String {
@@ -438,7 +430,10 @@ fn secret_finding(path: &str, line: u32, hit: &SecretHit, new: bool) -> Finding 
             format!("`{name}` is assigned a literal secret{shown}")
         }
         (Some(name), _) => format!("`{name}` is assigned {}{shown}", article(hit.what)),
-        (None, _) => format!("{}{shown} is committed", capitalized(&article(hit.what))),
+        (None, _) => format!(
+            "{}{shown} is committed",
+            crate::prose::capitalised(&article(hit.what))
+        ),
     };
     Finding {
         severity: if new {
