@@ -455,3 +455,22 @@ impl Finding {
         names
     }
 }
+
+impl ModelProposal {
+    /// One line for a proposal: "merge I2 + S4 (same parser bug) → I2", "severity S1 →
+    /// important (…): rejected: S1 is already important".
+    pub fn line(&self) -> String {
+        let what = match (self.kind.as_str(), self.severity) {
+            ("severity", Some(s)) => format!("severity {} → {s}", self.findings.join(", ")),
+            (kind, _) => format!("{kind} {}", self.findings.join(" + ")),
+        };
+        let mut line = format!("{what} ({})", self.reason);
+        if let Some(now) = &self.now {
+            line.push_str(&format!(" → {now}"));
+        }
+        if let Some(why) = &self.rejected_because {
+            line.push_str(&format!(": rejected: {why}"));
+        }
+        line
+    }
+}

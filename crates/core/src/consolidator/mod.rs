@@ -285,8 +285,8 @@ fn annotate_run_record(
     path: &std::path::Path,
     record: &ConsolidatorReport,
 ) -> Option<String> {
-    run.proposals_accepted = record.accepted.iter().map(describe).collect();
-    run.proposals_rejected = record.rejected.iter().map(describe).collect();
+    run.proposals_accepted = record.accepted.iter().map(ModelProposal::line).collect();
+    run.proposals_rejected = record.rejected.iter().map(ModelProposal::line).collect();
     let update = || -> Result<(), String> {
         let json = serde_json::to_string_pretty(&run).map_err(|e| e.to_string())? + "\n";
         let json = crate::secrets::mask_secrets(&json);
@@ -298,23 +298,6 @@ fn annotate_run_record(
             path.display()
         )
     })
-}
-
-/// One line for a proposal: "merge I2 + S4 (same parser bug) → I2", "severity S1 →
-/// important (…): rejected: S1 is already important".
-pub fn describe(p: &ModelProposal) -> String {
-    let what = match (p.kind.as_str(), p.severity) {
-        ("severity", Some(s)) => format!("severity {} → {s}", p.findings.join(", ")),
-        (kind, _) => format!("{kind} {}", p.findings.join(" + ")),
-    };
-    let mut line = format!("{what} ({})", p.reason);
-    if let Some(now) = &p.now {
-        line.push_str(&format!(" → {now}"));
-    }
-    if let Some(why) = &p.rejected_because {
-        line.push_str(&format!(": rejected: {why}"));
-    }
-    line
 }
 
 #[cfg(test)]

@@ -123,10 +123,7 @@ fn describe_says_what_was_proposed_and_what_became_of_it() {
         rejected_because: None,
         now: Some("I2".into()),
     };
-    assert_eq!(
-        describe(&p),
-        "severity S1 → important (panics on input) → I2"
-    );
+    assert_eq!(p.line(), "severity S1 → important (panics on input) → I2");
     let r = ModelProposal {
         kind: "merge".into(),
         findings: vec!["I1".into(), "I9".into()],
@@ -136,7 +133,7 @@ fn describe_says_what_was_proposed_and_what_became_of_it() {
         now: None,
     };
     assert_eq!(
-        describe(&r),
+        r.line(),
         "merge I1 + I9 (same): rejected: the report has no finding I9"
     );
 }

@@ -701,10 +701,7 @@ impl Markdown<'_> {
             .map(|p| ("Accepted: ", p))
             .chain(c.rejected.iter().map(|p| ("", p)))
         {
-            self.line(&format!(
-                "- {label}{}",
-                one_line(&crate::consolidator::describe(p))
-            ));
+            self.line(&format!("- {label}{}", one_line(&p.line())));
         }
         if !c.accepted.is_empty() || !c.rejected.is_empty() {
             self.blank();

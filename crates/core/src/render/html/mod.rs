@@ -623,17 +623,12 @@ impl<'a> View<'a> {
                         .unwrap_or_default()
                 )
             }];
-            lines.extend(c.accepted.iter().map(|p| {
-                format!(
-                    "Accepted: {}",
-                    escape(&one_line(&crate::consolidator::describe(p)))
-                )
-            }));
             lines.extend(
-                c.rejected
+                c.accepted
                     .iter()
-                    .map(|p| escape(&one_line(&crate::consolidator::describe(p)))),
+                    .map(|p| format!("Accepted: {}", escape(&one_line(&p.line())))),
             );
+            lines.extend(c.rejected.iter().map(|p| escape(&one_line(&p.line()))));
             notes.push_str(&list_or_none(&lines));
         }
         out.push_str(&details("Review process notes", &notes));
