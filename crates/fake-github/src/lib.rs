@@ -240,6 +240,9 @@ pub enum Scenario {
     /// Every request is a 403 whose message repeats the `Authorization` header it got
     /// (as some servers do): the client must mask it.
     ForbiddenEcho,
+    /// Creating or updating a review is a 403 "Resource not accessible by integration",
+    /// as for a token that may read pull requests but not write reviews.
+    WritesForbidden,
 }
 
 /// How the fake serves.

@@ -13,7 +13,8 @@ use axum::Json;
 use serde_json::Value;
 
 use crate::{
-    admit, api, matches, not_found, ok, shapes, with_limits, FakePr, FakeReview, FakeUser, Shared,
+    admit, api, matches, not_found, ok, shapes, with_limits, FakePr, FakeReview, FakeUser,
+    Scenario, Shared,
 };
 
 /// Who every token is: the author of the reviews posted to the fake.
@@ -88,6 +89,9 @@ pub(crate) async fn create_review(
     if let Some(r) = admit(&s, &headers, "POST", &uri, "create_review", request.clone()) {
         return r;
     }
+    if let Some(r) = forbidden(&s, &uri) {
+        return r;
+    }
     if !matches(&s, &p) {
         return answered(&s, &uri, with_limits(not_found(), 4999));
     }
@@ -151,6 +155,9 @@ pub(crate) async fn update_review(
     if let Some(r) = admit(&s, &headers, "PUT", &uri, "update_review", request.clone()) {
         return r;
     }
+    if let Some(r) = forbidden(&s, &uri) {
+        return r;
+    }
     let Some(body) = request.get("body").and_then(Value::as_str) else {
         let r = (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -203,6 +210,18 @@ pub(crate) async fn user(State(s): State<Arc<Shared>>, uri: Uri, headers: Header
         &s,
         Json(shapes::authenticated_user(api(&s), &viewer())).into_response(),
     )
+}
+
+/// The 403 of [`Scenario::WritesForbidden`].
+fn forbidden(shared: &Shared, uri: &Uri) -> Option<Response> {
+    (shared.options.scenario == Scenario::WritesForbidden).then(|| {
+        let r = (
+            StatusCode::FORBIDDEN,
+            Json(shapes::error("Resource not accessible by integration")),
+        )
+            .into_response();
+        answered(shared, uri, with_limits(r, 4990))
+    })
 }
 
 /// `response`, with the status the request was recorded with set to its own.
