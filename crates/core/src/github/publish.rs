@@ -8,7 +8,10 @@
 //! - A later run finds that review by its marker (written by the token's user when
 //!   `GET /user` says who that is), replaces its body (`PUT`), and comments inline only
 //!   on the findings that are new or re-rated since: one more review holding just those
-//!   comments and a line pointing at the summary, or none when nothing is new.
+//!   comments and a line pointing at the summary, or none when nothing is new. When the
+//!   token's user is unknown (an Actions or App token cannot read `/user`) the latest
+//!   marker counts whoever wrote it, and a `PUT` refused (403/404) falls back to a new
+//!   summary.
 //! - GitHub's 422 does not say which comment it refused: on a 422 the same review is
 //!   sent once more with every inline comment moved into its body, so a refused comment
 //!   loses no finding; a second refusal is the error. At most two requests per review.
@@ -140,6 +143,15 @@ impl<'a> Plan<'a> {
                 .map(str::to_string)
                 .filter(|u| !u.trim().is_empty()),
         })
+    }
+
+    /// The same review as a first one: a summary of its own, every finding on the diff
+    /// commented on.
+    pub fn without_earlier(&self) -> Plan<'a> {
+        Plan {
+            earlier: None,
+            ..self.clone()
+        }
     }
 
     /// The findings that get an inline comment this run: those on the diff, less those
@@ -356,12 +368,29 @@ pub async fn publish(
             ..Published::default()
         });
     }
+    let mut done = match send_all(client, &plan).await {
+        // Whose the earlier summary is was unknown (no `GET /user`), and it is not
+        // ours to update: a summary of our own instead.
+        Err(GitHubError::Forbidden { .. } | GitHubError::NotFound { .. })
+            if login.is_none() && plan.earlier.is_some() =>
+        {
+            send_all(client, &plan.without_earlier()).await?
+        }
+        done => done?,
+    };
+    done.api_calls = client.requests() - before;
+    Ok(done)
+}
+
+/// Sends the plan's requests in order, each refused with a 422 once more with its
+/// inline comments in its body.
+async fn send_all(client: &Client, plan: &Plan<'_>) -> Result<Published, GitHubError> {
     let mut done = Published {
         updated: plan.earlier.is_some(),
         url: plan.earlier.as_ref().map(|(_, url, _)| url.clone()),
         ..Published::default()
     };
-    for (i, request) in requests.iter().enumerate() {
+    for (i, request) in plan.requests(false).iter().enumerate() {
         let comments = inline_count(request);
         let answer = match send(client, request).await {
             Err(GitHubError::Status { status: 422, .. }) if comments > 0 => {
@@ -369,7 +398,7 @@ pub async fn publish(
                 done.moved += comments;
                 send(client, again).await?
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
             Ok(answer) => {
                 done.inline += comments;
                 answer
@@ -382,7 +411,6 @@ pub async fn publish(
             }
         }
     }
-    done.api_calls = client.requests() - before;
     Ok(done)
 }
 

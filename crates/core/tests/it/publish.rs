@@ -257,3 +257,31 @@ async fn a_dry_run_writes_the_payload_and_sends_nothing() {
     assert_eq!(requests[0]["body"]["comments"][0]["line"], 7);
     assert!(!requests.to_string().contains(TOKEN));
 }
+
+#[tokio::test]
+async fn someone_elses_summary_is_not_updated_when_the_token_has_no_user() {
+    let (repo, base, head) = repo();
+    let mut fake = fake_pr(&base, &head, GOOD_PATCH);
+    fake.reviews.push(fake_github::FakeReview {
+        author: fake_github::FakeUser::new("colleague", 77),
+        state: "COMMENTED".into(),
+        body: "<!-- deep-review:{\"version\":1,\"round\":1,\"head\":\"\",\"findings\":{}} -->"
+            .into(),
+    });
+    // No token: `GET /user` is a 401, so whose review is whose is unknown.
+    let server = FakeGitHub::start(fake, Options::default(), 0)
+        .await
+        .expect("fake");
+    let client = Client::new(Endpoints::from_api(&server.url()), None).expect("client");
+    let pr = fetch_pr(&client, "octo", "hello", 7).await.expect("fetch");
+    let report = report(repo.path(), &base, &head, 2);
+    let (done, _wd) = run(&client, &pr, &report, repo.path(), false).await;
+    let sent: Vec<(String, u16)> = writes(&server)
+        .into_iter()
+        .map(|r| (r.method, r.status))
+        .collect();
+    assert_eq!(sent, [("PUT".to_string(), 404), ("POST".to_string(), 200)]);
+    assert!(!done.updated, "{done:?}");
+    assert_eq!(done.inline, 1);
+    assert_eq!(server.posted().len(), 1);
+}
