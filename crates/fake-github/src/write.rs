@@ -233,3 +233,15 @@ fn answered(shared: &Shared, uri: &Uri, response: Response) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_new_side_of_each_hunk_header() {
+        let patch = "@@ -1,3 +1,7 @@\n a\n+b\n@@ -20 +24,0 @@ fn x\n-c\n@@ -30,2 +33 @@\n d";
+        assert_eq!(hunks(patch), [(1, 7), (24, 0), (33, 1)]);
+        assert!(hunks("no hunk here").is_empty());
+    }
+}
