@@ -4,7 +4,8 @@
 //!   summary body (verdict, a findings table, the report's URL when given, every finding
 //!   that cannot go on a line listed in full, and the hidden [`Marker`]) with an inline
 //!   comment for each finding whose line range lies inside one hunk of the diff's new
-//!   side ([`Commentable`], checked before sending).
+//!   side ([`Commentable`], checked before sending), the first 50 of them, most severe
+//!   first (the rest are written out in the body).
 //! - A later run finds that review by its marker (written by the token's user when
 //!   `GET /user` says who that is), replaces its body (`PUT`), and comments inline only
 //!   on the findings that are new or re-rated since: one more review holding just those
@@ -60,6 +61,30 @@ pub struct PublishOptions {
     pub report_url: Option<String>,
     /// Write the requests to the work directory instead of sending them.
     pub dry_run: bool,
+}
+
+/// The most inline comments one review gets (findings come most severe first).
+const MAX_INLINE: usize = 50;
+
+/// Why findings are written out in a body rather than commented inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Their lines are not on the diff.
+    OffTheDiff,
+    /// More than [`MAX_INLINE`] are.
+    TooMany,
+    /// GitHub answered the review with a 422.
+    Refused,
+}
+
+impl Why {
+    fn say(self) -> String {
+        match self {
+            Why::OffTheDiff => "Their lines are not in the pull request's diff.".to_string(),
+            Why::TooMany => format!("Only the first {MAX_INLINE} findings on the diff are commented inline; the others are here, with those whose lines are not in the diff."),
+            Why::Refused => "GitHub refused the inline comments, so they are here, with the findings whose lines are not in the diff.".to_string(),
+        }
+    }
 }
 
 /// One request publishing sends.
@@ -175,8 +200,21 @@ impl<'a> Plan<'a> {
             "/repos/{}/{}/pulls/{}/reviews",
             self.owner, self.repo, self.number
         );
-        let fresh = self.fresh();
-        let (comments, moved_ids): (Vec<Value>, Vec<usize>) = if moved {
+        let mut fresh = self.fresh();
+        // Beyond the cap, in the body: the most severe findings are the ones inline.
+        let overflow: Vec<usize> = fresh
+            .split_off(fresh.len().min(MAX_INLINE))
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        let why = if moved {
+            Why::Refused
+        } else if overflow.is_empty() {
+            Why::OffTheDiff
+        } else {
+            Why::TooMany
+        };
+        let (comments, mut moved_ids): (Vec<Value>, Vec<usize>) = if moved {
             (Vec::new(), fresh.iter().map(|(i, _)| *i).collect())
         } else {
             (
@@ -184,6 +222,7 @@ impl<'a> Plan<'a> {
                 Vec::new(),
             )
         };
+        moved_ids.extend(overflow);
         let create = |body: String, comments: Vec<Value>| Request {
             method: "POST".to_string(),
             path: reviews.clone(),
@@ -199,16 +238,19 @@ impl<'a> Plan<'a> {
                 let mut listed = self.unplaced.clone();
                 listed.extend(&moved_ids);
                 listed.sort_unstable();
-                vec![create(self.summary(&listed, moved), comments)]
+                vec![create(self.summary(&listed, why), comments)]
             }
             Some((id, url, earlier)) => {
                 let mut requests = vec![Request {
                     method: "PUT".to_string(),
                     path: format!("{reviews}/{id}"),
-                    body: json!({ "body": self.summary(&self.unplaced, false) }),
+                    body: json!({ "body": self.summary(&self.unplaced, Why::OffTheDiff) }),
                 }];
-                if !fresh.is_empty() {
-                    requests.push(create(self.follow_up(url, earlier, &moved_ids), comments));
+                if !comments.is_empty() || !moved_ids.is_empty() {
+                    requests.push(create(
+                        self.follow_up(url, earlier, &moved_ids, why),
+                        comments,
+                    ));
                 }
                 requests
             }
@@ -217,7 +259,7 @@ impl<'a> Plan<'a> {
 
     /// The summary: verdict, findings table, the report's address, the findings not
     /// on a line, the marker.
-    fn summary(&self, listed: &[usize], moved: bool) -> String {
+    fn summary(&self, listed: &[usize], why: Why) -> String {
         let report = self.report;
         let mut out = format!(
             "### deep-review: {}\n\n{}\n\n",
@@ -247,18 +289,14 @@ impl<'a> Plan<'a> {
             out.push_str(&format!("Full report: {url}\n\n"));
         }
         if !listed.is_empty() {
-            out.push_str(if moved {
-                "#### Not on a line of the diff\n\nGitHub refused the inline comments, so every finding is here.\n\n"
-            } else {
-                "#### Not on a line of the diff\n\n"
-            });
+            out.push_str(&format!("#### Not commented inline\n\n{}\n\n", why.say()));
             out.push_str(&self.listing(listed));
         }
         self.finish(out, Some(Marker::of(report)))
     }
 
     /// The body of a later round's review of new inline comments.
-    fn follow_up(&self, url: &str, earlier: &Marker, moved: &[usize]) -> String {
+    fn follow_up(&self, url: &str, earlier: &Marker, moved: &[usize], why: Why) -> String {
         let mut out = format!(
             "deep-review round {}: comments on the findings new or re-rated since round {}; the summary above is updated in place",
             self.report.target.round, earlier.round
@@ -269,7 +307,7 @@ impl<'a> Plan<'a> {
             out.push_str(&format!(": {url}\n\n"));
         }
         if !moved.is_empty() {
-            out.push_str("GitHub refused the inline comments, so they are here.\n\n");
+            out.push_str(&format!("{}\n\n", why.say()));
             out.push_str(&self.listing(moved));
         }
         self.finish(out, None)

@@ -144,7 +144,7 @@ fn a_finding_on_the_diff_goes_inline_the_others_into_the_body() {
         "{body}"
     );
     // The two not on the diff are in full; the inline one is not repeated.
-    let listed = &body[body.find("#### Not on a line").expect("the section")..];
+    let listed = &body[body.find("#### Not commented inline").expect("the section")..];
     assert!(
         listed.contains("**I2 · important** — stale size — `src/cache.rs:40-41`"),
         "{body}"
@@ -227,4 +227,38 @@ fn a_later_round_updates_the_summary_and_comments_only_on_what_changed() {
     )
     .expect("plan");
     assert_eq!(plan.requests(false)[0].method, "POST");
+}
+
+#[test]
+fn beyond_the_cap_findings_on_the_diff_go_into_the_body() {
+    let mut report = report();
+    let template = report.findings[0].clone();
+    report.findings = (1..=MAX_INLINE + 5)
+        .map(|n| Finding {
+            id: format!("S{n}"),
+            title: format!("suggestion number {n}"),
+            body: format!("Body of {n}."),
+            ..template.clone()
+        })
+        .collect();
+    let diff = Commentable::from_diff(DIFF);
+    let plan = Plan::new(&report, &pr(vec![]), &diff, None, None).expect("plan");
+    let post = &plan.requests(false)[0];
+    assert_eq!(comments(post).len(), MAX_INLINE);
+    let body = post.body["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains(&format!("Only the first {MAX_INLINE} findings")),
+        "{body}"
+    );
+    let listed = &body[body.find("#### Not commented inline").expect("the section")..];
+    for n in MAX_INLINE + 1..=MAX_INLINE + 5 {
+        assert!(
+            listed.contains(&format!("Body of {n}.")),
+            "S{n} lost: {listed}"
+        );
+    }
+    assert!(
+        !listed.contains(&format!("Body of {MAX_INLINE}.")),
+        "{listed}"
+    );
 }
