@@ -627,6 +627,10 @@ pub async fn review(
     if !request.dry_run {
         report_target.round =
             round_from_history(request.history.as_deref(), &dir.id, &report_target);
+        // No earlier round here: the pull request's published review may know one.
+        if let Some(pr) = &request.pr {
+            report_target.round = crate::github::marker::round(report_target.round, &pr.reviews);
+        }
     }
     dir.write_report_target(&report_target)?;
     if let Some(pr) = &request.pr {
