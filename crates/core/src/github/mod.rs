@@ -1,14 +1,15 @@
 //! Pull requests on GitHub, the read side: naming one ([`target`]), the API client
 //! ([`client`]: REST + GraphQL, pagination, rate limits, a token that never prints) and
 //! reading a pull request into the host-neutral [`model`] ([`fetch`]), and its
-//! revisions fetched into the user's clone under private refs ([`checkout`]) so
-//! `review owner/repo#N` runs on them. The host sits behind [`PrHost`] so GitLab can
+//! revisions fetched under private refs ([`checkout`]) into the user's clone or a cached
+//! bare mirror ([`mirror`]) so `review owner/repo#N` runs on them from anywhere. The host sits behind [`PrHost`] so GitLab can
 //! follow.
 
 pub mod checkout;
 pub mod client;
 pub mod feedback;
 pub mod fetch;
+pub mod mirror;
 pub mod model;
 pub mod target;
 

@@ -1,0 +1,339 @@
+//! `review owner/repo#N` away from a clone of the repository: from a directory that is
+//! no clone at all, and from a clone of another repository. The pull request is fetched
+//! into a bare mirror (created once, then fetched into), its configuration read at the
+//! base revision from the mirror, the work directory written under the current
+//! directory — and the token is in no argument, no git configuration, no file.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use fake_github::FakePr;
+
+use super::serve;
+use crate::support::{git, repo_with, write_files, Test};
+use crate::{read, report_json, script, SCRIPT_REVIEW};
+
+const TOKEN: &str = "ghp_mirror_token_never_written_0123456789";
+
+/// Pull request 7 of a bare remote: `main` holds a `deep-review.toml` running the
+/// `alpha` script with three formats; the PR's head rewrites it to run `evil` (which
+/// would leave a marker) with SARIF only — a change must not configure its own review.
+struct Published {
+    _places: tempfile::TempDir,
+    bin: tempfile::TempDir,
+    remote: PathBuf,
+    head: String,
+    marker: PathBuf,
+}
+
+fn publish() -> Published {
+    let bin = tempfile::tempdir().unwrap();
+    let alpha = script(bin.path(), "alpha.sh", SCRIPT_REVIEW);
+    let marker = bin.path().join("evil-ran");
+    let evil = script(
+        bin.path(),
+        "evil.sh",
+        &format!("touch {}\n{SCRIPT_REVIEW}", marker.display()),
+    );
+    let toml = |name: &str, path: &Path, formats: &str| {
+        format!(
+            "[review]\nreviewers = [\"{name}\"]\ntimeout = \"20s\"\nformat = [{formats}]\n\n[reviewers.{name}]\nbackend = \"command\"\ncommand = [\"{}\"]\n",
+            path.display()
+        )
+    };
+    let project = repo_with(&[
+        ("src/lib.rs", "pub fn one() -> u32 {\n    1\n}\n"),
+        (
+            "deep-review.toml",
+            &toml("alpha", &alpha, "\"markdown\", \"json\", \"html\""),
+        ),
+    ]);
+    git(project.path(), &["checkout", "-qb", "feature"]);
+    write_files(
+        project.path(),
+        &[
+            (
+                "src/lib.rs",
+                "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n",
+            ),
+            ("deep-review.toml", &toml("evil", &evil, "\"sarif\"")),
+        ],
+    );
+    git(project.path(), &["commit", "-qam", "add two"]);
+    let head = git(project.path(), &["rev-parse", "feature"])
+        .trim()
+        .to_string();
+    let places = tempfile::tempdir().unwrap();
+    let remote = places.path().join("remote.git");
+    let project_path = project.path().display().to_string();
+    git(
+        places.path(),
+        &["clone", "-q", "--bare", &project_path, "remote.git"],
+    );
+    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
+    git(&remote, &["update-ref", "-d", "refs/heads/feature"]);
+    Published {
+        _places: places,
+        bin,
+        remote,
+        head,
+        marker,
+    }
+}
+
+fn fake_pr(published: &Published) -> FakePr {
+    let mut pr = FakePr::sample(1, 1, 0, 0);
+    pr.base_sha = git(&published.remote, &["rev-parse", "main"])
+        .trim()
+        .to_string();
+    pr.head_sha = published.head.clone();
+    pr.head_ref = "feature".into();
+    pr.clone_url = published.remote.display().to_string();
+    pr.commits = vec![(published.head.clone(), "add two".into())];
+    pr
+}
+
+/// A `git` first on PATH that logs each command line and the `GIT_CONFIG_*` variables
+/// it was given, then runs the real git.
+fn logging_git(dir: &Path) -> (String, PathBuf) {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let real = std::env::split_paths(&path)
+        .map(|d| d.join("git"))
+        .find(|p| p.is_file())
+        .expect("git on PATH");
+    let log = dir.join("git.log");
+    let shim = dir.join("shim");
+    std::fs::create_dir_all(&shim).unwrap();
+    script(
+        &shim,
+        "git",
+        &format!(
+            "printf 'argv: %s\\n' \"$*\" >> {log}\nenv | grep '^GIT_CONFIG' >> {log}\nexec {real} \"$@\"",
+            log = log.display(),
+            real = real.display()
+        ),
+    );
+    let joined = std::env::join_paths(std::iter::once(shim).chain(std::env::split_paths(&path)))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    (joined, log)
+}
+
+/// Every file under `dir` (recursively) that contains `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else if String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default())
+            .contains(needle)
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn outside_any_clone_the_pull_request_is_reviewed_in_a_cached_mirror() {
+    let published = publish();
+    let server = serve(fake_pr(&published));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let db = published.bin.path().join("history.sqlite3");
+    let (path, log) = logging_git(published.bin.path());
+    let review = || {
+        let started = Instant::now();
+        let run = Test::new()
+            .args(["review", "octo/hello#7", "--clone-dir"])
+            .arg(cache.path())
+            .cwd(elsewhere.path())
+            .env("GITHUB_API_URL", &server.url)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("DEEP_REVIEW_DB", db.display().to_string())
+            .env("PATH", &path)
+            .run()
+            .status(0);
+        (run, started.elapsed())
+    };
+
+    let (run, first) = review();
+    let mirror = cache.path().join("github.com/octo/hello.git");
+    assert_eq!(
+        git(&mirror, &["rev-parse", "--is-bare-repository"]).trim(),
+        "true"
+    );
+    assert_eq!(
+        git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
+        published.head
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("reviewing in the mirror {}", mirror.display())),
+        "{}",
+        run.stderr
+    );
+    // The report is the pull request's; the work directory is under the current
+    // directory, which gets nothing else.
+    let review_md = PathBuf::from(run.last_line());
+    let reviews = elsewhere.path().join(".deep-review/reviews");
+    assert!(
+        review_md.starts_with(reviews.canonicalize().unwrap()) || review_md.starts_with(&reviews),
+        "{}",
+        review_md.display()
+    );
+    assert_eq!(names_in(elsewhere.path()), [".deep-review"]);
+    let report = report_json(&review_md.display().to_string());
+    assert_eq!(report["target"]["kind"], "github_pr");
+    assert_eq!(report["target"]["number"], 7);
+    assert_eq!(report["target"]["repo"], "octo/hello");
+    assert_eq!(report["findings"][0]["title"], "`two` has no test");
+    // The configuration is the base revision's (alpha, with HTML), not the head's.
+    let workdir = review_md.parent().unwrap();
+    assert!(workdir.join("REVIEW.html").exists());
+    assert!(!workdir.join("report.sarif").exists());
+    assert!(!published.marker.exists(), "the PR's own configuration ran");
+    assert!(
+        !run.stderr.contains("differs from the base revision"),
+        "{}",
+        run.stderr
+    );
+    // The reviewers' checkout of the mirror is gone.
+    let md = read(&review_md);
+    assert!(md.contains("Parse the config once"), "{md}");
+
+    // The token: in no argument, not in the mirror's configuration or any of its files,
+    // not in the work directory; and no header was set up for a file URL.
+    let logged = read(&log);
+    assert!(logged.contains("argv: fetch"), "{logged}");
+    assert!(!logged.contains(TOKEN), "{logged}");
+    assert!(!logged.contains("extraHeader"), "{logged}");
+    let config = git(&mirror, &["config", "--list"]);
+    assert!(
+        !config.contains(TOKEN) && !config.contains("extraheader"),
+        "{config}"
+    );
+    assert_eq!(files_containing(cache.path(), TOKEN), Vec::<PathBuf>::new());
+    assert_eq!(
+        files_containing(elsewhere.path(), TOKEN),
+        Vec::<PathBuf>::new()
+    );
+
+    // A new commit on the pull request: the second run fetches it into the same mirror
+    // (created once: what was set in it stays).
+    git(&mirror, &["config", "deep-review-test.marker", "kept"]);
+    let project = tempfile::tempdir().unwrap();
+    git(
+        project.path(),
+        &["clone", "-q", &published.remote.display().to_string(), "p"],
+    );
+    let p = project.path().join("p");
+    git(&p, &["fetch", "-q", "origin", "refs/pull/7/head"]);
+    git(&p, &["checkout", "-q", "FETCH_HEAD"]);
+    write_files(&p, &[("src/extra.rs", "pub fn three() {}\n")]);
+    git(&p, &["add", "-A"]);
+    git(&p, &["commit", "-qm", "three"]);
+    git(&p, &["push", "-q", "origin", "HEAD:refs/pull/7/head"]);
+    let newer = git(&p, &["rev-parse", "HEAD"]).trim().to_string();
+    let (_, second) = review();
+    assert_eq!(
+        git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
+        newer
+    );
+    assert_eq!(
+        git(&mirror, &["config", "deep-review-test.marker"]).trim(),
+        "kept"
+    );
+    assert_eq!(names_in(elsewhere.path()), [".deep-review"]);
+    assert_eq!(names_in(&reviews).len(), 2, "{:?}", names_in(&reviews));
+    eprintln!("mirror review: first run {first:?}, second run {second:?}");
+}
+
+#[test]
+fn inside_a_clone_of_another_repository_the_mirror_is_used() {
+    let published = publish();
+    let server = serve(fake_pr(&published));
+    // A clone of octo/other: its refs and status stay as they were.
+    let other = repo_with(&[("README.md", "other\n")]);
+    git(
+        other.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/octo/other.git",
+        ],
+    );
+    let refs_before = git(other.path(), &["for-each-ref"]);
+    let cache = tempfile::tempdir().unwrap();
+    let run = Test::new()
+        .args(["review", "https://github.com/octo/hello/pull/7", "--quiet"])
+        .cwd(other.path())
+        .env("GITHUB_API_URL", &server.url)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("XDG_CACHE_HOME", cache.path().display().to_string())
+        .env(
+            "DEEP_REVIEW_DB",
+            published.bin.path().join("h.sqlite3").display().to_string(),
+        )
+        .run()
+        .status(0);
+    // The default mirror place, under XDG_CACHE_HOME.
+    let mirror = cache
+        .path()
+        .join("deep-review/mirrors/github.com/octo/hello.git");
+    assert_eq!(
+        git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
+        published.head
+    );
+    assert_eq!(git(other.path(), &["for-each-ref"]), refs_before);
+    assert_eq!(git(other.path(), &["status", "--porcelain"]), "");
+    let report = report_json(run.last_line());
+    assert_eq!(report["target"]["number"], 7);
+    assert!(
+        Path::new(run.last_line()).starts_with(other.path().join(".deep-review/reviews"))
+            || Path::new(run.last_line()).starts_with(
+                other
+                    .path()
+                    .canonicalize()
+                    .unwrap()
+                    .join(".deep-review/reviews")
+            ),
+        "{}",
+        run.last_line()
+    );
+}
+
+#[test]
+fn without_a_cache_directory_the_error_says_what_to_pass() {
+    let published = publish();
+    let server = serve(fake_pr(&published));
+    let elsewhere = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(["review", "octo/hello#7", "--quiet"])
+        .cwd(elsewhere.path())
+        .env("GITHUB_API_URL", &server.url)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .run()
+        .status(2)
+        .stderr_contains("hint: pass --clone-dir DIR");
+    assert_eq!(names_in(elsewhere.path()), Vec::<String>::new());
+}
