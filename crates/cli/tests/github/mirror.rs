@@ -337,3 +337,248 @@ fn without_a_cache_directory_the_error_says_what_to_pass() {
         .stderr_contains("hint: pass --clone-dir DIR");
     assert_eq!(names_in(elsewhere.path()), Vec::<String>::new());
 }
+
+/// `git http-backend` behind a small HTTP server that wants
+/// `Authorization: Basic base64(x-access-token:TOKEN)` on every request (401 otherwise),
+/// and notes each request's path and whether it was authorised.
+struct GitServer {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+}
+
+/// base64("x-access-token:" + TOKEN), computed once with `base64` by hand.
+const EXPECTED_BASIC: &str =
+    "Basic eC1hY2Nlc3MtdG9rZW46Z2hwX21pcnJvcl90b2tlbl9uZXZlcl93cml0dGVuXzAxMjM0NTY3ODk=";
+
+fn serve_git(project_root: &Path) -> GitServer {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let root = project_root.to_path_buf();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let method = parts.next().unwrap_or_default().to_string();
+                let target = parts.next().unwrap_or_default().to_string();
+                let mut headers = std::collections::HashMap::new();
+                let mut authorizations = 0;
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    let h = h.trim_end();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':') {
+                        authorizations += usize::from(k.eq_ignore_ascii_case("authorization"));
+                        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                    }
+                }
+                let mut body = Vec::new();
+                if headers
+                    .get("transfer-encoding")
+                    .is_some_and(|t| t == "chunked")
+                {
+                    loop {
+                        let mut size = String::new();
+                        reader.read_line(&mut size).unwrap();
+                        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                        let mut chunk = vec![0; n + 2];
+                        reader.read_exact(&mut chunk).unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        body.extend_from_slice(&chunk[..n]);
+                    }
+                } else if let Some(n) = headers.get("content-length") {
+                    body.resize(n.parse().unwrap_or(0), 0);
+                    reader.read_exact(&mut body).unwrap();
+                }
+                // GitHub refuses a request with two Authorization headers; so does this.
+                let authorised = authorizations == 1
+                    && headers.get("authorization").map(String::as_str) == Some(EXPECTED_BASIC);
+                log.lock().unwrap().push((target.clone(), authorised));
+                let mut out = stream;
+                if !authorised {
+                    let _ = out.write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    return;
+                }
+                let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                let mut cgi = std::process::Command::new("git");
+                cgi.arg("http-backend")
+                    .env("GIT_PROJECT_ROOT", &root)
+                    .env("GIT_HTTP_EXPORT_ALL", "1")
+                    .env("REQUEST_METHOD", &method)
+                    .env("PATH_INFO", path)
+                    .env("QUERY_STRING", query)
+                    .env("CONTENT_LENGTH", body.len().to_string())
+                    .env("REMOTE_ADDR", "127.0.0.1")
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped());
+                for (header, var) in [
+                    ("content-type", "CONTENT_TYPE"),
+                    ("content-encoding", "HTTP_CONTENT_ENCODING"),
+                    ("git-protocol", "GIT_PROTOCOL"),
+                ] {
+                    if let Some(v) = headers.get(header) {
+                        cgi.env(var, v);
+                    }
+                }
+                let mut child = cgi.spawn().unwrap();
+                child.stdin.take().unwrap().write_all(&body).unwrap();
+                let output = child.wait_with_output().unwrap();
+                let text = output.stdout;
+                let split = text
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map(|i| (i, 4))
+                    .or_else(|| text.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)))
+                    .unwrap_or((text.len(), 0));
+                let head = String::from_utf8_lossy(&text[..split.0]).into_owned();
+                let content = &text[(split.0 + split.1).min(text.len())..];
+                let mut status = "200 OK".to_string();
+                let mut response = String::new();
+                for h in head.lines() {
+                    match h.split_once(':') {
+                        Some((k, v)) if k.eq_ignore_ascii_case("status") => {
+                            status = v.trim().to_string()
+                        }
+                        Some(_) => response.push_str(&format!("{}\r\n", h.trim_end())),
+                        None => {}
+                    }
+                }
+                let _ = out.write_all(
+                    format!(
+                        "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                        content.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = out.write_all(content);
+            });
+        }
+    });
+    GitServer { url, seen }
+}
+
+/// A private repository over http: the fetch sends the API's token as a header (through
+/// git's environment, never in its arguments), and gets the pull request; without the
+/// token, or with a wrong one, the fetch fails saying what to do, and no token is shown.
+#[test]
+fn a_private_repository_is_fetched_with_the_token_in_a_header() {
+    let published = publish();
+    let git_server = serve_git(published.remote.parent().unwrap());
+    let mut pr = fake_pr(&published);
+    pr.clone_url = format!("{}/remote.git", git_server.url);
+    let server = serve(pr);
+    // Named by URL on the git server's host, so that host is the token's.
+    let pr_url = format!("{}/octo/hello/pull/7", git_server.url);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (path, log) = logging_git(published.bin.path());
+    let review = |token: Option<&str>| {
+        let mut test = Test::new()
+            .args(["review", &pr_url, "--quiet", "--clone-dir"])
+            .arg(cache.path())
+            .cwd(elsewhere.path())
+            .env("GITHUB_API_URL", &server.url)
+            .env("PATH", &path)
+            .env(
+                "DEEP_REVIEW_DB",
+                published.bin.path().join("h.sqlite3").display().to_string(),
+            )
+            .env_remove("GH_TOKEN")
+            // No `gh` to ask for a token.
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        test = match token {
+            Some(t) => test.env("GITHUB_TOKEN", t),
+            None => test.env_remove("GITHUB_TOKEN"),
+        };
+        test.run()
+    };
+
+    // No token: refused, with a hint.
+    let refused = review(None).status(4);
+    assert!(
+        refused
+            .stderr
+            .contains("hint: a private repository needs a token"),
+        "{}",
+        refused.stderr
+    );
+    // A wrong token: refused, and neither it nor its header form is shown.
+    let wrong = "ghp_wrong_token_0123456789abcdef";
+    let refused = review(Some(wrong)).status(4);
+    assert!(!refused.stderr.contains(wrong), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cannot read this repository"),
+        "{}",
+        refused.stderr
+    );
+
+    // The right token: fetched, reviewed — even with a stale header of the kind
+    // actions/checkout leaves in a clone's configuration (it is emptied, not doubled).
+    let mirror = cache
+        .path()
+        .join(mirror_host(&git_server.url))
+        .join("octo/hello.git");
+    git(
+        &mirror,
+        &[
+            "config",
+            &format!("http.{}/.extraheader", git_server.url),
+            "AUTHORIZATION: basic c3RhbGU=",
+        ],
+    );
+    let run = review(Some(TOKEN)).status(0);
+    assert_eq!(
+        git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
+        published.head
+    );
+    assert_eq!(report_json(run.last_line())["target"]["number"], 7);
+    let seen = git_server.seen.lock().unwrap().clone();
+    assert!(seen.iter().any(|(_, ok)| *ok), "{seen:?}");
+    assert!(
+        seen.iter().all(|(target, _)| !target.contains(TOKEN)),
+        "{seen:?}"
+    );
+    // The header went through the environment: not in any git command line, not in
+    // the mirror's configuration, not in any file.
+    let logged = read(&log);
+    assert!(logged.contains("GIT_CONFIG_KEY_1=http."), "{logged}");
+    let argv: Vec<&str> = logged.lines().filter(|l| l.starts_with("argv: ")).collect();
+    assert!(
+        argv.iter()
+            .all(|l| !l.contains(TOKEN) && !l.contains("eC1hY2Nlc3M")),
+        "{argv:#?}"
+    );
+    let config = git(&mirror, &["config", "--list"]);
+    assert!(
+        !config.contains(TOKEN) && !config.contains("eC1hY2Nlc3M"),
+        "{config}"
+    );
+    assert_eq!(
+        files_containing(cache.path(), "eC1hY2Nlc3M"),
+        Vec::<PathBuf>::new()
+    );
+    assert_eq!(files_containing(cache.path(), TOKEN), Vec::<PathBuf>::new());
+    assert_eq!(
+        files_containing(elsewhere.path(), TOKEN),
+        Vec::<PathBuf>::new()
+    );
+}
+
+/// The mirror directory of a host as `mirror_path` spells it (`:` as `_`).
+fn mirror_host(url: &str) -> String {
+    url.trim_start_matches("http://").replace(':', "_")
+}
