@@ -252,7 +252,11 @@ fn outside_any_clone_the_pull_request_is_reviewed_in_a_cached_mirror() {
     git(&p, &["commit", "-qm", "three"]);
     git(&p, &["push", "-q", "origin", "HEAD:refs/pull/7/head"]);
     let newer = git(&p, &["rev-parse", "HEAD"]).trim().to_string();
-    let (_, second) = review();
+    let (again, second) = review();
+    // History works on the mirror as on a clone: the second review is round 2.
+    let again = report_json(again.last_line());
+    assert_eq!(again["target"]["round"], 2, "{:#}", again["target"]);
+    assert_eq!(again["target"]["head"], newer.as_str());
     assert_eq!(
         git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
         newer
@@ -581,4 +585,44 @@ fn a_private_repository_is_fetched_with_the_token_in_a_header() {
 /// The mirror directory of a host as `mirror_path` spells it (`:` as `_`).
 fn mirror_host(url: &str) -> String {
     url.trim_start_matches("http://").replace(':', "_")
+}
+
+/// Two reviews of the pull request at once on a mirror neither has created yet: both
+/// finish (they take turns creating and fetching), and the mirror is sound.
+#[test]
+fn two_reviews_at_once_share_one_mirror() {
+    let published = publish();
+    let server = serve(fake_pr(&published));
+    let cache = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = (0..2)
+        .map(|i| {
+            let cwd = tempfile::tempdir().unwrap();
+            let args = (
+                server.url.clone(),
+                cache.path().to_path_buf(),
+                published.bin.path().join(format!("h{i}.sqlite3")),
+            );
+            std::thread::spawn(move || {
+                let (api, cache, db) = args;
+                let run = Test::new()
+                    .args(["review", "octo/hello#7", "--quiet", "--clone-dir"])
+                    .arg(&cache)
+                    .cwd(cwd.path())
+                    .env("GITHUB_API_URL", &api)
+                    .env("DEEP_REVIEW_DB", db.display().to_string())
+                    .run();
+                (run.status, run.stderr, cwd)
+            })
+        })
+        .collect();
+    for run in runs {
+        let (status, stderr, _cwd) = run.join().unwrap();
+        assert_eq!(status, 0, "{stderr}");
+    }
+    let mirror = cache.path().join("github.com/octo/hello.git");
+    git(&mirror, &["fsck", "--no-progress"]);
+    assert_eq!(
+        git(&mirror, &["rev-parse", "refs/deep-review/pull/7/head"]).trim(),
+        published.head
+    );
 }
