@@ -18,7 +18,7 @@ const TOKEN: &str = "ghp_mirror_token_never_written_0123456789";
 /// Pull request 7 of a bare remote: `main` holds a `deep-review.toml` running the
 /// `alpha` script with three formats; the PR's head rewrites it to run `evil` (which
 /// would leave a marker) with SARIF only — a change must not configure its own review.
-struct Published {
+pub(super) struct Published {
     _places: tempfile::TempDir,
     bin: tempfile::TempDir,
     remote: PathBuf,
@@ -26,7 +26,7 @@ struct Published {
     marker: PathBuf,
 }
 
-fn publish() -> Published {
+pub(super) fn publish() -> Published {
     let bin = tempfile::tempdir().unwrap();
     let alpha = script(bin.path(), "alpha.sh", SCRIPT_REVIEW);
     let marker = bin.path().join("evil-ran");
@@ -81,7 +81,7 @@ fn publish() -> Published {
     }
 }
 
-fn fake_pr(published: &Published) -> FakePr {
+pub(super) fn fake_pr(published: &Published) -> FakePr {
     let mut pr = FakePr::sample(1, 1, 0, 0);
     pr.base_sha = git(&published.remote, &["rev-parse", "main"])
         .trim()
