@@ -268,6 +268,20 @@ fn outside_any_clone_the_pull_request_is_reviewed_in_a_cached_mirror() {
     assert_eq!(names_in(elsewhere.path()), [".deep-review"]);
     assert_eq!(names_in(&reviews).len(), 2, "{:?}", names_in(&reviews));
     eprintln!("mirror review: first run {first:?}, second run {second:?}");
+
+    // `clean` outside any repository looks where these reviews went.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let cleaned = Test::new()
+        .args(["clean", "--dry-run", "--older-than", "1s"])
+        .cwd(elsewhere.path())
+        .run()
+        .status(0);
+    let listed = cleaned
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("would remove /"))
+        .count();
+    assert_eq!(listed, 2, "{}", cleaned.stdout);
 }
 
 #[test]
