@@ -1,5 +1,6 @@
 //! `deep-review clean`: removes old work directories from where reviews go (default
-//! `.deep-review/reviews/` at the repository root, or the configured `out`).
+//! `.deep-review/reviews/` at the repository root, or the configured `out`; outside any
+//! repository, the current directory's, where reviews in a pull request's mirror go).
 //!
 //! Only directories that look like work directories are touched: a real directory (not
 //! a symbolic link) named `YYYYMMDD-HHMMSS-<slug>` holding `review.json` or
@@ -14,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
-use deep_review_core::config::{self, Overrides};
-use deep_review_core::workdir;
+use deep_review_core::config::{self, ConfigPaths, Overrides};
+use deep_review_core::{target, workdir};
 
 use crate::exit::{self, CmdResult};
 use crate::output;
@@ -42,10 +43,18 @@ pub struct CleanArgs {
 pub fn clean(args: &CleanArgs) -> CmdResult {
     let age = config::parse_duration(&args.older_than)
         .map_err(|e| exit::usage(anyhow::anyhow!("--older-than: {e}")))?;
-    let (cwd, root) = crate::locate(args.target.as_deref())?;
+    let cwd = crate::current_dir()?;
     let out = match &args.out {
         Some(out) => cwd.join(out),
+        // Outside any repository: where reviews of pull requests in a mirror went.
+        None if args.target.is_none() && target::repo_root(&cwd).is_err() => {
+            let env = |name: &str| std::env::var(name).ok();
+            let explicit = args.config.as_ref().map(|p| cwd.join(p));
+            let paths = ConfigPaths::discover(None, explicit.as_deref(), &env);
+            config::load_settings(&paths, &Overrides::default())?.out_dir(&cwd)
+        }
         None => {
+            let (cwd, root) = crate::locate(args.target.as_deref())?;
             let settings = crate::load_config(
                 &cwd,
                 &root,

@@ -80,7 +80,8 @@ enum Command {
 #[derive(Args, Debug)]
 struct ReviewArgs {
     /// The repository to review (default: the current directory), or a GitHub pull
-    /// request — `owner/repo#N` or its URL — reviewed inside a clone of its repository.
+    /// request — `owner/repo#N` or its URL — fetched into the current clone when it is
+    /// one of that repository, else into a cached bare mirror (see --clone-dir).
     target: Option<PathBuf>,
     /// The base revision (default: merge-base with the default branch).
     #[arg(long)]
@@ -133,6 +134,13 @@ struct ReviewArgs {
     /// Review pull request N of the repository the current clone's `origin` names.
     #[arg(long, value_name = "N", conflicts_with = "target")]
     pr: Option<u64>,
+    /// Keep pull requests' bare mirrors in DIR (as DIR/<host>/<owner>/<repo>.git) and
+    /// review in the mirror even inside a clone (default: the clone when it is of the
+    /// pull request's repository, else $XDG_CACHE_HOME/deep-review/mirrors, else
+    /// ~/.cache/deep-review/mirrors). Work directories then go under the current
+    /// directory's .deep-review/reviews unless --out says otherwise.
+    #[arg(long, value_name = "DIR")]
+    clone_dir: Option<PathBuf>,
     /// No progress output; only the REVIEW.md path on stdout.
     #[arg(long, short)]
     quiet: bool,
@@ -273,15 +281,21 @@ fn review(args: ReviewArgs) -> CmdResult {
     }
     // `--dry-run` alone runs no reviewer; with `--post` it runs the review and sends nothing.
     let prompt_only = args.dry_run && !args.post;
-    let (cwd, root) = locate(if named_pr.is_some() || args.pr.is_some() {
-        None
+    // A pull request named outside any clone is reviewed in its mirror: no root yet.
+    let (cwd, local_root) = if named_pr.is_some() {
+        let cwd = current_dir()?;
+        let root = target::repo_root(&cwd).ok();
+        (cwd, root)
     } else {
-        args.target.as_deref()
-    })?;
-    let pr_ref = match args.pr {
-        Some(number) => Some(pull_request_of_origin(&root, number)?),
-        None => named_pr,
+        let (cwd, root) = locate(args.pr.map_or(args.target.as_deref(), |_| None))?;
+        (cwd, Some(root))
     };
+    let pr_ref = match (args.pr, &local_root) {
+        (Some(number), Some(root)) => Some(pull_request_of_origin(root, number)?),
+        _ => named_pr,
+    };
+    let mut root = local_root.clone().unwrap_or_else(|| cwd.clone());
+    let mut in_mirror = false;
     let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     // A pull request: read it, fetch its revisions under private refs, then review
     // those like a local range (its configuration read at its base).
@@ -293,9 +307,21 @@ fn review(args: ReviewArgs) -> CmdResult {
                     "--base and --head do not go with a pull request: it names both\nhint: drop them, or review a local range without the pull request"
                 )));
             }
-            let pr = runtime.block_on(fetch_pull_request(pr_ref))?;
-            let fetched = deep_review_core::github::checkout::fetch_into(&root, &pr)
+            let (pr, auth) = runtime.block_on(fetch_pull_request(pr_ref))?;
+            let env = |name: &str| std::env::var(name).ok();
+            let place = deep_review_core::github::mirror::choose_place(
+                local_root.as_deref(),
+                &pr_ref.repo,
+                &pr.clone_url,
+                args.clone_dir.as_ref().map(|d| cwd.join(d)).as_deref(),
+                &env,
+            )
+            .map_err(|e| usage(anyhow::Error::new(e)))?;
+            let fetched = place
+                .fetch(&pr, auth.as_ref())
                 .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+            in_mirror = matches!(place, deep_review_core::github::mirror::Place::Mirror(_));
+            root = place.root().to_path_buf();
             args.base = Some(fetched.base_ref);
             args.head = Some(fetched.head_ref);
             Some(pr)
@@ -318,7 +344,20 @@ fn review(args: ReviewArgs) -> CmdResult {
         no_history: args.no_history,
     };
     let at = Some((args.base.as_deref(), args.head.as_deref()));
-    let settings = load_config(&cwd, &root, args.config.as_deref(), &overrides, at)?;
+    let mut settings = load_config(&cwd, &root, args.config.as_deref(), &overrides, at)?;
+    if in_mirror {
+        // A mirror is a cache, not the user's: the work directories go where they are.
+        let out = settings.out_dir(&cwd);
+        workdir::ensure_ignored(&cwd, &out).map_err(exit::runtime)?;
+        if !args.quiet {
+            output::note(&format!(
+                "reviewing in the mirror {}; work directories go in {}",
+                root.display(),
+                out.display()
+            ));
+        }
+        settings.out = Some(out);
+    }
     if !args.quiet {
         for note in &settings.notes {
             output::warning(note);
@@ -482,28 +521,51 @@ fn pull_request_of_origin(
 }
 
 /// The API client for `pr`'s host (`GITHUB_API_URL`, a token from `GITHUB_TOKEN`,
-/// `GH_TOKEN`, else `gh auth token`, else none).
+/// `GH_TOKEN`, else `gh auth token`, else none), and the same token as what `git fetch`
+/// of its clone URL may authenticate with.
 async fn github_client(
     pr: &deep_review_core::github::PrRef,
-) -> Result<deep_review_core::github::Client, Failure> {
-    use deep_review_core::github::{Client, Endpoints, Token};
+) -> Result<
+    (
+        deep_review_core::github::Client,
+        Option<deep_review_core::github::checkout::GitAuth>,
+    ),
+    Failure,
+> {
+    use deep_review_core::github::{checkout::GitAuth, Client, Endpoints, Token};
     let env = |name: &str| std::env::var(name).ok();
     let token = match Token::from_env(env) {
         Some(t) => Some(t),
         None => Token::from_gh(std::ffi::OsStr::new("gh"), &pr.repo.host).await,
     };
-    Client::new(Endpoints::from_env(&pr.repo.host, env), token)
-        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+    let endpoints = Endpoints::from_env(&pr.repo.host, env);
+    let auth = token
+        .clone()
+        .map(|t| GitAuth::new(t, &pr.repo.host, &endpoints.api, env));
+    let client = Client::new(endpoints, token).map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+    Ok((client, auth))
 }
 
-/// Reads the pull request from GitHub.
+/// Reads the pull request from GitHub, with the token `git fetch` may use.
 async fn fetch_pull_request(
     pr: &deep_review_core::github::PrRef,
-) -> Result<deep_review_core::github::PullRequest, Failure> {
-    let client = github_client(pr).await?;
-    deep_review_core::github::fetch::fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
-        .await
-        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+) -> Result<
+    (
+        deep_review_core::github::PullRequest,
+        Option<deep_review_core::github::checkout::GitAuth>,
+    ),
+    Failure,
+> {
+    let (client, auth) = github_client(pr).await?;
+    let pr = deep_review_core::github::fetch::fetch_pr(
+        &client,
+        &pr.repo.owner,
+        &pr.repo.repo,
+        pr.number,
+    )
+    .await
+    .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+    Ok((pr, auth))
 }
 
 /// `--post`: publishes the report on the pull request (a failure is exit 4; the
@@ -516,7 +578,7 @@ async fn post_review(
     workdir: &Path,
     options: &deep_review_core::github::publish::PublishOptions,
 ) -> Result<deep_review_core::github::publish::Published, Failure> {
-    let client = github_client(pr_ref).await?;
+    let (client, _) = github_client(pr_ref).await?;
     deep_review_core::github::publish::publish(&client, pr, report, root, workdir, options)
         .await
         .map_err(|e| exit::runtime(anyhow::Error::new(e)))
@@ -608,10 +670,14 @@ async fn cancel_on_signal(cancel: CancellationToken, received: Arc<AtomicI32>) {
     cancel.cancel();
 }
 
+fn current_dir() -> Result<PathBuf, Failure> {
+    std::env::current_dir()
+        .map_err(|e| exit::runtime(anyhow::anyhow!("cannot read the current directory: {e}")))
+}
+
 /// The current directory and the root of the repository `target` (default `.`) is in.
 fn locate(target: Option<&Path>) -> Result<(PathBuf, PathBuf), Failure> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| exit::runtime(anyhow::anyhow!("cannot read the current directory: {e}")))?;
+    let cwd = current_dir()?;
     let root = target::repo_root(&cwd.join(target.unwrap_or(Path::new("."))))?;
     Ok((cwd, root))
 }

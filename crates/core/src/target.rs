@@ -245,7 +245,9 @@ fn resolve_commit(root: &Path, rev: &str) -> Result<Option<String>, TargetError>
     Ok((out.status.success() && !sha.is_empty()).then_some(sha))
 }
 
-/// The repository's top-level directory, or [`TargetError::NotARepository`].
+/// The repository's top-level directory — the git directory itself for a bare
+/// repository (a pull request's mirror, `github::mirror`) — or
+/// [`TargetError::NotARepository`].
 pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
     if !path.exists() {
         return Err(TargetError::NoSuchDirectory(path.to_path_buf()));
@@ -257,19 +259,33 @@ pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
         Ok(out) if out.status.success() => {
             let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
             if root.is_empty() {
-                // A bare repository has no work tree to review.
-                Err(TargetError::NotARepository(path.to_path_buf()))
+                bare_root(path)
             } else {
                 Ok(PathBuf::from(root))
             }
         }
-        Ok(_) => Err(TargetError::NotARepository(path.to_path_buf())),
+        Ok(_) => bare_root(path),
         Err(e) if e.kind() == io::ErrorKind::NotFound && !path.is_dir() => {
             Err(TargetError::NotARepository(path.to_path_buf()))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(TargetError::GitMissing(e)),
         Err(e) => Err(TargetError::GitMissing(e)),
     }
+}
+
+/// The git directory of the bare repository at `path`, else
+/// [`TargetError::NotARepository`].
+fn bare_root(path: &Path) -> Result<PathBuf, TargetError> {
+    let not_one = || TargetError::NotARepository(path.to_path_buf());
+    let bare = git_line(path, &["rev-parse", "--is-bare-repository"]).map_err(|_| not_one())?;
+    if bare != "true" {
+        return Err(not_one());
+    }
+    git_line(path, &["rev-parse", "--absolute-git-dir"])
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(not_one)
 }
 
 /// A warning when the working tree has changes a review of `HEAD` leaves out (staged,

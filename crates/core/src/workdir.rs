@@ -474,9 +474,11 @@ impl ReadOnlyCheckout {
                 "cannot create a temporary directory for the checkout",
             ))?
             .keep();
+        // A bare mirror's `hello.git` is checked out as `hello`.
         let name = repo_root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| n.strip_suffix(".git").map(str::to_string).unwrap_or(n))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "repo".to_string());
         let mut checkout = ReadOnlyCheckout {

@@ -3,6 +3,9 @@
 //! private refs, the report has the PR header, the reviewers get the description as
 //! data, and the user's branches and working tree are left as they were.
 
+mod action;
+mod mirror;
+
 use std::path::Path;
 
 use fake_github::{FakeGitHub, FakePr, Options};

@@ -75,6 +75,13 @@ impl Test {
         }
         // Never the user's history database; a test may name its own.
         cmd.env("DEEP_REVIEW_DB", test_db());
+        // Never the user's cache (pull request mirrors); a test may name its own.
+        if !self.env_removed.iter().any(|k| k == "XDG_CACHE_HOME") {
+            cmd.env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join("deep-review-test-cache"),
+            );
+        }
         cmd.args(&self.args).envs(&self.env).env("NO_COLOR", "1");
         // Keep the user's own configuration out of the tests.
         cmd.env(

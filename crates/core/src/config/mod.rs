@@ -660,7 +660,9 @@ pub fn load_settings(paths: &ConfigPaths, overrides: &Overrides) -> Result<Setti
                     files.push(repo.clone());
                 }
                 let working = std::fs::read_to_string(repo).ok();
-                if working != at.text {
+                // A bare mirror (no `.git` beside the file) has no working tree to differ.
+                let has_work_tree = repo.parent().is_some_and(|r| r.join(".git").exists());
+                if working != at.text && (working.is_some() || has_work_tree) {
                     notes.push(format!(
                         "{REPO_CONFIG_FILE} in the working tree differs from the base revision's ({short}); the base revision's is used, so a change cannot configure its own review\nhint: commit the configuration to the base branch, or pass --config FILE"
                     ));
@@ -785,6 +787,25 @@ pub(super) mod tests {
             .unwrap()
             .notes
             .is_empty());
+    }
+
+    /// A bare mirror has no working tree: its base file is read with no note, while a
+    /// clone whose working tree lost the file is told so.
+    #[test]
+    fn a_bare_repository_has_no_working_copy_to_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |_: &str| None;
+        let mut paths = ConfigPaths::discover(Some(dir.path()), None, &env);
+        paths.repo_at_base = Some(RepoFileAt {
+            rev: "0123456789abcdef".into(),
+            text: Some("[review]\nfail_on = \"never\"\n".into()),
+        });
+        let s = load_settings(&paths, &Overrides::default()).unwrap();
+        assert_eq!(s.fail_on, FailOn::Never);
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let s = load_settings(&paths, &Overrides::default()).unwrap();
+        assert_eq!(s.notes.len(), 1, "{:?}", s.notes);
     }
 
     #[test]

@@ -70,6 +70,46 @@ impl Token {
     }
 }
 
+impl Token {
+    /// The HTTP header `git fetch` sends to authenticate with this token over https:
+    /// `Authorization: Basic base64(x-access-token:TOKEN)`, which GitHub accepts for
+    /// every kind of token. Only for [`super::checkout`]'s environment, never an argument.
+    pub(crate) fn git_header(&self) -> String {
+        format!(
+            "Authorization: Basic {}",
+            base64(format!("x-access-token:{}", self.0).as_bytes())
+        )
+    }
+
+    /// `text` with the token (and its [`git_header`](Token::git_header) form) replaced
+    /// by `***`.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let encoded = base64(format!("x-access-token:{}", self.0).as_bytes());
+        text.replace(self.0.as_str(), "***")
+            .replace(encoded.as_str(), "***")
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for the one header that needs it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(***)")
@@ -505,7 +545,7 @@ impl Client {
     /// `text` with the token replaced by `***` (a server may echo what it was sent).
     fn mask(&self, text: &str) -> String {
         match &self.token {
-            Some(Token(token)) => text.replace(token.as_str(), "***"),
+            Some(token) => token.mask(text),
             None => text.to_string(),
         }
     }
@@ -578,6 +618,38 @@ fn same_origin(url: &str, base: &str) -> bool {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
+    #[test]
+    fn the_git_header_is_basic_auth_and_masks_both_forms() {
+        let token = Token::new("ghp_abc").unwrap();
+        // base64("x-access-token:ghp_abc")
+        let header = token.git_header();
+        assert_eq!(
+            header,
+            "Authorization: Basic eC1hY2Nlc3MtdG9rZW46Z2hwX2FiYw=="
+        );
+        assert_eq!(
+            token.mask("a ghp_abc b eC1hY2Nlc3MtdG9rZW46Z2hwX2FiYw== c"),
+            "a *** b *** c"
+        );
+    }
 
     #[test]
     fn endpoints_for_hosts_and_overrides() {

@@ -1,10 +1,11 @@
 //! Pull requests on GitHub. The read side: naming one ([`target`]), the API client
 //! ([`client`]: REST + GraphQL, pagination, rate limits, a token that never prints) and
 //! reading a pull request into the host-neutral [`model`] ([`fetch`]), and its
-//! revisions fetched into the user's clone under private refs ([`checkout`]) so
-//! `review owner/repo#N` runs on them. The host sits behind [`PrHost`] so GitLab can
-//! follow. The write side: [`publish`] (`review --post`), placing findings on the
-//! diff with [`hunks`] and finding its earlier review by its [`marker`].
+//! revisions fetched under private refs ([`checkout`]) into the user's clone or a
+//! cached bare mirror ([`mirror`]) so `review owner/repo#N` runs on them from anywhere.
+//! The host sits behind [`PrHost`] so GitLab can follow. The write side: [`publish`]
+//! (`review --post`), placing findings on the diff with [`hunks`] and finding its
+//! earlier review by its [`marker`].
 
 pub mod checkout;
 pub mod client;
@@ -12,6 +13,7 @@ pub mod feedback;
 pub mod fetch;
 pub mod hunks;
 pub mod marker;
+pub mod mirror;
 pub mod model;
 pub mod publish;
 pub mod target;
