@@ -118,11 +118,9 @@ pub async fn check_available(
                 version: None,
             }
         }
-        BackendKind::Import => {
-            return Availability::not_ready(
-                "the `import` backend is not implemented yet (it needs a pull-request target)",
-            )
-        }
+        BackendKind::Import => return Availability::not_ready(
+            "needs a pull request target (hint: review owner/repo#N, a pull-request URL or --pr N)",
+        ),
         BackendKind::Command => {
             let Some(program) = config.command.first() else {
                 return Availability::not_ready("no `command` configured");
