@@ -3,8 +3,9 @@
 //! reading a pull request into the host-neutral [`model`] ([`fetch`]), and its
 //! revisions fetched into the user's clone under private refs ([`checkout`]) so
 //! `review owner/repo#N` runs on them. The host sits behind [`PrHost`] so GitLab can
-//! follow.
+//! follow. [`bots`] reads what review bots write in their comments.
 
+pub mod bots;
 pub mod checkout;
 pub mod client;
 pub mod feedback;

@@ -163,7 +163,7 @@ pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 ///   event, a program that could not be started.
 /// - `timed_out`: still running at the reviewer's `timeout`; its process group was killed.
 /// - `not_finished`: cancelled through `cancel` while running; `skipped`: cancelled before
-///   it started, or a backend that is not implemented yet.
+///   it started, or an `import` reviewer with nothing to import (no pull request).
 pub async fn run_reviewer(
     config: &ReviewerConfig,
     ctx: &RunContext,

@@ -459,6 +459,13 @@ mod tests {
 
         let builtin = ReviewerConfig::new("lint", BackendKind::Builtin);
         assert!(check_available(&builtin, &env, &no_path).await.ready);
+        // `import` runs only on a pull request's review, which says so itself.
+        let import = ReviewerConfig::new("import", BackendKind::Import);
+        let a = check_available(&import, &env, &no_path).await;
+        assert!(
+            !a.ready && a.reason.starts_with("needs a pull request target (hint: "),
+            "{a:?}"
+        );
 
         // API reviewers: ready with a model, an endpoint and (where needed) a key.
         let mut local = ReviewerConfig::new("local", BackendKind::OpenaiCompatible);

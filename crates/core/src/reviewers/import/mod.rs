@@ -9,7 +9,7 @@
 //! retro row. Each of them then [`run`]s like any backend: it reads `pull-request.json`
 //! from the work directory and writes its author's findings as a review in our JSON
 //! block (with a Markdown rendering above it for people). What counts as a finding and
-//! how each bot's badges map to a severity is [`shapes`].
+//! how each bot's badges map to a severity is [`crate::github::bots`].
 //!
 //! Rules: only the first comment of an unresolved thread is a finding (replies are
 //! discussion); resolved threads are not imported (the author or the bot settled them)
@@ -28,9 +28,7 @@ use crate::workdir::layout;
 
 use super::Outcome;
 
-pub mod shapes;
-
-use shapes::{Bot, Read};
+use crate::github::bots::{self, Bot, Read};
 
 /// The most findings imported from one author.
 const MAX_FINDINGS: usize = 300;
@@ -127,10 +125,10 @@ fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
         let Some(first) = thread.comments.first() else {
             continue;
         };
-        if first.body.contains(shapes::OWN_MARKER) {
+        if first.body.contains(bots::OWN_MARKER) {
             continue;
         }
-        let read = shapes::read_comment(Bot::of(&first.author), &first.body);
+        let read = bots::read_comment(Bot::of(&first.author), &first.body);
         let finding = read.map(|read| Finding {
             read,
             location: Some(thread_location(thread)),
@@ -152,7 +150,7 @@ fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
     for (login, state, body, url) in bodies {
         match Bot::of(login) {
             Some(bot) => {
-                for listed in shapes::read_listed(bot, body) {
+                for listed in bots::read_listed(bot, body) {
                     let location = match listed.lines {
                         Some((a, b)) if a == b => format!("{}:{a}", listed.path),
                         Some((a, b)) => format!("{}:{a}-{b}", listed.path),
@@ -169,7 +167,7 @@ fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
             // A person's review body (not their conversation comments: `state` is
             // empty for those).
             None if !state.is_empty() => {
-                if let Some(read) = shapes::read_person_review(state, body) {
+                if let Some(read) = bots::read_person_review(state, body) {
                     let finding = Finding {
                         read,
                         location: None,
@@ -278,7 +276,6 @@ pub(crate) fn run(config: &ReviewerConfig, workdir: &std::path::Path) -> Outcome
         status: RunStatus::Ok,
         review: Some(review),
         notes,
-        model: Some(imported.login.clone()),
         files_read: files,
         ..Outcome::default()
     }

@@ -338,38 +338,21 @@ Nothing here.
 
 </details>";
     let listed = read_listed(Bot::CodeRabbit, body);
-    let got: Vec<(String, Option<(u64, u64)>, Severity, String)> = listed
+    let got: Vec<String> = listed
         .iter()
         .map(|l| {
-            (
-                l.path.clone(),
-                l.lines,
-                l.read.severity,
-                l.read.title.clone(),
+            format!(
+                "{} {:?} {} {}",
+                l.path, l.lines, l.read.severity, l.read.title
             )
         })
         .collect();
     assert_eq!(
         got,
-        vec![
-            (
-                "src/store.rs".to_string(),
-                Some((88, 92)),
-                Severity::Important,
-                "The write is not flushed before returning.".to_string()
-            ),
-            (
-                "src/lib.rs".to_string(),
-                Some((5, 7)),
-                Severity::Suggestion,
-                "Document `two`.".to_string()
-            ),
-            (
-                "src/lib.rs".to_string(),
-                Some((12, 12)),
-                Severity::Suggestion,
-                "Prefer a constant.".to_string()
-            ),
+        [
+            "src/store.rs Some((88, 92)) important The write is not flushed before returning.",
+            "src/lib.rs Some((5, 7)) suggestion Document `two`.",
+            "src/lib.rs Some((12, 12)) suggestion Prefer a constant.",
         ]
     );
     assert_eq!(

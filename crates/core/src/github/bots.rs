@@ -162,6 +162,17 @@ pub fn read_listed(bot: Bot, body: &str) -> Vec<Listed> {
     found
 }
 
+/// A comment's text without its bot's markup — boilerplate, badges and labels gone —
+/// for an excerpt (the report's Unresolved Feedback).
+pub fn plain_text(body: &str) -> String {
+    let text = strip_boilerplate(&cap(body, MAX_COMMENT_CHARS));
+    let (_, text) = take_badges(&text);
+    match take_label(&text) {
+        Label::None => text,
+        _ => text_after_label(&text),
+    }
+}
+
 /// Whether a person's review body is an approval or a "looks good" rather than
 /// something to act on.
 pub fn is_approval(state: &str, body: &str) -> bool {
