@@ -14,8 +14,8 @@
 //! Rules: only the first comment of an unresolved thread is a finding (replies are
 //! discussion); resolved threads are not imported (the author or the bot settled them)
 //! and are counted in the review's introduction; an outdated thread is imported at the
-//! line it was written on. deep-review's own comments (its hidden marker) are never
-//! imported. A person's review body is a finding without a location unless it is an
+//! line it was written on. deep-review's own comments (its hidden marker) and the PR
+//! author's own are never imported. A person's review body is a finding without a location unless it is an
 //! approval or a "looks good"; people's conversation comments are not imported.
 
 use std::collections::BTreeMap;
@@ -32,6 +32,8 @@ use crate::github::bots::{self, Bot, Read};
 
 /// The most findings imported from one author.
 const MAX_FINDINGS: usize = 300;
+/// The longest author key (it is part of file names).
+const MAX_KEY_CHARS: usize = 64;
 
 /// Who wrote a comment, as the import groups them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,6 +59,7 @@ impl Author {
                         '-'
                     }
                 })
+                .take(MAX_KEY_CHARS)
                 .collect(),
         };
         // GraphQL spells a bot's login without REST's `[bot]`: one spelling.
@@ -104,9 +107,11 @@ struct Imported {
 /// The pull request's comments, grouped by author key, every author in key order.
 fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
     let mut by_author: BTreeMap<String, Imported> = BTreeMap::new();
+    let pr_author = Author::of(&pr.author).key;
     let mut add = |login: &str, finding: Option<Finding>, resolved: bool| {
         let author = Author::of(login);
-        if author.key.is_empty() {
+        // The PR's author explains their change; they do not review it.
+        if author.key.is_empty() || author.key == pr_author {
             return;
         }
         let entry = by_author.entry(author.key).or_default();

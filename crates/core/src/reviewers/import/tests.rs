@@ -98,6 +98,12 @@ fn pr() -> PullRequest {
                 Some(3),
                 vec![comment("deep-review-bot", "<!-- deep-review -->\n**I1** x")],
             ),
+            // The author's own note on their change.
+            thread(
+                "src/lib.rs",
+                Some(4),
+                vec![comment("carol", "This mirrors the old parser on purpose.")],
+            ),
         ],
         reviews: vec![
             review(
@@ -147,6 +153,15 @@ fn comments_are_grouped_by_author_and_summaries_left_out() {
             (None, Severity::Important)
         ]
     );
+}
+
+#[test]
+fn author_keys_are_name_safe_and_short() {
+    assert_eq!(Author::of("coderabbitai").login, "coderabbitai[bot]");
+    assert_eq!(Author::of("Some.Person").key, "some-person");
+    let long = Author::of(&"x/".repeat(200));
+    assert_eq!(long.key.len(), MAX_KEY_CHARS);
+    assert!(crate::config::valid_name(&format!("import-{}", long.key)));
 }
 
 #[test]
