@@ -102,7 +102,8 @@ pub struct Read {
 /// A finding listed inside a review body or summary comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
-    pub path: String,
+    /// None for a remark on the whole change (Sourcery's overall comments).
+    pub path: Option<String>,
     pub lines: Option<(u64, u64)>,
     pub read: Read,
 }
@@ -144,6 +145,9 @@ pub fn read_listed(bot: Bot, body: &str) -> Vec<Listed> {
     }
     let body = cap(body, 4 * MAX_COMMENT_CHARS);
     let mut found = Vec::new();
+    if bot == Bot::Sourcery {
+        sourcery_overall(&body, &mut found);
+    }
     for block in details(&body) {
         let summary = block.summary.to_ascii_lowercase();
         match bot {
@@ -323,8 +327,8 @@ static BLANK_RUNS: LazyLock<Regex> =
 
 /// `text` without what is there for the bot's own UI: HTML comments (fingerprints,
 /// markers, Bugbot's location list), `<div>` buttons, reaction and "reviewed by"
-/// footers, and `<details>` blocks — except that a block holding a committable
-/// suggestion gives its suggestion block, which is the fix.
+/// footers, and `<details>` blocks — except that a committable suggestion's block
+/// gives its suggestion block, which is the fix.
 fn strip_boilerplate(text: &str) -> String {
     let text = HTML_COMMENT.replace_all(text, "");
     let text = DIV_BLOCK.replace_all(&text, "");
@@ -332,7 +336,12 @@ fn strip_boilerplate(text: &str) -> String {
     let mut at = 0;
     for block in details(&text) {
         kept.push_str(&text[at..block.start]);
-        let fences = suggestion_fences(&block.inner);
+        // Only a block that says it is a suggestion: a prompt for agents may quote one.
+        let fences = if block.summary.to_ascii_lowercase().contains("suggest") {
+            suggestion_fences(&block.inner)
+        } else {
+            Vec::new()
+        };
         if !fences.is_empty() {
             kept.push('\n');
             kept.push_str(&fences.join("\n\n"));
@@ -556,7 +565,7 @@ fn coderabbit_files(inner: &str, default: Severity, found: &mut Vec<Listed>) {
             let lines = number(1).map(|start| (start, number(2).unwrap_or(start).max(start)));
             if let Some(read) = read_with_default(&file.inner[whole.end()..end], default) {
                 found.push(Listed {
-                    path: path.clone(),
+                    path: Some(path.clone()),
                     lines,
                     read,
                 });
@@ -586,8 +595,35 @@ fn copilot_suppressed(inner: &str, found: &mut Vec<Listed>) {
             .unwrap_or(text);
         if let Some(read) = read_with_default(text, Severity::Suggestion) {
             found.push(Listed {
-                path: place.get(1).map_or("", |m| m.as_str()).to_string(),
+                path: place.get(1).map(|m| m.as_str().to_string()),
                 lines,
+                read,
+            });
+        }
+    }
+}
+
+/// Sourcery's high-level feedback: the top-level bullets of its review body (its
+/// individual comments are inline, and repeated in the prompt block, which is dropped).
+fn sourcery_overall(body: &str, found: &mut Vec<Listed>) {
+    let text = strip_boilerplate(body);
+    let mut bullets: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+            bullets.push(item.to_string());
+        } else if let Some(last) = bullets.last_mut().filter(|_| line.starts_with("  ")) {
+            last.push('\n');
+            last.push_str(line.trim());
+        } else if !line.trim().is_empty() {
+            // Prose between lists ends the bullet before it.
+            bullets.push(String::new());
+        }
+    }
+    for bullet in bullets.iter().filter(|b| !b.trim().is_empty()) {
+        if let Some(read) = read_with_default(bullet, Severity::Suggestion) {
+            found.push(Listed {
+                path: None,
+                lines: None,
                 read,
             });
         }

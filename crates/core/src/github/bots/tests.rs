@@ -84,6 +84,13 @@ In src/fetch.rs around lines 10 to 14, bound the retry loop.
         assert!(!r.body.contains(gone), "{gone} is still in {}", r.body);
     }
 
+    // A prompt for agents that quotes a suggestion is still boilerplate.
+    let quoted = read(
+        Bot::CodeRabbit,
+        "**Bound it.**\n\nIt spins.\n\n<details>\n<summary>🤖 Prompt for AI Agents</summary>\n\n```suggestion\nloop {}\n```\n\n</details>",
+    );
+    assert_eq!(quoted.body, "It spins.");
+
     let critical = read(
         Bot::CodeRabbit,
         "_⚠️ Potential issue_ | _🔴 Critical_\n\n**Secrets are logged.**\n\nThe token is printed.",
@@ -343,7 +350,10 @@ Nothing here.
         .map(|l| {
             format!(
                 "{} {:?} {} {}",
-                l.path, l.lines, l.read.severity, l.read.title
+                l.path.as_deref().unwrap_or("-"),
+                l.lines,
+                l.read.severity,
+                l.read.title
             )
         })
         .collect();
@@ -378,7 +388,7 @@ Adds a cache.
 </details>";
     let listed = read_listed(Bot::Copilot, body);
     assert_eq!(listed.len(), 2, "{listed:?}");
-    assert_eq!(listed[0].path, "src/cache.rs");
+    assert_eq!(listed[0].path.as_deref(), Some("src/cache.rs"));
     assert_eq!(listed[0].lines, Some((14, 14)));
     assert_eq!(
         listed[0].read.title,
@@ -386,6 +396,65 @@ Adds a cache.
     );
     assert_eq!(listed[1].lines, Some((30, 33)));
     assert_eq!(listed[1].read.severity, Severity::Suggestion);
+}
+
+#[test]
+fn sourcery_overall_comments_are_listed_and_its_prompt_is_not() {
+    let body =
+        "Hey there - I've reviewed your changes and found some issues that need to be addressed.
+
+- The retry helper swallows the last error; return it so callers can report it.
+- Consider splitting the migration
+  into its own commit.
+
+<details>
+<summary>Prompt for AI Agents</summary>
+
+~~~markdown
+Please address the comments from this code review:
+
+## Overall Comments
+- The retry helper swallows the last error.
+
+## Individual Comments
+
+### Comment 1
+<location> `src/retry.rs:12` </location>
+<issue_to_address>
+**issue (bug_risk):** The loop never ends.
+
+```suggestion
+for _ in 0..3 {
+```
+</issue_to_address>
+~~~
+
+</details>
+
+<details>
+<summary>Here's what I looked at during the review</summary>
+
+- 🟡 **General issues**: 1 issue found
+
+</details>";
+    let titles: Vec<(Option<String>, String)> = read_listed(Bot::Sourcery, body)
+        .into_iter()
+        .map(|l| (l.path, l.read.title))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (
+                None,
+                "The retry helper swallows the last error; return it so callers can report it."
+                    .to_string()
+            ),
+            (
+                None,
+                "Consider splitting the migration into its own commit.".to_string()
+            ),
+        ]
+    );
 }
 
 #[test]

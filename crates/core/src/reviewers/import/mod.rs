@@ -156,14 +156,14 @@ fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
         match Bot::of(login) {
             Some(bot) => {
                 for listed in bots::read_listed(bot, body) {
-                    let location = match listed.lines {
-                        Some((a, b)) if a == b => format!("{}:{a}", listed.path),
-                        Some((a, b)) => format!("{}:{a}-{b}", listed.path),
-                        None => listed.path.clone(),
-                    };
+                    let location = listed.path.map(|path| match listed.lines {
+                        Some((a, b)) if a == b => format!("{path}:{a}"),
+                        Some((a, b)) => format!("{path}:{a}-{b}"),
+                        None => path,
+                    });
                     let finding = Finding {
                         read: listed.read,
-                        location: Some(location),
+                        location,
                         url: url.clone(),
                     };
                     add(login, Some(finding), false);
