@@ -193,15 +193,24 @@ fn three_bots_comments_are_consolidated_with_a_fresh_reviewers_findings() {
         "{findings:#?}"
     );
 
-    // The retro lists the imported reviewers.
+    // The retro lists the imported reviewers, each with its paragraph.
     let md = read(&review_md);
+    let retro = md
+        .split("## Agent Performance Retro")
+        .nth(1)
+        .and_then(|rest| rest.split("## Review Process Notes").next())
+        .unwrap_or_else(|| panic!("no retro in REVIEW.md:\n{md}"));
     for display in [
         "CodeRabbit (imported)",
         "Gemini Code Assist (imported)",
         "Codex (imported)",
         "dave (imported)",
     ] {
-        assert!(md.contains(display), "{display} is not in REVIEW.md:\n{md}");
+        assert!(
+            retro.contains(&format!("### [{display}]\n\nRaised 1 finding"))
+                || retro.contains(&format!("### [{display}]\n\nRaised 2 findings")),
+            "{display} is not in the retro:\n{retro}"
+        );
     }
     for reviewer in report["reviewers"].as_array().unwrap() {
         assert!(

@@ -8,7 +8,8 @@
 //! "Fix in Cursor" buttons, reaction footers). A committable suggestion is kept as the
 //! fix. Review bodies and conversation comments are summaries, never findings, except
 //! the sections that list findings themselves: CodeRabbit's "Nitpick comments" and
-//! "Outside diff range comments", Copilot's "Comments suppressed due to low confidence".
+//! "Outside diff range comments", Copilot's "Comments suppressed due to low confidence",
+//! Sourcery's overall comments.
 //!
 //! Pure: text in, values out, never a panic on odd input.
 
