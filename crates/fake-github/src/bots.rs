@@ -3,7 +3,7 @@
 //! for agents and fingerprint; a resolved thread; a review body listing a nitpick; a
 //! walkthrough), Gemini Code Assist (a priority badge; a summary of changes), Codex (a
 //! P1 shield and its reaction footer), a person (an inline question and an approval),
-//! a reply by the PR's author and deep-review's own earlier comment. The comment texts
+//! a reply by the PR's author and deep-review's own earlier review and inline comment. The comment texts
 //! are written for these tests, in the shapes the bots use.
 
 use crate::{FakeComment, FakePr, FakeReview, FakeThread, FakeUser};
@@ -104,6 +104,16 @@ The fixture at this line carries `{QUOTED_KEY}`; a real key in the repository is
 
 Useful? React with 👍 / 👎."
                 ),
+            )],
+        ),
+        // deep-review's own inline comment from an earlier round, by the account that
+        // published it.
+        thread(
+            path,
+            (5, 7),
+            vec![comment(
+                &FakeUser::new("github-actions[bot]", 41898282),
+                "**I1** `two` has no test — `src/lib.rs:5-7`\n\nNothing calls it.\n\n<sub>deep-review round 1</sub>",
             )],
         ),
         thread(

@@ -83,8 +83,15 @@ impl Bot {
     }
 }
 
-/// The marker deep-review's own published review carries: never imported.
-pub const OWN_MARKER: &str = "<!-- deep-review";
+/// What deep-review's own published review carries: the hidden marker in its body
+/// (`<!-- deep-review:{…} -->`) and the footer of each inline comment
+/// (`<sub>deep-review round N</sub>`, `github::publish`).
+const OWN_SIGNS: [&str; 2] = ["<!-- deep-review", "<sub>deep-review round "];
+
+/// Whether deep-review wrote `body` (never imported: it would count itself).
+pub fn is_ours(body: &str) -> bool {
+    OWN_SIGNS.iter().any(|sign| body.contains(sign))
+}
 
 /// The most of one comment that is read.
 const MAX_COMMENT_CHARS: usize = 20_000;
@@ -118,7 +125,7 @@ pub fn read_comment(bot: Option<Bot>, body: &str) -> Option<Read> {
 }
 
 fn read_with_default(body: &str, default: Severity) -> Option<Read> {
-    if body.contains(OWN_MARKER) {
+    if is_ours(body) {
         return None;
     }
     let text = strip_boilerplate(&cap(body, MAX_COMMENT_CHARS));
@@ -141,7 +148,7 @@ fn read_with_default(body: &str, default: Severity) -> Option<Read> {
 /// anything else in it — walkthroughs, overviews, summaries of changes, confidence
 /// scores — is not a finding.
 pub fn read_listed(bot: Bot, body: &str) -> Vec<Listed> {
-    if body.contains(OWN_MARKER) {
+    if is_ours(body) {
         return Vec::new();
     }
     let body = cap(body, 4 * MAX_COMMENT_CHARS);

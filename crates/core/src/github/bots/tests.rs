@@ -266,6 +266,14 @@ fn our_own_comments_and_empty_ones_are_not_findings() {
         read_comment(Some(Bot::CodeRabbit), "<!-- only a marker -->"),
         None
     );
+    // An inline comment deep-review published, by whatever account posted it.
+    assert_eq!(
+        read_comment(
+            None,
+            "**I1** `two` has no test — `src/lib.rs:5`\n\nNothing calls it.\n\n<sub>deep-review round 2</sub>"
+        ),
+        None
+    );
     assert_eq!(read_comment(None, "   "), None);
     assert_eq!(
         read_comment(Some(Bot::Codex), "<details><summary>x</summary>y</details>"),

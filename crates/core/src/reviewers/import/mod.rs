@@ -14,9 +14,10 @@
 //! Rules: only the first comment of an unresolved thread is a finding (replies are
 //! discussion); resolved threads are not imported (the author or the bot settled them)
 //! and are counted in the review's introduction; an outdated thread is imported at the
-//! line it was written on. deep-review's own comments (its hidden marker) and the PR
-//! author's own are never imported. A person's review body is a finding without a location unless it is an
-//! approval or a "looks good"; people's conversation comments are not imported.
+//! line it was written on. deep-review's own comments (its marker or footer) and the
+//! PR author's own are never imported. A person's review body is a finding without a
+//! location unless it is an approval or a "looks good"; people's conversation comments
+//! are not imported.
 
 use std::collections::BTreeMap;
 
@@ -130,7 +131,7 @@ fn collect(pr: &PullRequest) -> BTreeMap<String, Imported> {
         let Some(first) = thread.comments.first() else {
             continue;
         };
-        if first.body.contains(bots::OWN_MARKER) {
+        if bots::is_ours(&first.body) {
             continue;
         }
         let read = bots::read_comment(Bot::of(&first.author), &first.body);
