@@ -5,6 +5,8 @@
 //     $refs resolved inside the description; and again with every object closed
 //     (`additionalProperties: false` outside allOf/anyOf/oneOf), so a field the
 //     description does not declare — a misspelt name — fails too;
+//   - every request body deep-review sends (requests/, recorded by the publish tests
+//     against the fake) against its operation's requestBody schema, open and closed;
 //   - every GraphQL query text against @octokit/graphql-schema's schema.graphql
 //     (graphql-js `validate`), and the fake's answer to it: executing the query over the
 //     answer must give back exactly the answer (types, nullability, no extra fields).
@@ -145,6 +147,82 @@ for (const entry of read(path.join(dir, "manifest.json"))) {
     fail("self-test", "the validators accept a broken pull request (or refuse the fake's): the check checks nothing");
   } else {
     pass("self-test: a string `number` and a misspelt `titel` are refused");
+  }
+}
+
+// ---- Request bodies deep-review sends (the publish tests record them against the fake,
+// `requests/*.json`: method, concrete path, body) against their operation's requestBody
+// schema, open and closed like the responses.
+const templateOf = (method, concrete) => {
+  const parts = concrete.split("/");
+  let best;
+  for (const [template, item] of Object.entries(spec.paths)) {
+    if (!item[method]) continue;
+    const t = template.split("/");
+    if (t.length !== parts.length) continue;
+    if (!t.every((seg, i) => seg === parts[i] || /^\{[^}]+\}$/.test(seg))) continue;
+    const literal = t.filter((seg) => !seg.startsWith("{")).length;
+    if (!best || literal > best.literal) best = { template, literal };
+  }
+  return best?.template;
+};
+const requestSchema = (method, template) => {
+  let segments = ["paths", template, method, "requestBody"];
+  let body = spec.paths[template][method].requestBody;
+  if (body?.$ref) {
+    segments = body.$ref.replace(/^#\//, "").split("/");
+    body = at(body.$ref);
+  }
+  return body?.content?.["application/json"]?.schema
+    ? pointer([...segments, "content", "application/json", "schema"])
+    : undefined;
+};
+const requestsDir = path.join(dir, "requests");
+const requestFiles = fs.existsSync(requestsDir)
+  ? fs.readdirSync(requestsDir).filter((f) => f.endsWith(".json")).sort()
+  : [];
+if (!requestFiles.length) {
+  fail("requests/", "no request bodies were recorded (check.sh runs the publish tests with DEEP_REVIEW_GITHUB_REQUESTS set)");
+}
+for (const file of requestFiles) {
+  const { method, path: concrete, body } = read(path.join(requestsDir, file));
+  const m = String(method).toLowerCase();
+  const template = templateOf(m, concrete);
+  const what = `requests/${file}: ${method} ${template ?? concrete} request body`;
+  if (!template) {
+    fail(what, "no such operation in the description");
+    continue;
+  }
+  const ref = requestSchema(m, template);
+  if (!ref) {
+    fail(what, "the operation takes no application/json body");
+    continue;
+  }
+  for (const [id, label] of [
+    ["github", what],
+    ["github-closed", `${what}, no undeclared fields`],
+  ]) {
+    const validate = ajv.compile({ $ref: `${id}${ref}` });
+    if (validate(body)) {
+      pass(label);
+    } else {
+      fail(label, [...new Set(validate.errors.slice(0, 25).map((e) => `${e.instancePath || "/"} ${e.message}`))].join("\n"));
+    }
+  }
+}
+// And this check can fail too: a comment with a string line and a misspelt field.
+{
+  const template = "/repos/{owner}/{repo}/pulls/{pull_number}/reviews";
+  const ref = requestSchema("post", template);
+  const good = { commit_id: "a".repeat(40), body: "b", event: "COMMENT", comments: [{ path: "p", line: 3, side: "RIGHT", body: "c" }] };
+  const open = ajv.compile({ $ref: `github${ref}` });
+  const closed = ajv.compile({ $ref: `github-closed${ref}` });
+  const stringLine = { ...good, comments: [{ ...good.comments[0], line: "3" }] };
+  const misspelt = { ...good, comments: [{ ...good.comments[0], lines: 3 }] };
+  if (open(stringLine) || closed(misspelt) || !closed(good)) {
+    fail("self-test (requests)", "the request validators accept a broken review (or refuse a good one)");
+  } else {
+    pass("self-test: a review comment with a string `line` and a misspelt `lines` is refused");
   }
 }
 

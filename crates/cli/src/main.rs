@@ -106,7 +106,9 @@ struct ReviewArgs {
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_parser = words(&FailOn::ALL, FailOn::as_str))]
     fail_on: Option<FailOn>,
-    /// Stop after writing the work directory and prompts.
+    /// Stop after writing the work directory and prompts. With --post: run the review,
+    /// then write what would be posted to post-payload.json in the work directory
+    /// instead of sending it.
     #[arg(long)]
     dry_run: bool,
     /// Configuration file (replaces the repository's deep-review.toml).
@@ -115,9 +117,15 @@ struct ReviewArgs {
     /// A prompt template replacing the built-in review prompt.
     #[arg(long)]
     prompt: Option<PathBuf>,
-    /// Post the review on the pull request (not available yet).
+    /// Publish the review on the pull request: one review with a summary and inline
+    /// comments on the diff's lines; a later run updates that summary and comments only
+    /// on new findings.
     #[arg(long)]
     post: bool,
+    /// Where the full report is published (a CI artifact, a page), linked from the
+    /// posted summary.
+    #[arg(long, value_name = "URL", requires = "post")]
+    report_url: Option<String>,
     /// Let the builtin reviewer's linters run a pull request's code (cargo clippy's build
     /// scripts and proc macros, ESLint's JavaScript configs), sandboxed where possible.
     #[arg(long)]
@@ -257,15 +265,14 @@ fn budget_usd(text: &str) -> Result<f64, String> {
 }
 
 fn review(args: ReviewArgs) -> CmdResult {
-    if args.post {
-        let pr = pull_request_target(args.target.as_deref())?.is_some();
-        return Err(usage(anyhow::anyhow!(if pr {
-            "--post is not available yet: a review cannot be published to the pull request\nhint: run the review without --post; REVIEW.md holds the report"
-        } else {
-            "--post needs a GitHub pull request target; a local branch has nowhere to post to\nhint: run the review without --post"
-        })));
-    }
     let named_pr = pull_request_target(args.target.as_deref())?;
+    if args.post && named_pr.is_none() && args.pr.is_none() {
+        return Err(usage(anyhow::anyhow!(
+            "--post needs a GitHub pull request target; a local branch has nowhere to post to\nhint: name the pull request (owner/repo#N, its URL or --pr N), or run the review without --post"
+        )));
+    }
+    // `--dry-run` alone runs no reviewer; with `--post` it runs the review and sends nothing.
+    let prompt_only = args.dry_run && !args.post;
     let (cwd, root) = locate(if named_pr.is_some() || args.pr.is_some() {
         None
     } else {
@@ -340,7 +347,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             output::note(&note);
         }
         let mut names: Vec<String> = panel.iter().map(|r| r.name.clone()).collect();
-        if settings.consolidator.is_some() && !args.dry_run {
+        if settings.consolidator.is_some() && !prompt_only {
             names.push(deep_review_core::consolidator::PROGRESS_NAME.to_string());
         }
         let request = ReviewRequest {
@@ -349,7 +356,7 @@ fn review(args: ReviewArgs) -> CmdResult {
             head: args.head.clone(),
             settings: settings.clone(),
             panel,
-            dry_run: args.dry_run,
+            dry_run: prompt_only,
             history: history_db(!settings.history),
             pr: pr.clone(),
             trust_pr_code: args.trust_pr_code,
@@ -357,7 +364,7 @@ fn review(args: ReviewArgs) -> CmdResult {
         let cancel = CancellationToken::new();
         tokio::spawn(cancel_on_signal(cancel.clone(), received.clone()));
         let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
-        let quiet = args.quiet || args.dry_run;
+        let quiet = args.quiet || prompt_only;
         let verbose = args.verbose;
         let display = tokio::spawn(async move {
             let mut progress = Progress::new(quiet, verbose, &names);
@@ -394,11 +401,33 @@ fn review(args: ReviewArgs) -> CmdResult {
             };
             Ok(exit::signal(signal))
         }
-        ReviewOutcome::Done { consolidated, .. } => {
+        ReviewOutcome::Done {
+            consolidated,
+            workdir,
+            ..
+        } => {
             for note in &consolidated.notes {
                 output::warning(note);
             }
-            finish(&consolidated, fail_on, args.quiet)
+            let code = finish(&consolidated, fail_on, args.quiet)?;
+            if let (true, Some(pr_ref), Some(pr)) = (args.post, &pr_ref, &pr) {
+                let options = deep_review_core::github::publish::PublishOptions {
+                    report_url: args.report_url.clone(),
+                    dry_run: args.dry_run,
+                };
+                let done = runtime.block_on(post_review(
+                    pr_ref,
+                    pr,
+                    &consolidated.report,
+                    &root,
+                    &workdir,
+                    &options,
+                ))?;
+                if !args.quiet {
+                    output::note(&posted_line(&done));
+                }
+            }
+            Ok(code)
         }
     }
 }
@@ -454,22 +483,74 @@ fn pull_request_of_origin(
     Ok(deep_review_core::github::PrRef { repo, number })
 }
 
-/// Reads the pull request from GitHub (`GITHUB_API_URL`, a token from `GITHUB_TOKEN`,
+/// The API client for `pr`'s host (`GITHUB_API_URL`, a token from `GITHUB_TOKEN`,
 /// `GH_TOKEN`, else `gh auth token`, else none).
-async fn fetch_pull_request(
+async fn github_client(
     pr: &deep_review_core::github::PrRef,
-) -> Result<deep_review_core::github::PullRequest, Failure> {
-    use deep_review_core::github::{fetch::fetch_pr, Client, Endpoints, Token};
+) -> Result<deep_review_core::github::Client, Failure> {
+    use deep_review_core::github::{Client, Endpoints, Token};
     let env = |name: &str| std::env::var(name).ok();
     let token = match Token::from_env(env) {
         Some(t) => Some(t),
         None => Token::from_gh(std::ffi::OsStr::new("gh"), &pr.repo.host).await,
     };
-    let client = Client::new(Endpoints::from_env(&pr.repo.host, env), token)
-        .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
-    fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
+    Client::new(Endpoints::from_env(&pr.repo.host, env), token)
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+}
+
+/// Reads the pull request from GitHub.
+async fn fetch_pull_request(
+    pr: &deep_review_core::github::PrRef,
+) -> Result<deep_review_core::github::PullRequest, Failure> {
+    let client = github_client(pr).await?;
+    deep_review_core::github::fetch::fetch_pr(&client, &pr.repo.owner, &pr.repo.repo, pr.number)
         .await
         .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+}
+
+/// `--post`: publishes the report on the pull request (a failure is exit 4; the
+/// report is written either way).
+async fn post_review(
+    pr_ref: &deep_review_core::github::PrRef,
+    pr: &deep_review_core::github::PullRequest,
+    report: &Report,
+    root: &Path,
+    workdir: &Path,
+    options: &deep_review_core::github::publish::PublishOptions,
+) -> Result<deep_review_core::github::publish::Published, Failure> {
+    let client = github_client(pr_ref).await?;
+    deep_review_core::github::publish::publish(&client, pr, report, root, workdir, options)
+        .await
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))
+}
+
+/// What `--post` did, in one line.
+fn posted_line(done: &deep_review_core::github::publish::Published) -> String {
+    if let Some(payload) = &done.payload {
+        return format!(
+            "dry run: nothing was posted; the review that would be is in {}",
+            payload.display()
+        );
+    }
+    let url = done.url.as_deref().unwrap_or("the pull request");
+    let verb = if done.updated {
+        "updated the review"
+    } else {
+        "posted the review"
+    };
+    let mut line = format!(
+        "{verb}: {url} ({} inline comment{}",
+        done.inline,
+        if done.inline == 1 { "" } else { "s" }
+    );
+    if done.moved > 0 {
+        line.push_str(&format!(
+            "; GitHub refused {} inline, listed in the body instead",
+            done.moved
+        ));
+    }
+    line.push(')');
+    line
 }
 
 /// `consolidate --consolidator NAME`: the reviewer as the user configuration (and

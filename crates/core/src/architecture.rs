@@ -140,6 +140,7 @@ fn only_the_work_directory_layout_spells_file_names() {
         "workdir",
         "prompt",
         "verify",
+        "github",
     ];
     let found = violations(
         &modules,
@@ -156,6 +157,8 @@ fn only_the_work_directory_layout_spells_file_names() {
             "\"context.md\"",
             "\"REVIEW.md\"",
             "\"report.json\"",
+            "\"post-payload.json\"",
+            "\"pull-request.json\"",
         ],
         &["workdir/layout.rs"],
     );

@@ -291,17 +291,34 @@ impl ReadBack {
         report: Report,
         notes: Vec<String>,
     ) -> Result<Consolidated, PipelineError> {
-        let written = write_outputs(opts, &report, &self.raw)?;
+        let out = output_dir(opts)?;
+        let raw = &self.raw;
+        // The history is recorded while the files are rendered and written: the two
+        // share nothing but the report, and each takes about as long as the other.
+        let (written, recorded) = std::thread::scope(|scope| {
+            let recording = self.store.as_mut().map(|store| {
+                let (report, out) = (&report, &out);
+                scope.spawn(move || {
+                    store
+                        .record(report, raw, Some(out))
+                        .map_err(|e| format!("{}): {e}", store.path().display()))
+                })
+            });
+            let written = write_outputs(opts, &out, &report, raw);
+            let recorded = recording.map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            });
+            (written, recorded)
+        });
+        let written = written?;
         let mut all = self.notes;
         all.extend(notes);
-        if let Some(store) = self.store.as_mut() {
-            let out = written.last().and_then(|p| p.parent());
-            if let Err(e) = store.record(&report, &self.raw, out) {
-                all.push(format!(
-                    "the review was not recorded in the history ({}): {e}\nhint: its files are complete; pass --no-history to skip the history",
-                    store.path().display()
-                ));
-            }
+        if let Some(Err(e)) = recorded {
+            all.push(format!(
+                "the review was not recorded in the history ({e}\nhint: its files are complete; pass --no-history to skip the history"
+            ));
         }
         Ok(Consolidated {
             report,
@@ -464,21 +481,26 @@ fn report_id(opts: &ConsolidateOptions, manifest: Option<&Manifest>, dir: &Path)
         .unwrap_or_else(|| dir_name(dir))
 }
 
+/// Where the report files go (`--out`, else the work directory), created.
+fn output_dir(opts: &ConsolidateOptions) -> Result<PathBuf, PipelineError> {
+    let out = opts.out.clone().unwrap_or_else(|| opts.dir.clone());
+    std::fs::create_dir_all(&out).map_err(|source| PipelineError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    Ok(out.canonicalize().unwrap_or(out))
+}
+
 /// Writes the report in every requested format. REVIEW.md and report.json are always
 /// written (report.json is what later rounds read back), REVIEW.md last so that its
 /// path is the last one reported; paths are absolute, so the printed REVIEW.md path
 /// works from anywhere.
 fn write_outputs(
     opts: &ConsolidateOptions,
+    out: &Path,
     report: &Report,
     raw: &[RawReview],
 ) -> Result<Vec<PathBuf>, PipelineError> {
-    let out = opts.out.clone().unwrap_or_else(|| opts.dir.clone());
-    std::fs::create_dir_all(&out).map_err(|source| PipelineError::Write {
-        path: out.clone(),
-        source,
-    })?;
-    let out = out.canonicalize().unwrap_or(out);
     let mut formats = opts.formats.clone();
     formats.extend([Format::Json, Format::Markdown]);
     formats.sort_by_key(|f| *f == Format::Markdown);
@@ -605,6 +627,10 @@ pub async fn review(
     if !request.dry_run {
         report_target.round =
             round_from_history(request.history.as_deref(), &dir.id, &report_target);
+        // No earlier round here: the pull request's published review may know one.
+        if let Some(pr) = &request.pr {
+            report_target.round = crate::github::marker::round(report_target.round, &pr.reviews);
+        }
     }
     dir.write_report_target(&report_target)?;
     if let Some(pr) = &request.pr {

@@ -466,7 +466,7 @@ fn default_branch(root: &Path) -> Result<(String, String), TargetError> {
 
 /// Common options of every diff we run: no external diff, no textconv, no colour,
 /// standard `a/` `b/` prefixes whatever the user's configuration, renames detected.
-const DIFF_OPTS: [&str; 6] = [
+pub(crate) const DIFF_OPTS: [&str; 6] = [
     "--no-ext-diff",
     "--no-textconv",
     "--no-color",

@@ -3,8 +3,8 @@
 //! for agents and fingerprint; a resolved thread; a review body listing a nitpick; a
 //! walkthrough), Gemini Code Assist (a priority badge; a summary of changes), Codex (a
 //! P1 shield and its reaction footer), a person (an inline question and an approval),
-//! a reply by the PR's author and deep-review's own earlier review and inline comment. The comment texts
-//! are written for these tests, in the shapes the bots use.
+//! a reply by the PR's author and deep-review's own earlier review and inline comment.
+//! The comment texts are written for these tests, in the shapes the bots use.
 
 use crate::{FakeComment, FakePr, FakeReview, FakeThread, FakeUser};
 
@@ -164,6 +164,12 @@ Configuration used: defaults
             state: "APPROVED".to_string(),
             body: "LGTM once the test is in.".to_string(),
         },
+        // deep-review's summary from an earlier round, with its marker.
+        FakeReview {
+            author: FakeUser::new("deep-review-bot", 31),
+            state: "COMMENTED".to_string(),
+            body: "### deep-review: Merge with fixes\n\n`two` has no test (I1).\n\n<!-- deep-review:{\"version\":1,\"round\":1,\"head\":\"0\",\"findings\":{}} -->".to_string(),
+        },
     ];
     pr.comments = vec![
         comment(
@@ -183,10 +189,6 @@ The change adds a second function, `two`.
         comment(
             &gemini,
             "## Summary of Changes\n\nHello! This pull request adds `two`.\n\n### Highlights\n\n* **New function**: `two` returns 2.",
-        ),
-        comment(
-            &FakeUser::new("deep-review-bot", 31),
-            "<!-- deep-review report -->\n## deep-review\n\n- **I1** `two` has no test",
         ),
     ];
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::{graphql, shapes, FakePr, QUERIES};
+use crate::{graphql, shapes, write, FakePr, FakeReview, QUERIES};
 
 /// Writes the dump of `pr` served at `api` into `dir`; the number of files written.
 pub fn write(dir: &Path, api: &str, pr: &FakePr) -> std::io::Result<usize> {
@@ -21,15 +21,49 @@ pub fn write(dir: &Path, api: &str, pr: &FakePr) -> std::io::Result<usize> {
         Value::Array((0..n).map(|i| f(api, pr, i)).collect())
     };
     let pulls = "/repos/{owner}/{repo}/pulls/{pull_number}";
-    let operation =
-        |path: String, status: &str| json!({ "method": "get", "path": path, "status": status });
+    let operation_of = |method: &str, path: String, status: &str| json!({ "method": method, "path": path, "status": status });
+    let operation = |path: String, status: &str| operation_of("get", path, status);
     let component = |name: &str| json!({ "schema": format!("#/components/schemas/{name}") });
     // A description left empty is `null`, as GitHub sends it.
     let no_body = FakePr {
         body: String::new(),
         ..pr.clone()
     };
+    // The write side: a review posted by the token's user, listed after the PR's own.
+    let mut posted = pr.clone();
+    posted.reviews.push(FakeReview {
+        author: write::viewer(),
+        state: "COMMENTED".to_string(),
+        body: "### deep-review: Merge with fixes\n\n<!-- deep-review:{} -->".to_string(),
+    });
+    let posted_review = shapes::review(api, &posted, posted.reviews.len() - 1);
+    let reviews = format!("{pulls}/reviews");
     let bodies: Vec<(&str, Value, Value)> = vec![
+        (
+            "pulls-create-review",
+            posted_review.clone(),
+            operation_of("post", reviews.clone(), "200"),
+        ),
+        (
+            "pulls-create-review-422",
+            shapes::validation_failed("Line could not be resolved"),
+            operation_of("post", reviews.clone(), "422"),
+        ),
+        (
+            "pulls-update-review",
+            posted_review,
+            operation_of("put", format!("{reviews}/{{review_id}}"), "200"),
+        ),
+        (
+            "users-get-authenticated",
+            shapes::authenticated_user(api, &write::viewer()),
+            operation("/user".to_string(), "200"),
+        ),
+        (
+            "users-get-authenticated-401",
+            shapes::requires_authentication(),
+            operation("/user".to_string(), "401"),
+        ),
         (
             "pulls-get",
             shapes::pull_request(api, pr),

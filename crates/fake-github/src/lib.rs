@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -26,6 +26,7 @@ pub mod bots;
 pub mod dump;
 pub mod graphql;
 pub mod shapes;
+pub mod write;
 
 /// The GraphQL query texts the fake answers, by name: the core's own files.
 pub const QUERIES: &[(&str, &str)] = &[
@@ -64,6 +65,9 @@ pub struct FakeFile {
     pub additions: u64,
     pub deletions: u64,
     pub previous_path: Option<String>,
+    /// The `patch` GitHub gives (its `@@` headers say which new-side lines take an
+    /// inline comment); None: one hunk `@@ -1,<deletions> +1,<additions> @@`.
+    pub patch: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +165,7 @@ impl FakePr {
                         },
                         deletions: if status == "added" { 0 } else { i as u64 % 7 },
                         previous_path: (status == "renamed").then(|| format!("src/old{i}.rs")),
+                        patch: None,
                     }
                 })
                 .collect(),
@@ -236,6 +241,9 @@ pub enum Scenario {
     /// Every request is a 403 whose message repeats the `Authorization` header it got
     /// (as some servers do): the client must mask it.
     ForbiddenEcho,
+    /// Creating or updating a review is a 403 "Resource not accessible by integration",
+    /// as for a token that may read pull requests but not write reviews.
+    WritesForbidden,
 }
 
 /// How the fake serves.
@@ -289,6 +297,8 @@ struct Shared {
     api: OnceLock<String>,
     fired: AtomicBool,
     requests: Mutex<Vec<Recorded>>,
+    /// Reviews posted to the pull request ([`write`]), listed after `pr.reviews`.
+    posted: Mutex<Vec<FakeReview>>,
 }
 
 /// A running fake GitHub on 127.0.0.1.
@@ -309,6 +319,7 @@ impl FakeGitHub {
             api: OnceLock::new(),
             fired: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
+            posted: Mutex::new(Vec::new()),
         });
         let _ = shared.api.set(format!("http://{addr}"));
         let app = router(shared.clone());
@@ -332,6 +343,11 @@ impl FakeGitHub {
             .unwrap_or_default()
     }
 
+    /// The reviews posted so far, as they read now (updates applied).
+    pub fn posted(&self) -> Vec<FakeReview> {
+        write::posted(&self.shared)
+    }
+
     /// Serves until the process ends (the binary).
     pub async fn wait(mut self) {
         let _ = (&mut self.task).await;
@@ -349,7 +365,15 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/repos/{owner}/{repo}/pulls/{number}", get(pull))
         .route("/repos/{owner}/{repo}/pulls/{number}/commits", get(commits))
         .route("/repos/{owner}/{repo}/pulls/{number}/files", get(files))
-        .route("/repos/{owner}/{repo}/pulls/{number}/reviews", get(reviews))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews",
+            get(reviews).post(write::create_review),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews/{review_id}",
+            put(write::update_review),
+        )
+        .route("/user", get(write::user))
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
             get(issue_comments),
@@ -543,8 +567,10 @@ async fn files(s: State<Arc<Shared>>, p: Params, q: Q, uri: Uri, h: HeaderMap) -
 }
 
 async fn reviews(s: State<Arc<Shared>>, p: Params, q: Q, uri: Uri, h: HeaderMap) -> Response {
-    let n = s.pr.reviews.len();
-    listing(s, p, q, uri, h, "reviews", n, shapes::review)
+    // The posted ones after the pull request's own, as GitHub lists them.
+    let pr = write::with_posted(&s);
+    let n = pr.reviews.len();
+    listing_of(&pr, s, p, q, uri, h, "reviews", n, shapes::review)
 }
 
 async fn issue_comments(
@@ -561,6 +587,23 @@ async fn issue_comments(
 /// One page of a listing with GitHub's `Link` header (`next`, `last`, `first`, `prev`).
 #[allow(clippy::too_many_arguments)]
 fn listing(
+    s: State<Arc<Shared>>,
+    p: Params,
+    q: Q,
+    uri: Uri,
+    headers: HeaderMap,
+    kind: &str,
+    total: usize,
+    item: fn(&str, &FakePr, usize) -> Value,
+) -> Response {
+    let pr = s.pr.clone();
+    listing_of(&pr, s, p, q, uri, headers, kind, total, item)
+}
+
+/// [`listing`] of the items of `pr`.
+#[allow(clippy::too_many_arguments)]
+fn listing_of(
+    pr: &FakePr,
     State(s): State<Arc<Shared>>,
     Path(p): Params,
     Query(q): Q,
@@ -589,7 +632,7 @@ fn listing(
         .max(1);
     let start = (page - 1).saturating_mul(per_page).min(total);
     let end = (start + per_page).min(total);
-    let body: Vec<Value> = (start..end).map(|i| item(api(&s), &s.pr, i)).collect();
+    let body: Vec<Value> = (start..end).map(|i| item(api(&s), pr, i)).collect();
     let last = total.div_ceil(per_page).max(1);
     let link_to = |n: usize| format!("<{}{}?per_page={per_page}&page={n}>", api(&s), uri.path());
     let mut links = Vec::new();

@@ -1,12 +1,12 @@
 //! The JSON bodies the fake serves, in GitHub's REST shapes (the OpenAPI description's
 //! `pull-request`, `commit`, `diff-entry`, `pull-request-review`, `issue-comment`,
-//! `basic-error` components), built from a [`FakePr`]. Pure functions: the server's
+//! `public-user`, `validation-error-simple`, `basic-error` components), built from a [`FakePr`]. Pure functions: the server's
 //! handlers and `fake-github --dump` both call them, so what the conformance check
 //! validates is what the tests are served.
 
 use serde_json::{json, Value};
 
-use crate::{FakePr, FakeUser};
+use crate::{FakeFile, FakePr, FakeUser};
 
 const CREATED: &str = "2026-11-02T09:00:00Z";
 const UPDATED: &str = "2026-11-03T10:30:00Z";
@@ -264,12 +264,17 @@ pub fn diff_entry(api: &str, pr: &FakePr, index: usize) -> Value {
         "blob_url": format!("{}/blob/{}/{}", web(pr), pr.head_sha, f.path),
         "raw_url": format!("{}/raw/{}/{}", web(pr), pr.head_sha, f.path),
         "contents_url": format!("{r}/contents/{}?ref={}", f.path, pr.head_sha),
-        "patch": format!("@@ -1,{} +1,{} @@\n", f.deletions, f.additions),
+        "patch": f.patch.clone().unwrap_or_else(|| synthetic_patch(f)),
     });
     if let Some(previous) = &f.previous_path {
         entry["previous_filename"] = json!(previous);
     }
     entry
+}
+
+/// The patch of a file that gives none: one hunk of its additions and deletions.
+pub fn synthetic_patch(f: &FakeFile) -> String {
+    format!("@@ -1,{} +1,{} @@\n", f.deletions, f.additions)
 }
 
 pub fn review(api: &str, pr: &FakePr, index: usize) -> Value {
@@ -332,6 +337,51 @@ pub fn rate_limit_exceeded() -> Value {
 
 pub fn bad_credentials() -> Value {
     error("Bad credentials")
+}
+
+/// `GET /user` for `user` (the OpenAPI description's `public-user`: what a token without
+/// the `user` scope is told).
+pub fn authenticated_user(api: &str, user: &FakeUser) -> Value {
+    let mut value = simple_user(api, user);
+    let extra = json!({
+        "user_view_type": "public",
+        "name": null,
+        "company": null,
+        "blog": "",
+        "location": null,
+        "email": null,
+        "hireable": null,
+        "bio": null,
+        "twitter_username": null,
+        "public_repos": 0,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": CREATED,
+        "updated_at": UPDATED,
+    });
+    if let (Some(v), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+        v.extend(extra.clone());
+    }
+    value
+}
+
+/// The 422 GitHub answers a review it will not create, e.g. `Line could not be resolved`
+/// for a comment on a line outside the diff (which comment, it does not say).
+pub fn validation_failed(why: &str) -> Value {
+    json!({
+        "message": "Unprocessable Entity",
+        "errors": [why],
+        "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
+    })
+}
+
+/// `GET /user` without a token.
+pub fn requires_authentication() -> Value {
+    json!({
+        "message": "Requires authentication",
+        "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+    })
 }
 
 pub fn not_found() -> Value {

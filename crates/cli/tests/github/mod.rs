@@ -213,3 +213,272 @@ fn a_pull_request_reference_that_does_not_parse_says_what_to_write() {
         .status(2)
         .stderr_contains("hint:");
 }
+
+// ---- `--post`: publishing the review on the pull request.
+
+const TOKEN: &str = "ghp_post_token_never_written_0123456789";
+
+/// `feature_repo` published as pull request 7 of a bare remote, and a clone of it on
+/// `main`.
+struct Published {
+    _places: tempfile::TempDir,
+    clone: std::path::PathBuf,
+    remote: std::path::PathBuf,
+    base: String,
+    head: String,
+}
+
+fn published() -> Published {
+    let project = feature_repo();
+    let head = git(project.path(), &["rev-parse", "feature"])
+        .trim()
+        .to_string();
+    let base = git(project.path(), &["rev-parse", "main"])
+        .trim()
+        .to_string();
+    let places = tempfile::tempdir().unwrap();
+    let remote = places.path().join("remote.git");
+    let project_path = project.path().display().to_string();
+    git(
+        places.path(),
+        &["clone", "-q", "--bare", &project_path, "remote.git"],
+    );
+    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
+    let remote_path = remote.display().to_string();
+    git(places.path(), &["clone", "-q", &remote_path, "clone"]);
+    let clone = places.path().join("clone");
+    Published {
+        _places: places,
+        clone,
+        remote,
+        base,
+        head,
+    }
+}
+
+/// The fake's pull request for `p`: `src/lib.rs` with the given patch (its `@@` header
+/// says which lines GitHub takes comments on).
+fn post_pr(p: &Published, patch: &str) -> FakePr {
+    let mut pr = FakePr::sample(1, 0, 0, 0);
+    pr.base_sha = p.base.clone();
+    pr.head_sha = p.head.clone();
+    pr.head_ref = "feature".into();
+    pr.clone_url = p.remote.display().to_string();
+    pr.commits = vec![(p.head.clone(), "add two".into())];
+    pr.files[0].path = "src/lib.rs".into();
+    pr.files[0].status = "modified".into();
+    pr.files[0].patch = Some(patch.to_string());
+    pr
+}
+
+/// The hunk GitHub shows for `feature_repo`'s change.
+const PATCH: &str =
+    "@@ -1,3 +1,7 @@\n pub fn one() -> u32 {\n     1\n }\n+\n+pub fn two() -> u32 {\n+    2\n+}";
+
+/// A fake-github with a scenario, its requests readable.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    server: FakeGitHub,
+}
+
+impl Live {
+    fn start(pr: FakePr, scenario: fake_github::Scenario) -> Live {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let options = Options {
+            token: Some(TOKEN.to_string()),
+            scenario,
+            ..Options::default()
+        };
+        let server = runtime.block_on(FakeGitHub::start(pr, options, 0)).unwrap();
+        Live { runtime, server }
+    }
+
+    /// The writes it received (GraphQL aside).
+    fn writes(&self) -> Vec<fake_github::Recorded> {
+        let _guard = self.runtime.enter();
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && r.path != "/graphql")
+            .collect()
+    }
+}
+
+/// `review octo/hello#7` in the clone with `extra` arguments, its own history.
+fn post_run(p: &Published, live: &Live, db: &Path, extra: &[&str]) -> crate::support::Run {
+    let bin = db.parent().unwrap();
+    let reviewer = script(bin, "ok.sh", SCRIPT_REVIEW);
+    let config = config_with(bin, &[("alpha", &reviewer)]);
+    Test::new()
+        .args(["review", "octo/hello#7", "--config"])
+        .arg(&config)
+        .args(extra)
+        .cwd(&p.clone)
+        .env("GITHUB_API_URL", live.server.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("DEEP_REVIEW_DB", db.display().to_string())
+        .run()
+}
+
+/// No file the review wrote holds the token.
+fn token_nowhere(review_md: &str) {
+    let workdir = Path::new(review_md).parent().unwrap();
+    for entry in std::fs::read_dir(workdir).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "the token is in {}",
+            entry.path().display()
+        );
+    }
+}
+
+#[test]
+fn post_publishes_one_review_and_a_second_run_updates_it() {
+    let p = published();
+    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::Normal);
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    let run = post_run(
+        &p,
+        &live,
+        &db,
+        &["--post", "--report-url", "https://ci.example/r/1"],
+    )
+    .status(0)
+    .stderr_contains(
+        "posted the review: https://github.example/octo/hello/pull/7#pullrequestreview-",
+    )
+    .stderr_contains("(1 inline comment)");
+    token_nowhere(run.last_line());
+    let writes = live.writes();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    let body = &writes[0].body;
+    assert_eq!(writes[0].method, "POST");
+    assert_eq!(body["commit_id"], p.head.as_str());
+    assert_eq!(body["comments"][0]["path"], "src/lib.rs");
+    assert_eq!(body["comments"][0]["start_line"], 5);
+    assert_eq!(body["comments"][0]["line"], 7);
+    let summary = body["body"].as_str().unwrap();
+    assert!(
+        summary.contains("| I1 | important | `two` has no test | `src/lib.rs:5-7` |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Full report: https://ci.example/r/1"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("<!-- deep-review:{\"version\":1,\"round\":1,"),
+        "{summary}"
+    );
+
+    // Round 2: the same finding. The summary is updated, nothing is posted anew.
+    let run = post_run(&p, &live, &db, &["--post"])
+        .status(0)
+        .stderr_contains(
+            "updated the review: https://github.example/octo/hello/pull/7#pullrequestreview-",
+        )
+        .stderr_contains("(0 inline comments)");
+    token_nowhere(run.last_line());
+    assert_eq!(report_json(run.last_line())["target"]["round"], 2);
+    let writes = live.writes();
+    assert_eq!(writes.len(), 2, "{writes:#?}");
+    assert_eq!(writes[1].method, "PUT");
+    let posted = {
+        let _guard = live.runtime.enter();
+        live.server.posted()
+    };
+    assert_eq!(posted.len(), 1, "one summary: {posted:#?}");
+    assert!(posted[0].body.contains("\"round\":2"), "{}", posted[0].body);
+}
+
+#[test]
+fn a_comment_github_refuses_is_moved_into_the_body() {
+    let p = published();
+    // GitHub's hunk ends at line 4: lines 5-7 are refused with a 422.
+    let live = Live::start(
+        post_pr(&p, "@@ -1,3 +1,4 @@\n pub fn one() -> u32 {\n     1\n }\n+"),
+        fake_github::Scenario::Normal,
+    );
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    post_run(&p, &live, &db, &["--post"])
+        .status(0)
+        .stderr_contains("GitHub refused 1 inline, listed in the body instead");
+    let writes = live.writes();
+    let statuses: Vec<u16> = writes.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [422, 200], "{writes:#?}");
+    let posted = {
+        let _guard = live.runtime.enter();
+        live.server.posted()
+    };
+    assert_eq!(posted.len(), 1);
+    let body = &posted[0].body;
+    assert!(
+        body.contains("**I1 · important** — `two` has no test — `src/lib.rs:5-7`"),
+        "{body}"
+    );
+    assert!(body.contains("Nothing calls `two` in a test."), "{body}");
+}
+
+#[test]
+fn post_dry_run_reviews_writes_the_payload_and_sends_nothing() {
+    let p = published();
+    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::Normal);
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    let run = post_run(&p, &live, &db, &["--post", "--dry-run"])
+        .status(0)
+        .stderr_contains("dry run: nothing was posted");
+    // The review ran: its report is there, beside the payload.
+    let review_md = run.last_line().to_string();
+    assert_eq!(report_json(&review_md)["findings"][0]["id"], "I1");
+    let payload = Path::new(&review_md).with_file_name("post-payload.json");
+    let requests: serde_json::Value = serde_json::from_str(&read(&payload)).unwrap();
+    assert_eq!(requests[0]["method"], "POST");
+    assert_eq!(requests[0]["path"], "/repos/octo/hello/pulls/7/reviews");
+    assert_eq!(requests[0]["body"]["comments"][0]["line"], 7);
+    assert!(live.writes().is_empty(), "{:#?}", live.writes());
+    token_nowhere(&review_md);
+}
+
+#[test]
+fn a_failed_post_is_exit_4_with_the_report_written() {
+    let p = published();
+    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::WritesForbidden);
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    let run = post_run(&p, &live, &db, &["--post"])
+        .status(4)
+        .stderr_contains("the review was not posted")
+        .stderr_contains("Resource not accessible by integration");
+    assert_eq!(report_json(run.last_line())["findings"][0]["id"], "I1");
+}
+
+#[test]
+fn post_on_a_local_branch_is_a_usage_error() {
+    let project = feature_repo();
+    Test::new()
+        .args(["review", "--post", "--quiet"])
+        .cwd(project.path())
+        .run()
+        .status(2)
+        .stderr_contains("--post needs a GitHub pull request");
+}
+
+#[test]
+fn the_round_follows_the_published_review_when_the_history_has_none() {
+    let p = published();
+    let mut pr = post_pr(&p, PATCH);
+    pr.reviews.push(fake_github::FakeReview {
+        author: fake_github::FakeUser::new("someone", 99),
+        state: "COMMENTED".into(),
+        body: "### deep-review\n\n<!-- deep-review:{\"version\":1,\"round\":3,\"head\":\"\",\"findings\":{}} -->".into(),
+    });
+    let live = Live::start(pr, fake_github::Scenario::Normal);
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    let run = post_run(&p, &live, &db, &["--quiet"]).status(0);
+    assert_eq!(report_json(run.last_line())["target"]["round"], 4);
+}

@@ -83,14 +83,10 @@ impl Bot {
     }
 }
 
-/// What deep-review's own published review carries: the hidden marker in its body
-/// (`<!-- deep-review:{…} -->`) and the footer of each inline comment
-/// (`<sub>deep-review round N</sub>`, `github::publish`).
-const OWN_SIGNS: [&str; 2] = ["<!-- deep-review", "<sub>deep-review round "];
-
-/// Whether deep-review wrote `body` (never imported: it would count itself).
+/// Whether deep-review posted `body` (never imported: it would count itself); the
+/// texts it posts are [`super::publish`]'s.
 pub fn is_ours(body: &str) -> bool {
-    OWN_SIGNS.iter().any(|sign| body.contains(sign))
+    super::publish::is_ours(body)
 }
 
 /// The most of one comment that is read.

@@ -276,6 +276,18 @@ impl Client {
         decode(&url, &body)
     }
 
+    /// `POST` or `PUT <api><path>` with a JSON body; the answer as JSON.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, GitHubError> {
+        let url = format!("{}{path}", self.endpoints.api);
+        let (_, answer) = self.send(method, &url, Some(body)).await?;
+        decode(&url, &answer)
+    }
+
     /// Every item of a paginated listing: `GET <api><path>`, then each `rel="next"`.
     pub async fn get_all(&self, path: &str) -> Result<Vec<Value>, GitHubError> {
         let mut url = format!("{}{path}", self.endpoints.api);

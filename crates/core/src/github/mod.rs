@@ -1,16 +1,21 @@
-//! Pull requests on GitHub, the read side: naming one ([`target`]), the API client
+//! Pull requests on GitHub. The read side: naming one ([`target`]), the API client
 //! ([`client`]: REST + GraphQL, pagination, rate limits, a token that never prints) and
 //! reading a pull request into the host-neutral [`model`] ([`fetch`]), and its
 //! revisions fetched into the user's clone under private refs ([`checkout`]) so
 //! `review owner/repo#N` runs on them. The host sits behind [`PrHost`] so GitLab can
-//! follow. [`bots`] reads what review bots write in their comments.
+//! follow. The write side: [`publish`] (`review --post`), placing findings on the
+//! diff with [`hunks`] and finding its earlier review by its [`marker`]. [`bots`] reads
+//! what review bots write in their comments (the `import` backend, Unresolved Feedback).
 
 pub mod bots;
 pub mod checkout;
 pub mod client;
 pub mod feedback;
 pub mod fetch;
+pub mod hunks;
+pub mod marker;
 pub mod model;
+pub mod publish;
 pub mod target;
 
 use std::future::Future;

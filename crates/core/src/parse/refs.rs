@@ -61,39 +61,48 @@ pub(crate) fn mark_restatements(items: &mut Vec<ReviewItem>) {
             })
         })
         .collect();
-    // The findings' subjects, read only when an item needs them: a gap with no
+    // The words of each item that looks a finding up by subject: a gap with no
     // location that names no finding by id.
-    let needs_subjects = items
+    let mut words = SubjectWords::default();
+    let queries: Vec<Option<FxHashSet<String>>> = items
         .iter()
         .zip(&read)
-        .any(|(i, r)| matches!(r, Some((_, None, true))) && i.locations.is_empty());
-    let mut words = SubjectWords::default();
-    let subjects: Vec<Subject> = if needs_subjects {
+        .map(|(item, r)| match r {
+            Some((text, None, true)) if item.locations.is_empty() => Some(words.of(text, None)),
+            _ => None,
+        })
+        .collect();
+    // The findings' subjects, read only when some item needs them, and only in the
+    // words those items use (all a subject is compared by).
+    let wanted: FxHashSet<String> = queries.iter().flatten().flatten().cloned().collect();
+    let subjects: Vec<Subject> = if wanted.is_empty() {
+        Vec::new()
+    } else {
         items
             .iter()
             .filter(|i| i.source == ItemSource::Finding)
-            .map(|i| Subject {
-                id: i.local_id.clone(),
-                title: words.of(&i.title),
-                all: words.of(&format!("{}\n{}", i.title, i.body)),
+            .map(|i| {
+                let title = words.of(&i.title, Some(&wanted));
+                let mut all = words.of(&i.body, Some(&wanted));
+                all.extend(title.iter().cloned());
+                Subject {
+                    id: i.local_id.clone(),
+                    title,
+                    all,
+                }
             })
             .collect()
-    } else {
-        Vec::new()
     };
     // `retain_mut` visits every item once, in order.
-    let mut read = read.into_iter();
+    let mut read = read.into_iter().zip(queries);
     items.retain_mut(|item| {
-        let Some((text, by_id, gap)) = read.next().flatten() else {
+        let Some((Some((_, by_id, gap)), query)) = read.next() else {
             return true;
         };
         // By subject only an item that is one (it states a gap): an entry kept for an
         // id the review does not have stays out.
-        item.restates = by_id.or_else(|| {
-            (gap && item.locations.is_empty())
-                .then(|| subject_referent(&words.of(&text), &subjects))
-                .flatten()
-        });
+        item.restates =
+            by_id.or_else(|| query.and_then(|words| subject_referent(&words, &subjects)));
         item.restates.is_some() || gap
     });
 }
@@ -180,7 +189,7 @@ fn concept_of(word: &str) -> Option<&'static str> {
 /// as their concept.
 #[cfg(test)]
 fn subject_words(text: &str) -> FxHashSet<String> {
-    SubjectWords::default().of(text)
+    SubjectWords::default().of(text, None)
 }
 
 /// The subject words of texts ([`SubjectWords::of`]: the stemmed content words,
@@ -193,20 +202,21 @@ struct SubjectWords {
 }
 
 impl SubjectWords {
-    fn of(&mut self, text: &str) -> FxHashSet<String> {
+    /// The subject words of `text`; only those in `within` when it is given.
+    fn of(&mut self, text: &str, within: Option<&FxHashSet<String>>) -> FxHashSet<String> {
         let mut out = FxHashSet::default();
         for raw in crate::consolidate::text::raw_tokens(text) {
-            let word = match self.seen.get(raw) {
-                Some(w) => w.clone(),
-                None => {
-                    let w = crate::consolidate::text::content_word(raw)
-                        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
-                        .map(|w| concept_of(&w).map_or(w, str::to_string));
-                    self.seen.insert(raw.to_string(), w.clone());
-                    w
+            if !self.seen.contains_key(raw) {
+                let word = crate::consolidate::text::content_word(raw)
+                    .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+                    .map(|w| concept_of(&w).map_or(w, str::to_string));
+                self.seen.insert(raw.to_string(), word);
+            }
+            if let Some(Some(word)) = self.seen.get(raw) {
+                if within.is_none_or(|set| set.contains(word)) && !out.contains(word) {
+                    out.insert(word.clone());
                 }
-            };
-            out.extend(word);
+            }
         }
         out
     }

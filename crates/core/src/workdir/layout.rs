@@ -17,6 +17,9 @@ pub const MANIFEST_FILE: &str = "review.json";
 /// A pull request under review as GitHub gave it (`github::PullRequest`): its threads
 /// become Unresolved Feedback when the work directory is consolidated.
 pub const PULL_REQUEST_FILE: &str = "pull-request.json";
+/// What `review --post --dry-run` would have sent to the pull request
+/// (`github::publish`): each request's method, path and JSON body.
+pub const POST_PAYLOAD_FILE: &str = "post-payload.json";
 /// The consolidator model's folder in a work directory: its prompt, answer, transcript
 /// and run record, apart from the panel's (a panel reviewer may be the consolidator too).
 pub const CONSOLIDATOR_DIR: &str = "consolidator";

@@ -15,6 +15,7 @@ mod github;
 mod history;
 mod parse_fixtures;
 mod parse_seed;
+mod publish;
 mod real_clis;
 mod run_agents;
 mod run_api;

@@ -259,11 +259,21 @@ fn greptile_labels_and_copilot_plain_comments() {
 #[test]
 fn our_own_comments_and_empty_ones_are_not_findings() {
     assert_eq!(
-        read_comment(None, "<!-- deep-review:finding I1 -->\n**I1** Missing test"),
+        read_comment(
+            None,
+            "### deep-review: Rework\n\nI1 blocks.\n\n<!-- deep-review:{\"version\":1} -->"
+        ),
         None
     );
     assert_eq!(
         read_comment(Some(Bot::CodeRabbit), "<!-- only a marker -->"),
+        None
+    );
+    assert_eq!(
+        read_person_review(
+            "COMMENTED",
+            "deep-review round 2: comments on the findings new or re-rated since round 1; the summary above is updated in place."
+        ),
         None
     );
     // An inline comment deep-review published, by whatever account posted it.

@@ -96,7 +96,10 @@ fn pr() -> PullRequest {
             thread(
                 "src/lib.rs",
                 Some(3),
-                vec![comment("deep-review-bot", "<!-- deep-review -->\n**I1** x")],
+                vec![comment(
+                    "deep-review-bot",
+                    "**I1** x\n\nWhy.\n\n<sub>deep-review round 1</sub>",
+                )],
             ),
             // The author's own note on their change.
             thread(
