@@ -466,24 +466,22 @@ fn title_and_body(text: &str) -> Option<(String, String)> {
     } else {
         let title = first_sentence(text);
         // A comment of one sentence is all title; else the body keeps the whole text.
-        let paragraph_end = text
-            .lines()
-            .position(|l| {
-                let l = l.trim_start();
-                l.is_empty() || l.starts_with("```") || l.starts_with("~~~")
-            })
-            .map_or(text.len(), |k| {
-                text.lines().take(k).map(|l| l.len() + 1).sum::<usize>()
-            });
-        let first_paragraph = text[..paragraph_end.min(text.len())]
+        // Byte offsets of whole lines (`\r\n` included), so the cut is on a boundary.
+        let mut paragraph_end = 0;
+        for line in text.split_inclusive('\n') {
+            let l = line.trim_start();
+            if l.is_empty() || l.starts_with("```") || l.starts_with("~~~") {
+                break;
+            }
+            paragraph_end += line.len();
+        }
+        let (first_paragraph, rest) = text.split_at(paragraph_end);
+        let first_paragraph = first_paragraph
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
         if first_paragraph == title {
-            (
-                title,
-                text[paragraph_end.min(text.len())..].trim().to_string(),
-            )
+            (title, rest.trim().to_string())
         } else {
             (title, text.to_string())
         }

@@ -519,9 +519,68 @@ fn odd_input_never_panics_and_stays_capped() {
         "```suggestion\nunclosed",
         "`1-`: **x**",
         "\u{0}\u{1}",
+        "Été déjà là.\r\nÉté encore.\r\n\r\nFin é.",
+        "Un été\r\nsans fin\r\n\r\nééé",
+        "a\r\nb\r\ncé\r\n\r\nz",
     ] {
         let _ = read_comment(Some(Bot::CodeRabbit), odd);
         let _ = read_listed(Bot::CodeRabbit, odd);
         let _ = read_listed(Bot::Copilot, odd);
+    }
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of the shapes above, glued in any order: whatever a bot (or a hostile
+    /// account) writes, reading it never panics.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "<details>",
+            "</details>",
+            "<summary>🧹 Nitpick comments (1)</summary>",
+            "<summary>src/a.rs (1)</summary>",
+            "<summary>Comments suppressed due to low confidence (1)</summary>",
+            "<blockquote>",
+            "</blockquote>",
+            "`3-4`: ",
+            "**src/a.rs:7**",
+            "**",
+            "_⚠️ Potential issue_ | _🟠 Major_",
+            "![high](x)",
+            "![P1 Badge](",
+            "<sub>",
+            "**High Severity**",
+            "**issue (bug_risk):**",
+            "<!--",
+            "-->",
+            "<div>",
+            "```suggestion",
+            "```",
+            "### ",
+            "- ",
+            "é",
+            "\r\n",
+            "\n",
+            "\n\n",
+            " ",
+            "word.",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_glued_text_is_read_without_panicking(pieces in prop::collection::vec(piece(), 0..40)) {
+            let text: String = pieces.concat();
+            for bot in [None, Some(Bot::CodeRabbit), Some(Bot::Sourcery)] {
+                let _ = read_comment(bot, &text);
+            }
+            for bot in [Bot::CodeRabbit, Bot::Copilot, Bot::Sourcery] {
+                let _ = read_listed(bot, &text);
+            }
+            let _ = plain_text(&text);
+            let _ = read_person_review("COMMENTED", &text);
+        }
     }
 }
