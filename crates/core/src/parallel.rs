@@ -26,6 +26,14 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     })
 }
 
+/// `f` over `items` cut into one run per core (in order), the results in the order of
+/// the runs: for work that keeps state across the items of a run (a memo).
+pub(crate) fn map_runs<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let runs: Vec<&[T]> = items.chunks(items.len().div_ceil(cores).max(1)).collect();
+    map(&runs, |run| f(run))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -36,5 +44,13 @@ mod tests {
             items.iter().map(|x| x * 2).collect::<Vec<_>>()
         );
         assert_eq!(super::map(&[] as &[u32], |x| *x), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn runs_cover_the_items_in_order() {
+        let items: Vec<u32> = (0..101).collect();
+        let runs = super::map_runs(&items, |run| run.to_vec());
+        assert_eq!(runs.concat(), items);
+        assert!(super::map_runs(&[] as &[u32], |run| run.len()).is_empty());
     }
 }

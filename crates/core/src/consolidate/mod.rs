@@ -27,7 +27,7 @@ use crate::verify::VerifyOutcome;
 
 pub use check::{check_complete, Incomplete};
 /// Whether two cited paths name the same file (`b.go`, `a/b.go`, `/checkout/a/b.go`).
-pub(crate) use pool::same_file;
+pub(crate) use pool::{file_key, same_file};
 pub use proposals::{apply_proposals, Applied, Proposal, MAX_MERGE_GAP};
 pub use severity::Coverage;
 

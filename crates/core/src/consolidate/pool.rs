@@ -23,7 +23,9 @@ use std::collections::BTreeSet;
 
 use crate::model::{ItemSource, Location};
 
-use super::text::Lexicon;
+use rustc_hash::FxHashMap;
+
+use super::text::{ItemKeys, Lexicon};
 
 /// Scores are compared as integers in millionths so ties are exact.
 pub(crate) type Score = u32;
@@ -157,55 +159,75 @@ impl PairScore {
 impl<'a> Pool<'a> {
     pub fn new(mut inputs: Vec<Input<'a>>) -> Pool<'a> {
         inputs.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
-        let mut lexicon = Lexicon::default();
+        // Each item's features and topic, on every core: each run of items through a
+        // lexicon of its own (the keys are local to it).
+        let read = crate::parallel::map_runs(&inputs, |run| {
+            let mut lexicon = Lexicon::default();
+            let mut title_words: Vec<u32> = Vec::new();
+            let items: Vec<(ItemKeys, Topic)> = run
+                .iter()
+                .map(|input| {
+                    let keys = lexicon.features(input.title, input.body, input.snippets);
+                    title_words.clear();
+                    lexicon.push_words(input.title, &mut title_words);
+                    (keys, topic_of(input.source, &title_words, &lexicon))
+                })
+                .collect();
+            (lexicon, items)
+        });
         // Term ids in first-seen order over the canonically ordered entries, so they
-        // do not depend on the order of the reviews; document frequencies alongside.
-        let mut term_of_key: Vec<u32> = Vec::new();
+        // do not depend on the order of the reviews (nor on how the items were split
+        // across cores); document frequencies alongside.
+        let mut id_of_term: FxHashMap<String, u32> = FxHashMap::default();
         let mut terms: Vec<String> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut last_seen: Vec<usize> = Vec::new();
         let mut item_ids: Vec<[Vec<u32>; 5]> = Vec::with_capacity(inputs.len());
         let mut topics: Vec<Topic> = Vec::with_capacity(inputs.len());
-        let mut title_words: Vec<u32> = Vec::new();
-        for (item, input) in inputs.iter().enumerate() {
-            let keys = lexicon.features(input.title, input.body, input.snippets);
-            title_words.clear();
-            lexicon.push_words(input.title, &mut title_words);
-            topics.push(topic_of(input.source, &title_words, &lexicon));
-            let lists = [
-                keys.title_words,
-                keys.body_words,
-                keys.prose_idents,
-                keys.code_idents,
-                keys.span_words,
-            ];
-            let mut ids: [Vec<u32>; 5] = Default::default();
-            for (slot, list) in lists.into_iter().enumerate() {
-                let mut list = list;
-                for key in list.iter_mut() {
-                    let k = *key as usize;
-                    if term_of_key.len() <= k {
-                        term_of_key.resize(k + 1, u32::MAX);
+        let mut item = 0;
+        for (lexicon, run) in read {
+            // This run's lexicon keys → term ids.
+            let mut term_of_key: Vec<u32> = Vec::new();
+            for (keys, topic) in run {
+                topics.push(topic);
+                let lists = [
+                    keys.title_words,
+                    keys.body_words,
+                    keys.prose_idents,
+                    keys.code_idents,
+                    keys.span_words,
+                ];
+                let mut ids: [Vec<u32>; 5] = Default::default();
+                for (slot, mut list) in lists.into_iter().enumerate() {
+                    for key in list.iter_mut() {
+                        let k = *key as usize;
+                        if term_of_key.len() <= k {
+                            term_of_key.resize(k + 1, u32::MAX);
+                        }
+                        if term_of_key[k] == u32::MAX {
+                            let (is_ident, text) = lexicon.get(*key);
+                            let tag = if is_ident { "i:" } else { "w:" };
+                            let term = format!("{tag}{text}");
+                            term_of_key[k] = *id_of_term.entry(term).or_insert_with_key(|term| {
+                                terms.push(term.clone());
+                                df.push(0);
+                                last_seen.push(usize::MAX);
+                                (terms.len() - 1) as u32
+                            });
+                        }
+                        let id = term_of_key[k];
+                        let t = id as usize;
+                        if last_seen[t] != item {
+                            last_seen[t] = item;
+                            df[t] += 1;
+                        }
+                        *key = id;
                     }
-                    if term_of_key[k] == u32::MAX {
-                        let (is_ident, text) = lexicon.get(*key);
-                        let tag = if is_ident { "i:" } else { "w:" };
-                        terms.push(format!("{tag}{text}"));
-                        df.push(0);
-                        last_seen.push(usize::MAX);
-                        term_of_key[k] = (terms.len() - 1) as u32;
-                    }
-                    let id = term_of_key[k];
-                    let t = id as usize;
-                    if last_seen[t] != item {
-                        last_seen[t] = item;
-                        df[t] += 1;
-                    }
-                    *key = id;
+                    ids[slot] = list;
                 }
-                ids[slot] = list;
+                item_ids.push(ids);
+                item += 1;
             }
-            item_ids.push(ids);
         }
         let n = inputs.len().max(1) as f64;
         let idf: Vec<f64> = df

@@ -16,7 +16,8 @@
 //! - GitHub's 422 does not say which comment it refused: on a 422 the same review is
 //!   sent once more with every inline comment moved into its body, so a refused comment
 //!   loses no finding; a second refusal is the error. At most two requests per review.
-//! - Every text sent goes through [`mask_secrets`]; `dry_run` writes the exact requests
+//! - Every text sent goes through [`mask_secrets`], and `@name` mentions in it are
+//!   broken so quoting a reviewer notifies no one; `dry_run` writes the exact requests
 //!   to [`layout::POST_PAYLOAD_FILE`] in the work directory and sends nothing.
 
 use std::path::{Path, PathBuf};
@@ -513,8 +514,53 @@ fn capped(text: &str, cap: usize) -> String {
     format!("{}…", &text[..cut])
 }
 
+/// What leaves for GitHub: secrets masked, and `@name` mentions outside code broken
+/// with a zero-width space, so a reviewer quoting a login never notifies anyone.
 fn mask(text: &str) -> String {
-    mask_secrets(text).into_owned()
+    let masked = mask_secrets(text);
+    let mut out = String::with_capacity(masked.len());
+    let mut fence: Option<&'static str> = None;
+    for line in masked.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        match fence {
+            Some(open) => {
+                if trimmed.starts_with(open) {
+                    fence = None;
+                }
+                out.push_str(line);
+            }
+            None => {
+                fence = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f));
+                if fence.is_some() {
+                    out.push_str(line);
+                } else {
+                    unmention(line, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `line` into `out` with a zero-width space after each `@` that would start a mention
+/// (not inside a code span, not in the middle of a word such as an e-mail address).
+fn unmention(line: &str, out: &mut String) {
+    let mut in_code = false;
+    let mut previous: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '`' {
+            in_code = !in_code;
+        } else if c == '@'
+            && !in_code
+            && !previous.is_some_and(|p| p.is_alphanumeric() || matches!(p, '_' | '.' | '-'))
+            && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric())
+        {
+            out.push('\u{200B}');
+        }
+        previous = Some(c);
+    }
 }
 
 #[cfg(test)]

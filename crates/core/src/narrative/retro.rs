@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Panel, ReportInput, Seat};
-use crate::consolidate::same_file;
+use crate::consolidate::{file_key, same_file};
 use crate::consolidate::{Consolidation, ReviewerTally};
 use crate::model::{ItemSource, ParsedReview, RunRecord, RunStatus};
 use crate::prose::{code_span, counts_compact, duration_terse, join_and, one_line, plural};
@@ -48,6 +48,8 @@ fn files_reviewed(seat: &Seat<'_>, changed: &[String]) -> Vec<String> {
     if let Some(run) = seat.run {
         cited.extend(run.files_read.iter().map(String::as_str));
     }
+    cited.sort_unstable();
+    cited.dedup();
     let files: BTreeSet<String> = if changed.is_empty() {
         one_per_file(cited.iter().map(|p| clean_path(p)))
             .into_iter()
@@ -69,9 +71,14 @@ pub(super) fn one_per_file<'p>(paths: impl Iterator<Item = &'p str>) -> Vec<Stri
     // Relative paths before absolute ones, longer before shorter: the first of a file
     // seen is the name it is shown by.
     paths.sort_by_key(|p| (p.starts_with('/'), std::cmp::Reverse(p.len()), *p));
+    paths.dedup();
+    // Paths of one file end in the same name: only those are compared.
     let mut kept: Vec<&str> = Vec::new();
+    let mut by_name: rustc_hash::FxHashMap<&str, Vec<&str>> = Default::default();
     for p in paths {
-        if !kept.iter().any(|k| same_file(k, p)) {
+        let same_name = by_name.entry(file_key(p)).or_default();
+        if !same_name.iter().any(|k| same_file(k, p)) {
+            same_name.push(p);
             kept.push(p);
         }
     }

@@ -262,3 +262,18 @@ fn beyond_the_cap_findings_on_the_diff_go_into_the_body() {
         "{listed}"
     );
 }
+
+#[test]
+fn mentions_outside_code_are_broken_and_code_is_left_alone() {
+    let text =
+        "Ask @octocat or @org/team; mail a@b.io; `@decorator` stays\n```py\n@property\n```\n@end";
+    let sent = mask(text);
+    assert!(sent.contains("@\u{200B}octocat"), "{sent:?}");
+    assert!(sent.contains("@\u{200B}org/team"), "{sent:?}");
+    assert!(sent.contains("a@b.io"), "{sent:?}");
+    assert!(sent.contains("`@decorator`"), "{sent:?}");
+    assert!(sent.contains("\n@property\n"), "{sent:?}");
+    assert!(sent.ends_with("@\u{200B}end"), "{sent:?}");
+    // Nothing else changes.
+    assert_eq!(sent.replace('\u{200B}', ""), text);
+}
