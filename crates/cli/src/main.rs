@@ -380,6 +380,8 @@ fn review(args: ReviewArgs) -> CmdResult {
     let received = Arc::new(AtomicI32::new(0));
     let outcome = runtime.block_on(async {
         let ready::PanelChoice { panel, note, .. } = ready::choose_panel(&settings).await;
+        // One reviewer per author of the comments `import` brings in.
+        let panel = deep_review_core::reviewers::import::expand(&panel, pr.as_ref());
         if let (Some(note), false) = (note, args.quiet) {
             output::note(&note);
         }
@@ -731,6 +733,7 @@ fn reviewers(args: ReviewersArgs) -> CmdResult {
             BackendKind::Codex,
             BackendKind::Gemini,
             BackendKind::Builtin,
+            BackendKind::Import,
         ]
         .into_iter()
         .map(|b| ReviewerConfig::new(b.as_str(), b)),

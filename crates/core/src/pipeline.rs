@@ -677,7 +677,9 @@ pub async fn review(
     });
     dir.write_prompt(&prompt_text)?;
 
-    let mut manifest = Manifest::new(&dir.id, now, &request.panel);
+    // `import` becomes one reviewer per author (a no-op when the caller did it).
+    let planned = reviewers::import::expand(&request.panel, request.pr.as_ref());
+    let mut manifest = Manifest::new(&dir.id, now, &planned);
     manifest.base = Some(target.base.clone());
     manifest.head = Some(target.head.clone());
     manifest.repo_root = Some(root.display().to_string());
@@ -708,10 +710,8 @@ pub async fn review(
     };
     // A pull request's code is a stranger's: linters that execute it stay off unless
     // the user said otherwise.
-    let panel: Vec<ReviewerConfig> = request
-        .panel
-        .iter()
-        .cloned()
+    let panel: Vec<ReviewerConfig> = planned
+        .into_iter()
         .map(|mut r| {
             r.untrusted_pr = request.pr.is_some() && !request.trust_pr_code;
             r

@@ -22,6 +22,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+pub mod bots;
 pub mod dump;
 pub mod graphql;
 pub mod shapes;

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use fake_github::{FakeGitHub, FakePr, Options};
 
+mod import;
+
 use crate::support::{git, Test};
 use crate::{config_with, feature_repo, read, report_json, script, SCRIPT_REVIEW};
 

@@ -110,6 +110,9 @@ pub struct ReviewerConfig {
     /// the user did not opt in to run (`--trust-pr-code`), so the linters that execute
     /// it are skipped even where a sandbox could confine them.
     pub untrusted_pr: bool,
+    /// Set by the review, not by configuration: the author (`reviewers::import`'s key,
+    /// `coderabbit` or a login) whose comments this `import` reviewer imports.
+    pub import_author: Option<String>,
     /// `command` backend: paths the sandboxed reviewer may also write (and read) — the
     /// explicit pass-through; everything else outside its checkout, work directory and
     /// per-run scratch stays out of reach.
@@ -165,6 +168,7 @@ impl ReviewerConfig {
             sarif_tools: Vec::new(),
             trust_code: false,
             untrusted_pr: false,
+            import_author: None,
             writable: Vec::new(),
             max_tokens: None,
             budget_usd: None,

@@ -40,7 +40,14 @@ pub fn from_threads(
         } else {
             ""
         };
-        let excerpt: String = one_line(&first.body).chars().take(EXCERPT_CHARS).collect();
+        // A bot's badges, agent prompts and buttons are not what it said.
+        let plain = super::bots::plain_text(&first.body);
+        let text = if plain.is_empty() {
+            &first.body
+        } else {
+            &plain
+        };
+        let excerpt: String = one_line(text).chars().take(EXCERPT_CHARS).collect();
         let more = if t.comments.len() > 1 {
             format!(" (+{} replies)", t.comments.len() - 1)
         } else {
@@ -146,6 +153,19 @@ mod tests {
         );
         assert_eq!(out[0].source, "alice");
         assert_eq!(out[3].status, "addressed");
+
+        // A bot's badge line, agent prompt and fingerprint are not its words.
+        let mut bot = thread("src/lib.rs", false, false, "https://x/6");
+        bot.comments[0].author = "coderabbitai".into();
+        bot.comments[0].body = "_⚠️ Potential issue_ | _🟠 Major_\n\n**Unbounded retry.**\n\n\
+            It spins forever.\n\n<details>\n<summary>🤖 Prompt for AI Agents</summary>\n\n\
+            Fix it.\n\n</details>\n\n<!-- fingerprinting:a:b -->"
+            .into();
+        let out = from_threads(&[bot], &[], &[]);
+        assert_eq!(
+            out[0].text,
+            "`src/lib.rs:5`: **Unbounded retry.** It spins forever. — https://x/6"
+        );
         assert!(from_threads(&[], &[], &[]).is_empty());
     }
 }

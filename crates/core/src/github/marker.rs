@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::model::Review;
 use crate::report::{Finding, Report};
 
-const OPEN: &str = "<!-- deep-review:";
+pub(crate) const OPEN: &str = "<!-- deep-review:";
 const CLOSE: &str = " -->";
 pub const VERSION: u32 = 1;
 

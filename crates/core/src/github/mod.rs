@@ -5,8 +5,10 @@
 //! cached bare mirror ([`mirror`]) so `review owner/repo#N` runs on them from anywhere.
 //! The host sits behind [`PrHost`] so GitLab can follow. The write side: [`publish`]
 //! (`review --post`), placing findings on the diff with [`hunks`] and finding its
-//! earlier review by its [`marker`].
+//! earlier review by its [`marker`]. [`bots`] reads what review bots write in their
+//! comments (the `import` backend, Unresolved Feedback).
 
+pub mod bots;
 pub mod checkout;
 pub mod client;
 pub mod feedback;

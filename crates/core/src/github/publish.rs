@@ -299,7 +299,7 @@ impl<'a> Plan<'a> {
     /// The body of a later round's review of new inline comments.
     fn follow_up(&self, url: &str, earlier: &Marker, moved: &[usize], why: Why) -> String {
         let mut out = format!(
-            "deep-review round {}: comments on the findings new or re-rated since round {}; the summary above is updated in place",
+            "{FOLLOW_UP}{}: comments on the findings new or re-rated since round {}; the summary above is updated in place",
             self.report.target.round, earlier.round
         );
         if url.is_empty() {
@@ -337,7 +337,7 @@ impl<'a> Plan<'a> {
     fn comment(&self, i: usize, at: Placement) -> Value {
         let f = &self.report.findings[i];
         let body = mask(&format!(
-            "{}\n\n{}\n\n<sub>deep-review round {}</sub>",
+            "{}\n\n{}\n\n{INLINE_FOOTER}{}</sub>",
             heading(f),
             capped(&f.body, FINDING_CAP),
             self.report.target.round
@@ -363,6 +363,19 @@ impl<'a> Plan<'a> {
         }
         text
     }
+}
+
+/// How deep-review's posts other than the summary (which has its marker) are told
+/// apart: the footer of each inline comment, the start of a later round's review.
+const INLINE_FOOTER: &str = "<sub>deep-review round ";
+const FOLLOW_UP: &str = "deep-review round ";
+
+/// Whether deep-review posted `body` — a summary (its marker), an inline comment, a
+/// later round's review — so the `import` backend never counts its own posts.
+pub fn is_ours(body: &str) -> bool {
+    body.contains(super::marker::OPEN)
+        || body.contains(INLINE_FOOTER)
+        || body.trim_start().starts_with(FOLLOW_UP)
 }
 
 /// Publishes `report` on `pr`: reads who the token is, places the findings on the

@@ -350,6 +350,11 @@ pub(crate) fn snippets(body: &str) -> Vec<String> {
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
+        // GitHub's `suggestion` block is the proposed replacement, never a quote of
+        // the code as it is.
+        if lang == "suggestion" {
+            continue;
+        }
         if lang == "diff" || lang == "patch" {
             let mut run: Vec<&str> = Vec::new();
             for line in code.lines() {
@@ -551,6 +556,11 @@ mod tests {
         assert_eq!(
             snippets(body),
             vec!["fn a() {\n    old();\n}".to_string(), "x = 1".into()]
+        );
+        // A suggestion block is the fix, not a quote to look for at the head.
+        assert_eq!(
+            snippets("```suggestion\nlet pending = 1;\n```\n```rust\nlet tmp2 = 1;\n```"),
+            vec!["let tmp2 = 1;".to_string()]
         );
     }
 }

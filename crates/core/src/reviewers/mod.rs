@@ -28,6 +28,7 @@ mod codex;
 pub mod command;
 pub mod env;
 mod gemini;
+pub mod import;
 pub mod needs;
 pub mod ready;
 
@@ -162,7 +163,7 @@ pub type ProgressSender = mpsc::UnboundedSender<ProgressEvent>;
 ///   event, a program that could not be started.
 /// - `timed_out`: still running at the reviewer's `timeout`; its process group was killed.
 /// - `not_finished`: cancelled through `cancel` while running; `skipped`: cancelled before
-///   it started, or a backend that is not implemented yet.
+///   it started, or an `import` reviewer with nothing to import (no pull request).
 pub async fn run_reviewer(
     config: &ReviewerConfig,
     ctx: &RunContext,
@@ -210,16 +211,13 @@ pub async fn run_reviewer_in(
             BackendKind::Codex => codex::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Gemini => gemini::run(config, ctx, host, &progress, &cancel).await,
             BackendKind::Builtin => run_builtin(config, ctx, &progress, &cancel).await,
+            BackendKind::Import => import::run(config, &ctx.workdir),
             BackendKind::Anthropic
             | BackendKind::Openai
             | BackendKind::GeminiApi
             | BackendKind::OpenaiCompatible => {
                 api::run(config, ctx, host, &progress, &cancel).await
             }
-            other => Outcome::skipped(format!(
-                "backend `{}` is not implemented yet",
-                other.as_str()
-            )),
         }
     };
     let record = finish(config, ctx, outcome, started_at, clock.elapsed()).await;

@@ -118,11 +118,9 @@ pub async fn check_available(
                 version: None,
             }
         }
-        BackendKind::Import => {
-            return Availability::not_ready(
-                "the `import` backend is not implemented yet (it needs a pull-request target)",
-            )
-        }
+        BackendKind::Import => return Availability::not_ready(
+            "needs a pull request target (hint: review owner/repo#N, a pull-request URL or --pr N)",
+        ),
         BackendKind::Command => {
             let Some(program) = config.command.first() else {
                 return Availability::not_ready("no `command` configured");
@@ -461,6 +459,13 @@ mod tests {
 
         let builtin = ReviewerConfig::new("lint", BackendKind::Builtin);
         assert!(check_available(&builtin, &env, &no_path).await.ready);
+        // `import` runs only on a pull request's review, which says so itself.
+        let import = ReviewerConfig::new("import", BackendKind::Import);
+        let a = check_available(&import, &env, &no_path).await;
+        assert!(
+            !a.ready && a.reason.starts_with("needs a pull request target (hint: "),
+            "{a:?}"
+        );
 
         // API reviewers: ready with a model, an endpoint and (where needed) a key.
         let mut local = ReviewerConfig::new("local", BackendKind::OpenaiCompatible);

@@ -426,23 +426,25 @@ async fn a_missing_program_or_command_is_failed() {
 }
 
 #[tokio::test]
-async fn unimplemented_backends_are_skipped() {
+async fn import_without_a_pull_request_is_skipped() {
     let fx = Fixture::new();
-    for (backend, name) in [(BackendKind::Import, "import")] {
-        let record = run_reviewer(
-            &ReviewerConfig::new(name, backend),
-            &fx.ctx,
-            None,
-            CancellationToken::new(),
-        )
-        .await;
-        assert_eq!(record.status, RunStatus::Skipped);
-        assert_eq!(
-            record.error,
-            Some(format!("backend `{name}` is not implemented yet"))
-        );
-        assert_eq!(fx.record_on_disk(name).status, RunStatus::Skipped);
-    }
+    let record = run_reviewer(
+        &ReviewerConfig::new("import", BackendKind::Import),
+        &fx.ctx,
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(record.status, RunStatus::Skipped);
+    assert!(
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("not ready: needs a pull request target")),
+        "{:?}",
+        record.error
+    );
+    assert_eq!(fx.record_on_disk("import").status, RunStatus::Skipped);
 }
 
 #[tokio::test]
