@@ -544,7 +544,10 @@ async fn github_client(
     let auth = token
         .clone()
         .map(|t| GitAuth::new(t, &pr.repo.host, &endpoints.api, env));
-    let client = Client::new(endpoints, token).map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+    let client = Client::new(endpoints, token)
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))?
+        // A rate limit's wait is said when it starts: a silent minute looks like a hang.
+        .on_wait(|wait| output::note(&wait.to_string()));
     Ok((client, auth))
 }
 

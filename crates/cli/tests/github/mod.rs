@@ -485,3 +485,15 @@ fn the_round_follows_the_published_review_when_the_history_has_none() {
     let run = post_run(&p, &live, &db, &["--quiet"]).status(0);
     assert_eq!(report_json(run.last_line())["target"]["round"], 4);
 }
+
+#[test]
+fn a_rate_limit_wait_is_said_on_standard_error() {
+    let p = published();
+    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::PrimaryExceeded);
+    let db_dir = tempfile::tempdir().unwrap();
+    let db = db_dir.path().join("history.sqlite3");
+    let run = post_run(&p, &live, &db, &[])
+        .status(0)
+        .stderr_contains("GitHub rate limit: waiting");
+    assert_eq!(report_json(run.last_line())["target"]["number"], 7);
+}
