@@ -259,7 +259,9 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     for note in &done.notes {
         output::warning(note);
     }
-    finish(&done, fail_on, false)
+    let code = finish(&done, fail_on, false);
+    deep_review_core::parallel::drop_aside(done);
+    code
 }
 
 /// `--budget`: a number of dollars, 0 or more.

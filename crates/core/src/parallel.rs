@@ -1,6 +1,7 @@
 //! Work split over the machine's cores with scoped threads: the reviews of a panel
 //! are parsed, and the report's formats rendered, side by side. Order is kept; one
-//! item (or one core) runs on the calling thread alone.
+//! item (or one core) runs on the calling thread alone. And [`drop_aside`]: big values
+//! freed off the caller's path.
 
 use std::num::NonZeroUsize;
 use std::thread;
@@ -32,6 +33,14 @@ pub(crate) fn map_runs<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sy
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let runs: Vec<&[T]> = items.chunks(items.len().div_ceil(cores).max(1)).collect();
     map(&runs, |run| f(run))
+}
+
+/// Drops `value` on a thread of its own: freeing a large tree of small allocations (a
+/// whole consolidation) takes milliseconds the caller need not wait for, and a process
+/// that exits first hands its memory back at once.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    // Without a thread to be had, the value is dropped here, with the closure.
+    let _ = thread::Builder::new().spawn(move || drop(value));
 }
 
 #[cfg(test)]

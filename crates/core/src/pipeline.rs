@@ -313,17 +313,22 @@ impl ReadBack {
             (written, recorded)
         });
         let written = written?;
-        let mut all = self.notes;
+        let mut all = std::mem::take(&mut self.notes);
         all.extend(notes);
         if let Some(Err(e)) = recorded {
             all.push(format!(
                 "the review was not recorded in the history ({e}\nhint: its files are complete; pass --no-history to skip the history"
             ));
         }
+        let usable_reviews = self.usable_reviews;
+        // The history closed here (its last connection checkpoints the log); the rest
+        // freed aside.
+        drop(self.store.take());
+        crate::parallel::drop_aside(self);
         Ok(Consolidated {
             report,
             written,
-            usable_reviews: self.usable_reviews,
+            usable_reviews,
             notes: all,
         })
     }
@@ -510,8 +515,8 @@ fn write_outputs(
         seen.push(*f);
         first
     });
-    // Rendered side by side; written in order.
-    let texts = crate::parallel::map(&formats, |format| {
+    // Rendered, masked and written side by side; the paths in `formats` order.
+    let written = crate::parallel::map(&formats, |&format| {
         let text = match format {
             Format::Markdown => render::render_markdown(report, raw),
             Format::Json => render::render_json(report),
@@ -519,20 +524,15 @@ fn write_outputs(
             Format::Html => render::render_html(report, raw),
         };
         // Whoever wrote it (a reviewer may quote a key), no secret is written out.
-        match crate::secrets::mask_secrets(&text) {
-            std::borrow::Cow::Owned(masked) => masked,
-            std::borrow::Cow::Borrowed(_) => text,
-        }
-    });
-    let mut written = Vec::new();
-    for (format, text) in formats.into_iter().zip(texts) {
+        let text = crate::secrets::mask_secrets(&text);
         let path = out.join(layout::report_file(format));
-        workdir::write_atomic(&path, text.as_bytes()).map_err(|source| PipelineError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
+        match workdir::write_atomic(&path, text.as_bytes()) {
+            Ok(()) => Ok(path),
+            Err(source) => Err(PipelineError::Write { path, source }),
+        }
+    })
+    .into_iter()
+    .collect::<Result<Vec<PathBuf>, PipelineError>>()?;
     Ok(written)
 }
 
