@@ -21,6 +21,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use deep_review_core::config::{
     self, BackendKind, ConfigPaths, FailOn, Overrides, ReviewerConfig, Settings,
 };
+use deep_review_core::github::PrHost as _;
 use deep_review_core::options::{Format, SeverityPolicy};
 use deep_review_core::pipeline::{self, ConsolidateOptions};
 use deep_review_core::pipeline::{ReviewOutcome, ReviewRequest};
@@ -564,14 +565,10 @@ async fn fetch_pull_request(
     Failure,
 > {
     let (client, auth) = github_client(pr).await?;
-    let pr = deep_review_core::github::fetch::fetch_pr(
-        &client,
-        &pr.repo.owner,
-        &pr.repo.repo,
-        pr.number,
-    )
-    .await
-    .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
+    let pr = client
+        .fetch_pr(&pr.repo.owner, &pr.repo.repo, pr.number)
+        .await
+        .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
     Ok((pr, auth))
 }
 
@@ -586,7 +583,8 @@ async fn post_review(
     options: &deep_review_core::github::publish::PublishOptions,
 ) -> Result<deep_review_core::github::publish::Published, Failure> {
     let (client, _) = github_client(pr_ref).await?;
-    deep_review_core::github::publish::publish(&client, pr, report, root, workdir, options)
+    client
+        .publish(pr, report, root, workdir, options)
         .await
         .map_err(|e| exit::runtime(anyhow::Error::new(e)))
 }

@@ -23,6 +23,7 @@ const GHOST: &str = "ghost";
 
 impl PrHost for Client {
     type Error = GitHubError;
+    type PublishError = super::publish::PublishError;
 
     async fn fetch_pr(
         &self,
@@ -31,6 +32,17 @@ impl PrHost for Client {
         number: u64,
     ) -> Result<PullRequest, GitHubError> {
         fetch_pr(self, owner, repo, number).await
+    }
+
+    async fn publish(
+        &self,
+        pr: &PullRequest,
+        report: &crate::report::Report,
+        repo: &std::path::Path,
+        workdir: &std::path::Path,
+        options: &super::publish::PublishOptions,
+    ) -> Result<super::publish::Published, super::publish::PublishError> {
+        super::publish::publish(self, pr, report, repo, workdir, options).await
     }
 }
 

@@ -26,9 +26,11 @@ pub use client::{Client, Endpoints, GitHubError, Token};
 pub use model::PullRequest;
 pub use target::{parse_pr, repo_from_remote, PrRef, RepoRef};
 
-/// A code host deep-review reads pull requests from.
+/// A code host deep-review reads pull requests from and publishes reviews to: the seam
+/// a GitLab host would implement ([`Client`] is GitHub's).
 pub trait PrHost {
     type Error: std::error::Error;
+    type PublishError: std::error::Error;
 
     /// Everything deep-review reads about pull request `number` of `owner/repo`.
     fn fetch_pr(
@@ -37,6 +39,17 @@ pub trait PrHost {
         repo: &str,
         number: u64,
     ) -> impl Future<Output = Result<PullRequest, Self::Error>> + Send;
+
+    /// Publishes `report` on `pr` as one review (see [`publish`]): `repo` holds its
+    /// revisions, a dry run writes the requests into `workdir` instead.
+    fn publish(
+        &self,
+        pr: &PullRequest,
+        report: &crate::report::Report,
+        repo: &std::path::Path,
+        workdir: &std::path::Path,
+        options: &publish::PublishOptions,
+    ) -> impl Future<Output = Result<publish::Published, Self::PublishError>> + Send;
 }
 
 /// The GraphQL query texts deep-review sends, by name (one home: the fake server and the
