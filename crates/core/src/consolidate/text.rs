@@ -461,8 +461,26 @@ pub(crate) fn content_word(raw: &str) -> Option<String> {
     {
         return None;
     }
-    let stemmed = stem(&lower);
+    let stemmed = stem(unnegated(&lower));
     (!stemmed.is_empty() && !is_stop_word(&stemmed)).then_some(stemmed)
+}
+
+/// A negated participle as the word it negates: reviewers say the same thing either
+/// way ("unvalidated input" and "input is not validated"). `invalid` joins `validate`
+/// ("an invalid schedule" is one the code did not validate); `invalidate` (a cache) is
+/// another matter and stays itself.
+fn unnegated(word: &str) -> &str {
+    if word == "invalid" {
+        return "validated";
+    }
+    match word.strip_prefix("un") {
+        Some(rest)
+            if rest.len() >= 5 && rest.ends_with("ed") && !matches!(rest, "ited" | "ified") =>
+        {
+            rest
+        }
+        _ => word,
+    }
 }
 
 /// camelCase pieces of a word, as slices.
@@ -699,6 +717,18 @@ mod tests {
                 assert!(pair[0] < pair[1], "{} before {}", pair[0], pair[1]);
             }
         }
+    }
+
+    #[test]
+    fn a_negated_participle_is_the_word_it_negates() {
+        let word = |w: &str| content_word(w).unwrap_or_default();
+        assert_eq!(word("unvalidated"), word("validated"));
+        assert_eq!(word("Unhandled"), word("handled"));
+        assert_eq!(word("invalid"), word("validate"));
+        // Not a negation, or another matter.
+        assert_eq!(word("united"), "unit");
+        assert_ne!(word("invalidate"), word("validate"));
+        assert_ne!(word("under"), "der");
     }
 
     #[test]

@@ -619,6 +619,9 @@ fn report_quality_on_the_labelled_corpus() {
     // A concept the finding's title names (concurrency, null) is a subject on its own
     // ("no tests for concurrent use" restates "Data race in `take`"): R 0.868 -> 0.939,
     // P 0.980 -> 0.982, ratio 1.02 (84/82), 3 split findings, the rest unchanged.
+    // A negated participle is the word it negates, `invalid` joins `validate`
+    // (consolidate/text.rs `unnegated`): R 0.939 -> 0.965, ratio 1.01 (83/82), 2 split
+    // findings, P 0.982 unchanged.
     // SPEC section 7 targets: ratio 0.8-1.2, noise <= 5%, severity >= 90%, verdict >= 8/10,
     // P and R >= 0.95, nothing lost.
     assert!(
@@ -648,7 +651,7 @@ fn report_quality_on_the_labelled_corpus() {
         pooled.precision()
     );
     assert!(
-        pooled.recall() >= 0.93,
+        pooled.recall() >= 0.95,
         "pairwise recall {:.3}",
         pooled.recall()
     );
