@@ -2,39 +2,13 @@
 //! left on the pull request become one reviewer each, consolidated with a fresh
 //! reviewer's findings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fake_github::FakePr;
 
-use super::serve;
+use super::{serve, Remote};
 use crate::support::{git, write_files, Test};
 use crate::{config_with, feature_repo, read, report_json, script, SCRIPT_REVIEW};
-
-/// `project`'s `feature` published as pull request 7 of a bare remote, and a clone of
-/// it on `main`: (the directory holding both, the remote, the clone, the head).
-fn published(project: &Path) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
-    let head = git(project, &["rev-parse", "feature"]).trim().to_string();
-    let places = tempfile::tempdir().unwrap();
-    let remote = places.path().join("remote.git");
-    git(
-        places.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            &project.display().to_string(),
-            "remote.git",
-        ],
-    );
-    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
-    git(
-        places.path(),
-        &["clone", "-q", &remote.display().to_string(), "clone"],
-    );
-    let clone = places.path().join("clone");
-    git(&clone, &["checkout", "-q", "main"]);
-    (places, remote, clone, head)
-}
 
 #[test]
 fn three_bots_comments_are_consolidated_with_a_fresh_reviewers_findings() {
@@ -44,16 +18,14 @@ fn three_bots_comments_are_consolidated_with_a_fresh_reviewers_findings() {
     write_files(project.path(), &[("src/store.rs", &store)]);
     git(project.path(), &["add", "-A"]);
     git(project.path(), &["commit", "-qm", "add store"]);
-    let base = git(project.path(), &["rev-parse", "main"])
-        .trim()
-        .to_string();
-    let (_places, remote, clone, head) = published(project.path());
+    let published = Remote::of(project.path(), true);
+    let clone = published.clone_on_main();
     let mut pr = FakePr::sample(2, 0, 0, 0);
-    pr.base_sha = base;
-    pr.head_sha = head.clone();
+    pr.base_sha = published.base.clone();
+    pr.head_sha = published.head.clone();
     pr.head_ref = "feature".into();
-    pr.clone_url = remote.display().to_string();
-    pr.commits = vec![(head, "add two".into())];
+    pr.clone_url = published.path.display().to_string();
+    pr.commits = vec![(published.head.clone(), "add two".into())];
     pr.files[0].path = "src/lib.rs".into();
     pr.files[1].path = "src/store.rs".into();
     fake_github::bots::reviewed_by_bots(&mut pr, "src/lib.rs", "src/store.rs");

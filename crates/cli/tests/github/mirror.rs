@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use fake_github::FakePr;
 
-use super::serve;
+use super::{serve, Remote};
 use crate::support::{git, repo_with, write_files, Test};
 use crate::{read, report_json, script, SCRIPT_REVIEW};
 
@@ -60,23 +60,12 @@ pub(super) fn publish() -> Published {
         ],
     );
     git(project.path(), &["commit", "-qam", "add two"]);
-    let head = git(project.path(), &["rev-parse", "feature"])
-        .trim()
-        .to_string();
-    let places = tempfile::tempdir().unwrap();
-    let remote = places.path().join("remote.git");
-    let project_path = project.path().display().to_string();
-    git(
-        places.path(),
-        &["clone", "-q", "--bare", &project_path, "remote.git"],
-    );
-    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
-    git(&remote, &["update-ref", "-d", "refs/heads/feature"]);
+    let remote = Remote::of(project.path(), false);
     Published {
-        _places: places,
+        _places: remote.places,
         bin,
-        remote,
-        head,
+        remote: remote.path,
+        head: remote.head,
         marker,
     }
 }

@@ -6,7 +6,7 @@
 mod action;
 mod mirror;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use fake_github::{FakeGitHub, FakePr, Options};
 
@@ -34,38 +34,62 @@ fn serve(pr: FakePr) -> Server {
     }
 }
 
+/// `project` pushed to a bare remote (`remote.git` in a temp directory of its own) with
+/// its `feature` branch as pull request 7: the branch itself deleted from the remote
+/// unless `keep_branch`, as when it lives in a fork.
+pub(super) struct Remote {
+    pub(super) places: tempfile::TempDir,
+    pub(super) path: PathBuf,
+    pub(super) base: String,
+    pub(super) head: String,
+}
+
+impl Remote {
+    pub(super) fn of(project: &Path, keep_branch: bool) -> Remote {
+        let rev = |name: &str| git(project, &["rev-parse", name]).trim().to_string();
+        let (base, head) = (rev("main"), rev("feature"));
+        let places = tempfile::tempdir().unwrap();
+        let path = places.path().join("remote.git");
+        let project_path = project.display().to_string();
+        git(
+            places.path(),
+            &["clone", "-q", "--bare", &project_path, "remote.git"],
+        );
+        git(&path, &["update-ref", "refs/pull/7/head", &head]);
+        if !keep_branch {
+            git(&path, &["update-ref", "-d", "refs/heads/feature"]);
+        }
+        Remote {
+            places,
+            path,
+            base,
+            head,
+        }
+    }
+
+    /// A clone of the remote beside it, on `main`.
+    pub(super) fn clone_on_main(&self) -> PathBuf {
+        let remote = self.path.display().to_string();
+        git(self.places.path(), &["clone", "-q", &remote, "clone"]);
+        let clone = self.places.path().join("clone");
+        git(&clone, &["checkout", "-q", "main"]);
+        clone
+    }
+}
+
 #[test]
 fn a_pull_request_is_reviewed_in_a_clone_without_touching_its_branches() {
     // The project: `main`, and the change on `feature`, published as pull request 7 of a
     // bare remote.
     let project = feature_repo();
-    let head = git(project.path(), &["rev-parse", "feature"])
-        .trim()
-        .to_string();
-    let base = git(project.path(), &["rev-parse", "main"])
-        .trim()
-        .to_string();
-    let places = tempfile::tempdir().unwrap();
-    let remote = places.path().join("remote.git");
-    git(
-        places.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            &project.path().display().to_string(),
-            "remote.git",
-        ],
+    let published = Remote::of(project.path(), false);
+    let (remote, base, head) = (
+        &published.path,
+        published.base.clone(),
+        published.head.clone(),
     );
-    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
-    git(&remote, &["update-ref", "-d", "refs/heads/feature"]);
     // The user's clone, on main, with a file of their own.
-    git(
-        places.path(),
-        &["clone", "-q", &remote.display().to_string(), "clone"],
-    );
-    let clone = places.path().join("clone");
-    git(&clone, &["checkout", "-q", "main"]);
+    let clone = published.clone_on_main();
     std::fs::write(clone.join("notes.txt"), "mine\n").unwrap();
     let branches_before = git(&clone, &["for-each-ref", "refs/heads", "refs/remotes"]);
     let status_before = git(&clone, &["status", "--porcelain"]);
@@ -233,29 +257,14 @@ struct Published {
 
 fn published() -> Published {
     let project = feature_repo();
-    let head = git(project.path(), &["rev-parse", "feature"])
-        .trim()
-        .to_string();
-    let base = git(project.path(), &["rev-parse", "main"])
-        .trim()
-        .to_string();
-    let places = tempfile::tempdir().unwrap();
-    let remote = places.path().join("remote.git");
-    let project_path = project.path().display().to_string();
-    git(
-        places.path(),
-        &["clone", "-q", "--bare", &project_path, "remote.git"],
-    );
-    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
-    let remote_path = remote.display().to_string();
-    git(places.path(), &["clone", "-q", &remote_path, "clone"]);
-    let clone = places.path().join("clone");
+    let remote = Remote::of(project.path(), true);
+    let clone = remote.clone_on_main();
     Published {
-        _places: places,
         clone,
-        remote,
-        base,
-        head,
+        remote: remote.path,
+        base: remote.base,
+        head: remote.head,
+        _places: remote.places,
     }
 }
 
