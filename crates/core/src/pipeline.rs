@@ -278,6 +278,7 @@ impl ReadBack {
                 &pr.threads,
                 &self.contents.changed_files,
                 &report.unresolved_feedback,
+                |thread| crate::reviewers::import::finding_of_thread(&report, thread),
             );
             report.unresolved_feedback.extend(threads);
         }

@@ -191,6 +191,15 @@ fn three_bots_comments_are_consolidated_with_a_fresh_reviewers_findings() {
         );
     }
 
+    // An open thread the import made a finding of is listed in Unresolved Feedback by
+    // the finding it became, not repeated.
+    let feedback = md
+        .split("## Unresolved Feedback")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no Unresolved Feedback in REVIEW.md:\n{md}"));
+    assert!(feedback.contains("in the findings as "), "{feedback}");
+
     // Each author's review and run record are in the work directory, the boilerplate
     // gone; the key the Codex comment quoted is masked in what the import and the
     // report wrote (the PR's own text in `pull-request.json` and the prompt is the

@@ -18,6 +18,7 @@ pub fn from_threads(
     threads: &[ReviewThread],
     changed_files: &[String],
     already: &[Feedback],
+    imported_as: impl Fn(&ReviewThread) -> Option<String>,
 ) -> Vec<Feedback> {
     let mut out = Vec::new();
     let mut resolved = 0usize;
@@ -47,9 +48,16 @@ pub fn from_threads(
         } else {
             &plain
         };
-        let excerpt: String = one_line(text).chars().take(EXCERPT_CHARS).collect();
+        // A thread the `import` reviewer made a finding of points at it, once.
+        let excerpt: String = match imported_as(t) {
+            Some(id) => format!("in the findings as {id}"),
+            None => one_line(text).chars().take(EXCERPT_CHARS).collect(),
+        };
         let more = if t.comments.len() > 1 {
-            format!(" (+{} replies)", t.comments.len() - 1)
+            format!(
+                " (+{})",
+                crate::prose::plural(t.comments.len() - 1, "reply", "replies")
+            )
         } else {
             String::new()
         };
@@ -140,7 +148,7 @@ mod tests {
             text: "alice's thread https://x/5 is still open".into(),
             status: "open".into(),
         }];
-        let out = from_threads(&threads, &["src/lib.rs".to_string()], &listed);
+        let out = from_threads(&threads, &["src/lib.rs".to_string()], &listed, |_| None);
         let texts: Vec<&str> = out.iter().map(|f| f.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -161,11 +169,11 @@ mod tests {
             It spins forever.\n\n<details>\n<summary>🤖 Prompt for AI Agents</summary>\n\n\
             Fix it.\n\n</details>\n\n<!-- fingerprinting:a:b -->"
             .into();
-        let out = from_threads(&[bot], &[], &[]);
+        let out = from_threads(&[bot], &[], &[], |_| None);
         assert_eq!(
             out[0].text,
             "`src/lib.rs:5`: **Unbounded retry.** It spins forever. — https://x/6"
         );
-        assert!(from_threads(&[], &[], &[]).is_empty());
+        assert!(from_threads(&[], &[], &[], |_| None).is_empty());
     }
 }

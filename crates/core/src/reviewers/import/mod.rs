@@ -84,6 +84,43 @@ impl Author {
     }
 }
 
+/// The report finding an unresolved review thread was imported as: one with a member
+/// of the import reviewer standing for the thread's author, on the thread's file and
+/// lines. None when the thread was not imported (no import reviewer ran, or it found
+/// nothing there).
+pub fn finding_of_thread(report: &crate::report::Report, thread: &ReviewThread) -> Option<String> {
+    let first = thread.comments.first()?;
+    let display = Author::of(&first.author).display();
+    let names: Vec<&str> = report
+        .reviewers
+        .iter()
+        .filter(|r| r.backend.as_deref() == Some("import") && r.display == display)
+        .map(|r| r.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let line = thread.line.or(thread.original_line);
+    let on_thread = |l: &crate::model::Location| {
+        l.path == thread.path
+            && match (line, l.line_start) {
+                (Some(n), Some(start)) => {
+                    u64::from(start) <= n && n <= u64::from(l.line_end.unwrap_or(start))
+                }
+                _ => true,
+            }
+    };
+    report
+        .findings
+        .iter()
+        .find(|f| {
+            f.members
+                .iter()
+                .any(|m| names.contains(&m.reviewer.as_str()) && m.locations.iter().any(on_thread))
+        })
+        .map(|f| f.id.clone())
+}
+
 /// One imported finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Finding {
