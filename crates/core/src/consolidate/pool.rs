@@ -249,17 +249,23 @@ impl<'a> Pool<'a> {
                 .unwrap_or(0) as u32
         };
 
-        let mut entries = Vec::with_capacity(inputs.len());
-        let mut weighted: Vec<(u32, f64)> = Vec::new();
-        for ((input, [mut title_ids, mut body_ids, prose_ids, code_ids, span_ids]), topic) in
-            inputs.into_iter().zip(item_ids).zip(topics)
-        {
+        // Each entry's vectors, on every core.
+        let items: Vec<(Input<'a>, [Vec<u32>; 5], Topic)> = inputs
+            .into_iter()
+            .zip(item_ids)
+            .zip(topics)
+            .map(|((input, ids), topic)| (input, ids, topic))
+            .collect();
+        let entries = crate::parallel::map(&items, |(input, ids, topic)| {
+            let [mut title_ids, mut body_ids, prose_ids, code_ids, span_ids] = ids.clone();
+            let (input, topic) = (input.clone(), *topic);
             title_ids.sort_unstable();
             title_ids.dedup();
             body_ids.sort_unstable();
             // Title words weigh TITLE_WEIGHT, body words 1 + ln(tf); a word in both
             // gets the sum (title first, as the sum was always taken).
-            weighted.clear();
+            let mut weighted: Vec<(u32, f64)> =
+                Vec::with_capacity(title_ids.len() + body_ids.len());
             weighted.extend(title_ids.iter().map(|&id| (id, TITLE_WEIGHT)));
             let mut run = 0;
             while run < body_ids.len() {
@@ -300,7 +306,7 @@ impl<'a> Pool<'a> {
             all_terms.sort_unstable();
             all_terms.dedup();
             let prose_terms = sorted(idents.clone());
-            entries.push(Entry {
+            Entry {
                 title_terms: title.clone(),
                 prose_terms,
                 all_terms,
@@ -312,8 +318,8 @@ impl<'a> Pool<'a> {
                 idents: normalise(sorted(idents)),
                 code: normalise(sorted(code)),
                 block_terms,
-            });
-        }
+            }
+        });
         Pool { entries, terms, df }
     }
 
