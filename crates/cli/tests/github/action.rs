@@ -149,6 +149,29 @@ fn the_action_reviews_the_event_pull_request_and_passes_the_exit_code_through() 
     // No exit code recorded (the review step never ran to the end): a failure.
     assert_eq!(runner.step("Exit code", &[("STATUS", "")]).0, 1);
 
+    // post: the review goes on the pull request, its summary linking to this run.
+    let mut posting = inputs("", "true");
+    posting.extend([
+        ("GITHUB_SERVER_URL", "https://github.example"),
+        ("GITHUB_RUN_ID", "4242"),
+    ]);
+    let (status, outputs, log) = runner.step("Review", &posting);
+    assert_eq!(status, 0, "{log}");
+    assert_eq!(
+        output_of(&outputs, "exit-code"),
+        Some("0"),
+        "{outputs}\n{log}"
+    );
+    let posted = server.posted();
+    assert_eq!(posted.len(), 1, "{log}");
+    assert!(
+        posted[0]
+            .body
+            .contains("https://github.example/octo/hello/actions/runs/4242"),
+        "{}",
+        posted[0].body
+    );
+
     // A bad `post` input: refused before anything runs.
     let (_, outputs, log) = runner.step("Review", &inputs("", "yes"));
     assert_eq!(output_of(&outputs, "exit-code"), Some("2"), "{outputs}");

@@ -18,8 +18,16 @@ use crate::{config_with, feature_repo, read, report_json, script, SCRIPT_REVIEW}
 /// A fake-github server on its own runtime, for as long as the value lives.
 struct Server {
     url: String,
-    _runtime: tokio::runtime::Runtime,
-    _server: FakeGitHub,
+    runtime: tokio::runtime::Runtime,
+    server: FakeGitHub,
+}
+
+impl Server {
+    /// The reviews posted to it.
+    fn posted(&self) -> Vec<fake_github::FakeReview> {
+        let _guard = self.runtime.enter();
+        self.server.posted()
+    }
 }
 
 fn serve(pr: FakePr) -> Server {
@@ -29,8 +37,8 @@ fn serve(pr: FakePr) -> Server {
         .unwrap();
     Server {
         url: server.url(),
-        _runtime: runtime,
-        _server: server,
+        runtime,
+        server,
     }
 }
 
