@@ -6,7 +6,7 @@ use std::path::Path;
 
 use fake_github::FakePr;
 
-use super::{serve, Remote};
+use super::{as_pull_request, serve, Remote};
 use crate::support::{git, write_files, Test};
 use crate::{config_with, feature_repo, read, report_json, script, SCRIPT_REVIEW};
 
@@ -20,12 +20,12 @@ fn three_bots_comments_are_consolidated_with_a_fresh_reviewers_findings() {
     git(project.path(), &["commit", "-qm", "add store"]);
     let published = Remote::of(project.path(), true);
     let clone = published.clone_on_main();
-    let mut pr = FakePr::sample(2, 0, 0, 0);
-    pr.base_sha = published.base.clone();
-    pr.head_sha = published.head.clone();
-    pr.head_ref = "feature".into();
-    pr.clone_url = published.path.display().to_string();
-    pr.commits = vec![(published.head.clone(), "add two".into())];
+    let mut pr = as_pull_request(
+        FakePr::sample(2, 0, 0, 0),
+        &published.path,
+        &published.base,
+        &published.head,
+    );
     pr.files[0].path = "src/lib.rs".into();
     pr.files[1].path = "src/store.rs".into();
     fake_github::bots::reviewed_by_bots(&mut pr, "src/lib.rs", "src/store.rs");

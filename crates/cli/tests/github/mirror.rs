@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use fake_github::FakePr;
 
-use super::{serve, Remote};
+use super::{as_pull_request, serve, Remote};
 use crate::support::{git, repo_with, write_files, Test};
 use crate::{read, report_json, script, SCRIPT_REVIEW};
 
@@ -71,15 +71,13 @@ pub(super) fn publish() -> Published {
 }
 
 pub(super) fn fake_pr(published: &Published) -> FakePr {
-    let mut pr = FakePr::sample(1, 1, 0, 0);
-    pr.base_sha = git(&published.remote, &["rev-parse", "main"])
-        .trim()
-        .to_string();
-    pr.head_sha = published.head.clone();
-    pr.head_ref = "feature".into();
-    pr.clone_url = published.remote.display().to_string();
-    pr.commits = vec![(published.head.clone(), "add two".into())];
-    pr
+    let base = git(&published.remote, &["rev-parse", "main"]);
+    as_pull_request(
+        FakePr::sample(1, 1, 0, 0),
+        &published.remote,
+        base.trim(),
+        &published.head,
+    )
 }
 
 /// A `git` first on PATH that logs each command line and the `GIT_CONFIG_*` variables

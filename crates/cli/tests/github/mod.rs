@@ -85,6 +85,17 @@ impl Remote {
     }
 }
 
+/// `pr` (a [`FakePr::sample`]) as pull request 7 of the bare remote at `remote`: its
+/// base and head revisions, the `feature` branch, one commit.
+pub(super) fn as_pull_request(mut pr: FakePr, remote: &Path, base: &str, head: &str) -> FakePr {
+    pr.base_sha = base.to_string();
+    pr.head_sha = head.to_string();
+    pr.head_ref = "feature".into();
+    pr.clone_url = remote.display().to_string();
+    pr.commits = vec![(head.to_string(), "add two".into())];
+    pr
+}
+
 #[test]
 fn a_pull_request_is_reviewed_in_a_clone_without_touching_its_branches() {
     // The project: `main`, and the change on `feature`, published as pull request 7 of a
@@ -102,12 +113,7 @@ fn a_pull_request_is_reviewed_in_a_clone_without_touching_its_branches() {
     let branches_before = git(&clone, &["for-each-ref", "refs/heads", "refs/remotes"]);
     let status_before = git(&clone, &["status", "--porcelain"]);
 
-    let mut pr = FakePr::sample(1, 2, 1, 1);
-    pr.base_sha = base;
-    pr.head_sha = head.clone();
-    pr.head_ref = "feature".into();
-    pr.clone_url = remote.display().to_string();
-    pr.commits = vec![(head.clone(), "add two".into())];
+    let mut pr = as_pull_request(FakePr::sample(1, 2, 1, 1), remote, &base, &head);
     // One open thread on the changed file, one on a file the change no longer touches,
     // one resolved.
     pr.threads[0].path = "src/lib.rs".into();
@@ -279,12 +285,7 @@ fn published() -> Published {
 /// The fake's pull request for `p`: `src/lib.rs` with the given patch (its `@@` header
 /// says which lines GitHub takes comments on).
 fn post_pr(p: &Published, patch: &str) -> FakePr {
-    let mut pr = FakePr::sample(1, 0, 0, 0);
-    pr.base_sha = p.base.clone();
-    pr.head_sha = p.head.clone();
-    pr.head_ref = "feature".into();
-    pr.clone_url = p.remote.display().to_string();
-    pr.commits = vec![(p.head.clone(), "add two".into())];
+    let mut pr = as_pull_request(FakePr::sample(1, 0, 0, 0), &p.remote, &p.base, &p.head);
     pr.files[0].path = "src/lib.rs".into();
     pr.files[0].status = "modified".into();
     pr.files[0].patch = Some(patch.to_string());
