@@ -438,6 +438,33 @@ impl Report {
             .find(|r| r.name == name)
             .map_or_else(|| name.to_string(), |r| r.display.clone())
     }
+
+    /// Who noted `limitation`, each on one line: "the diff", or a reviewer's display
+    /// name.
+    pub fn noted_by(&self, limitation: &AcknowledgedLimitation) -> Vec<String> {
+        limitation
+            .sources
+            .iter()
+            .map(|s| {
+                if s == "diff" {
+                    "the diff".to_string()
+                } else {
+                    crate::prose::one_line(&self.display_of(s))
+                }
+            })
+            .collect()
+    }
+}
+
+impl AcknowledgedLimitation {
+    /// `path:line`, or the path alone; None when it names no place.
+    pub fn place(&self) -> Option<String> {
+        let path = self.path.as_ref()?;
+        Some(match self.line {
+            Some(n) => format!("{path}:{n}"),
+            None => path.clone(),
+        })
+    }
 }
 
 impl Finding {

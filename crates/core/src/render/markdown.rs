@@ -348,26 +348,13 @@ impl Markdown<'_> {
             .acknowledged_limitations
             .iter()
             .map(|l| {
-                let place = match (&l.path, l.line) {
-                    (Some(p), Some(n)) => format!("{} — ", code_span(&format!("{p}:{n}"))),
-                    (Some(p), None) => format!("{} — ", code_span(p)),
-                    _ => String::new(),
-                };
-                let sources: Vec<String> = l
-                    .sources
-                    .iter()
-                    .map(|s| {
-                        if s == "diff" {
-                            "the diff".to_string()
-                        } else {
-                            one_line(&self.display(s))
-                        }
-                    })
-                    .collect();
+                let place = l
+                    .place()
+                    .map_or_else(String::new, |p| format!("{} — ", code_span(&p)));
                 format!(
                     "- {place}{} *(noted in {})*",
                     one_line(&l.text),
-                    join_and(&sources)
+                    join_and(&report.noted_by(l))
                 )
             })
             .collect();

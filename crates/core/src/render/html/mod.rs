@@ -490,28 +490,13 @@ impl<'a> View<'a> {
             .acknowledged_limitations
             .iter()
             .map(|l| {
-                let place = match (&l.path, l.line) {
-                    (Some(p), Some(n)) => {
-                        format!("<code>{}</code> — ", escape(&format!("{p}:{n}")))
-                    }
-                    (Some(p), None) => format!("<code>{}</code> — ", escape(p)),
-                    _ => String::new(),
-                };
-                let sources: Vec<String> = l
-                    .sources
-                    .iter()
-                    .map(|s| {
-                        if s == "diff" {
-                            "the diff".to_string()
-                        } else {
-                            one_line(&self.display(s))
-                        }
-                    })
-                    .collect();
+                let place = l
+                    .place()
+                    .map_or_else(String::new, |p| format!("<code>{}</code> — ", escape(&p)));
                 format!(
                     "{place}{} <em>(noted in {})</em>",
                     escape(&one_line(&l.text)),
-                    escape(&sources.join(", "))
+                    escape(&crate::prose::join_and(&r.noted_by(l)))
                 )
             })
             .collect();
