@@ -239,12 +239,14 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
     opts.repo = args.repo;
     opts.rev = args.rev;
     opts.severity_policy = args.severity_policy;
-    opts.history = history_db(args.no_history || !user_history_enabled()?);
+    // The user's configuration (with --config over it), read once: no repository's.
+    let settings = consolidate_settings(args.consolidator.as_deref(), args.config.as_deref())?;
+    opts.history = history_db(args.no_history || !settings.history);
     let fail_on = args.fail_on.unwrap_or_default();
     let done = match &args.consolidator {
         None => pipeline::consolidate_dir(&opts)?,
         Some(name) => {
-            let config = consolidator_config(name, args.config.as_deref())?;
+            let config = consolidator_config(name, settings)?;
             let setup = deep_review_core::consolidator::Setup {
                 config,
                 workdir: opts.out.clone().unwrap_or_else(|| opts.dir.clone()),
@@ -620,14 +622,24 @@ fn posted_line(done: &deep_review_core::github::publish::Published) -> String {
 
 /// `consolidate --consolidator NAME`: the reviewer as the user configuration (and
 /// `--config`) define it, with `[consolidator]`'s timeout when that names it too.
-fn consolidator_config(name: &str, explicit: Option<&Path>) -> Result<ReviewerConfig, Failure> {
+/// What `consolidate` reads of the configuration: the user's file, `explicit` over it,
+/// and with `consolidator` named, the panel narrowed to it (so a reviewer named but
+/// not defined still resolves, as `claude` does).
+fn consolidate_settings(
+    consolidator: Option<&str>,
+    explicit: Option<&Path>,
+) -> Result<config::Settings, Failure> {
     let env = |name: &str| std::env::var(name).ok();
     let paths = ConfigPaths::discover(None, explicit, &env);
     let overrides = Overrides {
-        reviewers: Some(vec![name.to_string()]),
+        reviewers: consolidator.map(|name| vec![name.to_string()]),
         ..Overrides::default()
     };
-    let settings = config::load_settings(&paths, &overrides)?;
+    Ok(config::load_settings(&paths, &overrides)?)
+}
+
+/// The reviewer `name` of `settings` (see [`consolidate_settings`]) as a consolidator.
+fn consolidator_config(name: &str, settings: config::Settings) -> Result<ReviewerConfig, Failure> {
     if let Some(c) = settings.consolidator.filter(|c| c.name == name) {
         return Ok(c);
     }
@@ -642,14 +654,6 @@ fn consolidator_config(name: &str, explicit: Option<&Path>) -> Result<ReviewerCo
         )));
     }
     Ok(reviewer)
-}
-
-/// `[history] enabled` as the user's configuration file says (`consolidate` reads no
-/// repository configuration).
-fn user_history_enabled() -> Result<bool, Failure> {
-    let env = |name: &str| std::env::var(name).ok();
-    let paths = ConfigPaths::discover(None, None, &env);
-    Ok(config::load_settings(&paths, &Overrides::default())?.history)
 }
 
 const SIGHUP: i32 = 1;
