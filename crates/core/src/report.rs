@@ -456,6 +456,67 @@ impl Report {
     }
 }
 
+impl Report {
+    /// What the consolidator model did, in one sentence: the parts of the report it
+    /// wrote, or why it was not used. None when no consolidator was configured.
+    pub fn consolidator_sentence(&self) -> Option<String> {
+        use crate::prose::{join_and, one_line, plural};
+        let c = self.consolidator.as_ref()?;
+        let who = one_line(if c.display.is_empty() {
+            &c.reviewer
+        } else {
+            &c.display
+        });
+        if c.status != "ok" {
+            let why = c.error.as_deref().map(one_line).unwrap_or_default();
+            return Some(format!(
+                "{who} was not used ({}{}{why}); this report is the deterministic one.",
+                c.status,
+                if why.is_empty() { "" } else { ": " }
+            ));
+        }
+        let wrote = |part: &str| c.wrote.iter().any(|w| w == part);
+        let mut parts: Vec<String> = Vec::new();
+        if wrote("summary") {
+            parts.push("the executive summary".into());
+        }
+        if wrote("verdict") {
+            parts.push("the verdict sentence".into());
+        }
+        let retros: Vec<String> = c
+            .wrote
+            .iter()
+            .filter_map(|w| w.strip_prefix("retro:"))
+            .map(|r| self.display_of(r))
+            .collect();
+        if !retros.is_empty() {
+            let what = if retros.len() == 1 {
+                "paragraph"
+            } else {
+                "paragraphs"
+            };
+            parts.push(format!("the retro {what} of {}", join_and(&retros)));
+        }
+        let reworded = c
+            .wrote
+            .iter()
+            .filter(|w| w.starts_with("reconciliation:"))
+            .count();
+        if reworded > 0 {
+            parts.push(plural(
+                reworded,
+                "reconciliation reason",
+                "reconciliation reasons",
+            ));
+        }
+        Some(if parts.is_empty() {
+            format!("{who} wrote nothing that was used.")
+        } else {
+            format!("{who} wrote {}.", join_and(&parts))
+        })
+    }
+}
+
 impl AcknowledgedLimitation {
     /// `path:line`, or the path alone; None when it names no place.
     pub fn place(&self) -> Option<String> {

@@ -623,64 +623,13 @@ impl Markdown<'_> {
         };
         self.line("### Consolidator model");
         self.blank();
-        let who = one_line(if c.display.is_empty() {
-            &c.reviewer
-        } else {
-            &c.display
-        });
-        if c.status != "ok" {
-            let why = c.error.as_deref().map(one_line).unwrap_or_default();
-            self.line(&format!(
-                "{who} was not used ({}{}{why}); this report is the deterministic one.",
-                c.status,
-                if why.is_empty() { "" } else { ": " }
-            ));
-            self.blank();
-            return;
-        }
-        let mut parts: Vec<String> = Vec::new();
-        let wrote = |part: &str| c.wrote.iter().any(|w| w == part);
-        if wrote("summary") {
-            parts.push("the executive summary".into());
-        }
-        if wrote("verdict") {
-            parts.push("the verdict sentence".into());
-        }
-        let retros: Vec<&str> = c
-            .wrote
-            .iter()
-            .filter_map(|w| w.strip_prefix("retro:"))
-            .collect();
-        if !retros.is_empty() {
-            let names: Vec<String> = retros.iter().map(|r| self.display(r)).collect();
-            let what = if names.len() == 1 {
-                "paragraph"
-            } else {
-                "paragraphs"
-            };
-            parts.push(format!(
-                "the retro {what} of {}",
-                crate::prose::join_and(&names)
-            ));
-        }
-        let reworded = c
-            .wrote
-            .iter()
-            .filter(|w| w.starts_with("reconciliation:"))
-            .count();
-        if reworded > 0 {
-            parts.push(crate::prose::plural(
-                reworded,
-                "reconciliation reason",
-                "reconciliation reasons",
-            ));
-        }
-        if parts.is_empty() {
-            self.line(&format!("{who} wrote nothing that was used."));
-        } else {
-            self.line(&format!("{who} wrote {}.", crate::prose::join_and(&parts)));
+        if let Some(sentence) = self.report.consolidator_sentence() {
+            self.line(&sentence);
         }
         self.blank();
+        if c.status != "ok" {
+            return;
+        }
         // A rejected proposal's line ends with why it was rejected.
         for (label, p) in c
             .accepted

@@ -586,28 +586,7 @@ impl<'a> View<'a> {
         }
         if let Some(c) = &r.consolidator {
             notes.push_str("<h4>Consolidator model</h4>\n");
-            let who = if c.display.is_empty() {
-                &c.reviewer
-            } else {
-                &c.display
-            };
-            let mut lines = vec![if c.status == "ok" {
-                format!(
-                    "{} wrote: {}",
-                    escape(&one_line(who)),
-                    escape(&c.wrote.join(", "))
-                )
-            } else {
-                format!(
-                    "{} was not used ({}{}); this report is the deterministic one.",
-                    escape(&one_line(who)),
-                    escape(&c.status),
-                    c.error
-                        .as_deref()
-                        .map(|e| format!(": {}", escape(&one_line(e))))
-                        .unwrap_or_default()
-                )
-            }];
+            let mut lines = vec![escape(&r.consolidator_sentence().unwrap_or_default())];
             lines.extend(
                 c.accepted
                     .iter()

@@ -196,3 +196,27 @@ fn the_page_survives_secret_masking() {
         assert!(masked == html, "{}", scenario.id);
     }
 }
+
+/// The consolidator model's part reads as REVIEW.md says it, not as its raw keys.
+#[test]
+fn the_consolidator_note_is_the_sentence_review_md_has() {
+    let mut report = build_report(&go_gateway().input());
+    let reviewer = report.reviewers[0].name.clone();
+    report.consolidator = Some(crate::report::ConsolidatorReport {
+        reviewer: "opus".into(),
+        display: "Claude Opus".into(),
+        status: "ok".into(),
+        wrote: vec!["summary".into(), format!("retro:{reviewer}")],
+        ..Default::default()
+    });
+    let sentence = report.consolidator_sentence().expect("a sentence");
+    assert!(
+        sentence.starts_with("Claude Opus wrote the executive summary and the retro paragraph of "),
+        "{sentence}"
+    );
+    let html = render(&report, &[]);
+    assert!(html.contains(&escape(&sentence)), "{html}");
+    assert!(!html.contains("retro:"), "raw keys on the page");
+    let md = crate::render::render_markdown(&report, &[]);
+    assert!(md.contains(&sentence), "{md}");
+}
