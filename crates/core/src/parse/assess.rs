@@ -202,6 +202,31 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
     .take(20)
 }
 
+/// Words that say a text is about the change's tests.
+const TEST_WORDS: &str = r"tests?|testing|tested|untested|coverage|covered";
+/// Words that say a text is about its documentation.
+const DOC_WORDS: &str = r"docs?|documentation|docstrings?|readme|changelog";
+
+/// Whether `text` speaks of tests (a closing remark that is a testing assessment).
+pub(crate) fn speaks_of_tests(text: &str) -> bool {
+    static TESTS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?i)(?-u:\b)(?:{TEST_WORDS})(?-u:\b)")).expect("static regex")
+    });
+    TESTS.is_match(text)
+}
+
+/// Whether `text` speaks of tests or documentation (an assessment, not a finding's
+/// second paragraph).
+pub(crate) fn speaks_of_tests_or_docs(text: &str) -> bool {
+    static ASSESSMENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?i)(?-u:\b)(?:{TEST_WORDS}|{DOC_WORDS})(?-u:\b)"
+        ))
+        .expect("static regex")
+    });
+    ASSESSMENT.is_match(text)
+}
+
 /// Whether an assessment entry states a gap in words: one of its sentences has gap
 /// language and is not a remark that is never a finding ("The docstrings are clear.
 /// No README changes required." states none).

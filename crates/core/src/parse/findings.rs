@@ -328,10 +328,6 @@ fn closing_remark(
     content_col: usize,
     root: Option<&str>,
 ) -> usize {
-    static ASSESSMENT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?-u:\b)(?:tests?|testing|tested|untested|test\s+suite|coverage|covered|docs?|documentation|docstrings?|readme|changelog)(?-u:\b)")
-            .expect("static regex")
-    });
     if content_col == 0 {
         return body_ids.len();
     }
@@ -356,7 +352,7 @@ fn closing_remark(
                 .iter()
                 .map(|&i| doc.lines.get(i).copied().unwrap_or(""))
                 .collect();
-            return if ASSESSMENT.is_match(&rest.join("\n")) {
+            return if super::assess::speaks_of_tests_or_docs(&rest.join("\n")) {
                 k
             } else {
                 body_ids.len()

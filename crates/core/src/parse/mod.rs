@@ -18,9 +18,6 @@ mod sections;
 mod title;
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 pub use json::REVIEW_JSON_SCHEMA;
 pub use location::parse_location;
@@ -414,15 +411,11 @@ impl Gathered {
     /// assessment of the change's tests (or, when it speaks only of documentation, its
     /// docs), kept in that assessment section and read for items like one.
     fn remark(&mut self, doc: &Doc<'_>, lines: &[usize], root: Option<&str>) {
-        static TESTS: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"(?i)(?-u:\b)(?:tests?|testing|tested|untested|coverage|covered)(?-u:\b)")
-                .expect("static regex")
-        });
         if lines.is_empty() {
             return;
         }
         let md = section_markdown(doc, lines);
-        let (source, into) = if TESTS.is_match(&md) {
+        let (source, into) = if assess::speaks_of_tests(&md) {
             (ItemSource::Testing, &mut self.testing)
         } else {
             (ItemSource::Documentation, &mut self.documentation)
