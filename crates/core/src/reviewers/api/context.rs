@@ -241,8 +241,14 @@ fn surroundings(root: Option<&Path>, file: &FileDiff) -> Surroundings {
             size / (1024 * 1024)
         ));
     }
-    let content = match fs::read(&full) {
-        Ok(c) => c,
+    // Read with the cap as well: the size checked above may have changed since.
+    let content = match crate::workdir::read::read_capped(&full, MAX_FILE_BYTES) {
+        Ok((_, true)) => {
+            return Surroundings::Omitted(format!(
+                "{path}: surrounding code left out — the file is too large to read"
+            ))
+        }
+        Ok((c, false)) => c,
         Err(e) => return Surroundings::Omitted(format!("{path}: surrounding code not read — {e}")),
     };
     if content.contains(&0) {

@@ -27,6 +27,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde_json::{json, Map, Value};
 
 use crate::git::git_output;
+use crate::workdir::read::read_capped;
 
 /// One tool as a model's function declaration: Anthropic `tools[]`, OpenAI function
 /// tools and Gemini `functionDeclarations` all take a name, a description and a JSON
@@ -108,6 +109,8 @@ const GIT_LOG_DEFAULT: u64 = 10;
 const GIT_LOG_MAX: u64 = 50;
 /// Lines `git_blame` covers when no end line is given.
 const BLAME_DEFAULT_LINES: u64 = 100;
+/// Files larger than this are not blamed (nor read whole to count their lines).
+const BLAME_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Room kept in a result for the truncation note.
 const NOTE_RESERVE: usize = 96;
 
@@ -558,9 +561,13 @@ impl Toolbox {
                 skipped_large += 1;
                 continue;
             }
-            let Ok(content) = fs::read(&full) else {
+            let Ok((content, too_large)) = read_capped(&full, GREP_MAX_FILE_BYTES) else {
                 continue;
             };
+            if too_large {
+                skipped_large += 1;
+                continue;
+            }
             searched += 1;
             if content[..content.len().min(SNIFF_BYTES)].contains(&0) {
                 skipped_binary += 1;
@@ -768,7 +775,14 @@ impl Toolbox {
         }
         // The path as the repository spells it: a symbolic link inside is resolved.
         let rel = relative_to(root, &full);
-        let content = fs::read(&full).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+        let (content, too_large) = read_capped(&full, BLAME_MAX_FILE_BYTES)
+            .map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+        if too_large {
+            return Err(format!(
+                "`{rel}` is larger than {} MiB; git_blame takes smaller files",
+                BLAME_MAX_FILE_BYTES >> 20
+            ));
+        }
         if content[..content.len().min(SNIFF_BYTES)].contains(&0) {
             return Ok(format!(
                 "`{rel}` is a binary file; there are no lines to blame"

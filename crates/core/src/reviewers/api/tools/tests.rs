@@ -803,3 +803,15 @@ fn calls_never_panic() {
         })
         .expect("no call panics or overflows its cap");
 }
+
+/// A file past the blame cap is refused with the reason, not read whole.
+#[test]
+fn git_blame_refuses_a_file_too_large_to_read() {
+    let repo = Repo::new();
+    let line = "x".repeat(1023) + "\n";
+    repo.write("big.txt", line.repeat(17 * 1024));
+    repo.commit("big");
+    let mut tools = toolbox(&repo);
+    let text = err(tools.call("git_blame", &json!({"path": "big.txt"})));
+    assert!(text.contains("larger than 16 MiB"), "{text}");
+}
