@@ -465,6 +465,8 @@ struct Session {
     notes: Vec<String>,
     turns: u32,
     retries: u32,
+    /// The last request body sent, so the next one is logged by what it adds.
+    last_request: Option<Value>,
 }
 
 impl Session {
@@ -484,6 +486,7 @@ impl Session {
             notes: Vec::new(),
             turns: 0,
             retries: 0,
+            last_request: None,
         }
     }
 
@@ -763,6 +766,28 @@ fn refuses_tools(error: &str) -> bool {
         .any(|w| e.contains(w))
 }
 
+/// A request body as the transcript keeps it: each top-level array that only grew
+/// since the previous request (the conversation, whatever the protocol calls it) is
+/// logged as the items it added, after a note of how many it kept, so a long tool loop
+/// logs each message once rather than once per turn.
+fn logged_body(previous: Option<&Value>, body: &Value) -> Value {
+    let (Some(Value::Object(before)), Value::Object(now)) = (previous, body) else {
+        return body.clone();
+    };
+    let mut out = now.clone();
+    for (key, value) in now {
+        let (Some(Value::Array(old)), Value::Array(new)) = (before.get(key), value) else {
+            continue;
+        };
+        if !old.is_empty() && new.len() >= old.len() && new[..old.len()] == old[..] {
+            let mut logged = vec![json!({"unchanged_from_the_previous_request": old.len()})];
+            logged.extend(new[old.len()..].iter().cloned());
+            out.insert(key.clone(), Value::Array(logged));
+        }
+    }
+    Value::Object(out)
+}
+
 /// Why one request failed.
 #[derive(Debug)]
 struct RequestError {
@@ -778,7 +803,9 @@ async fn stream_turn(session: &mut Session, call: &Call<'_>, body: &Value) -> Re
     let url = call
         .protocol
         .stream_url(&call.endpoint.base_url, call.model);
-    session.log(json!({"request": {"url": url, "body": body}}));
+    let logged = logged_body(session.last_request.as_ref(), body);
+    session.log(json!({"request": {"url": url, "body": logged}}));
+    session.last_request = Some(body.clone());
     let payload = body.to_string();
     let started = Instant::now();
     let tries = std::sync::atomic::AtomicU32::new(0);

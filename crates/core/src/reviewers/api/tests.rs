@@ -221,3 +221,25 @@ fn broken_tool_arguments_reach_the_tool() {
     assert_eq!(parse_arguments("{\"a\":1}"), json!({"a": 1}));
     assert_eq!(parse_arguments("{\"a\":"), json!({"_unparsed": "{\"a\":"}));
 }
+
+#[test]
+fn a_request_is_logged_by_what_it_adds_to_the_conversation() {
+    let first = json!({"model": "m", "messages": [{"role": "user", "content": "review"}]});
+    assert_eq!(logged_body(None, &first), first);
+    let second = json!({"model": "m", "messages": [
+        {"role": "user", "content": "review"},
+        {"role": "assistant", "content": "calling read_file"},
+        {"role": "user", "content": "file text"},
+    ]});
+    assert_eq!(
+        logged_body(Some(&first), &second),
+        json!({"model": "m", "messages": [
+            {"unchanged_from_the_previous_request": 1},
+            {"role": "assistant", "content": "calling read_file"},
+            {"role": "user", "content": "file text"},
+        ]})
+    );
+    // An array that changed rather than grew is logged whole.
+    let other = json!({"model": "m", "messages": [{"role": "user", "content": "other"}]});
+    assert_eq!(logged_body(Some(&second), &other), other);
+}
