@@ -42,7 +42,7 @@ const FINDING_CAP: usize = 4_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("the review was not posted: {0}\nhint: the report is complete in the work directory; check that the token may write pull request reviews (a fine-grained token needs \"Pull requests: write\")")]
+    #[error("the review was not posted: {0}\nhint: the report is complete in the work directory; check that the token may write pull request reviews (a fine-grained token needs \"Pull requests: write\"; in GitHub Actions, a pull_request run from a fork gets a read-only token: use the pull_request_target job of examples/github-workflow/deep-review.yml)")]
     GitHub(#[from] GitHubError),
     #[error("the review was not posted: the pull request's diff could not be read: {0}")]
     Diff(#[from] TargetError),
