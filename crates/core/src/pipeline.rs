@@ -295,7 +295,8 @@ impl ReadBack {
         let out = output_dir(opts)?;
         let raw = &self.raw;
         // The history is recorded while the files are rendered and written: the two
-        // share nothing but the report, and each takes about as long as the other.
+        // share nothing but the report, and each takes about as long as the other. A
+        // recording whose files could not be written is taken back.
         let (written, recorded) = std::thread::scope(|scope| {
             let recording = self.store.as_mut().map(|store| {
                 let (report, out) = (&report, &out);
@@ -313,7 +314,16 @@ impl ReadBack {
             });
             (written, recorded)
         });
-        let written = written?;
+        let written = match written {
+            Ok(written) => written,
+            Err(e) => {
+                // No report files, so no history entry pointing at them.
+                if let (Some(store), Some(Ok(()))) = (self.store.as_mut(), &recorded) {
+                    let _ = store.forget(&report.id);
+                }
+                return Err(e);
+            }
+        };
         let mut all = std::mem::take(&mut self.notes);
         all.extend(notes);
         if let Some(Err(e)) = recorded {

@@ -382,6 +382,14 @@ impl Store {
         Ok(())
     }
 
+    /// Removes review `id` and everything recorded with it (a recording whose report
+    /// files could not be written).
+    pub fn forget(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM reviews WHERE review_id = ?1", [id])?;
+        Ok(())
+    }
+
     /// Past reviews, newest first.
     pub fn history(&self, query: &HistoryQuery) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -649,6 +649,33 @@ fn unwritable_store_leaves_a_complete_report_and_a_note() {
     }
 }
 
+/// Report files that cannot be written: the consolidation fails, and the history keeps
+/// no entry pointing at them (it was recorded alongside, then taken back).
+#[test]
+fn a_report_that_cannot_be_written_is_not_kept_in_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = important(&[item(
+        "I1",
+        "Unchecked index in `pick`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )]);
+    let dir = review_dir(
+        tmp.path(),
+        "20260401-000000-feat",
+        "feat",
+        &[seat("a", text, 10, (1, 1), None)],
+    );
+    // A directory where REVIEW.md goes: no file can replace it, root or not.
+    std::fs::create_dir(dir.join(layout::report_file(Format::Markdown))).unwrap();
+    let db = tmp.path().join("history.sqlite3");
+    let mut opts = ConsolidateOptions::new(&dir);
+    opts.history = Some(db.clone());
+    assert!(consolidate_dir(&opts).is_err());
+    let store = Store::open(&db).unwrap();
+    assert!(store.history(&HistoryQuery::default()).unwrap().is_empty());
+}
+
 /// A read-only database file: opening may succeed, writing fails; the report is
 /// complete and the note says the review was not recorded. Root ignores file modes, so
 /// the test drops to `nobody` with util-linux `setpriv` when it runs as root (the CLI
