@@ -88,6 +88,26 @@ fn important(items: &[String]) -> String {
     format!("## Important\n\n{}", items.concat())
 }
 
+/// One reviewer's review with one important finding, the unchecked index.
+fn unchecked_index() -> String {
+    important(&[item(
+        "I1",
+        "Unchecked index in `pick`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )])
+}
+
+/// A review of `feat` at `id` in `root` by one reviewer who found [`unchecked_index`].
+fn one_finding_review(root: &Path, id: &str) -> PathBuf {
+    review_dir(
+        root,
+        id,
+        "feat",
+        &[seat("a", unchecked_index(), 10, (1, 1), None)],
+    )
+}
+
 fn consolidate(dir: &Path, db: &Path) -> Consolidated {
     let mut opts = ConsolidateOptions::new(dir);
     opts.formats = vec![Format::Markdown, Format::Json, Format::Sarif];
@@ -165,12 +185,7 @@ fn concurrent_writers_both_land() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("history.sqlite3");
     let reviews = tmp.path().join("reviews");
-    let text = important(&[item(
-        "I1",
-        "Unchecked index in `pick`",
-        "src/lib.rs:3",
-        "let x = v[i];",
-    )]);
+    let text = unchecked_index();
     let dirs: Vec<Vec<PathBuf>> = (0..2)
         .map(|w| {
             (0..12)
@@ -606,18 +621,7 @@ fn assert_close(value: Option<f64>, expected: f64) {
 #[test]
 fn unwritable_store_leaves_a_complete_report_and_a_note() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = important(&[item(
-        "I1",
-        "Unchecked index in `pick`",
-        "src/lib.rs:3",
-        "let x = v[i];",
-    )]);
-    let dir = review_dir(
-        tmp.path(),
-        "20260401-000000-feat",
-        "feat",
-        &[seat("a", text, 10, (1, 1), None)],
-    );
+    let dir = one_finding_review(tmp.path(), "20260401-000000-feat");
     let mut opts = ConsolidateOptions::new(&dir);
     opts.formats = vec![Format::Markdown, Format::Json, Format::Sarif];
     let without = consolidate_dir(&opts).unwrap();
@@ -654,18 +658,7 @@ fn unwritable_store_leaves_a_complete_report_and_a_note() {
 #[test]
 fn a_report_that_cannot_be_written_is_not_kept_in_the_history() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = important(&[item(
-        "I1",
-        "Unchecked index in `pick`",
-        "src/lib.rs:3",
-        "let x = v[i];",
-    )]);
-    let dir = review_dir(
-        tmp.path(),
-        "20260401-000000-feat",
-        "feat",
-        &[seat("a", text, 10, (1, 1), None)],
-    );
+    let dir = one_finding_review(tmp.path(), "20260401-000000-feat");
     // A directory where REVIEW.md goes: no file can replace it, root or not.
     std::fs::create_dir(dir.join(layout::report_file(Format::Markdown))).unwrap();
     let db = tmp.path().join("history.sqlite3");
@@ -692,18 +685,7 @@ fn read_only_database_file_leaves_a_complete_report_and_a_note() {
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .unwrap();
     }
-    let text = important(&[item(
-        "I1",
-        "Unchecked index in `pick`",
-        "src/lib.rs:3",
-        "let x = v[i];",
-    )]);
-    let dir = review_dir(
-        tmp.path(),
-        "20260402-000000-feat",
-        "feat",
-        &[seat("a", text, 10, (1, 1), None)],
-    );
+    let dir = one_finding_review(tmp.path(), "20260402-000000-feat");
     set_mode(&db, 0o444);
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap()
