@@ -23,23 +23,35 @@ struct Server {
 }
 
 impl Server {
+    fn start(pr: FakePr, options: Options) -> Server {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(FakeGitHub::start(pr, options, 0)).unwrap();
+        Server {
+            url: server.url(),
+            runtime,
+            server,
+        }
+    }
+
     /// The reviews posted to it.
     fn posted(&self) -> Vec<fake_github::FakeReview> {
         let _guard = self.runtime.enter();
         self.server.posted()
     }
+
+    /// The writes it received (GraphQL aside).
+    fn writes(&self) -> Vec<fake_github::Recorded> {
+        let _guard = self.runtime.enter();
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && r.path != "/graphql")
+            .collect()
+    }
 }
 
 fn serve(pr: FakePr) -> Server {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime
-        .block_on(FakeGitHub::start(pr, Options::default(), 0))
-        .unwrap();
-    Server {
-        url: server.url(),
-        runtime,
-        server,
-    }
+    Server::start(pr, Options::default())
 }
 
 /// `project` pushed to a bare remote (`remote.git` in a temp directory of its own) with
@@ -296,37 +308,18 @@ fn post_pr(p: &Published, patch: &str) -> FakePr {
 const PATCH: &str =
     "@@ -1,3 +1,7 @@\n pub fn one() -> u32 {\n     1\n }\n+\n+pub fn two() -> u32 {\n+    2\n+}";
 
-/// A fake-github with a scenario, its requests readable.
-struct Live {
-    runtime: tokio::runtime::Runtime,
-    server: FakeGitHub,
-}
-
-impl Live {
-    fn start(pr: FakePr, scenario: fake_github::Scenario) -> Live {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let options = Options {
-            token: Some(TOKEN.to_string()),
-            scenario,
-            ..Options::default()
-        };
-        let server = runtime.block_on(FakeGitHub::start(pr, options, 0)).unwrap();
-        Live { runtime, server }
-    }
-
-    /// The writes it received (GraphQL aside).
-    fn writes(&self) -> Vec<fake_github::Recorded> {
-        let _guard = self.runtime.enter();
-        self.server
-            .requests()
-            .into_iter()
-            .filter(|r| r.method != "GET" && r.path != "/graphql")
-            .collect()
-    }
+/// A fake-github with a scenario that takes requests only with [`TOKEN`].
+fn serve_live(pr: FakePr, scenario: fake_github::Scenario) -> Server {
+    let options = Options {
+        token: Some(TOKEN.to_string()),
+        scenario,
+        ..Options::default()
+    };
+    Server::start(pr, options)
 }
 
 /// `review octo/hello#7` in the clone with `extra` arguments, its own history.
-fn post_run(p: &Published, live: &Live, db: &Path, extra: &[&str]) -> crate::support::Run {
+fn post_run(p: &Published, live: &Server, db: &Path, extra: &[&str]) -> crate::support::Run {
     let bin = db.parent().unwrap();
     let reviewer = script(bin, "ok.sh", SCRIPT_REVIEW);
     let config = config_with(bin, &[("alpha", &reviewer)]);
@@ -335,7 +328,7 @@ fn post_run(p: &Published, live: &Live, db: &Path, extra: &[&str]) -> crate::sup
         .arg(&config)
         .args(extra)
         .cwd(&p.clone)
-        .env("GITHUB_API_URL", live.server.url())
+        .env("GITHUB_API_URL", &live.url)
         .env("GITHUB_TOKEN", TOKEN)
         .env("DEEP_REVIEW_DB", db.display().to_string())
         .run()
@@ -357,7 +350,7 @@ fn token_nowhere(review_md: &str) {
 #[test]
 fn post_publishes_one_review_and_a_second_run_updates_it() {
     let p = published();
-    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::Normal);
+    let live = serve_live(post_pr(&p, PATCH), fake_github::Scenario::Normal);
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("history.sqlite3");
     let run = post_run(
@@ -406,10 +399,7 @@ fn post_publishes_one_review_and_a_second_run_updates_it() {
     let writes = live.writes();
     assert_eq!(writes.len(), 2, "{writes:#?}");
     assert_eq!(writes[1].method, "PUT");
-    let posted = {
-        let _guard = live.runtime.enter();
-        live.server.posted()
-    };
+    let posted = live.posted();
     assert_eq!(posted.len(), 1, "one summary: {posted:#?}");
     assert!(posted[0].body.contains("\"round\":2"), "{}", posted[0].body);
 }
@@ -418,7 +408,7 @@ fn post_publishes_one_review_and_a_second_run_updates_it() {
 fn a_comment_github_refuses_is_moved_into_the_body() {
     let p = published();
     // GitHub's hunk ends at line 4: lines 5-7 are refused with a 422.
-    let live = Live::start(
+    let live = serve_live(
         post_pr(&p, "@@ -1,3 +1,4 @@\n pub fn one() -> u32 {\n     1\n }\n+"),
         fake_github::Scenario::Normal,
     );
@@ -430,10 +420,7 @@ fn a_comment_github_refuses_is_moved_into_the_body() {
     let writes = live.writes();
     let statuses: Vec<u16> = writes.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [422, 200], "{writes:#?}");
-    let posted = {
-        let _guard = live.runtime.enter();
-        live.server.posted()
-    };
+    let posted = live.posted();
     assert_eq!(posted.len(), 1);
     let body = &posted[0].body;
     assert!(
@@ -446,7 +433,7 @@ fn a_comment_github_refuses_is_moved_into_the_body() {
 #[test]
 fn post_dry_run_reviews_writes_the_payload_and_sends_nothing() {
     let p = published();
-    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::Normal);
+    let live = serve_live(post_pr(&p, PATCH), fake_github::Scenario::Normal);
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("history.sqlite3");
     let run = post_run(&p, &live, &db, &["--post", "--dry-run"])
@@ -467,7 +454,7 @@ fn post_dry_run_reviews_writes_the_payload_and_sends_nothing() {
 #[test]
 fn a_failed_post_is_exit_4_with_the_report_written() {
     let p = published();
-    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::WritesForbidden);
+    let live = serve_live(post_pr(&p, PATCH), fake_github::Scenario::WritesForbidden);
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("history.sqlite3");
     let run = post_run(&p, &live, &db, &["--post"])
@@ -497,7 +484,7 @@ fn the_round_follows_the_published_review_when_the_history_has_none() {
         state: "COMMENTED".into(),
         body: "### deep-review\n\n<!-- deep-review:{\"version\":1,\"round\":3,\"head\":\"\",\"findings\":{}} -->".into(),
     });
-    let live = Live::start(pr, fake_github::Scenario::Normal);
+    let live = serve_live(pr, fake_github::Scenario::Normal);
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("history.sqlite3");
     let run = post_run(&p, &live, &db, &["--quiet"]).status(0);
@@ -507,7 +494,7 @@ fn the_round_follows_the_published_review_when_the_history_has_none() {
 #[test]
 fn a_rate_limit_wait_is_said_on_standard_error() {
     let p = published();
-    let live = Live::start(post_pr(&p, PATCH), fake_github::Scenario::PrimaryExceeded);
+    let live = serve_live(post_pr(&p, PATCH), fake_github::Scenario::PrimaryExceeded);
     let db_dir = tempfile::tempdir().unwrap();
     let db = db_dir.path().join("history.sqlite3");
     let run = post_run(&p, &live, &db, &[])
