@@ -12,6 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::target::Host;
+use crate::prose::base64;
 
 /// The environment variables the client reads (through [`Token::from_env`] and
 /// [`Endpoints::from_env`]), in the order they are tried.
@@ -75,39 +76,20 @@ impl Token {
     /// `Authorization: Basic base64(x-access-token:TOKEN)`, which GitHub accepts for
     /// every kind of token. Only for [`super::checkout`]'s environment, never an argument.
     pub(crate) fn git_header(&self) -> String {
-        format!(
-            "Authorization: Basic {}",
-            base64(format!("x-access-token:{}", self.0).as_bytes())
-        )
+        format!("Authorization: Basic {}", self.basic())
     }
 
     /// `text` with the token (and its [`git_header`](Token::git_header) form) replaced
     /// by `***`.
     pub(crate) fn mask(&self, text: &str) -> String {
-        let encoded = base64(format!("x-access-token:{}", self.0).as_bytes());
         text.replace(self.0.as_str(), "***")
-            .replace(encoded.as_str(), "***")
+            .replace(self.basic().as_str(), "***")
     }
-}
 
-/// Standard base64 with padding (RFC 4648), for the one header that needs it.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
+    /// The Basic credentials of [`git_header`](Token::git_header).
+    fn basic(&self) -> String {
+        base64(format!("x-access-token:{}", self.0).as_bytes())
     }
-    out
 }
 
 impl std::fmt::Debug for Token {
@@ -618,23 +600,6 @@ fn same_origin(url: &str, base: &str) -> bool {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        let cases = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ];
-        for (plain, encoded) in cases {
-            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
-        }
-        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
-    }
 
     #[test]
     fn the_git_header_is_basic_auth_and_masks_both_forms() {

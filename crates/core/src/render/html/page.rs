@@ -3,6 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::prose::base64;
+
 /// The stylesheet of every page (inline: the page loads nothing).
 const STYLE: &str = include_str!("page.css");
 
@@ -43,28 +45,6 @@ pub(crate) fn escape(text: &str) -> String {
             '\n' | '\t' => out.push(c),
             c if c.is_control() => out.push('\u{FFFD}'),
             _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Standard base64 (RFC 4648, padded): the CSP's script hash.
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
         }
     }
     out
