@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Path, Query, State};
@@ -294,7 +294,8 @@ impl Recorded {
 struct Shared {
     pr: FakePr,
     options: Options,
-    api: OnceLock<String>,
+    /// `http://127.0.0.1:PORT`, what its URLs start with.
+    api: String,
     fired: AtomicBool,
     requests: Mutex<Vec<Recorded>>,
     /// Reviews posted to the pull request ([`write`]), listed after `pr.reviews`.
@@ -316,12 +317,11 @@ impl FakeGitHub {
         let shared = Arc::new(Shared {
             pr,
             options,
-            api: OnceLock::new(),
+            api: format!("http://{addr}"),
             fired: AtomicBool::new(false),
             requests: Mutex::new(Vec::new()),
             posted: Mutex::new(Vec::new()),
         });
-        let _ = shared.api.set(format!("http://{addr}"));
         let app = router(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -548,7 +548,7 @@ async fn pull(
     }
     ok(
         &s,
-        Json(shapes::pull_request(api(&s), &s.pr)).into_response(),
+        Json(shapes::pull_request(&s.api, &s.pr)).into_response(),
     )
 }
 
@@ -632,9 +632,9 @@ fn listing_of(
         .max(1);
     let start = (page - 1).saturating_mul(per_page).min(total);
     let end = (start + per_page).min(total);
-    let body: Vec<Value> = (start..end).map(|i| item(api(&s), pr, i)).collect();
+    let body: Vec<Value> = (start..end).map(|i| item(&s.api, pr, i)).collect();
     let last = total.div_ceil(per_page).max(1);
-    let link_to = |n: usize| format!("<{}{}?per_page={per_page}&page={n}>", api(&s), uri.path());
+    let link_to = |n: usize| format!("<{}{}?per_page={per_page}&page={n}>", &s.api, uri.path());
     let mut links = Vec::new();
     if page > 1 {
         links.push(format!("{}; rel=\"prev\"", link_to(page - 1)));
@@ -685,12 +685,4 @@ async fn fallback(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) ->
         return r;
     }
     with_limits(not_found(), 4999)
-}
-
-fn api(shared: &Shared) -> &str {
-    shared
-        .api
-        .get()
-        .map(String::as_str)
-        .unwrap_or("http://127.0.0.1")
 }

@@ -13,8 +13,8 @@ use axum::Json;
 use serde_json::Value;
 
 use crate::{
-    admit, api, matches, not_found, ok, shapes, with_limits, FakePr, FakeReview, FakeUser,
-    Scenario, Shared,
+    admit, matches, not_found, ok, shapes, with_limits, FakePr, FakeReview, FakeUser, Scenario,
+    Shared,
 };
 
 /// Who every token is: the author of the reviews posted to the fake.
@@ -139,10 +139,7 @@ pub(crate) async fn create_review(
         Err(_) => return answered(&s, &uri, with_limits(not_found(), 4999)),
     };
     let pr = with_posted(&s);
-    ok(
-        &s,
-        Json(shapes::review(api(&s), &pr, index)).into_response(),
-    )
+    ok(&s, Json(shapes::review(&s.api, &pr, index)).into_response())
 }
 
 pub(crate) async fn update_review(
@@ -185,10 +182,7 @@ pub(crate) async fn update_review(
     match index {
         Some(index) if updated => {
             let pr = with_posted(&s);
-            ok(
-                &s,
-                Json(shapes::review(api(&s), &pr, index)).into_response(),
-            )
+            ok(&s, Json(shapes::review(&s.api, &pr, index)).into_response())
         }
         _ => answered(&s, &uri, with_limits(not_found(), 4999)),
     }
@@ -208,7 +202,7 @@ pub(crate) async fn user(State(s): State<Arc<Shared>>, uri: Uri, headers: Header
     }
     ok(
         &s,
-        Json(shapes::authenticated_user(api(&s), &viewer())).into_response(),
+        Json(shapes::authenticated_user(&s.api, &viewer())).into_response(),
     )
 }
 

@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::Severity;
+use crate::prose::one_line;
 
 /// The review bots deep-review knows by login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -503,8 +504,7 @@ fn first_sentence(text: &str) -> String {
             !l.is_empty() && !l.starts_with("```") && !l.starts_with("~~~")
         })
         .collect();
-    let paragraph = paragraph.join(" ");
-    let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    let paragraph = one_line(&paragraph.join(" "));
     let mut end = paragraph.len();
     for (i, c) in paragraph.char_indices() {
         if matches!(c, '.' | '?' | '!') {
@@ -525,7 +525,7 @@ fn clean_title(title: &str) -> String {
         LazyLock::new(|| Regex::new(r"</?[a-zA-Z][^>\n]*>").expect("valid pattern"));
     let title = TAGS.replace_all(title, "");
     let title = title.replace("**", "").replace("__", "");
-    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = one_line(&title);
     let title = title
         .trim_matches(|c: char| c == '_' || c == '#' || c.is_whitespace())
         .trim_end_matches(':')

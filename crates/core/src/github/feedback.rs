@@ -41,17 +41,19 @@ pub fn from_threads(
         } else {
             ""
         };
-        // A bot's badges, agent prompts and buttons are not what it said.
-        let plain = super::bots::plain_text(&first.body);
-        let text = if plain.is_empty() {
-            &first.body
-        } else {
-            &plain
-        };
-        // A thread the `import` reviewer made a finding of points at it, once.
+        // A thread the `import` reviewer made a finding of points at it, once; another
+        // is quoted, without a bot's badges, agent prompts and buttons.
         let excerpt: String = match imported_as(t) {
             Some(id) => format!("in the findings as {id}"),
-            None => one_line(text).chars().take(EXCERPT_CHARS).collect(),
+            None => {
+                let plain = super::bots::plain_text(&first.body);
+                let text = if plain.is_empty() {
+                    &first.body
+                } else {
+                    &plain
+                };
+                one_line(text).chars().take(EXCERPT_CHARS).collect()
+            }
         };
         let more = if t.comments.len() > 1 {
             format!(

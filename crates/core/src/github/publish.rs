@@ -30,6 +30,7 @@ use super::client::{Client, GitHubError};
 use super::hunks::{Commentable, Placement};
 use super::marker::{self, Marker};
 use super::model::PullRequest;
+use crate::render::text::cell;
 use crate::report::{Finding, Report};
 use crate::secrets::mask_secrets;
 use crate::target::TargetError;
@@ -406,10 +407,9 @@ pub async fn publish(
         login.as_deref(),
         options.report_url.as_deref(),
     )?;
-    let requests = plan.requests(false);
     if options.dry_run {
         let path = workdir.join(layout::POST_PAYLOAD_FILE);
-        let text = serde_json::to_string_pretty(&requests).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&plan.requests(false)).unwrap_or_default();
         workdir::write_atomic(&path, text.as_bytes()).map_err(|source| PublishError::Write {
             path: path.clone(),
             source,
@@ -442,11 +442,14 @@ async fn send_all(client: &Client, plan: &Plan<'_>) -> Result<Published, GitHubE
         url: plan.earlier.as_ref().map(|(_, url, _)| url.clone()),
         ..Published::default()
     };
+    // The requests with their inline comments moved into their bodies, made on the
+    // first 422.
+    let mut moved: Option<Vec<Request>> = None;
     for (i, request) in plan.requests(false).iter().enumerate() {
         let comments = inline_count(request);
         let answer = match send(client, request).await {
             Err(GitHubError::Status { status: 422, .. }) if comments > 0 => {
-                let again = &plan.requests(true)[i];
+                let again = &moved.get_or_insert_with(|| plan.requests(true))[i];
                 done.moved += comments;
                 send(client, again).await?
             }
@@ -491,14 +494,6 @@ fn heading(f: &Finding) -> String {
         f.severity.as_str(),
         f.title.trim()
     )
-}
-
-/// A table cell: one line, `|` escaped.
-fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
 }
 
 /// At most `cap` bytes of `text`, cut at a character boundary, with `…` when cut.
