@@ -263,7 +263,9 @@ fn consolidate(args: ConsolidateArgs) -> CmdResult {
         output::warning(note);
     }
     let code = finish(&done, fail_on, false);
-    deep_review_core::parallel::drop_aside(done);
+    // The process ends next and hands its memory back whole: freeing the report item
+    // by item first would only delay the exit.
+    std::mem::forget(done);
     code
 }
 
@@ -301,6 +303,8 @@ fn review(args: ReviewArgs) -> CmdResult {
     };
     let mut root = local_root.clone().unwrap_or_else(|| cwd.clone());
     let mut in_mirror = false;
+    // The API client the pull request was read with, to post with too.
+    let mut github = None;
     let runtime = tokio::runtime::Runtime::new().map_err(exit::runtime)?;
     // A pull request: read it, fetch its revisions under private refs, then review
     // those like a local range (its configuration read at its base).
@@ -312,7 +316,8 @@ fn review(args: ReviewArgs) -> CmdResult {
                     "--base and --head do not go with a pull request: it names both\nhint: drop them, or review a local range without the pull request"
                 )));
             }
-            let (pr, auth) = runtime.block_on(fetch_pull_request(pr_ref))?;
+            let (pr, client, auth) = runtime.block_on(fetch_pull_request(pr_ref))?;
+            github = Some(client);
             let env = |name: &str| std::env::var(name).ok();
             let place = deep_review_core::github::mirror::choose_place(
                 local_root.as_deref(),
@@ -454,13 +459,13 @@ fn review(args: ReviewArgs) -> CmdResult {
                 output::warning(note);
             }
             let code = finish(&consolidated, fail_on, args.quiet)?;
-            if let (true, Some(pr_ref), Some(pr)) = (args.post, &pr_ref, &pr) {
+            if let (true, Some(client), Some(pr)) = (args.post, &github, &pr) {
                 let options = deep_review_core::github::publish::PublishOptions {
                     report_url: args.report_url.clone(),
                     dry_run: args.dry_run,
                 };
                 let done = runtime.block_on(post_review(
-                    pr_ref,
+                    client,
                     pr,
                     &consolidated.report,
                     &root,
@@ -556,12 +561,14 @@ async fn github_client(
     Ok((client, auth))
 }
 
-/// Reads the pull request from GitHub, with the token `git fetch` may use.
+/// Reads the pull request from GitHub; with the client it was read with and the token
+/// `git fetch` may use.
 async fn fetch_pull_request(
     pr: &deep_review_core::github::PrRef,
 ) -> Result<
     (
         deep_review_core::github::PullRequest,
+        deep_review_core::github::Client,
         Option<deep_review_core::github::checkout::GitAuth>,
     ),
     Failure,
@@ -571,20 +578,19 @@ async fn fetch_pull_request(
         .fetch_pr(&pr.repo.owner, &pr.repo.repo, pr.number)
         .await
         .map_err(|e| exit::runtime(anyhow::Error::new(e)))?;
-    Ok((pr, auth))
+    Ok((pr, client, auth))
 }
 
 /// `--post`: publishes the report on the pull request (a failure is exit 4; the
 /// report is written either way).
 async fn post_review(
-    pr_ref: &deep_review_core::github::PrRef,
+    client: &deep_review_core::github::Client,
     pr: &deep_review_core::github::PullRequest,
     report: &Report,
     root: &Path,
     workdir: &Path,
     options: &deep_review_core::github::publish::PublishOptions,
 ) -> Result<deep_review_core::github::publish::Published, Failure> {
-    let (client, _) = github_client(pr_ref).await?;
     client
         .publish(pr, report, root, workdir, options)
         .await
@@ -606,9 +612,8 @@ fn posted_line(done: &deep_review_core::github::publish::Published) -> String {
         "posted the review"
     };
     let mut line = format!(
-        "{verb}: {url} ({} inline comment{}",
-        done.inline,
-        if done.inline == 1 { "" } else { "s" }
+        "{verb}: {url} ({}",
+        deep_review_core::prose::plural(done.inline, "inline comment", "inline comments")
     );
     if done.moved > 0 {
         line.push_str(&format!(
@@ -620,8 +625,6 @@ fn posted_line(done: &deep_review_core::github::publish::Published) -> String {
     line
 }
 
-/// `consolidate --consolidator NAME`: the reviewer as the user configuration (and
-/// `--config`) define it, with `[consolidator]`'s timeout when that names it too.
 /// What `consolidate` reads of the configuration: the user's file, `explicit` over it,
 /// and with `consolidator` named, the panel narrowed to it (so a reviewer named but
 /// not defined still resolves, as `claude` does).
@@ -638,7 +641,9 @@ fn consolidate_settings(
     Ok(config::load_settings(&paths, &overrides)?)
 }
 
-/// The reviewer `name` of `settings` (see [`consolidate_settings`]) as a consolidator.
+/// `consolidate --consolidator NAME`: the reviewer `name` as `settings` (see
+/// [`consolidate_settings`]) define it, with `[consolidator]`'s timeout when that names
+/// it too.
 fn consolidator_config(name: &str, settings: config::Settings) -> Result<ReviewerConfig, Failure> {
     if let Some(c) = settings.consolidator.filter(|c| c.name == name) {
         return Ok(c);

@@ -18,7 +18,7 @@ mod lang;
 pub mod model;
 pub mod narrative;
 pub mod options;
-pub mod parallel;
+mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod process;

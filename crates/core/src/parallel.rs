@@ -38,7 +38,7 @@ pub(crate) fn map_runs<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sy
 /// Drops `value` on a thread of its own: freeing a large tree of small allocations (a
 /// whole consolidation) takes milliseconds the caller need not wait for, and a process
 /// that exits first hands its memory back at once.
-pub fn drop_aside<T: Send + 'static>(value: T) {
+pub(crate) fn drop_aside<T: Send + 'static>(value: T) {
     // Without a thread to be had, the value is dropped here, with the closure.
     let _ = thread::Builder::new().spawn(move || drop(value));
 }
