@@ -117,6 +117,18 @@ pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 /// new database at once apply each migration once.
 pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
     let target = target.min(CURRENT_VERSION);
+    // Up to date (the common case): read without taking the write lock, so opening the
+    // history never queues behind another review's recording.
+    let found = version(conn)?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            known: CURRENT_VERSION,
+        });
+    }
+    if found >= target {
+        return Ok(());
+    }
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let found = version(&tx)?;

@@ -3,7 +3,7 @@
 //! kept as Markdown but cannot break the layout: titles become one line, table cells
 //! escape pipes, headings are nested under their section and open code fences closed.
 
-use super::format::{short_sha, status_label, thousands};
+use super::format::{dollars, short_sha, status_label, thousands};
 use super::text::{cell, indent_continuation, nest_headings};
 use super::RawReview;
 use crate::model::{ItemSource, Severity};
@@ -471,11 +471,7 @@ impl Markdown<'_> {
             ("Tokens", Box::new(move |r| tokens(r).unwrap_or_else(dash))),
             (
                 "Cost",
-                Box::new(move |r| {
-                    r.cost_usd
-                        .filter(|c| c.is_finite())
-                        .map_or_else(dash, |c| format!("${c:.2}"))
-                }),
+                Box::new(move |r| dollars(r.cost_usd.filter(|c| c.is_finite()))),
             ),
             (
                 "Design observations",

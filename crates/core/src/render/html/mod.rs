@@ -24,7 +24,7 @@ pub(crate) use page::{escape, page};
 use md::{inline, markdown, markdown_or_none};
 use page::{details, section};
 
-use super::format::{date, short_sha, status_label, tokens, tool_calls};
+use super::format::{date, dollars, short_sha, status_label, tokens, tool_calls};
 use super::RawReview;
 use crate::model::{Decision, Severity};
 use crate::prose::{counts_compact, duration_terse, duration_words, one_line, plural};
@@ -396,10 +396,7 @@ impl<'a> View<'a> {
                     td(&rv.duration_ms.map_or_else(dash, duration_terse)),
                     td(&tool_calls(rv).unwrap_or_else(dash)),
                     td(&rv.tokens.and_then(tokens).unwrap_or_else(dash)),
-                    td(&rv
-                        .cost_usd
-                        .filter(|c| c.is_finite())
-                        .map_or_else(dash, |c| format!("${c:.2}"))),
+                    td(&dollars(rv.cost_usd.filter(|c| c.is_finite()))),
                 ];
                 format!("<tr>{}</tr>\n", cells.concat())
             })
