@@ -277,15 +277,16 @@ pub fn repo_root(path: &Path) -> Result<PathBuf, TargetError> {
 /// [`TargetError::NotARepository`].
 fn bare_root(path: &Path) -> Result<PathBuf, TargetError> {
     let not_one = || TargetError::NotARepository(path.to_path_buf());
-    let bare = git_line(path, &["rev-parse", "--is-bare-repository"]).map_err(|_| not_one())?;
-    if bare != "true" {
-        return Err(not_one());
+    // One git run for both answers, a line each.
+    let out = git_line(
+        path,
+        &["rev-parse", "--is-bare-repository", "--absolute-git-dir"],
+    )
+    .map_err(|_| not_one())?;
+    match out.split_once('\n') {
+        Some(("true", dir)) if !dir.trim().is_empty() => Ok(PathBuf::from(dir.trim())),
+        _ => Err(not_one()),
     }
-    git_line(path, &["rev-parse", "--absolute-git-dir"])
-        .ok()
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .ok_or_else(not_one)
 }
 
 /// A warning when the working tree has changes a review of `HEAD` leaves out (staged,

@@ -257,7 +257,10 @@ impl<'a> Pool<'a> {
             .map(|((input, ids), topic)| (input, ids, topic))
             .collect();
         let entries = crate::parallel::map(&items, |(input, ids, topic)| {
-            let [mut title_ids, mut body_ids, prose_ids, code_ids, span_ids] = ids.clone();
+            let [title_ids, body_ids, prose_ids, code_ids, span_ids] = ids;
+            // Sorted copies of the two lists that are sorted; the others are read as
+            // they are.
+            let (mut title_ids, mut body_ids) = (title_ids.clone(), body_ids.clone());
             let (input, topic) = (input.clone(), *topic);
             title_ids.sort_unstable();
             title_ids.dedup();
@@ -301,7 +304,7 @@ impl<'a> Pool<'a> {
                 .iter()
                 .chain(idents.iter())
                 .map(|(id, _)| *id)
-                .chain(span_ids)
+                .chain(span_ids.iter().copied())
                 .collect();
             all_terms.sort_unstable();
             all_terms.dedup();
