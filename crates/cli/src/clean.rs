@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
-use deep_review_core::config::{self, ConfigPaths, Overrides};
+use deep_review_core::config::{self, Overrides};
 use deep_review_core::{target, workdir};
 
 use crate::exit::{self, CmdResult};
@@ -44,17 +44,11 @@ pub fn clean(args: &CleanArgs) -> CmdResult {
     let age = config::parse_duration(&args.older_than)
         .map_err(|e| exit::usage(anyhow::anyhow!("--older-than: {e}")))?;
     let cwd = crate::current_dir()?;
-    let out = match &args.out {
-        Some(out) => cwd.join(out),
-        // Outside any repository: where reviews of pull requests in a mirror went.
-        None if args.target.is_none() && target::repo_root(&cwd).is_err() => {
-            let env = |name: &str| std::env::var(name).ok();
-            let explicit = args.config.as_ref().map(|p| cwd.join(p));
-            let paths = ConfigPaths::discover(None, explicit.as_deref(), &env);
-            config::load_settings(&paths, &Overrides::default())?.out_dir(&cwd)
-        }
-        None => {
-            let (cwd, root) = crate::locate(args.target.as_deref())?;
+    // The repository named, else the one here (asked of git once).
+    let root = target::repo_root(&cwd.join(args.target.as_deref().unwrap_or(Path::new("."))));
+    let out = match (&args.out, root) {
+        (Some(out), _) => cwd.join(out),
+        (None, Ok(root)) => {
             let settings = crate::load_config(
                 &cwd,
                 &root,
@@ -64,6 +58,12 @@ pub fn clean(args: &CleanArgs) -> CmdResult {
             )?;
             settings.out_dir(&root)
         }
+        // Outside any repository: where reviews of pull requests in a mirror went.
+        (None, Err(_)) if args.target.is_none() => {
+            let explicit = args.config.as_ref().map(|p| cwd.join(p));
+            crate::consolidate_settings(None, explicit.as_deref())?.out_dir(&cwd)
+        }
+        (None, Err(e)) => return Err(e.into()),
     };
     let now = SystemTime::now();
     let old = old_workdirs(&out, age, now)
