@@ -534,8 +534,8 @@ fn write_outputs(
             Format::Sarif => render::render_sarif(report),
             Format::Html => render::render_html(report, raw),
         };
-        // Whoever wrote it (a reviewer may quote a key), no secret is written out.
-        let text = crate::secrets::mask_secrets(&text);
+        // Secrets are masked by the renderers (masking JSON after it is encoded
+        // would miss what the encoding escaped).
         let path = out.join(layout::report_file(format));
         match workdir::write_atomic(&path, text.as_bytes()) {
             Ok(()) => Ok(path),
@@ -836,12 +836,17 @@ mod masking_tests {
     fn secrets_in_reviews_are_masked_in_every_output() {
         let aws = format!("AKIA{}", "Q7XZ3M2KPLR5TWNB");
         let gh = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        // Quoted and bare assignments, and a key at the start of a line: JSON and HTML
+        // escape the quotes and line breaks around them, so they must be masked before.
+        let quoted = ["q8Vt3Lp", "Z0rX7mK", "2wN5bY9", "cH4"].concat();
+        let bare = ["Xk29fLq", "03mZp7T", "wR8vNs4", "Lq"].concat();
+        let aws2 = format!("AKIA{}", "Z3MHQW7XK2PLV9TD");
         let dir = tempfile::tempdir().unwrap();
         let wd = WorkDir::open(dir.path());
         wd.write_file(
             &layout::review_file("a", 1),
             &format!(
-                "## Critical\n\n- **C1** Hard-coded key `{aws}` in `config.py:3`\n\n  The token {gh} is committed too.\n"
+                "## Critical\n\n- **C1** Hard-coded key `{aws}` in `config.py:3`\n\n  The token {gh} is committed too.\n\n  It reads `api_key = \"{quoted}\"`.\n\n{aws2} starts a line.\n\n  ```\n  API_TOKEN={bare}\n  ```\n"
             ),
         )
         .unwrap();
@@ -852,11 +857,9 @@ mod masking_tests {
         for path in &done.written {
             let text = std::fs::read_to_string(path).unwrap();
             assert!(text.contains("AKIA****"), "{}", path.display());
-            assert!(
-                !text.contains(&aws) && !text.contains(&gh),
-                "{}",
-                path.display()
-            );
+            for secret in [&aws, &gh, &quoted, &bare, &aws2] {
+                assert!(!text.contains(secret), "{secret} in {}", path.display());
+            }
         }
     }
 }

@@ -222,23 +222,14 @@ impl WorkDir {
         self.write_report_target(&report_target)
     }
 
-    /// Writes `pull-request.json` (secrets masked, like every file deep-review writes).
+    /// Writes `pull-request.json`.
     pub fn write_pull_request(&self, pr: &crate::github::PullRequest) -> Result<(), WorkdirError> {
-        let json = serde_json::to_string_pretty(pr).map_err(|e| WorkdirError::Io {
-            context: format!("cannot serialize {}", layout::PULL_REQUEST_FILE),
-            source: io::Error::other(e),
-        })?;
-        let json = crate::secrets::mask_secrets(&json).into_owned() + "\n";
-        self.write_file(layout::PULL_REQUEST_FILE, &json)
+        self.write_json(layout::PULL_REQUEST_FILE, pr)
     }
 
     /// Writes `target.json`.
     pub fn write_report_target(&self, target: &report::Target) -> Result<(), WorkdirError> {
-        let json = serde_json::to_string_pretty(target).map_err(|e| WorkdirError::Io {
-            context: "cannot serialize target.json".into(),
-            source: io::Error::other(e),
-        })?;
-        self.write_file(TARGET_FILE, &(json + "\n"))
+        self.write_json(TARGET_FILE, target)
     }
 
     /// Writes `prompt.md`.
@@ -248,11 +239,17 @@ impl WorkDir {
 
     /// Writes `review.json`.
     pub fn write_manifest(&self, manifest: &Manifest) -> Result<(), WorkdirError> {
-        let json = serde_json::to_string_pretty(manifest).map_err(|e| WorkdirError::Io {
-            context: "cannot serialize review.json".into(),
+        self.write_json(MANIFEST_FILE, manifest)
+    }
+
+    /// Writes `value` as pretty JSON to `name`, its strings' secrets masked (like every
+    /// file deep-review writes).
+    fn write_json(&self, name: &str, value: &impl serde::Serialize) -> Result<(), WorkdirError> {
+        let json = crate::secrets::to_masked_json(value).map_err(|e| WorkdirError::Io {
+            context: format!("cannot serialize {name}"),
             source: io::Error::other(e),
         })?;
-        self.write_file(MANIFEST_FILE, &(json + "\n"))
+        self.write_file(name, &(json + "\n"))
     }
 
     /// Writes `name` inside the work directory.

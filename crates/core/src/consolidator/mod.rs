@@ -288,8 +288,7 @@ fn annotate_run_record(
     run.proposals_accepted = record.accepted.iter().map(ModelProposal::line).collect();
     run.proposals_rejected = record.rejected.iter().map(ModelProposal::line).collect();
     let update = || -> Result<(), String> {
-        let json = serde_json::to_string_pretty(&run).map_err(|e| e.to_string())? + "\n";
-        let json = crate::secrets::mask_secrets(&json);
+        let json = crate::secrets::to_masked_json(&run).map_err(|e| e.to_string())? + "\n";
         workdir::write_atomic(path, json.as_bytes()).map_err(|e| e.to_string())
     };
     update().err().map(|e| {

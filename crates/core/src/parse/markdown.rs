@@ -94,7 +94,14 @@ impl<'a> Doc<'a> {
                 }
                 continue;
             }
-            if let Some(c) = HEADING.captures(line) {
+            // Literal checks first: most lines are neither, and a regex capture has a
+            // cost even when it fails.
+            let lead = line.trim_start();
+            if let Some(c) = lead
+                .starts_with('#')
+                .then(|| HEADING.captures(line))
+                .flatten()
+            {
                 let level = c.get(1).map_or(1, |m| m.as_str().len());
                 let raw = c.get(2).map_or("", |m| m.as_str());
                 let text = CLOSING_HASHES.replace(raw, "").trim().to_string();
@@ -102,7 +109,10 @@ impl<'a> Doc<'a> {
                 kinds.push(LineKind::Heading { level, text });
                 continue;
             }
-            if let Some(c) = BOLD_LINE.captures(line) {
+            if let Some(c) = (lead.starts_with("**") || lead.starts_with("__"))
+                .then(|| BOLD_LINE.captures(line))
+                .flatten()
+            {
                 let inner = c.get(1).map_or("", |m| m.as_str()).trim();
                 if pseudo_heading(inner) {
                     kinds.push(LineKind::Heading {
@@ -124,6 +134,10 @@ impl<'a> Doc<'a> {
 
 /// A list item marker: (indent, marker, content column, content).
 pub(crate) fn list_item(line: &str) -> Option<(usize, &str, usize, &str)> {
+    let marker = line.trim_start().chars().next()?;
+    if !(matches!(marker, '-' | '*' | '+') || marker.is_ascii_digit()) {
+        return None;
+    }
     let c = LIST_ITEM.captures(line)?;
     let indent_str = c.get(1)?.as_str();
     let indent = indent_width(indent_str);

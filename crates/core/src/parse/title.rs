@@ -66,6 +66,14 @@ static PAREN_GROUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?P<pre>[`*_]{0,2})[(\[]\s{0,3}(?P<inner>[A-Za-z][A-Za-z0-9_\- ]{0,40}(?:\s{0,3}[,/;|]\s{0,3}[A-Za-z][A-Za-z0-9_\- ]{0,40}){0,6})\s{0,3}[)\]](?P<post>[`*_]{0,2})")
         .expect("static regex")
 });
+/// [`PAREN_GROUP`]'s groups in `text`; none without a bracket (the common case, and a
+/// capture search costs even when it finds nothing).
+fn paren_groups(text: &str) -> impl Iterator<Item = regex::Captures<'_>> {
+    text.contains(['(', '['])
+        .then(|| PAREN_GROUP.captures_iter(text))
+        .into_iter()
+        .flatten()
+}
 static ID_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[?(?P<id>[A-Za-z]{1,3}-?[0-9]{1,4}(?:\.[0-9]{1,3})?|[0-9]{1,4})\]?(?:[.:)\]]|\s+[—–-]\s)\s*")
         .expect("static regex")
@@ -205,7 +213,11 @@ pub(crate) fn push_tag(tags: &mut Vec<String>, tag: &str) {
 /// Finds a scope marker (`(in-scope)`, `*(future)*`, `` `(pre-existing)` ``) and
 /// returns it with the text where it was removed.
 pub(crate) fn take_scope(text: &str) -> (Option<Scope>, String) {
-    match SCOPE.captures(text) {
+    match text
+        .contains(['(', '['])
+        .then(|| SCOPE.captures(text))
+        .flatten()
+    {
         Some(c) => {
             let scope = c
                 .name("inner")
@@ -288,7 +300,11 @@ fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
     // Code Assist's `![high](…high-priority.svg)`. A bold run the badge opened is
     // re-opened by `bold_opened_by_badge`.
     let bold = if s.starts_with("**") { 2 } else { 0 };
-    if let Some(c) = IMAGE_BADGE.captures(&s[bold..]) {
+    if let Some(c) = s
+        .contains("![")
+        .then(|| IMAGE_BADGE.captures(&s[bold..]))
+        .flatten()
+    {
         let alt = c.name("alt").map_or("", |m| m.as_str());
         let word = alt
             .split(|ch: char| !ch.is_alphanumeric())
@@ -305,7 +321,10 @@ fn take_badges<'s>(out: &mut TitleLine, mut s: &'s str) -> &'s str {
         }
     }
     let mut guard = 0;
-    while let Some(c) = BADGE.captures(s) {
+    while let Some(c) = (s.starts_with('[') || s.starts_with("**["))
+        .then(|| BADGE.captures(s))
+        .flatten()
+    {
         guard += 1;
         let word = c.name("b").map_or("", |m| m.as_str());
         let end = c.get(0).map_or(0, |m| m.end());
@@ -377,7 +396,7 @@ fn split_title(out: &mut TitleLine, s: &str, root: Option<&str>) -> (String, Str
     if let Some(f) = find_locations(after_id, root).first() {
         cut = cut.min(f.span.start);
     }
-    for c in PAREN_GROUP.captures_iter(after_id) {
+    for c in paren_groups(after_id) {
         if let Some(inner) = c.name("inner") {
             if tag_group(inner.as_str()).is_some() {
                 cut = cut.min(group_span(&c).start);
@@ -473,7 +492,11 @@ fn take_severity_lead(out: &mut TitleLine, title: String) -> String {
             return String::new();
         }
     }
-    if let Some(c) = SEVERITY_LEAD.captures(&title) {
+    if let Some(c) = SEVERITY_LEAD
+        .is_match(&title)
+        .then(|| SEVERITY_LEAD.captures(&title))
+        .flatten()
+    {
         let word = c.name("w").map_or("", |m| m.as_str());
         if let (Some(sev), Some(whole)) = (Severity::from_word(word), c.get(0)) {
             if whole.end() < title.len() {
@@ -497,7 +520,11 @@ fn take_id(out: &mut TitleLine, s: &str) -> String {
     if out.id.is_some() {
         return s.to_string();
     }
-    match ID_PREFIX.captures(s) {
+    match ID_PREFIX
+        .is_match(s)
+        .then(|| ID_PREFIX.captures(s))
+        .flatten()
+    {
         Some(c) => {
             let (id, id_end) = c.name("id").map_or(("", 0), |m| (m.as_str(), m.end()));
             let end = c.get(0).map_or(0, |m| m.end());
@@ -520,7 +547,7 @@ fn take_id(out: &mut TitleLine, s: &str) -> String {
 fn strip_tag_groups(text: &str, out: &mut TitleLine) -> String {
     let mut result = String::with_capacity(text.len());
     let mut pos = 0;
-    for c in PAREN_GROUP.captures_iter(text) {
+    for c in paren_groups(text) {
         let Some(inner) = c.name("inner") else {
             continue;
         };

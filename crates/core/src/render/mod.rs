@@ -1,6 +1,9 @@
 //! Rendering a [`Report`]: `REVIEW.md` (the seed's layout, SPEC section 6),
 //! `report.json`, SARIF 2.1.0, and a self-contained HTML page. Pure functions from values to
-//! text; none of them fails, whatever the report holds.
+//! text; none of them fails, whatever the report holds. Whoever wrote a text (a
+//! reviewer may quote a key), no secret comes out of them: JSON strings are masked
+//! before they are encoded ([`crate::secrets::to_masked_json`]), HTML text before it is
+//! escaped, and the Markdown and HTML pages are masked whole as well.
 
 pub mod format;
 pub(crate) mod html;
@@ -24,12 +27,12 @@ pub struct RawReview {
 /// `REVIEW.md`: the report in the seed's layout, with every original review in the
 /// appendix (headings nested under the reviewer's name, code blocks untouched).
 pub fn render_markdown(report: &Report, appendix: &[RawReview]) -> String {
-    markdown::render(report, appendix)
+    crate::secrets::masked(markdown::render(report, appendix))
 }
 
 /// `report.json`: pretty JSON with a trailing newline.
 pub fn render_json(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+    let mut out = crate::secrets::to_masked_json(report).unwrap_or_else(|e| {
         // `Report` holds only strings, numbers, maps and lists (non-finite floats become
         // `null`), so this cannot happen; still, never panic and stay valid JSON.
         serde_json::json!({"error": format!("cannot serialise the report: {e}")}).to_string()
@@ -47,7 +50,7 @@ pub fn render_sarif(report: &Report) -> String {
 /// finding cards filterable by severity and reviewer, the reviewers' contribution as an
 /// SVG chart, the retro table, and the rest folded; all reviewer text escaped.
 pub fn render_html(report: &Report, appendix: &[RawReview]) -> String {
-    html::render(report, appendix)
+    crate::secrets::masked(html::render(report, appendix))
 }
 
 /// `deep-review stats --html`: the reviewer leaderboard as a self-contained page.

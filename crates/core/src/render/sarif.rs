@@ -28,7 +28,7 @@ pub const FINGERPRINT_KEY: &str = "deepReview/v1";
 
 pub(super) fn render(report: &Report) -> String {
     let log = sarif_log(report);
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_else(|e| {
+    let mut out = crate::secrets::to_masked_json(&log).unwrap_or_else(|e| {
         // Strings, numbers and maps only: this cannot fail; stay valid JSON if it does.
         json!({"error": e.to_string()}).to_string()
     });

@@ -496,7 +496,7 @@ async fn finish(
     };
     mask_record(&mut record);
     let path = ctx.record_path(name);
-    let written = match serde_json::to_string_pretty(&record) {
+    let written = match crate::secrets::to_masked_json(&record) {
         Ok(mut json) => {
             json.push('\n');
             write_atomic(path.clone(), json.into_bytes())
@@ -524,11 +524,7 @@ async fn write_atomic(path: PathBuf, bytes: Vec<u8>) -> std::io::Result<()> {
 /// Masks every secret in the record's free text (a failing CLI's stderr can hold a
 /// token), before it is written or shown.
 fn mask_record(record: &mut RunRecord) {
-    let mask = |text: &mut String| {
-        if let std::borrow::Cow::Owned(masked) = crate::secrets::mask_secrets(text) {
-            *text = masked;
-        }
-    };
+    let mask = |text: &mut String| *text = crate::secrets::masked(std::mem::take(text));
     record.error.iter_mut().for_each(mask);
     record.stderr_tail.iter_mut().for_each(mask);
     record.notes.iter_mut().for_each(mask);

@@ -120,14 +120,18 @@ pub fn read(dir: &Path) -> io::Result<Contents> {
         }
         contents.records.insert(reviewer, record);
     }
-    for (reviewer, (pass, path)) in passes {
-        let record = contents.records.get(&reviewer);
-        let read = read_capped(&path, MAX_REVIEW_BYTES).and_then(|(bytes, truncated)| {
-            check_against_record(record, &path, &bytes, truncated)?;
+    // Decoding and checking each review (its digest, its text) side by side.
+    let passes: Vec<(String, (u32, PathBuf))> = passes.into_iter().collect();
+    let reads = crate::parallel::map(&passes, |(reviewer, (_, path))| {
+        let record = contents.records.get(reviewer);
+        read_capped(path, MAX_REVIEW_BYTES).and_then(|(bytes, truncated)| {
+            check_against_record(record, path, &bytes, truncated)?;
             crate::review_text::usable_review(&bytes)
                 .map(|text| (text, truncated))
                 .map_err(|why| format!("not a usable review: {why}"))
-        });
+        })
+    });
+    for ((reviewer, (pass, path)), read) in passes.into_iter().zip(reads) {
         match read {
             Ok((text, truncated)) => contents.reviews.push(ReviewText {
                 reviewer,

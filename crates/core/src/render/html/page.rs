@@ -31,9 +31,11 @@ pub(crate) fn page(title: &str, body: &str, script: &str) -> String {
     )
 }
 
-/// `text` safe as HTML text and as a double- or single-quoted attribute value; control
-/// characters other than newline and tab become U+FFFD.
+/// `text` safe as HTML text and as a double- or single-quoted attribute value, its
+/// secrets masked first (escaped, `api_key = &quot;…&quot;` would no longer read as an
+/// assignment); control characters other than newline and tab become U+FFFD.
 pub(crate) fn escape(text: &str) -> String {
+    let text = crate::secrets::mask_secrets(text);
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {

@@ -4,10 +4,14 @@
 //! it recognises in anything deep-review writes (reports, run records, terminal
 //! lines), whoever wrote the text. Values are only ever shown masked ([`mask`]). Pure.
 
+mod json;
+
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+pub use json::to_masked_json;
 
 /// One secret-looking value on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,35 +345,93 @@ pub(crate) fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// One pattern over everything [`scan_line`] looks for (line-anchored, like the
-/// per-line rules), so the text is searched once and only the lines with a candidate
-/// are looked at closely.
-static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let mut patterns: Vec<String> = FORMATS
+/// One pattern over the key formats and private key headers: each has a literal
+/// prefix, so the text is searched at memchr speed. Assignments have none (their
+/// names are case-insensitive words after anything); [`assignment_values`] finds them.
+static FORMAT_OR_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let patterns = FORMATS
         .iter()
-        .map(|r| r.pattern.as_str().to_string())
-        .collect();
-    patterns.extend(PRIVATE_KEY.as_ref().map(|r| r.as_str().to_string()));
-    patterns.extend(ASSIGNMENT.as_ref().map(|r| r.as_str().to_string()));
-    let union: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
-    Regex::new(&format!("(?m){}", union.join("|"))).ok()
+        .map(|r| r.pattern.as_str())
+        .chain(PRIVATE_KEY.as_ref().map(Regex::as_str));
+    let union: Vec<String> = patterns.map(|p| format!("(?:{p})")).collect();
+    Regex::new(&union.join("|")).ok()
 });
+
+/// The start of every line [`scan_line`] may find something on, in order: lines with a
+/// key format or a key header, and lines with an assignment-shaped value.
+fn candidate_lines(text: &str) -> Vec<usize> {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut starts: Vec<usize> = FORMAT_OR_KEY
+        .iter()
+        .flat_map(|re| re.find_iter(text))
+        .map(|m| line_start(m.start()))
+        .collect();
+    starts.extend(assignment_values(text).map(line_start));
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
+/// Where [`ASSIGNMENT`] could match: every `=` or `:` (the last character of each of
+/// its operators, `=>` aside) followed, after spaces, by a value of its shape: quoted,
+/// 16 characters or more, or bare to the end of the line, 20 or more. A necessary
+/// condition only (the name is not looked at), so no assignment is missed, and a text
+/// without one is passed over at memchr speed.
+fn assignment_values(text: &str) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(b'=', b':', text.as_bytes()).filter(move |&at| {
+        let rest = &text[at + 1..];
+        value_shaped(rest) || rest.strip_prefix('>').is_some_and(value_shaped)
+    })
+}
+
+/// Whether `rest` (what follows an assignment operator) starts with a value
+/// [`ASSIGNMENT`] takes: `"16+ characters"` (optionally `r`/`b`/`u`/`f`-prefixed, any
+/// quote) or 20+ key characters with only spaces after them on the line.
+fn value_shaped(rest: &str) -> bool {
+    const QUOTES: [char; 3] = ['"', '\'', '`'];
+    let rest = rest.trim_start();
+    let unprefixed = rest
+        .strip_prefix(['r', 'b', 'u', 'f', 'R', 'B', 'U', 'F'])
+        .unwrap_or(rest);
+    for quoted in [rest, unprefixed] {
+        if let Some(inner) = quoted.strip_prefix(QUOTES) {
+            let run = inner
+                .find(|c: char| QUOTES.contains(&c) || c.is_whitespace())
+                .unwrap_or(inner.len());
+            if inner[..run].chars().count() >= 16 && inner[run..].starts_with(QUOTES) {
+                return true;
+            }
+        }
+    }
+    // Case-insensitive, `[A-Za-z]` also holds the Kelvin sign and the long s (they
+    // fold to `k` and `s`).
+    let key_char = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '+' | '/' | '_' | '-' | '=' | '\u{212A}' | '\u{17F}')
+    };
+    let run = rest.find(|c: char| !key_char(c)).unwrap_or(rest.len());
+    run >= 20
+        && rest[run..]
+            .chars()
+            .take_while(|&c| c != '\n')
+            .all(char::is_whitespace)
+}
 
 /// `text` with every secret value [`scan_line`] recognises masked (`AKIA****`), and
 /// the body of every private key block replaced by `****`. Placeholders are left as
-/// they are. Borrowed when there is nothing to mask.
+/// they are. Borrowed when there is nothing to mask. Text that is about to be escaped
+/// (JSON, HTML) is masked before it is: see [`to_masked_json`].
 pub fn mask_secrets(text: &str) -> Cow<'_, str> {
-    let Some(any) = ANY.as_ref() else {
-        return Cow::Borrowed(text);
-    };
     let mut out = String::new();
-    // Everything before `copied` is in `out`; the search resumes at `from`.
+    // Everything before `copied` is in `out`; lines before `done` have been looked at.
     let mut copied = 0;
-    let mut from = 0;
+    let mut done = 0;
     let mut changed = false;
-    while let Some(hit) = any.find_at(text, from) {
-        let start = text[..hit.start()].rfind('\n').map_or(0, |i| i + 1);
-        let mut end = line_end(text, hit.start());
+    for start in candidate_lines(text) {
+        if start < done {
+            continue;
+        }
+        let mut end = line_end(text, start);
         let line = &text[start..end];
         let mut masked = line.to_string();
         let mut in_key = false;
@@ -402,16 +464,22 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
             copied = end;
             changed = true;
         }
-        from = end.max(hit.end()).max(from + 1).min(text.len());
-        if from >= text.len() {
-            break;
-        }
+        done = end;
     }
     if !changed {
         return Cow::Borrowed(text);
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// [`mask_secrets`] for a text already owned: the same `String` back when nothing is
+/// masked.
+pub fn masked(text: String) -> String {
+    match mask_secrets(&text) {
+        Cow::Owned(masked) => masked,
+        Cow::Borrowed(_) => text,
+    }
 }
 
 /// The end of the line `at` is in, past its newline.
@@ -442,6 +510,75 @@ mod tests {
             "{masked}"
         );
         assert_eq!(mask_secrets(&masked), masked, "idempotent");
+    }
+
+    /// An assignment left open at the end of a line (`token =`) once made the search
+    /// skip the next line, key and all.
+    #[test]
+    fn a_key_after_an_open_assignment_is_masked() {
+        let aws = format!("AKIA{}", "Q7XZ3M2KPLR5TWNB");
+        let text = format!("```\ntoken =\n  {aws}\n```\n");
+        assert_eq!(mask_secrets(&text), "```\ntoken =\n  AKIA****\n```\n");
+    }
+
+    mod candidates {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Pieces lines with secrets are made of, and of near misses.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("api_key".to_string()),
+                Just("Secret".to_string()),
+                Just("PASSWD".to_string()),
+                Just("token".to_string()),
+                Just("auth".to_string()),
+                Just("\u{212A}ey".to_string()),
+                Just(" ".to_string()),
+                Just("\u{a0}".to_string()),
+                Just("\t".to_string()),
+                Just("=".to_string()),
+                Just(":".to_string()),
+                Just(":=".to_string()),
+                Just("=>".to_string()),
+                Just("??=".to_string()),
+                Just(": &'static str".to_string()),
+                Just(" string".to_string()),
+                Just("\"".to_string()),
+                Just("'".to_string()),
+                Just("`".to_string()),
+                Just("r\"".to_string()),
+                Just("F'".to_string()),
+                Just("\\".to_string()),
+                Just("-----BEGIN RSA PRIVATE KEY-----".to_string()),
+                "[A-Za-z0-9+/_=-]{1,30}",
+                "[a-zA-Z0-9]{16,24}",
+                "q8Vt3LpZ0rX7mK2wN5bY9cH4[a-z0-9]{0,6}",
+                "(AKIA|ghp_|sk-|xoxb-|AIza|eyJ)[A-Za-z0-9]{8,40}",
+                "[\u{17F}\u{212A}\u{e9}]{1,3}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// Every line [`scan_line`] finds something on is one the masking looks at:
+            /// the cheap candidate search never hides a secret from it.
+            #[test]
+            fn every_line_with_a_hit_is_a_candidate(
+                pieces in proptest::collection::vec(piece(), 1..12),
+                newline in any::<bool>(),
+            ) {
+                let mut line = pieces.concat();
+                if newline {
+                    line.push('\n');
+                }
+                if !scan_line(&line).is_empty() {
+                    prop_assert_eq!(candidate_lines(&line), vec![0], "{:?}", line);
+                }
+            }
+        }
     }
 
     #[test]
