@@ -294,16 +294,19 @@ impl ReadBack {
     ) -> Result<Consolidated, PipelineError> {
         let out = output_dir(opts)?;
         let raw = &self.raw;
-        // The history is recorded while the files are rendered and written: the two
-        // share nothing but the report, and each takes about as long as the other. A
-        // recording whose files could not be written is taken back.
+        // The history is recorded (and closed: its last connection checkpoints the
+        // log) while the files are rendered and written: the two share nothing but the
+        // report. A recording whose files could not be written is taken back.
         let (written, recorded) = std::thread::scope(|scope| {
-            let recording = self.store.as_mut().map(|store| {
+            let recording = self.store.take().map(|mut store| {
                 let (report, out) = (&report, &out);
                 scope.spawn(move || {
-                    store
+                    let path = store.path().to_path_buf();
+                    let result = store
                         .record(report, raw, Some(out))
-                        .map_err(|e| format!("{}): {e}", store.path().display()))
+                        .map_err(|e| format!("{}): {e}", path.display()));
+                    drop(store);
+                    (result, path)
                 })
             });
             let written = write_outputs(opts, &out, &report, raw);
@@ -318,23 +321,23 @@ impl ReadBack {
             Ok(written) => written,
             Err(e) => {
                 // No report files, so no history entry pointing at them.
-                if let (Some(store), Some(Ok(()))) = (self.store.as_mut(), &recorded) {
-                    let _ = store.forget(&report.id);
+                if let Some((Ok(()), path)) = &recorded {
+                    if let Ok(mut store) = history::Store::open(path) {
+                        let _ = store.forget(&report.id);
+                    }
                 }
                 return Err(e);
             }
         };
         let mut all = std::mem::take(&mut self.notes);
         all.extend(notes);
-        if let Some(Err(e)) = recorded {
+        if let Some((Err(e), _)) = recorded {
             all.push(format!(
                 "the review was not recorded in the history ({e}\nhint: its files are complete; pass --no-history to skip the history"
             ));
         }
         let usable_reviews = self.usable_reviews;
-        // The history closed here (its last connection checkpoints the log); the rest
-        // freed aside.
-        drop(self.store.take());
+        // The rest freed aside.
         crate::parallel::drop_aside(self);
         Ok(Consolidated {
             report,
@@ -528,16 +531,10 @@ fn write_outputs(
     });
     // Rendered, masked and written side by side; the paths in `formats` order.
     let written = crate::parallel::map(&formats, |&format| {
-        let text = match format {
-            Format::Markdown => render::render_markdown(report, raw),
-            Format::Json => render::render_json(report),
-            Format::Sarif => render::render_sarif(report),
-            Format::Html => render::render_html(report, raw),
-        };
         // Secrets are masked by the renderers (masking JSON after it is encoded
         // would miss what the encoding escaped).
         let path = out.join(layout::report_file(format));
-        match workdir::write_atomic(&path, text.as_bytes()) {
+        match workdir::write_report_file(&path, |w| render::write(format, report, raw, w)) {
             Ok(()) => Ok(path),
             Err(source) => Err(PipelineError::Write { path, source }),
         }

@@ -71,6 +71,26 @@ pub const FILE_MODE: u32 = 0o600;
 /// [`FILE_MODE`]), flushed, then renamed over `path`. A full disk or a crash leaves the
 /// earlier file as it was, never a truncated one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace(path, true, |w| w.write_all(contents))
+}
+
+/// Writes a report file — one `consolidate` makes again from the work directory — the
+/// same atomic way, `fill` writing through a buffer, without waiting for the disk
+/// before the rename: the kernel writes it back in its own time.
+pub fn write_report_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    replace(path, false, fill)
+}
+
+/// The temporary file beside `path`, filled, flushed to the disk when `durable`, and
+/// renamed over `path`; on any error the temporary file is removed.
+fn replace(
+    path: &Path,
+    durable: bool,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::PermissionsExt;
     let dir = path
@@ -83,8 +103,14 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         .tempfile_in(dir)?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -718,6 +744,23 @@ mod tests {
         // A failed write leaves the earlier file whole.
         assert!(write_atomic(&dir.path().join("missing/x.md"), b"x").is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        // A report file written in pieces; one whose writing fails halfway leaves the
+        // earlier file whole and nothing beside it.
+        write_report_file(&path, |w| {
+            w.write_all(b"first ")?;
+            w.write_all(&[b'x'; 100_000])
+        })
+        .unwrap();
+        assert_eq!(fs::read(&path).unwrap().len(), 100_006);
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, FILE_MODE);
+        let failed = write_report_file(&path, |w| {
+            w.write_all(&[b'y'; 100_000])?;
+            Err(io::Error::other("cannot encode"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).unwrap().len(), 100_006);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
     use crate::config::BackendKind;
     use crate::target::resolve_local;

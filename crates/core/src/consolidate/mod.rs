@@ -572,9 +572,10 @@ fn tally(
     findings: &[Finding],
     verification: &VerifyOutcome,
 ) -> BTreeMap<String, ReviewerTally> {
-    let mut tallies: BTreeMap<String, ReviewerTally> = reviews
+    // Counted by name as borrowed (no copy per member); named copies at the end.
+    let mut tallies: text::FxMap<&str, ReviewerTally> = reviews
         .iter()
-        .map(|r| (r.reviewer.clone(), ReviewerTally::default()))
+        .map(|r| (r.reviewer.as_str(), ReviewerTally::default()))
         .collect();
     let stated: text::FxMap<(&str, &str), bool> = reviews
         .iter()
@@ -589,10 +590,7 @@ fn tally(
         .collect();
     for f in findings {
         if let ([only, ..], [_]) = (f.members.as_slice(), f.reviewers.as_slice()) {
-            match tallies.get_mut(&only.reviewer) {
-                Some(t) => t.unique += 1,
-                None => tallies.entry(only.reviewer.clone()).or_default().unique += 1,
-            }
+            tallies.entry(only.reviewer.as_str()).or_default().unique += 1;
         }
         for m in &f.members {
             let was_stated = stated
@@ -602,7 +600,7 @@ fn tally(
             if !was_stated || m.severity == f.severity {
                 continue;
             }
-            let t = tallies.entry(m.reviewer.clone()).or_default();
+            let t = tallies.entry(m.reviewer.as_str()).or_default();
             if f.severity < m.severity {
                 t.upgraded += 1;
             } else {
@@ -611,9 +609,12 @@ fn tally(
         }
     }
     for d in &verification.dropped {
-        tallies.entry(d.reviewer.clone()).or_default().dropped += 1;
+        tallies.entry(d.reviewer.as_str()).or_default().dropped += 1;
     }
     tallies
+        .into_iter()
+        .map(|(name, tally)| (name.to_string(), tally))
+        .collect()
 }
 
 /// Every cross-reviewer pair of items scoring at least `min`, best first, as lines

@@ -576,6 +576,13 @@ pub(crate) fn same_file(a: &str, b: &str) -> bool {
 }
 
 pub(crate) fn normalise_path(p: &str) -> &str {
+    // The usual path (`src/a.rs`) is its own normal form; pairs are scored by the
+    // hundred thousand, so it is told by its first and last byte.
+    if let (Some(first), Some(last)) = (p.as_bytes().first(), p.as_bytes().last()) {
+        if first.is_ascii_alphanumeric() && last.is_ascii_graphic() {
+            return p;
+        }
+    }
     let p = p.trim();
     let p = p.strip_prefix("./").unwrap_or(p);
     p.trim_start_matches('/')
@@ -590,6 +597,24 @@ pub(crate) fn file_key(p: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_with_or_without_the_shortcut() {
+        for (path, normal) in [
+            ("src/a.rs", "src/a.rs"),
+            (" src/a.rs\t", "src/a.rs"),
+            ("./src/a.rs", "src/a.rs"),
+            ("//src/a.rs", "src/a.rs"),
+            ("src/a.rs\u{a0}", "src/a.rs"),
+            ("\u{2003}./a.go", "a.go"),
+            ("é/a.go", "é/a.go"),
+            ("a/é", "a/é"),
+            ("", ""),
+            ("a", "a"),
+        ] {
+            assert_eq!(normalise_path(path), normal, "{path:?}");
+        }
+    }
 
     #[test]
     fn location_similarity_by_distance() {

@@ -247,15 +247,39 @@ impl Store {
             tx.query_row("SELECT id FROM targets WHERE key = ?1", [&key], |r| {
                 r.get(0)
             })?;
-        tx.execute("DELETE FROM reviews WHERE review_id = ?1", [&report.id])?;
         let mut counts = SeverityCounts::default();
         for f in &report.findings {
             counts.add(f.severity);
         }
+        // A review recorded again (consolidated once more) keeps its row, so the raw
+        // reviews that did not change are not written again; everything else it had is
+        // replaced.
+        let earlier: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM reviews WHERE review_id = ?1",
+                [&report.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(earlier) = earlier {
+            for table in ["reviewer_runs", "findings", "dropped_items"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE review_id = ?1"),
+                    [earlier],
+                )?;
+            }
+        }
         tx.execute(
             "INSERT INTO reviews (review_id, target_id, round, created_at, recorded_at, title, base, head,
                 decision, reason, critical, important, suggestion, dropped, wall_clock_ms, report_dir)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(review_id) DO UPDATE SET target_id = excluded.target_id,
+                round = excluded.round, created_at = excluded.created_at,
+                recorded_at = excluded.recorded_at, title = excluded.title, base = excluded.base,
+                head = excluded.head, decision = excluded.decision, reason = excluded.reason,
+                critical = excluded.critical, important = excluded.important,
+                suggestion = excluded.suggestion, dropped = excluded.dropped,
+                wall_clock_ms = excluded.wall_clock_ms, report_dir = excluded.report_dir",
             params![
                 report.id,
                 target_id,
@@ -275,7 +299,10 @@ impl Store {
                 report_dir.map(|d| d.display().to_string()),
             ],
         )?;
-        let review = tx.last_insert_rowid();
+        let review: i64 = match earlier {
+            Some(id) => id,
+            None => tx.last_insert_rowid(),
+        };
         {
             let mut run = tx.prepare_cached(
                 "INSERT INTO reviewer_runs (review_id, reviewer, display, backend, model, effort, status,
@@ -370,12 +397,31 @@ impl Store {
                     mask_secrets(&d.reason)
                 ])?;
             }
+            // The first text of a reviewer is its review; one unchanged since an earlier
+            // recording is left as it is.
             let mut text = tx.prepare_cached(
                 "INSERT INTO raw_reviews (review_id, reviewer, text) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
+                 ON CONFLICT DO UPDATE SET text = excluded.text WHERE text <> excluded.text",
             )?;
+            let mut kept: Vec<&str> = Vec::with_capacity(raw.len());
             for r in raw {
+                if kept.contains(&r.reviewer.as_str()) {
+                    continue;
+                }
+                kept.push(&r.reviewer);
                 text.execute(params![review, r.reviewer, mask_secrets(&r.text)])?;
+            }
+            if earlier.is_some() {
+                let recorded: Vec<String> = tx
+                    .prepare("SELECT reviewer FROM raw_reviews WHERE review_id = ?1")?
+                    .query_map([review], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for gone in recorded.iter().filter(|r| !kept.contains(&r.as_str())) {
+                    tx.execute(
+                        "DELETE FROM raw_reviews WHERE review_id = ?1 AND reviewer = ?2",
+                        params![review, gone],
+                    )?;
+                }
             }
         }
         tx.commit()?;

@@ -139,6 +139,18 @@ impl<'a> Panel<'a> {
 }
 
 pub fn build_report(input: &ReportInput<'_>) -> Report {
+    // The report's own copy of the findings is made on another core meanwhile (with
+    // thousands of findings, it is a good part of the time here).
+    std::thread::scope(|scope| {
+        let copy = scope.spawn(|| input.consolidation.findings.clone());
+        let mut report = report_without_findings(input);
+        report.findings = copy.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        report
+    })
+}
+
+/// [`build_report`] with `findings` left empty.
+fn report_without_findings(input: &ReportInput<'_>) -> Report {
     let panel = Panel::new(input);
     let findings = &input.consolidation.findings;
     let reviewers: Vec<ReviewerReport> = panel
@@ -181,7 +193,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
         wall_clock_ms: input.wall_clock_ms,
         summary,
         changed_files: input.changed_files.to_vec(),
-        findings: findings.clone(),
+        findings: Vec::new(),
         dropped: input.consolidation.dropped.clone(),
         design: assessments::design_without_praise(&input.consolidation.design),
         testing: assessment(&panel, |r| r.testing.as_deref(), ItemSource::Testing),

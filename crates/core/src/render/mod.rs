@@ -68,5 +68,20 @@ pub fn render(format: Format, report: &Report, appendix: &[RawReview]) -> String
     }
 }
 
+/// [`render`] written into `out`; `report.json` goes out as it is encoded instead of
+/// whole (it is the largest file).
+pub fn write(
+    format: Format,
+    report: &Report,
+    appendix: &[RawReview],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if format != Format::Json {
+        return out.write_all(render(format, report, appendix).as_bytes());
+    }
+    crate::secrets::write_masked_json(&mut *out, report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
 #[cfg(test)]
 mod tests;

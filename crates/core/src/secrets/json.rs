@@ -14,16 +14,24 @@ use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
 /// in it (values and object keys) masked.
 pub fn to_masked_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(4096);
+    write_masked_json(&mut out, value)?;
+    // serde_json writes UTF-8 only; never panic if that ever changed.
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
+/// [`to_masked_json`] written into `writer` as it is made.
+pub fn write_masked_json<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
     let formatter = Masking {
         pretty: PrettyFormatter::new(),
         string: Vec::new(),
         in_string: false,
     };
     value.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut out, formatter,
-    ))?;
-    // serde_json writes UTF-8 only; never panic if that ever changed.
-    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+        writer, formatter,
+    ))
 }
 
 /// Pretty JSON whose strings are held back until they are whole: between

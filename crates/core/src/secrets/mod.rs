@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use json::to_masked_json;
+pub use json::{to_masked_json, write_masked_json};
 
 /// One secret-looking value on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -653,6 +653,92 @@ fn unwritable_store_leaves_a_complete_report_and_a_note() {
     }
 }
 
+/// Consolidating the same review again replaces its recording: one review row (the same
+/// one), the new findings and runs, the changed raw review rewritten, an unchanged one
+/// kept, and the raw review of a reviewer no longer there removed.
+#[test]
+fn consolidating_again_replaces_the_recording() {
+    let tmp = tempfile::tempdir().unwrap();
+    let id = "20260402-000000-feat";
+    let rename = important(&[item(
+        "I1",
+        "Rename loses the old file's mode",
+        "src/fs.rs:9",
+        "fs::rename(a, b)?;",
+    )]);
+    let dir = review_dir(
+        tmp.path(),
+        id,
+        "feat",
+        &[
+            seat("a", unchecked_index(), 10, (1, 1), None),
+            seat("b", rename.clone(), 10, (1, 1), None),
+            seat("c", unchecked_index(), 10, (1, 1), None),
+        ],
+    );
+    let db = tmp.path().join("history.sqlite3");
+    consolidate(&dir, &db);
+    let row_of = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT id FROM reviews WHERE review_id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let first_row = row_of(&rusqlite::Connection::open(&db).unwrap());
+
+    // Reviewer a now finds the rename too; b is gone; c is unchanged.
+    let both = important(&[
+        item(
+            "I1",
+            "Unchecked index in `pick`",
+            "src/lib.rs:3",
+            "let x = v[i];",
+        ),
+        item(
+            "I2",
+            "Rename loses the old file's mode",
+            "src/fs.rs:9",
+            "fs::rename(a, b)?;",
+        ),
+    ]);
+    std::fs::write(dir.join(layout::review_file("a", 1)), &both).unwrap();
+    std::fs::remove_file(dir.join(layout::review_file("b", 1))).unwrap();
+    std::fs::remove_file(dir.join(layout::run_record_file("b"))).unwrap();
+    let again = consolidate(&dir, &db);
+    assert_eq!(again.report.findings.len(), 2);
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM reviews"), 1);
+    assert_eq!(row_of(&conn), first_row);
+    assert_eq!(count("SELECT count(*) FROM findings"), 2);
+    assert_eq!(count("SELECT count(*) FROM finding_members"), 3);
+    assert_eq!(count("SELECT count(*) FROM reviewer_runs"), 2);
+    let raw: Vec<(String, String)> = conn
+        .prepare("SELECT reviewer, text FROM raw_reviews ORDER BY reviewer")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        raw,
+        vec![
+            ("a".to_string(), both.trim_end().to_string()),
+            ("c".to_string(), unchecked_index().trim_end().to_string())
+        ]
+    );
+    assert_eq!(
+        conn.query_row(
+            "SELECT critical + important + suggestion FROM reviews WHERE review_id = ?1",
+            [id],
+            |r| r.get::<_, i64>(0)
+        )
+        .unwrap(),
+        2
+    );
+}
+
 /// Report files that cannot be written: the consolidation fails, and the history keeps
 /// no entry pointing at them (it was recorded alongside, then taken back).
 #[test]
