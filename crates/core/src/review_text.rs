@@ -26,6 +26,13 @@ pub fn usable_review(raw: &[u8]) -> Result<String, String> {
     if text.is_empty() {
         return Err("produced no review (empty output)".to_string());
     }
+    // Most reviews hold nothing to count or replace: told from the bytes at once.
+    if is_plain(text) {
+        if !text.chars().any(char::is_alphabetic) {
+            return Err("output has no letters".to_string());
+        }
+        return Ok(text.to_string());
+    }
     let total = text.chars().count();
     let bad = text
         .chars()
@@ -41,6 +48,17 @@ pub fn usable_review(raw: &[u8]) -> Result<String, String> {
         return Err("output has no letters".to_string());
     }
     Ok(crate::prose::replace_controls(&text.replace("\r\n", "\n")))
+}
+
+/// Whether `text` holds no control character but newline and tab (no carriage return
+/// either) and no U+FFFD: then it is its own cleaned form.
+fn is_plain(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ascii_control = |b: &u8| (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || *b == 0x7f;
+    // C1 controls (U+0080..U+009F) are 0xC2 0x80..0x9F in UTF-8.
+    let c1_control =
+        || memchr::memchr_iter(0xc2, bytes).any(|i| matches!(bytes.get(i + 1), Some(0x80..=0x9f)));
+    !bytes.iter().any(ascii_control) && !c1_control() && !text.contains('\u{fffd}')
 }
 
 #[cfg(test)]
@@ -86,6 +104,30 @@ mod tests {
             !text.chars().any(|c| c.is_control() && c != '\n'),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn plain_text_is_told_from_text_to_clean() {
+        assert!(is_plain("## Review\n\n\tFine — ok ü 👍"));
+        for odd in [
+            "a\rb",
+            "a\u{0}b",
+            "a\u{7f}b",
+            "a\u{85}b",
+            "a\u{9f}b",
+            "a\u{fffd}b",
+            "a\u{1b}b",
+        ] {
+            assert!(!is_plain(odd), "{odd:?}");
+        }
+        // Characters whose encoding starts with 0xC2 but are not controls.
+        assert!(is_plain("a\u{a0}b\u{bf}"));
+        // Either way, the cleaned text is the same as the slow path gives.
+        check(
+            "a review of some length\u{85}, this one".as_bytes(),
+            Ok("a review of some length\u{fffd}, this one"),
+        );
+        check("tab\there\u{a0}".as_bytes(), Ok("tab\there"));
     }
 
     #[test]

@@ -93,11 +93,16 @@ pub fn consolidate(
         })
         .collect();
     let pool = Pool::new(inputs);
-    let grouping = group(&pool);
-
-    // Memoises the title words of the fingerprints.
-    let mut lexicon = Lexicon::default();
-    let severity_panel = severity::Panel::new(reviews, &policy.coverage);
+    // The severity panel (what each reviewer read and said) is built beside the
+    // grouping, which leaves a core idle in its serial steps.
+    let (grouping, severity_panel) = std::thread::scope(|scope| {
+        let severity_panel = scope.spawn(|| severity::Panel::new(reviews, &policy.coverage));
+        let grouping = group(&pool);
+        let severity_panel = severity_panel
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (grouping, severity_panel)
+    });
     let panel = Panel {
         items: &items,
         reviews,
@@ -105,25 +110,27 @@ pub fn consolidate(
         verification,
         severity: &severity_panel,
     };
-    // Each group on some core; the fingerprints after, through the one lexicon.
+    // Each run of groups on some core, its fingerprints through a lexicon of its own
+    // (the memo of title words; a fingerprint does not depend on what it holds).
     let groups: Vec<(&Vec<usize>, &Vec<Merge>)> =
         grouping.groups.iter().zip(&grouping.merges).collect();
-    let built = crate::parallel::map(&groups, |(members, merges)| {
-        let handles: Vec<usize> = members
-            .iter()
-            .map(|&m| pool.entries[m].input.handle)
-            .collect();
-        build_finding(&handles, panel, &pool, merges)
+    let built = crate::parallel::map_runs(&groups, |run| {
+        let mut lexicon = Lexicon::default();
+        run.iter()
+            .map(|(members, merges)| {
+                let handles: Vec<usize> = members
+                    .iter()
+                    .map(|&m| pool.entries[m].input.handle)
+                    .collect();
+                let (order, mut finding, primary) = build_finding(&handles, panel, &pool, merges);
+                finding.fingerprint = primary
+                    .map(|p| fingerprint(p, &mut lexicon))
+                    .unwrap_or_default();
+                (order, finding)
+            })
+            .collect::<Vec<_>>()
     });
-    let mut findings: Vec<(FindingOrder, Finding)> = built
-        .into_iter()
-        .map(|(order, mut finding, primary)| {
-            finding.fingerprint = primary
-                .map(|p| fingerprint(p, &mut lexicon))
-                .unwrap_or_default();
-            (order, finding)
-        })
-        .collect();
+    let mut findings: Vec<(FindingOrder, Finding)> = built.into_iter().flatten().collect();
     findings.sort_by_key(|a| a.0);
     let mut out: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
     number(&mut out);

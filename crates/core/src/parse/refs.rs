@@ -206,13 +206,16 @@ impl SubjectWords {
     fn of(&mut self, text: &str, within: Option<&FxHashSet<String>>) -> FxHashSet<String> {
         let mut out = FxHashSet::default();
         for raw in crate::consolidate::text::raw_tokens(text) {
-            if !self.seen.contains_key(raw) {
-                let word = crate::consolidate::text::content_word(raw)
-                    .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
-                    .map(|w| concept_of(&w).map_or(w, str::to_string));
-                self.seen.insert(raw.to_string(), word);
-            }
-            if let Some(Some(word)) = self.seen.get(raw) {
+            let word = match self.seen.get(raw) {
+                Some(word) => word.as_ref(),
+                None => {
+                    let word = crate::consolidate::text::content_word(raw)
+                        .filter(|w| !ASSESSMENT_WORDS.contains(&w.as_str()))
+                        .map(|w| concept_of(&w).map_or(w, str::to_string));
+                    self.seen.entry(raw.to_string()).or_insert(word).as_ref()
+                }
+            };
+            if let Some(word) = word {
                 if within.is_none_or(|set| set.contains(word)) && !out.contains(word) {
                     out.insert(word.clone());
                 }
