@@ -13,8 +13,11 @@ use crate::prose::{
 use crate::report::{DesignGroup, Finding, Report, ReviewerReport, Target, Verification};
 
 pub(super) fn render(report: &Report, appendix: &[RawReview]) -> String {
+    // Room for the appendix and about what a finding takes, so the page is not copied
+    // as it grows.
+    let appendix_bytes: usize = appendix.iter().map(|r| r.text.len() + 256).sum();
     let mut md = Markdown {
-        out: String::with_capacity(16 * 1024),
+        out: String::with_capacity(16 * 1024 + appendix_bytes + report.findings.len() * 1024),
         report,
     };
     md.header();

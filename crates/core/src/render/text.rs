@@ -2,6 +2,8 @@
 //! nesting and fence repair. The prose helpers the renderers share with the narrative
 //! (counts, durations, one-line text, inline code) are in [`crate::prose`].
 
+use std::borrow::Cow;
+
 use crate::prose::{one_line, Fence};
 
 /// A value for a Markdown table cell: one line, pipes escaped.
@@ -209,34 +211,38 @@ pub(crate) fn nest_headings(text: &str, top: usize) -> String {
         top.saturating_sub(shallowest)
     };
 
-    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 1);
+    // Lines are borrowed unless a heading is rewritten.
+    let mut out: Vec<Cow<str>> = Vec::with_capacity(lines.len() + 1);
     for (i, line) in lines.iter().enumerate() {
         if in_block[i] {
-            out.push((*line).to_string());
+            out.push(Cow::Borrowed(line));
             continue;
         }
         if let Some((level, title)) = atx_heading(line) {
             let title = title.trim_end_matches('#').trim_end();
-            out.push(format!("{} {title}", "#".repeat((level + shift).min(6))));
+            out.push(Cow::Owned(format!(
+                "{} {title}",
+                "#".repeat((level + shift).min(6))
+            )));
             continue;
         }
         if let Some(level) = setext_underline(line) {
             let prev_plain = i > 0 && !in_block[i - 1] && plain_paragraph_line(lines[i - 1]);
             if prev_plain {
                 if let Some(prev) = out.pop() {
-                    out.push(format!(
+                    out.push(Cow::Owned(format!(
                         "{} {}",
                         "#".repeat((level + shift).min(6)),
                         prev.trim()
-                    ));
+                    )));
                     continue;
                 }
             }
         }
-        out.push((*line).to_string());
+        out.push(Cow::Borrowed(line));
     }
     if let Some(block) = open {
-        out.push(block.closer());
+        out.push(Cow::Owned(block.closer()));
     }
     out.join("\n")
 }
