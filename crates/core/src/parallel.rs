@@ -1,7 +1,7 @@
 //! Work split over the machine's cores with scoped threads: the reviews of a panel
 //! are parsed, and the report's formats rendered, side by side. Order is kept; one
-//! item (or one core) runs on the calling thread alone. And [`drop_aside`]: big values
-//! freed off the caller's path.
+//! item (or one core) runs on the calling thread alone. [`join`]: two pieces of work
+//! side by side. And [`drop_aside`]: big values freed off the caller's path.
 
 use std::num::NonZeroUsize;
 use std::thread;
@@ -9,7 +9,7 @@ use std::thread;
 /// `f` over `items`, results in the order of `items`, on at most as many threads as
 /// there are cores. A panic in `f` is a panic here, as it would be in a plain loop.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let cores = cores();
     if items.len() < 2 || cores < 2 {
         return items.iter().map(f).collect();
     }
@@ -30,9 +30,32 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 /// `f` over `items` cut into one run per core (in order), the results in the order of
 /// the runs: for work that keeps state across the items of a run (a memo).
 pub(crate) fn map_runs<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let cores = cores();
     let runs: Vec<&[T]> = items.chunks(items.len().div_ceil(cores).max(1)).collect();
     map(&runs, |run| f(run))
+}
+
+/// `side` on a thread of its own while `here` runs on the calling thread, both
+/// results; with one core, `side` first, then `here`. A panic in either is a panic
+/// here.
+pub(crate) fn join<A: Send, B>(
+    side: impl FnOnce() -> A + Send,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    if cores() < 2 {
+        let a = side();
+        return (a, here());
+    }
+    thread::scope(|scope| {
+        let side = scope.spawn(side);
+        let b = here();
+        let a = side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (a, b)
+    })
+}
+
+fn cores() -> usize {
+    thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 /// Drops `value` on a thread of its own: freeing a large tree of small allocations (a
@@ -45,6 +68,13 @@ pub(crate) fn drop_aside<T: Send + 'static>(value: T) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn join_gives_both_results() {
+        let items: Vec<u32> = (0..10).collect();
+        let (sum, count) = super::join(|| items.iter().sum::<u32>(), || items.len());
+        assert_eq!((sum, count), (45, 10));
+    }
+
     #[test]
     fn keeps_the_order_of_the_items() {
         let items: Vec<u32> = (0..101).collect();

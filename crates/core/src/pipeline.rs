@@ -297,26 +297,20 @@ impl ReadBack {
         // The history is recorded (and closed: its last connection checkpoints the
         // log) while the files are rendered and written: the two share nothing but the
         // report. A recording whose files could not be written is taken back.
-        let (written, recorded) = std::thread::scope(|scope| {
-            let recording = self.store.take().map(|mut store| {
-                let (report, out) = (&report, &out);
-                scope.spawn(move || {
+        let store = self.store.take();
+        let (recorded, written) = crate::parallel::join(
+            || {
+                store.map(|mut store| {
                     let path = store.path().to_path_buf();
                     let result = store
-                        .record(report, raw, Some(out))
+                        .record(&report, raw, Some(&out))
                         .map_err(|e| format!("{}): {e}", path.display()));
                     drop(store);
                     (result, path)
                 })
-            });
-            let written = write_outputs(opts, &out, &report, raw);
-            let recorded = recording.map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
-            });
-            (written, recorded)
-        });
+            },
+            || write_outputs(opts, &out, &report, raw),
+        );
         let written = match written {
             Ok(written) => written,
             Err(e) => {

@@ -95,14 +95,10 @@ pub fn consolidate(
     let pool = Pool::new(inputs);
     // The severity panel (what each reviewer read and said) is built beside the
     // grouping, which leaves a core idle in its serial steps.
-    let (grouping, severity_panel) = std::thread::scope(|scope| {
-        let severity_panel = scope.spawn(|| severity::Panel::new(reviews, &policy.coverage));
-        let grouping = group(&pool);
-        let severity_panel = severity_panel
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (grouping, severity_panel)
-    });
+    let (severity_panel, grouping) = crate::parallel::join(
+        || severity::Panel::new(reviews, &policy.coverage),
+        || group(&pool),
+    );
     let panel = Panel {
         items: &items,
         reviews,

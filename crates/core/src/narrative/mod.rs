@@ -141,12 +141,12 @@ impl<'a> Panel<'a> {
 pub fn build_report(input: &ReportInput<'_>) -> Report {
     // The report's own copy of the findings is made on another core meanwhile (with
     // thousands of findings, it is a good part of the time here).
-    std::thread::scope(|scope| {
-        let copy = scope.spawn(|| input.consolidation.findings.clone());
-        let mut report = report_without_findings(input);
-        report.findings = copy.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        report
-    })
+    let (findings, mut report) = crate::parallel::join(
+        || input.consolidation.findings.clone(),
+        || report_without_findings(input),
+    );
+    report.findings = findings;
+    report
 }
 
 /// [`build_report`] with `findings` left empty.
