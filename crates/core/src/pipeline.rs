@@ -117,8 +117,13 @@ impl Consolidated {
 /// requested formats. Reviewers that left a run record but no review appear in the
 /// report with their status; a run record still `not_finished` is reported as such.
 pub fn consolidate_dir(opts: &ConsolidateOptions) -> Result<Consolidated, PipelineError> {
-    let read = ReadBack::read(opts)?;
-    let report = read.report(opts, &read.consolidation);
+    let mut read = ReadBack::read(opts)?;
+    // Nothing reads the consolidation afterwards: its findings are moved into the
+    // report, not copied.
+    let mut report =
+        narrative::report_without_findings(&read.report_input(opts, &read.consolidation));
+    report.findings = std::mem::take(&mut read.consolidation.findings);
+    read.complete(&mut report);
     read.finish(opts, report, Vec::new())
 }
 
@@ -253,8 +258,19 @@ impl ReadBack {
         opts: &ConsolidateOptions,
         consolidation: &consolidate::Consolidation,
     ) -> Report {
+        let mut report = narrative::build_report(&self.report_input(opts, consolidation));
+        self.complete(&mut report);
+        report
+    }
+
+    /// What the report of `consolidation` is built from.
+    fn report_input<'a>(
+        &'a self,
+        opts: &ConsolidateOptions,
+        consolidation: &'a consolidate::Consolidation,
+    ) -> ReportInput<'a> {
         let manifest = self.contents.manifest.as_ref();
-        let mut report = narrative::build_report(&ReportInput {
+        ReportInput {
             id: self.id.clone(),
             created_at: self.created_at.clone(),
             target: self.target.clone(),
@@ -268,9 +284,14 @@ impl ReadBack {
                 .or_else(|| manifest.and_then(|m| m.wall_clock_ms)),
             verdict_policy: opts.verdict_policy,
             review_texts: self.raw.iter().map(|r| r.text.as_str()).collect(),
-        });
+        }
+    }
+
+    /// What a report learns from outside the reviews once it has its findings: the
+    /// findings of earlier rounds, and the pull request's own open threads.
+    fn complete(&self, report: &mut Report) {
         if let Some(prior) = &self.prior {
-            history::classify(&mut report, prior);
+            history::classify(report, prior);
         }
         // A pull request's own open review threads, beside what the reviewers listed.
         if let Some(pr) = &self.contents.pull_request {
@@ -278,11 +299,10 @@ impl ReadBack {
                 &pr.threads,
                 &self.contents.changed_files,
                 &report.unresolved_feedback,
-                |thread| crate::reviewers::import::finding_of_thread(&report, thread),
+                |thread| crate::reviewers::import::finding_of_thread(report, thread),
             );
             report.unresolved_feedback.extend(threads);
         }
-        report
     }
 
     /// Writes `report` and says what was made.

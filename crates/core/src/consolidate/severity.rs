@@ -508,9 +508,6 @@ fn cosmetic_class(members: &[(usize, &ReviewItem)]) -> Option<&'static str> {
     };
     let mut classes: Vec<&'static str> = Vec::new();
     for item in &judged {
-        if changes_behaviour(&item.body) {
-            return None;
-        }
         let title = if item.title.trim().is_empty() {
             item.body.lines().next().unwrap_or("")
         } else {
@@ -520,24 +517,27 @@ fn cosmetic_class(members: &[(usize, &ReviewItem)]) -> Option<&'static str> {
             classes.push(c);
         }
     }
-    (2 * classes.len() > judged.len()).then(|| classes[0])
+    // The titles first: they are short, and few findings are cosmetic.
+    let cosmetic = 2 * classes.len() > judged.len();
+    (cosmetic && !judged.iter().any(|item| changes_behaviour(&item.body))).then(|| classes[0])
 }
 
-/// Lowercase words of `text` (letters and digits; `-` and `'` kept inside words).
-fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
+/// The words of `lower`, a lowercased text (letters and digits; `-` and `'` kept inside
+/// words).
+fn words(lower: &str) -> Vec<&str> {
+    lower
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
         .map(|w| w.trim_matches(|c| c == '-' || c == '\''))
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
         .collect()
 }
 
 /// `typo`, `spelling`, `grammar`, `wording`, `naming`, `formatting` or `comment only`
 /// when a title is about one of them.
 pub(super) fn cosmetic_title(title: &str) -> Option<&'static str> {
-    let w = words(title);
-    let has = |x: &str| w.iter().any(|v| v == x);
+    let lower = title.to_lowercase();
+    let w = words(&lower);
+    let has = |x: &str| w.contains(&x);
     let any = |xs: &[&str]| xs.iter().any(|x| has(x));
     if any(&[
         "typo",

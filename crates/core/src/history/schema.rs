@@ -107,6 +107,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX findings_by_previous ON findings(review_id, previous_id);
     CREATE INDEX members_by_finding ON finding_members(finding_id);
     ",
+    // 3: a digest of each review's findings rows, so a review recorded again with the
+    // same findings keeps them instead of deleting and writing them back.
+    "
+    ALTER TABLE reviews ADD COLUMN findings_digest TEXT;
+    ",
 ];
 
 /// The version this build writes.

@@ -1,6 +1,8 @@
 //! The database file: opened in WAL mode with a busy timeout (several `review`
 //! processes may write at once), migrated on open, one transaction per review.
 
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,7 +14,9 @@ use super::schema::{self, CURRENT_VERSION};
 use super::{target_key, StoreError};
 use crate::model::{Decision, Severity};
 use crate::render::RawReview;
-use crate::report::{BaselineState, EarlierFinding, Report, SeverityCounts, Target};
+use crate::report::{
+    BaselineState, EarlierFinding, FindingLifecycle, Report, SeverityCounts, Target,
+};
 use crate::secrets::mask_secrets;
 
 /// How long a writer waits for another to finish before giving up.
@@ -252,17 +256,29 @@ impl Store {
             counts.add(f.severity);
         }
         // A review recorded again (consolidated once more) keeps its row, so the raw
-        // reviews that did not change are not written again; everything else it had is
-        // replaced.
-        let earlier: Option<i64> = tx
+        // reviews that did not change are not written again, and its findings rows
+        // when they are the same row for row (a work directory consolidated again as it
+        // was: deleting and writing back thousands of rows is most of what recording
+        // takes). Everything else it had is replaced.
+        let rows = FindingRows::of(report);
+        let earlier: Option<(i64, Option<String>)> = tx
             .query_row(
-                "SELECT id FROM reviews WHERE review_id = ?1",
+                "SELECT id, findings_digest FROM reviews WHERE review_id = ?1",
                 [&report.id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        let same_findings = earlier
+            .as_ref()
+            .is_some_and(|(_, digest)| digest.as_deref() == Some(rows.digest.as_str()));
+        let earlier = earlier.map(|(id, _)| id);
         if let Some(earlier) = earlier {
-            for table in ["reviewer_runs", "findings", "dropped_items"] {
+            let tables: &[&str] = if same_findings {
+                &["reviewer_runs", "dropped_items"]
+            } else {
+                &["reviewer_runs", "findings", "dropped_items"]
+            };
+            for table in tables {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE review_id = ?1"),
                     [earlier],
@@ -271,15 +287,17 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO reviews (review_id, target_id, round, created_at, recorded_at, title, base, head,
-                decision, reason, critical, important, suggestion, dropped, wall_clock_ms, report_dir)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                decision, reason, critical, important, suggestion, dropped, wall_clock_ms, report_dir,
+                findings_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT(review_id) DO UPDATE SET target_id = excluded.target_id,
                 round = excluded.round, created_at = excluded.created_at,
                 recorded_at = excluded.recorded_at, title = excluded.title, base = excluded.base,
                 head = excluded.head, decision = excluded.decision, reason = excluded.reason,
                 critical = excluded.critical, important = excluded.important,
                 suggestion = excluded.suggestion, dropped = excluded.dropped,
-                wall_clock_ms = excluded.wall_clock_ms, report_dir = excluded.report_dir",
+                wall_clock_ms = excluded.wall_clock_ms, report_dir = excluded.report_dir,
+                findings_digest = excluded.findings_digest",
             params![
                 report.id,
                 target_id,
@@ -297,6 +315,7 @@ impl Store {
                 report.dropped.len(),
                 report.wall_clock_ms,
                 report_dir.map(|d| d.display().to_string()),
+                rows.digest,
             ],
         )?;
         let review: i64 = match earlier {
@@ -347,41 +366,25 @@ impl Store {
                     agreed,
                 ])?;
             }
-            let mut finding = tx.prepare_cached(
-                "INSERT INTO findings (review_id, local_id, severity, title, path, line_start, line_end,
-                    fingerprint, reviewer_count, first_round, baseline, previous_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            let mut member = tx.prepare_cached(
-                "INSERT INTO finding_members (finding_id, reviewer, local_id, severity, title)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for f in &report.findings {
-                let life = report.history.as_ref().and_then(|h| h.lifecycle(&f.id));
-                let loc = f.location.as_ref();
-                finding.execute(params![
-                    review,
-                    f.id,
-                    f.severity.as_str(),
-                    mask_secrets(&f.title),
-                    loc.map(|l| &l.path),
-                    loc.and_then(|l| l.line_start),
-                    loc.and_then(|l| l.line_end),
-                    f.identity(),
-                    f.reviewers.len(),
-                    life.map_or(t.round.max(1), |l| l.first_round),
-                    life.map_or(BaselineState::New, |l| l.state).as_str(),
-                    life.and_then(|l| l.previous_id.as_deref()),
-                ])?;
-                let id = tx.last_insert_rowid();
-                for m in &f.members {
-                    member.execute(params![
-                        id,
-                        m.reviewer,
-                        m.local_id,
-                        m.severity.as_str(),
-                        mask_secrets(&m.title)
+            if !same_findings {
+                let mut finding = tx.prepare_cached(
+                    "INSERT INTO findings (review_id, local_id, severity, title, path, line_start, line_end,
+                        fingerprint, reviewer_count, first_round, baseline, previous_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?;
+                let mut member = tx.prepare_cached(
+                    "INSERT INTO finding_members (finding_id, reviewer, local_id, severity, title)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for row in &rows.findings {
+                    let f = &row.values;
+                    finding.execute(params![
+                        review, f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, f.10
                     ])?;
+                    let id = tx.last_insert_rowid();
+                    for m in &row.members {
+                        member.execute(params![id, m.0, m.1, m.2, m.3])?;
+                    }
                 }
             }
             let mut dropped = tx.prepare_cached(
@@ -517,4 +520,96 @@ fn decision_of(word: &str) -> Decision {
     .into_iter()
     .find(|d| d.as_str() == word)
     .unwrap_or(Decision::Incomplete)
+}
+
+/// A review's findings and their members as the history stores them (text masked, in
+/// report order), with a digest of all of it: a recording whose digest is the earlier
+/// recording's holds the same rows.
+struct FindingRows<'r> {
+    findings: Vec<FindingRow<'r>>,
+    digest: String,
+}
+
+/// The values of one `findings` row (its review aside) and of its `finding_members`
+/// rows (their finding aside), in column order.
+struct FindingRow<'r> {
+    values: FindingValues<'r>,
+    members: Vec<(&'r str, &'r str, &'static str, Cow<'r, str>)>,
+}
+
+/// local_id, severity, title, path, line_start, line_end, fingerprint, reviewer_count,
+/// first_round, baseline, previous_id.
+type FindingValues<'r> = (
+    &'r str,
+    &'static str,
+    Cow<'r, str>,
+    Option<&'r str>,
+    Option<u32>,
+    Option<u32>,
+    String,
+    usize,
+    u32,
+    &'static str,
+    Option<&'r str>,
+);
+
+impl<'r> FindingRows<'r> {
+    fn of(report: &'r Report) -> FindingRows<'r> {
+        let round = report.target.round.max(1);
+        let lives: rustc_hash::FxHashMap<&str, &FindingLifecycle> = report
+            .history
+            .iter()
+            .flat_map(|h| &h.findings)
+            .map(|l| (l.id.as_str(), l))
+            .collect();
+        let findings: Vec<FindingRow<'r>> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let life = lives.get(f.id.as_str());
+                let loc = f.location.as_ref();
+                FindingRow {
+                    values: (
+                        f.id.as_str(),
+                        f.severity.as_str(),
+                        mask_secrets(&f.title),
+                        loc.map(|l| l.path.as_str()),
+                        loc.and_then(|l| l.line_start),
+                        loc.and_then(|l| l.line_end),
+                        f.identity(),
+                        f.reviewers.len(),
+                        life.map_or(round, |l| l.first_round),
+                        life.map_or(BaselineState::New, |l| l.state).as_str(),
+                        life.and_then(|l| l.previous_id.as_deref()),
+                    ),
+                    members: f
+                        .members
+                        .iter()
+                        .map(|m| {
+                            (
+                                m.reviewer.as_str(),
+                                m.local_id.as_str(),
+                                m.severity.as_str(),
+                                mask_secrets(&m.title),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        // The build is part of the digest: another may store the rows otherwise, and
+        // the hasher may change between Rust releases (a digest that differs only
+        // means the rows are written again).
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        env!("CARGO_PKG_VERSION").hash(&mut hasher);
+        CURRENT_VERSION.hash(&mut hasher);
+        for row in &findings {
+            row.values.hash(&mut hasher);
+            row.members.hash(&mut hasher);
+        }
+        FindingRows {
+            findings,
+            digest: format!("{:016x}", hasher.finish()),
+        }
+    }
 }

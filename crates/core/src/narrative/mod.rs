@@ -149,8 +149,9 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
     report
 }
 
-/// [`build_report`] with `findings` left empty.
-fn report_without_findings(input: &ReportInput<'_>) -> Report {
+/// [`build_report`] with `findings` left empty, for a caller that can hand the report
+/// the consolidation's own findings.
+pub fn report_without_findings(input: &ReportInput<'_>) -> Report {
     let panel = Panel::new(input);
     let findings = &input.consolidation.findings;
     let reviewers: Vec<ReviewerReport> = panel

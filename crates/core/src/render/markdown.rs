@@ -45,7 +45,9 @@ pub(super) fn render(report: &Report, appendix: &[RawReview]) -> String {
     md.process_notes();
     md.rule();
     md.appendix(appendix);
-    let mut out = md.out.trim_end().to_string();
+    // Trimmed in place: the page is megabytes when the reviews are.
+    let mut out = md.out;
+    out.truncate(out.trim_end().len());
     out.push('\n');
     out
 }
@@ -730,26 +732,28 @@ fn changes(report: &Report, r: &ReviewerReport, count: u32, up: bool) -> String 
     if count == 0 {
         return "0".to_string();
     }
-    let moves: Vec<String> = report
-        .findings
-        .iter()
-        .flat_map(|f| {
-            f.members
-                .iter()
-                .filter(|m| m.reviewer == r.name)
-                .filter(|m| {
-                    if up {
-                        f.severity < m.severity
-                    } else {
-                        f.severity > m.severity
-                    }
-                })
-                .map(|m| format!("{}→{}", m.severity.letter(), f.severity.letter()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if moves.len() == count as usize {
-        format!("{count} ({})", moves.join(", "))
+    let mut moves = String::new();
+    let mut listed = 0usize;
+    for f in &report.findings {
+        for m in f.members.iter().filter(|m| m.reviewer == r.name) {
+            let moved = if up {
+                f.severity < m.severity
+            } else {
+                f.severity > m.severity
+            };
+            if moved {
+                if listed > 0 {
+                    moves.push_str(", ");
+                }
+                moves.push(m.severity.letter());
+                moves.push('→');
+                moves.push(f.severity.letter());
+                listed += 1;
+            }
+        }
+    }
+    if listed == count as usize {
+        format!("{count} ({moves})")
     } else {
         count.to_string()
     }

@@ -422,6 +422,11 @@ fn value_shaped(rest: &str) -> bool {
 /// they are. Borrowed when there is nothing to mask. Text that is about to be escaped
 /// (JSON, HTML) is masked before it is: see [`to_masked_json`].
 pub fn mask_secrets(text: &str) -> Cow<'_, str> {
+    // Most strings a report holds (ids, names, paths, severities) are shorter than any
+    // secret: no search for them.
+    if text.len() < SHORTEST_SECRET {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::new();
     // Everything before `copied` is in `out`; lines before `done` have been looked at.
     let mut copied = 0;
@@ -482,6 +487,11 @@ pub fn masked(text: String) -> String {
     }
 }
 
+/// No text [`mask_secrets`] changes is shorter than this, in bytes: the shortest key
+/// format (an AWS key id) is 20 characters, and an assignment needs a name, an
+/// operator and a value of 16 or more. A test holds every pattern to it.
+const SHORTEST_SECRET: usize = 20;
+
 /// The end of the line `at` is in, past its newline.
 fn line_end(text: &str, at: usize) -> usize {
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
@@ -496,6 +506,34 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`SHORTEST_SECRET`] lets [`mask_secrets`] pass over short texts: it must not be
+    /// longer than the shortest text any pattern matches.
+    #[test]
+    fn no_pattern_matches_a_text_shorter_than_the_shortest_secret() {
+        let patterns = FORMATS
+            .iter()
+            .map(|r| &r.pattern)
+            .chain(PRIVATE_KEY.as_ref())
+            .chain(ASSIGNMENT.as_ref());
+        let mut checked = 0;
+        for pattern in patterns {
+            let hir = regex_syntax::parse(pattern.as_str()).expect("a valid pattern");
+            let shortest = hir
+                .properties()
+                .minimum_len()
+                .expect("a pattern that can match");
+            assert!(
+                shortest >= SHORTEST_SECRET,
+                "`{pattern}` matches {shortest} bytes, under SHORTEST_SECRET ({SHORTEST_SECRET})"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, FORMATS.len() + 2, "every pattern was compiled");
+        let shortest_key = "AKIA7QZXW2M4KD9RTB3E";
+        assert_eq!(shortest_key.len(), SHORTEST_SECRET);
+        assert_ne!(mask_secrets(shortest_key), shortest_key);
+    }
 
     /// A value at the end of a line that is not the text's last was missed by the
     /// whole-text prefilter once (`$` matched only at the very end).

@@ -739,6 +739,75 @@ fn consolidating_again_replaces_the_recording() {
     );
 }
 
+/// A work directory consolidated again as it was keeps its findings rows: none is
+/// deleted or written back (a trigger counts the writes); once a review changes, they
+/// are replaced.
+#[test]
+fn consolidating_again_unchanged_keeps_the_findings_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let id = "20260403-000000-feat";
+    let dir = review_dir(
+        tmp.path(),
+        id,
+        "feat",
+        &[
+            seat("a", unchecked_index(), 10, (1, 1), None),
+            seat("b", unchecked_index(), 10, (1, 1), None),
+        ],
+    );
+    let db = tmp.path().join("history.sqlite3");
+    consolidate(&dir, &db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE writes (n INTEGER NOT NULL);
+         INSERT INTO writes VALUES (0);
+         CREATE TRIGGER finding_in AFTER INSERT ON findings BEGIN UPDATE writes SET n = n + 1; END;
+         CREATE TRIGGER finding_out AFTER DELETE ON findings BEGIN UPDATE writes SET n = n + 1; END;
+         CREATE TRIGGER member_in AFTER INSERT ON finding_members BEGIN UPDATE writes SET n = n + 1; END;",
+    )
+    .unwrap();
+    let writes = || -> i64 {
+        conn.query_row("SELECT n FROM writes", [], |r| r.get(0))
+            .unwrap()
+    };
+    let stored = || -> (String, i64, i64) {
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        (
+            conn.query_row("SELECT group_concat(title, '|') FROM findings", [], |r| {
+                r.get(0)
+            })
+            .unwrap(),
+            count("SELECT count(*) FROM finding_members"),
+            count("SELECT count(*) FROM reviewer_runs"),
+        )
+    };
+    let first = stored();
+    assert_eq!((first.1, first.2), (2, 2), "{first:?}");
+
+    consolidate(&dir, &db);
+    assert_eq!(
+        writes(),
+        0,
+        "an unchanged consolidation rewrote its findings"
+    );
+    assert_eq!(stored(), first);
+
+    let renamed = important(&[item(
+        "I1",
+        "Unchecked index in `pick_one`",
+        "src/lib.rs:3",
+        "let x = v[i];",
+    )]);
+    std::fs::write(dir.join(layout::review_file("a", 1)), &renamed).unwrap();
+    std::fs::write(dir.join(layout::review_file("b", 1)), &renamed).unwrap();
+    consolidate(&dir, &db);
+    // One finding out, one in with its two members.
+    assert_eq!(writes(), 4, "changed findings were not written again");
+    let changed = stored();
+    assert!(changed.0.contains("pick_one"), "{changed:?}");
+    assert_eq!((changed.1, changed.2), (2, 2), "{changed:?}");
+}
+
 /// Report files that cannot be written: the consolidation fails, and the history keeps
 /// no entry pointing at them (it was recorded alongside, then taken back).
 #[test]
