@@ -4,28 +4,55 @@
 //! side by side. And [`drop_aside`]: big values freed off the caller's path.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 /// `f` over `items`, results in the order of `items`, on at most as many threads as
-/// there are cores. A panic in `f` is a panic here, as it would be in a plain loop.
+/// there are cores (the calling thread one of them). A panic in `f` is a panic here, as
+/// it would be in a plain loop.
+///
+/// The items are cut into pieces that each thread takes in turn as it gets free, so a
+/// thread the system sets aside for a while, or one whose items cost more, does not
+/// hold the others up.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let cores = cores();
     if items.len() < 2 || cores < 2 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(cores.min(items.len()));
-    let f = &f;
-    thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let threads = cores.min(items.len());
+    let pieces: Vec<&[T]> = items
+        .chunks(items.len().div_ceil(threads * PIECES_PER_THREAD))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = pieces.get(i) else {
+                return done;
+            };
+            done.push((i, piece.iter().map(&f).collect()));
+        }
+    };
+    let mut done = thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for other in others {
+            done.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().flat_map(|(_, results)| results).collect()
 }
+
+/// How many pieces [`map`] cuts its items into per thread: enough for a thread that
+/// falls behind to be made up for, few enough that taking one costs nothing.
+const PIECES_PER_THREAD: usize = 8;
 
 /// `f` over `items` cut into one run per core (in order), the results in the order of
 /// the runs: for work that keeps state across the items of a run (a memo).
@@ -77,11 +104,13 @@ mod tests {
 
     #[test]
     fn keeps_the_order_of_the_items() {
-        let items: Vec<u32> = (0..101).collect();
-        assert_eq!(
-            super::map(&items, |x| x * 2),
-            items.iter().map(|x| x * 2).collect::<Vec<_>>()
-        );
+        for n in [2, 3, 17, 101, 1001] {
+            let items: Vec<u32> = (0..n).collect();
+            assert_eq!(
+                super::map(&items, |x| x * 2),
+                items.iter().map(|x| x * 2).collect::<Vec<_>>()
+            );
+        }
         assert_eq!(super::map(&[] as &[u32], |x| *x), Vec::<u32>::new());
     }
 

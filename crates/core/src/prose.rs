@@ -77,7 +77,14 @@ pub fn replace_controls(text: &str) -> String {
 
 /// Collapses every run of whitespace (newlines included) into one space and trims.
 pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Inline code that survives backticks inside the text (`` `a`b` `` → ``` `` a`b `` ```).

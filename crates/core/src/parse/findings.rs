@@ -536,11 +536,15 @@ pub(crate) fn trim_body(lines: &[&str]) -> String {
     while b > a && (lines[b - 1].trim().is_empty() || is_rule(lines[b - 1])) {
         b -= 1;
     }
-    lines[a..b]
-        .iter()
-        .map(|l| l.trim_end())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let kept = &lines[a..b];
+    let mut body = String::with_capacity(kept.iter().map(|l| l.len() + 1).sum());
+    for (i, line) in kept.iter().enumerate() {
+        if i > 0 {
+            body.push('\n');
+        }
+        body.push_str(line.trim_end());
+    }
+    body
 }
 
 /// Whether a heading outside any findings section is itself a finding: it carries an

@@ -308,11 +308,19 @@ pub(crate) fn blocks(doc: &Doc<'_>, line_ids: &[usize]) -> Vec<Block> {
 
 /// `---`, `***`, `___` (a thematic break).
 pub(crate) fn is_rule(line: &str) -> bool {
-    let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    t.len() >= 3
-        && (t.chars().all(|c| c == '-')
-            || t.chars().all(|c| c == '*')
-            || t.chars().all(|c| c == '_'))
+    // Every line is asked: told at its first mark that is not a rule's.
+    let mut marks = line.chars().filter(|c| !c.is_whitespace());
+    let Some(first) = marks.next().filter(|c| matches!(c, '-' | '*' | '_')) else {
+        return false;
+    };
+    let mut count = 1;
+    for mark in marks {
+        if mark != first {
+            return false;
+        }
+        count += 1;
+    }
+    count >= 3
 }
 
 /// Removes up to `cols` columns of leading whitespace.
