@@ -48,16 +48,33 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
     let mut unworded: Vec<(usize, usize, PairScore)> = Vec::new();
     // Per entry, the entries its words match.
     let mut worded: Vec<Vec<usize>> = vec![Vec::new(); n];
-    // Scoring the pairs is most of the grouping; it reads the pool only.
+    // Scoring the pairs is most of the grouping; it reads the pool only, so it runs on
+    // every core, a slice of pairs at a time. Only the pairs that may merge are kept:
+    // most do not, and a score for each would be megabytes.
     let pairs = candidate_pairs(pool);
-    let pair_scores = crate::parallel::map(&pairs, |&(a, b)| pool.score(a, b));
-    for (&(a, b), s) in pairs.iter().zip(pair_scores) {
-        if s.total >= MERGE_THRESHOLD {
+    let slices: Vec<&[(usize, usize)]> = pairs.chunks(PAIRS_PER_SLICE).collect();
+    let kept = crate::parallel::map(&slices, |slice| {
+        slice
+            .iter()
+            .filter_map(|&(a, b)| {
+                let s = pool.score(a, b);
+                if s.total >= MERGE_THRESHOLD {
+                    Some((a, b, s, true))
+                } else if s.same_topic && places.only_pair_there(pool, a, b) {
+                    Some((a, b, s, false))
+                } else {
+                    None
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    for (a, b, s, worded_pair) in kept.into_iter().flatten() {
+        if worded_pair {
             scores.insert((a, b), s);
             ranked.push((s.scaled(), a, b));
             worded[a].push(b);
             worded[b].push(a);
-        } else if s.same_topic && places.only_pair_there(pool, a, b) {
+        } else {
             unworded.push((a, b, s));
         }
     }
@@ -146,6 +163,9 @@ pub(crate) fn group(pool: &Pool) -> Grouping {
         merges: group_merges,
     }
 }
+
+/// How many candidate pairs [`group`] scores as one piece of work.
+const PAIRS_PER_SLICE: usize = 4096;
 
 /// The score of two items on the same lines of one file that share few words, when
 /// neither reviewer has another item there: two reviewers pointing at the same two
