@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 
 use crate::model::{ItemSource, Location};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::text::{ItemKeys, Lexicon};
 
@@ -82,7 +82,20 @@ pub(crate) struct Entry<'a> {
     /// The words of title and prose and the identifiers named in them, sorted.
     pub all_terms: Vec<u32>,
     pub topic: Topic,
+    /// Its locations, as the pool's files and line ranges.
+    places: Vec<Place>,
 }
+
+/// A location as the pool scores it: the file's id in the pool ([`NO_FILE`] for an
+/// empty path) and the line range.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    file: u32,
+    lines: Option<(u32, u32)>,
+}
+
+/// The file id of a location without a path: the same file as nothing.
+const NO_FILE: u32 = u32::MAX;
 
 /// What an item is about, coarsely: its tests, its documentation, or the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +143,10 @@ pub(crate) struct Pool<'a> {
     pub terms: Vec<String>,
     /// Document frequency by term id.
     pub df: Vec<u32>,
+    /// Pairs of distinct file ids (lower first) that [`same_file`] says are one file
+    /// (`b.go` and `pkg/b.go`): it is asked once per pair of paths, not per pair of
+    /// entries.
+    same_files: FxHashSet<(u32, u32)>,
 }
 
 /// The parts of a pair score, kept for the merge reasons.
@@ -249,14 +266,16 @@ impl<'a> Pool<'a> {
                 .unwrap_or(0) as u32
         };
 
+        let (places, same_files) = places_of(&inputs);
         // Each entry's vectors, on every core.
-        let items: Vec<(Input<'a>, [Vec<u32>; 5], Topic)> = inputs
+        let items: Vec<_> = inputs
             .into_iter()
             .zip(item_ids)
             .zip(topics)
-            .map(|((input, ids), topic)| (input, ids, topic))
+            .zip(places)
+            .map(|(((input, ids), topic), places)| (input, ids, topic, places))
             .collect();
-        let entries = crate::parallel::map(&items, |(input, ids, topic)| {
+        let entries = crate::parallel::map(&items, |(input, ids, topic, places)| {
             let [title_ids, body_ids, prose_ids, code_ids, span_ids] = ids;
             // Sorted copies of the two lists that are sorted; the others are read as
             // they are.
@@ -321,9 +340,15 @@ impl<'a> Pool<'a> {
                 idents: normalise(sorted(idents)),
                 code: normalise(sorted(code)),
                 block_terms,
+                places: places.clone(),
             }
         });
-        Pool { entries, terms, df }
+        Pool {
+            entries,
+            terms,
+            df,
+            same_files,
+        }
     }
 
     /// The score of two entries (by index). Symmetric.
@@ -335,7 +360,7 @@ impl<'a> Pool<'a> {
         let title = dot(&x.title, &y.title);
         let idents = dot(&x.idents, &y.idents);
         let code = dot(&x.code, &y.code);
-        let location = location_similarity(x.input.locations, y.input.locations);
+        let location = self.place_similarity(&x.places, &y.places);
         // Identifier evidence only counts when both sides name identifiers at all, and
         // one shared identifier (often just the function both items are in) counts half.
         let shared = count_common(&x.idents, &y.idents);
@@ -387,6 +412,24 @@ impl<'a> Pool<'a> {
             total,
             same_place: false,
         }
+    }
+
+    /// [`location_similarity`] of two entries' places.
+    fn place_similarity(&self, a: &[Place], b: &[Place]) -> f64 {
+        let mut best: f64 = 0.0;
+        for x in a {
+            for y in b {
+                let same = x.file != NO_FILE
+                    && (x.file == y.file
+                        || self
+                            .same_files
+                            .contains(&(x.file.min(y.file), x.file.max(y.file))));
+                if same {
+                    best = best.max(place_agreement(gap_between(x.lines, y.lines)));
+                }
+            }
+        }
+        best
     }
 
     /// The identifiers two entries share, rarest first (at most `limit`).
@@ -530,28 +573,83 @@ pub(crate) fn location_similarity(a: &[Location], b: &[Location]) -> f64 {
             if !same_file(&x.path, &y.path) {
                 continue;
             }
-            best = best.max(match line_gap(x, y) {
-                None => 0.6,
-                Some(0) => 1.0,
-                Some(gap) if gap <= NEAR_LINES => {
-                    1.0 - 0.6 * f64::from(gap) / f64::from(NEAR_LINES)
-                }
-                Some(_) => 0.3,
-            });
+            best = best.max(place_agreement(line_gap(x, y)));
         }
     }
     best
 }
 
+/// How well two places in one file agree, by the lines between them
+/// ([`location_similarity`]).
+fn place_agreement(gap: Option<u32>) -> f64 {
+    match gap {
+        None => 0.6,
+        Some(0) => 1.0,
+        Some(gap) if gap <= NEAR_LINES => 1.0 - 0.6 * f64::from(gap) / f64::from(NEAR_LINES),
+        Some(_) => 0.3,
+    }
+}
+
 /// Lines between two ranges (0 when they overlap); None when either has no lines.
 pub(crate) fn line_gap(x: &Location, y: &Location) -> Option<u32> {
-    let (a0, a1) = range(x)?;
-    let (b0, b1) = range(y)?;
+    gap_between(range(x), range(y))
+}
+
+fn gap_between(x: Option<(u32, u32)>, y: Option<(u32, u32)>) -> Option<u32> {
+    let (a0, a1) = x?;
+    let (b0, b1) = y?;
     Some(if a1 < b0 {
         b0 - a1
     } else {
         a0.saturating_sub(b1)
     })
+}
+
+/// Each input's locations as [`Place`]s, the files numbered in order of first
+/// appearance, and the pairs of distinct files [`same_file`] says are one (only paths
+/// with the same last component can be).
+fn places_of(inputs: &[Input<'_>]) -> (Vec<Vec<Place>>, FxHashSet<(u32, u32)>) {
+    let mut id_of: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut paths: Vec<&str> = Vec::new();
+    let places = inputs
+        .iter()
+        .map(|input| {
+            input
+                .locations
+                .iter()
+                .map(|l| {
+                    let path = normalise_path(&l.path);
+                    let file = if path.is_empty() {
+                        NO_FILE
+                    } else {
+                        *id_of.entry(path).or_insert_with(|| {
+                            paths.push(path);
+                            (paths.len() - 1) as u32
+                        })
+                    };
+                    Place {
+                        file,
+                        lines: range(l),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut by_name: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+    for (id, path) in paths.iter().enumerate() {
+        by_name.entry(file_key(path)).or_default().push(id as u32);
+    }
+    let mut same = FxHashSet::default();
+    for ids in by_name.values() {
+        for (i, &a) in ids.iter().enumerate() {
+            for &b in &ids[i + 1..] {
+                if same_normalised_file(paths[a as usize], paths[b as usize]) {
+                    same.insert((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    (places, same)
 }
 
 fn range(l: &Location) -> Option<(u32, u32)> {
@@ -563,8 +661,11 @@ fn range(l: &Location) -> Option<(u32, u32)> {
 /// Same file when the paths are equal or one is a suffix of the other at a `/`
 /// (reviewers sometimes shorten `pkg/a/b.go` to `b.go` or `a/b.go`).
 pub(crate) fn same_file(a: &str, b: &str) -> bool {
-    let a = normalise_path(a);
-    let b = normalise_path(b);
+    same_normalised_file(normalise_path(a), normalise_path(b))
+}
+
+/// [`same_file`] of two paths already normalised.
+fn same_normalised_file(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
@@ -614,6 +715,54 @@ mod tests {
         ] {
             assert_eq!(normalise_path(path), normal, "{path:?}");
         }
+    }
+
+    /// The pool scores places by file id; it must agree with [`location_similarity`]
+    /// on the paths themselves, shortened, dotted, empty or not.
+    #[test]
+    fn places_agree_with_location_similarity() {
+        let lists: Vec<Vec<Location>> = vec![
+            vec![Location::lines("pkg/a/b.go", 10, 12)],
+            vec![Location::lines("b.go", 11, 11)],
+            vec![Location::lines("./a/b.go", 60, 60), Location::file("c.go")],
+            vec![Location::file("pkg/a/b.go")],
+            vec![Location::lines("", 10, 10)],
+            vec![Location::lines("other/b.go", 10, 10)],
+            vec![Location::lines("/pkg/a/b.go", 30, 31)],
+            vec![],
+        ];
+        let inputs: Vec<Input> = lists
+            .iter()
+            .enumerate()
+            .map(|(i, locations)| Input {
+                reviewer: "r",
+                pass: 1,
+                local_id: "I1",
+                ordinal: i,
+                title: "t",
+                body: "",
+                snippets: &[],
+                locations,
+                source: Some(ItemSource::Finding),
+                handle: i,
+            })
+            .collect();
+        let pool = Pool::new(inputs);
+        let mut agreeing = 0;
+        for x in &pool.entries {
+            for y in &pool.entries {
+                let expected = location_similarity(x.input.locations, y.input.locations);
+                let got = pool.place_similarity(&x.places, &y.places);
+                assert!(
+                    (got - expected).abs() < 1e-12,
+                    "{:?} vs {:?}: {got} != {expected}",
+                    x.input.locations,
+                    y.input.locations
+                );
+                agreeing += usize::from(expected > 0.0);
+            }
+        }
+        assert!(agreeing > lists.len(), "too few pairs in one file to test");
     }
 
     #[test]
