@@ -413,9 +413,14 @@ pub struct ModelProposal {
 }
 
 impl HistoryLink {
-    /// What current finding `id` is relative to the previous round.
-    pub fn lifecycle(&self, id: &str) -> Option<&FindingLifecycle> {
-        self.findings.iter().find(|l| l.id == id)
+    /// What each current finding is relative to the previous round, by finding id (the
+    /// first entry of an id, should there be two): one lookup per finding, not a scan.
+    pub fn lifecycles(&self) -> rustc_hash::FxHashMap<&str, &FindingLifecycle> {
+        self.findings
+            .iter()
+            .rev()
+            .map(|l| (l.id.as_str(), l))
+            .collect()
     }
 }
 

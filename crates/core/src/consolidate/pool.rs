@@ -82,8 +82,6 @@ pub(crate) struct Entry<'a> {
     /// The words of title and prose and the identifiers named in them, sorted.
     pub all_terms: Vec<u32>,
     pub topic: Topic,
-    /// Its locations, as the pool's files and line ranges.
-    places: Vec<Place>,
 }
 
 /// A location as the pool scores it: the file's id in the pool ([`NO_FILE`] for an
@@ -147,6 +145,8 @@ pub(crate) struct Pool<'a> {
     /// (`b.go` and `pkg/b.go`): it is asked once per pair of paths, not per pair of
     /// entries.
     same_files: FxHashSet<(u32, u32)>,
+    /// Each entry's locations as the pool's files and line ranges, by entry.
+    places: Vec<Vec<Place>>,
 }
 
 /// The parts of a pair score, kept for the merge reasons.
@@ -268,14 +268,13 @@ impl<'a> Pool<'a> {
 
         let (places, same_files) = places_of(&inputs);
         // Each entry's vectors, on every core.
-        let items: Vec<_> = inputs
+        let items: Vec<(Input<'a>, [Vec<u32>; 5], Topic)> = inputs
             .into_iter()
             .zip(item_ids)
             .zip(topics)
-            .zip(places)
-            .map(|(((input, ids), topic), places)| (input, ids, topic, places))
+            .map(|((input, ids), topic)| (input, ids, topic))
             .collect();
-        let entries = crate::parallel::map(&items, |(input, ids, topic, places)| {
+        let entries = crate::parallel::map(&items, |(input, ids, topic)| {
             let [title_ids, body_ids, prose_ids, code_ids, span_ids] = ids;
             // Sorted copies of the two lists that are sorted; the others are read as
             // they are.
@@ -340,7 +339,6 @@ impl<'a> Pool<'a> {
                 idents: normalise(sorted(idents)),
                 code: normalise(sorted(code)),
                 block_terms,
-                places: places.clone(),
             }
         });
         Pool {
@@ -348,6 +346,7 @@ impl<'a> Pool<'a> {
             terms,
             df,
             same_files,
+            places,
         }
     }
 
@@ -360,7 +359,7 @@ impl<'a> Pool<'a> {
         let title = dot(&x.title, &y.title);
         let idents = dot(&x.idents, &y.idents);
         let code = dot(&x.code, &y.code);
-        let location = self.place_similarity(&x.places, &y.places);
+        let location = self.place_similarity(&self.places[a], &self.places[b]);
         // Identifier evidence only counts when both sides name identifiers at all, and
         // one shared identifier (often just the function both items are in) counts half.
         let shared = count_common(&x.idents, &y.idents);
@@ -749,10 +748,10 @@ mod tests {
             .collect();
         let pool = Pool::new(inputs);
         let mut agreeing = 0;
-        for x in &pool.entries {
-            for y in &pool.entries {
+        for (i, x) in pool.entries.iter().enumerate() {
+            for (j, y) in pool.entries.iter().enumerate() {
                 let expected = location_similarity(x.input.locations, y.input.locations);
-                let got = pool.place_similarity(&x.places, &y.places);
+                let got = pool.place_similarity(&pool.places[i], &pool.places[j]);
                 assert!(
                     (got - expected).abs() < 1e-12,
                     "{:?} vs {:?}: {got} != {expected}",

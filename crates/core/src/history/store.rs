@@ -14,9 +14,7 @@ use super::schema::{self, CURRENT_VERSION};
 use super::{target_key, StoreError};
 use crate::model::{Decision, Severity};
 use crate::render::RawReview;
-use crate::report::{
-    BaselineState, EarlierFinding, FindingLifecycle, Report, SeverityCounts, Target,
-};
+use crate::report::{BaselineState, EarlierFinding, HistoryLink, Report, SeverityCounts, Target};
 use crate::secrets::mask_secrets;
 
 /// How long a writer waits for another to finish before giving up.
@@ -556,12 +554,11 @@ type FindingValues<'r> = (
 impl<'r> FindingRows<'r> {
     fn of(report: &'r Report) -> FindingRows<'r> {
         let round = report.target.round.max(1);
-        let lives: rustc_hash::FxHashMap<&str, &FindingLifecycle> = report
+        let lives = report
             .history
-            .iter()
-            .flat_map(|h| &h.findings)
-            .map(|l| (l.id.as_str(), l))
-            .collect();
+            .as_ref()
+            .map(HistoryLink::lifecycles)
+            .unwrap_or_default();
         let findings: Vec<FindingRow<'r>> = report
             .findings
             .iter()

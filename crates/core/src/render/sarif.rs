@@ -18,7 +18,12 @@ use serde_json::{json, Value};
 
 use crate::model::{Location, Severity};
 use crate::prose::one_line;
-use crate::report::{BaselineState, EarlierFinding, Finding, Report, Verification};
+use crate::report::{
+    BaselineState, EarlierFinding, Finding, FindingLifecycle, Report, Verification,
+};
+
+/// Current findings' lifecycles by id ([`crate::report::HistoryLink::lifecycles`]).
+type Lifecycles<'a> = rustc_hash::FxHashMap<&'a str, &'a FindingLifecycle>;
 
 /// The `$schema` a SARIF log names.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -199,7 +204,12 @@ struct SarifResult<'a> {
     properties: ResultProperties<'a>,
 }
 
-fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
+/// `lives`: the history's lifecycles of the current findings, when there is a history.
+fn result<'a>(
+    report: &'a Report,
+    f: &'a Finding,
+    lives: Option<&Lifecycles<'a>>,
+) -> SarifResult<'a> {
     let display = |name: &'a str| -> &'a str {
         report
             .reviewers
@@ -258,8 +268,9 @@ fn result<'a>(report: &'a Report, f: &'a Finding) -> SarifResult<'a> {
             })
             .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.identity())]),
-        baseline_state: report.history.as_ref().map(|h| {
-            h.lifecycle(&f.id)
+        baseline_state: lives.map(|lives| {
+            lives
+                .get(f.id.as_str())
                 .map_or(BaselineState::New, |l| l.state)
                 .as_str()
         }),
@@ -345,6 +356,7 @@ struct Log<'a> {
 }
 
 fn sarif_log(report: &Report) -> Log<'_> {
+    let lives = report.history.as_ref().map(|h| h.lifecycles());
     let t = &report.target;
     let provenance = t
         .repo
@@ -373,7 +385,7 @@ fn sarif_log(report: &Report) -> Log<'_> {
         results: report
             .findings
             .iter()
-            .map(|f| result(report, f))
+            .map(|f| result(report, f, lives.as_ref()))
             .chain(
                 report
                     .history
